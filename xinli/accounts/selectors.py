@@ -1,0 +1,32 @@
+"""Reads of accounts, scoped to the administrator asking."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db.models import QuerySet
+
+from xinli.core.scoping import scope_q
+
+from .models import User
+
+
+def users_in_scope(user, capability: str) -> QuerySet[User]:
+    """Users holding an assignment inside the part of the tree where ``user`` has ``capability``."""
+    return (
+        User.objects.filter(scope_q(user, capability, field="assignments__org_unit__path"))
+        .distinct()
+        .order_by("username")
+        .prefetch_related("assignments__org_unit")
+    )
+
+
+def managed_user(user, username: str) -> User | None:
+    from .policy import SECURITY_MANAGE
+
+    return users_in_scope(user, SECURITY_MANAGE).filter(username=username).first()
+
+
+def locked_accounts() -> list:
+    from axes.models import AccessAttempt
+
+    return list(AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")[:200])

@@ -1,0 +1,21 @@
+"""The /api/v1/ routes. Every viewset declares ``scope_model`` and ``scope_field`` so that the authorization matrix
+test covers it automatically."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from xinli.accounts import api as accounts_api
+from xinli.archives import api as archives_api
+from xinli.regions import api as regions_api
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("org-units", regions_api.OrgUnitViewSet, basename="orgunit")
+router.register("persons", archives_api.PersonViewSet, basename="person")
+router.register("consents", archives_api.ConsentViewSet, basename="consent")
+
+urlpatterns = [
+    path("auth/token/", accounts_api.obtain_token, name="api-token"),
+    path("me/", accounts_api.me, name="api-me"),
+    *router.urls,
+]

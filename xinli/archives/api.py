@@ -1,0 +1,205 @@
+"""Archive API: persons and consents. Serializers only parse; services validate and write; selectors scope and
+audit reads."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from xinli.core.api import StrictSerializerMixin
+from xinli.regions.models import OrgUnit
+
+from . import selectors, services
+from .models import Consent, ConsentGiver, ConsentPurpose, LegalBasis, Person, PersonStatus, Sex, Tag
+
+
+class ConsentInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    purpose = serializers.ChoiceField(label=_("purpose"), choices=ConsentPurpose.choices)
+    legal_basis = serializers.ChoiceField(label=_("legal basis"), choices=LegalBasis.choices, required=False)
+    given_by = serializers.ChoiceField(label=_("given by"), choices=ConsentGiver.choices, required=False)
+    guardian_name = serializers.CharField(label=_("guardian name"), max_length=50, required=False, allow_blank=True)
+    guardian_relation = serializers.CharField(label=_("guardian relation"), max_length=30, required=False, allow_blank=True)
+    given_at = serializers.DateField(label=_("date given"), required=False)
+
+
+class ConsentSerializer(serializers.ModelSerializer):
+    active = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Consent
+        fields = ["id", "person", "purpose", "legal_basis", "given_by", "guardian_name", "guardian_relation",
+                  "given_at", "withdrawn_at", "active", "recorded_at"]
+
+
+class ConsentCreateSerializer(ConsentInputSerializer):
+    person = serializers.IntegerField(label=_("person"))
+
+
+class PersonWriteSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=50)
+    id_number = serializers.CharField(label=_("resident ID number"), max_length=25, required=False, allow_blank=True, allow_null=True)
+    sex = serializers.ChoiceField(label=_("sex"), choices=Sex.choices, required=False)
+    birth_date = serializers.DateField(label=_("birth date"), required=False, allow_null=True)
+    phone = serializers.CharField(label=_("phone"), max_length=20, required=False, allow_blank=True, allow_null=True)
+    address = serializers.CharField(label=_("address"), max_length=200, required=False, allow_blank=True, allow_null=True)
+    org_unit = serializers.IntegerField(label=_("residence org unit"))
+    status = serializers.ChoiceField(label=_("status"), choices=PersonStatus.choices, required=False)
+    tags = serializers.ListField(label=_("population tags"), child=serializers.ChoiceField(choices=Tag.choices), required=False, max_length=30)
+    consents = ConsentInputSerializer(label=_("consents"), many=True, required=False)
+    version = serializers.IntegerField(label=_("version"), required=False, help_text=_("the version you read; a stale version is refused"))
+
+
+class PersonListSerializer(serializers.ModelSerializer):
+    id_number = serializers.CharField(source="masked_id_number", read_only=True)
+    phone = serializers.CharField(source="masked_phone", read_only=True)
+    org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "id_number", "sex", "birth_year", "phone", "org_unit", "org_unit_name", "status"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+    tags = serializers.SerializerMethodField()
+    consents = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Person
+        fields = ["id", "name", "id_number", "sex", "birth_date", "phone", "address", "org_unit", "org_unit_name",
+                  "status", "tags", "consents", "version", "created_at", "updated_at"]
+
+    def get_tags(self, obj) -> list[str]:
+        return [t.tag for t in selectors.person_tags(obj)]
+
+    def get_consents(self, obj) -> list[dict]:
+        return ConsentSerializer(selectors.person_consents(obj), many=True).data
+
+
+def _person_data(validated: dict) -> dict:
+    data = {k: v for k, v in validated.items() if k not in ("tags", "consents", "version")}
+    if "org_unit" in data:
+        data["org_unit"] = services.lookup_unit(data["org_unit"])
+    return data
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("q", str, description="ID number, phone, pinyin initials, full pinyin or whole name"),
+    OpenApiParameter("id_number", str, description="exact resident ID number"),
+    OpenApiParameter("org_unit", int), OpenApiParameter("tag", str), OpenApiParameter("status", str),
+    OpenApiParameter("purpose", str, description="purpose of this access, recorded in the audit log"),
+])
+class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                    mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """Residents in the user's area. Every person returned is recorded in the audit log."""
+
+    queryset = Person.objects.none()
+    scope_model = Person
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        if self.action in ("create", "update", "partial_update"):
+            return PersonWriteSerializer
+        return PersonListSerializer if self.action == "list" else PersonSerializer
+
+    def _purpose(self) -> str:
+        return (self.request.query_params.get("purpose") or self.request.headers.get("X-Purpose") or "")[:60]
+
+    def get_queryset(self):
+        params = self.request.query_params
+        unit = None
+        if params.get("org_unit"):
+            unit = OrgUnit.objects.filter(pk=params["org_unit"]).first() if params["org_unit"].isdigit() else None
+            if unit is None:
+                return Person.objects.none()
+        return selectors.search_persons(self.request.user, q=params.get("q", ""), id_number=params.get("id_number", ""),
+                                        org_unit=unit, tag=params.get("tag", ""), status=params.get("status", ""))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        selectors.record_listing(request.user, page, purpose=self._purpose())
+        return self.get_paginated_response(PersonListSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        person = selectors.get_person(request.user, _pk(kwargs["pk"]), purpose=self._purpose())
+        return Response(PersonSerializer(person).data)
+
+    @extend_schema(responses={201: PersonSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = PersonWriteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        saved = services.register_person(request.user, _person_data(v), tags=v.get("tags", []), consents=v.get("consents", []))
+        body = PersonSerializer(saved.person).data
+        body["warnings"] = saved.warnings
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={200: PersonSerializer})
+    def update(self, request, *args, partial=False, **kwargs):
+        person = selectors.get_person_for_edit(request.user, _pk(kwargs["pk"]))
+        serializer = PersonWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        from django.db import transaction
+
+        with transaction.atomic():
+            saved = services.update_person(request.user, person, _person_data(v), expected_version=v.get("version"))
+            if "tags" in v:
+                services.set_tags(request.user, person, v["tags"])
+        body = PersonSerializer(saved.person).data
+        body["warnings"] = saved.warnings
+        return Response(body)
+
+
+def _pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Person.DoesNotExist from None
+
+
+@extend_schema(parameters=[OpenApiParameter("person", int)])
+class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Consent records (PIPL): purpose, legal basis, self or guardian, withdrawal."""
+
+    queryset = Consent.objects.none()
+    scope_model = Consent
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return ConsentCreateSerializer if self.action == "create" else ConsentSerializer
+
+    def get_queryset(self):
+        qs = selectors.visible_consents(self.request.user)
+        person = self.request.query_params.get("person")
+        if person:
+            qs = qs.filter(person_id=person) if person.isdigit() else qs.none()
+        return qs.order_by("-id")
+
+    def retrieve(self, request, *args, **kwargs):
+        consent = self.get_object()
+        return Response(ConsentSerializer(consent).data)
+
+    @extend_schema(responses={201: ConsentSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ConsentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        try:
+            person = selectors.get_person(request.user, data.pop("person"), purpose="consent")
+        except Person.DoesNotExist:
+            from xinli.core.i18n import field_error
+
+            raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+        consent = services.record_consent(request.user, person, data)
+        return Response(ConsentSerializer(consent).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ConsentSerializer})
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        consent = self.get_object()
+        consent = services.withdraw_consent(request.user, consent)
+        return Response(ConsentSerializer(consent).data)

@@ -1,0 +1,41 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from xinli.core.forms import BilingualForm
+
+from .models import ConsentGiver, ConsentPurpose, LegalBasis, PersonStatus, Sex, Tag
+
+
+class PersonForm(BilingualForm):
+    name = forms.CharField(label=_("name"), max_length=50)
+    id_number = forms.CharField(label=_("resident ID number"), max_length=25, required=False)
+    sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices, required=False)
+    birth_date = forms.DateField(label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                                 help_text=_("filled from the ID number when one is given"))
+    phone = forms.CharField(label=_("phone"), max_length=20, required=False)
+    address = forms.CharField(label=_("address"), max_length=200, required=False)
+    org_unit = forms.TypedChoiceField(label=_("residence org unit"), coerce=int)
+    status = forms.ChoiceField(label=_("status"), choices=PersonStatus.choices, required=False)
+    tags = forms.MultipleChoiceField(label=_("population tags"), choices=Tag.choices, required=False,
+                                     widget=forms.CheckboxSelectMultiple)
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].choices = [(u.pk, f"{u.name}（{u.code}）") for u in units]
+
+
+class RegisterForm(PersonForm):
+    consent_given = forms.BooleanField(label=_("consent to the psychological service archive recorded"), required=False)
+    consent_given_by = forms.ChoiceField(label=_("given by"), choices=ConsentGiver.choices, required=False)
+    guardian_name = forms.CharField(label=_("guardian name"), max_length=50, required=False)
+    guardian_relation = forms.CharField(label=_("guardian relation"), max_length=30, required=False)
+
+
+class ConsentForm(BilingualForm):
+    purpose = forms.ChoiceField(label=_("purpose"), choices=ConsentPurpose.choices)
+    legal_basis = forms.ChoiceField(label=_("legal basis"), choices=LegalBasis.choices)
+    given_by = forms.ChoiceField(label=_("given by"), choices=ConsentGiver.choices)
+    guardian_name = forms.CharField(label=_("guardian name"), max_length=50, required=False)
+    guardian_relation = forms.CharField(label=_("guardian relation"), max_length=30, required=False)
+    given_at = forms.DateField(label=_("date given"), widget=forms.DateInput(attrs={"type": "date"}))

@@ -1,0 +1,83 @@
+"""Every read of the resident archive: scoped to the user, and audited when a person is shown."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Q, QuerySet
+
+from xinli.accounts.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
+from xinli.core import audit
+from xinli.core.fields import blind_index
+from xinli.core.scoping import scope_q
+
+from .models import Consent, Person, PopulationTag
+from .normalize import normalize_id_number, normalize_name, normalize_phone, search_token
+
+ID_LIKE = re.compile(r"^\s*\d{17}[\dXx]\s*$")
+PHONE_LIKE = re.compile(r"^\s*\+?[\d\s-]{7,16}\s*$")
+LATIN = re.compile(r"^[A-Za-z\s']+$")
+
+
+def visible_persons(user, capability: str = ARCHIVES_VIEW) -> QuerySet[Person]:
+    """Persons at or below the user's assignments that grant ``capability``. Nothing otherwise."""
+    return Person.objects.filter(scope_q(user, capability)).select_related("org_unit")
+
+
+def search_persons(user, *, q: str = "", id_number: str = "", org_unit=None, tag: str = "", status: str = "") -> QuerySet[Person]:
+    """Scoped search. ``q`` is read as an ID number (18 characters), a phone number, pinyin initials or full pinyin
+    (Latin letters), or a whole name (Chinese). Encrypted fields match exactly through their blind indexes."""
+    qs = visible_persons(user)
+    if id_number:
+        qs = qs.filter(id_number_bidx=blind_index("id_number", id_number, normalize_id_number) or "-")
+    q = (q or "").strip()
+    if q:
+        if ID_LIKE.match(q):
+            qs = qs.filter(id_number_bidx=blind_index("id_number", q, normalize_id_number))
+        elif PHONE_LIKE.match(q):
+            qs = qs.filter(phone_bidx=blind_index("phone", q, normalize_phone) or "-")
+        elif LATIN.match(q):
+            token = search_token(q)
+            qs = qs.filter(Q(name_initials_bidx=blind_index("name_initials", token)) | Q(name_pinyin_bidx=blind_index("name_pinyin", token)))
+        else:
+            qs = qs.filter(name_bidx=blind_index("name", q, normalize_name) or "-")
+    if org_unit is not None:
+        qs = qs.filter(org_path__startswith=org_unit.path)
+    if tag:
+        qs = qs.filter(pk__in=PopulationTag.objects.filter(tag=tag, until__isnull=True).values("person_id"))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-id")
+
+
+def record_listing(user, persons, *, purpose: str = "") -> None:
+    """Audit that ``user`` was shown these persons in a list or search result."""
+    audit.record_person_reads(user, persons, action=audit.Action.SEARCH, purpose=purpose)
+
+
+def get_person(user, pk, *, purpose: str = "", capability: str = ARCHIVES_VIEW) -> Person:
+    """One person the user may see, audited as a read. Raises ``Person.DoesNotExist`` (404) outside scope."""
+    person = visible_persons(user, capability).get(pk=pk)
+    audit.record(user, audit.Action.READ, obj=person, person=person, purpose=purpose)
+    return person
+
+
+def get_person_for_edit(user, pk) -> Person:
+    return get_person(user, pk, purpose="edit", capability=ARCHIVES_EDIT)
+
+
+def person_consents(person: Person) -> QuerySet[Consent]:
+    """Consents of a person already fetched through ``get_person`` (so the read is scoped and audited)."""
+    return Consent.objects.filter(person=person).order_by("-given_at", "-id")
+
+
+def visible_consents(user) -> QuerySet[Consent]:
+    return Consent.objects.filter(scope_q(user, ARCHIVES_VIEW)).select_related("person")
+
+
+def person_tags(person: Person) -> list[PopulationTag]:
+    return list(PopulationTag.objects.filter(person=person, until__isnull=True).order_by("tag"))
+
+
+def count_visible(user) -> int:
+    return visible_persons(user).count()

@@ -1,0 +1,273 @@
+"""Every write to the resident archive. Each service checks the actor's scope, validates, writes in one transaction
+and audits in the same transaction, so a request that fails writes nothing."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.accounts.policy import ARCHIVES_EDIT
+from xinli.core import audit
+from xinli.core.fields import blind_index
+from xinli.core.i18n import bilingual, field_error
+from xinli.core.scoping import path_in_scope
+from xinli.regions.models import OrgUnit
+
+from .models import Consent, ConsentGiver, LegalBasis, Person, PersonStatus, PopulationTag, Sex, Tag
+from .normalize import normalize_id_number
+from .validation import GUARDIAN_CONSENT_AGE, check_id_number, check_phone
+
+PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "address", "org_unit", "status")
+
+
+@dataclass
+class Saved:
+    person: Person
+    warnings: list[str] = field(default_factory=list)
+
+
+def _require_edit_scope(actor, unit: OrgUnit, field_name: str = "org_unit") -> None:
+    if not path_in_scope(actor, ARCHIVES_EDIT, unit.path):
+        # An org unit outside the actor's area is reported like a missing one: it reveals nothing.
+        raise field_error(field_name, _("Residence org unit: not found in your area; pick a unit you are responsible for."))
+    if unit.valid_to is not None:
+        raise field_error(field_name, _("Residence org unit: this unit no longer exists; pick its successor."))
+
+
+def _clean(data: dict, *, existing: Person | None) -> tuple[dict, list[str]]:
+    """Validate and normalise person fields; fills sex and birth date from the ID number."""
+    clean = dict(data)
+    warnings: list[str] = []
+    errors: dict[str, list[str]] = {}
+
+    def add(err: ValidationError):
+        for k, v in err.message_dict.items():
+            errors.setdefault(k, []).extend(v)
+
+    name = (clean.get("name") if "name" in clean else (existing.name if existing else "")) or ""
+    if "name" in clean or existing is None:
+        name = name.strip()
+        if not name:
+            add(field_error("name", _("Name: required; enter the person's name as on their ID card.")))
+        elif len(name) > 50:
+            add(field_error("name", _("Name: too long; at most 50 characters.")))
+        clean["name"] = name
+    if clean.get("id_number"):
+        try:
+            info = check_id_number(clean["id_number"])
+            clean["id_number"] = info.number
+            warnings += info.warnings
+            given_sex, given_birth = clean.get("sex"), clean.get("birth_date")
+            if given_sex and given_sex != Sex.UNKNOWN and given_sex != info.sex:
+                add(field_error("sex", _("Sex: does not match the ID number (17th digit); correct the sex or the number.")))
+            if given_birth and given_birth != info.birth_date:
+                add(field_error("birth_date", _("Birth date: does not match the ID number (characters 7–14); correct one of them.")))
+            clean["sex"], clean["birth_date"] = info.sex, info.birth_date
+        except ValidationError as exc:
+            add(exc)
+    elif "id_number" in clean:
+        clean["id_number"] = None
+    if clean.get("birth_date"):
+        if clean["birth_date"] > timezone.localdate():
+            add(field_error("birth_date", _("Birth date: in the future; enter the real birth date.")))
+    if clean.get("phone"):
+        try:
+            clean["phone"] = check_phone(clean["phone"])
+        except ValidationError as exc:
+            add(exc)
+    if "address" in clean and clean["address"] and len(clean["address"]) > 200:
+        add(field_error("address", _("Address: too long; at most 200 characters.")))
+    if "status" in clean and clean["status"] not in PersonStatus.values:
+        add(field_error("status", _("Status: unknown value; use active, moved_out or deceased.")))
+    if errors:
+        raise ValidationError(errors)
+    return clean, warnings
+
+
+def _id_taken(number: str, exclude_pk=None) -> bool:
+    qs = Person.objects.filter(id_number_bidx=blind_index("id_number", number, normalize_id_number))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.exists()
+
+
+def _place(person: Person, unit: OrgUnit) -> None:
+    person.org_unit = unit
+    person.org_path = unit.path
+    person.county_code = unit.county_code
+
+
+def register_person(actor, data: dict, *, tags=(), consents=()) -> Saved:
+    """Register a resident in the archive. Who may call: holders of ``archives.edit`` over ``data['org_unit']``.
+
+    ``data``: name, id_number, sex, birth_date, phone, address, org_unit (OrgUnit). One person per ID number.
+    Returns the person and any warnings (e.g. a historical ID address code)."""
+    unit = data.get("org_unit")
+    if unit is None:
+        raise field_error("org_unit", _("Residence org unit: required; pick the village or community where the person lives."))
+    _require_edit_scope(actor, unit)
+    clean, warnings = _clean(data, existing=None)
+    if clean.get("id_number") and _id_taken(clean["id_number"]):
+        raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique")
+    person = Person(
+        name=clean["name"], id_number=clean.get("id_number"), sex=clean.get("sex") or Sex.UNKNOWN,
+        birth_date=clean.get("birth_date"), phone=clean.get("phone"), address=clean.get("address"),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    person.birth_year = person.birth_date.year if person.birth_date else None
+    _place(person, unit)
+    try:
+        with transaction.atomic():
+            person.save()
+            audit.record(actor, audit.Action.CREATE, obj=person, person=person,
+                         detail={"fields": sorted(k for k, v in clean.items() if v not in (None, ""))})
+            for tag in tags:
+                _add_tag(actor, person, tag)
+            for consent in consents:
+                _record_consent(actor, person, consent)
+    except IntegrityError:
+        # Two clerks registering the same ID number at once: the unique blind index decides.
+        raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique") from None
+    return Saved(person, warnings)
+
+
+def update_person(actor, person: Person, data: dict, *, expected_version: int | None = None) -> Saved:
+    """Change archive fields of ``person``. Who may call: holders of ``archives.edit`` over the person's current
+    unit (and over the new unit when moving them). ``expected_version`` guards against lost updates."""
+    if not path_in_scope(actor, ARCHIVES_EDIT, person.org_path):
+        raise PermissionDenied
+    data = {k: v for k, v in data.items() if k in PERSON_FIELDS}
+    if "org_unit" in data and data["org_unit"] is None:
+        raise field_error("org_unit", _("Residence org unit: required; pick the village or community where the person lives."))
+    if "org_unit" in data and data["org_unit"].pk != person.org_unit_id:
+        _require_edit_scope(actor, data["org_unit"])
+    clean, warnings = _clean(data, existing=person)
+    if clean.get("id_number") and clean["id_number"] != person.id_number and _id_taken(clean["id_number"], person.pk):
+        raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique")
+    changed = []
+    for key, value in clean.items():
+        if key == "org_unit":
+            if value.pk != person.org_unit_id:
+                _place(person, value)
+                changed.append("org_unit")
+            continue
+        if getattr(person, key) != value:
+            setattr(person, key, value)
+            changed.append(key)
+    if not changed:
+        return Saved(person, warnings)
+    person.birth_year = person.birth_date.year if person.birth_date else None
+    with transaction.atomic():
+        if expected_version is not None:
+            # Conditional bump: a concurrent edit has already moved the version on.
+            if Person.objects.filter(pk=person.pk, version=expected_version).update(version=expected_version + 1) != 1:
+                raise field_error("version", _("Record: changed by someone else since you opened it; reload and apply your change again."), code="conflict")
+            person.version = expected_version + 1
+        else:
+            person.version += 1
+        person.updated_at = timezone.now()
+        try:
+            person.save()
+        except IntegrityError:
+            raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique") from None
+        if "org_unit" in changed:
+            Consent.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)
+            PopulationTag.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)
+        audit.record(actor, audit.Action.UPDATE, obj=person, person=person, detail={"fields": sorted(changed)})
+    return Saved(person, warnings)
+
+
+def _record_consent(actor, person: Person, data: dict) -> Consent:
+    purpose, basis = data.get("purpose"), data.get("legal_basis") or LegalBasis.CONSENT
+    given_by = data.get("given_by") or ConsentGiver.SELF
+    given_at = data.get("given_at") or timezone.localdate()
+    errors = {}
+    from .models import ConsentPurpose
+
+    if purpose not in ConsentPurpose.values:
+        errors["purpose"] = [bilingual(_("Purpose: unknown value; pick one of the listed purposes."))]
+    if basis not in LegalBasis.values:
+        errors["legal_basis"] = [bilingual(_("Legal basis: unknown value; pick one of the listed bases."))]
+    if given_by not in ConsentGiver.values:
+        errors["given_by"] = [bilingual(_("Given by: use self or guardian."))]
+    if isinstance(given_at, datetime.date) and given_at > timezone.localdate():
+        errors["given_at"] = [bilingual(_("Date given: in the future; enter the day consent was given."))]
+    age = person.age_on(given_at) if isinstance(given_at, datetime.date) else None
+    if basis == LegalBasis.CONSENT and age is not None and age < GUARDIAN_CONSENT_AGE and given_by != ConsentGiver.GUARDIAN:
+        errors["given_by"] = [bilingual(_("Given by: the person is under 14, so a guardian must consent (PIPL art. 31); record the guardian."))]
+    if given_by == ConsentGiver.GUARDIAN and not (data.get("guardian_name") or "").strip():
+        errors["guardian_name"] = [bilingual(_("Guardian name: required when a guardian gives consent."))]
+    if errors:
+        raise ValidationError(errors)
+    consent = Consent(
+        person=person, purpose=purpose, legal_basis=basis, given_by=given_by,
+        guardian_name=(data.get("guardian_name") or "").strip() or None,
+        guardian_relation=(data.get("guardian_relation") or "").strip()[:30], given_at=given_at,
+        recorded_by=actor if getattr(actor, "pk", None) else None, org_path=person.org_path, county_code=person.county_code,
+    )
+    consent.save()
+    audit.record(actor, audit.Action.CREATE, obj=consent, person=person, detail={"purpose": purpose, "basis": basis})
+    return consent
+
+
+def record_consent(actor, person: Person, data: dict) -> Consent:
+    """Record a consent (purpose, legal basis, self or guardian; a guardian is required under 14).
+    Who may call: holders of ``archives.edit`` over the person."""
+    if not path_in_scope(actor, ARCHIVES_EDIT, person.org_path):
+        raise PermissionDenied
+    with transaction.atomic():
+        return _record_consent(actor, person, data)
+
+
+def withdraw_consent(actor, consent: Consent) -> Consent:
+    """Withdraw a consent (PIPL art. 15: as easy as giving it). Idempotent."""
+    if not path_in_scope(actor, ARCHIVES_EDIT, consent.org_path):
+        raise PermissionDenied
+    if consent.withdrawn_at is not None:
+        return consent
+    with transaction.atomic():
+        updated = Consent.objects.filter(pk=consent.pk, withdrawn_at__isnull=True).update(withdrawn_at=timezone.now())
+        consent.refresh_from_db()
+        if updated:
+            audit.record(actor, audit.Action.UPDATE, obj=consent, person=consent.person, detail={"withdrawn": True})
+    return consent
+
+
+def _add_tag(actor, person: Person, tag: str) -> PopulationTag | None:
+    if tag not in Tag.values:
+        raise field_error("tags", _("Population tag: unknown tag '{tag}'; pick from the list."), tag=tag)
+    if PopulationTag.objects.filter(person=person, tag=tag, until__isnull=True).exists():
+        return None
+    row = PopulationTag.objects.create(person=person, tag=tag, org_path=person.org_path, county_code=person.county_code,
+                                       recorded_by=actor if getattr(actor, "pk", None) else None)
+    return row
+
+
+def set_tags(actor, person: Person, tags) -> list[str]:
+    """Make the person's active special-population tags exactly ``tags`` (ended tags keep their history)."""
+    if not path_in_scope(actor, ARCHIVES_EDIT, person.org_path):
+        raise PermissionDenied
+    wanted = set(tags)
+    with transaction.atomic():
+        active = {t.tag: t for t in PopulationTag.objects.filter(person=person, until__isnull=True)}
+        for tag in sorted(wanted - set(active)):
+            _add_tag(actor, person, tag)
+        today = timezone.localdate()
+        for tag in sorted(set(active) - wanted):
+            PopulationTag.objects.filter(pk=active[tag].pk).update(until=today)
+        if wanted != set(active):
+            audit.record(actor, audit.Action.UPDATE, obj=person, person=person,
+                         detail={"tags_added": sorted(wanted - set(active)), "tags_ended": sorted(set(active) - wanted)})
+    return sorted(wanted)
+
+
+def lookup_unit(pk) -> OrgUnit:
+    try:
+        return OrgUnit.objects.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        raise field_error("org_unit", _("Residence org unit: not found in your area; pick a unit you are responsible for.")) from None

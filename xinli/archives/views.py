@@ -1,0 +1,160 @@
+"""HTML views of the archive: thin — parse, call a selector or service, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from xinli.accounts.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
+from xinli.core.i18n import bilingual
+from xinli.core.scoping import has_capability, path_in_scope
+from xinli.regions import selectors as unit_selectors
+from xinli.regions.models import OrgUnit
+
+from . import selectors, services
+from .forms import ConsentForm, PersonForm, RegisterForm
+from .models import ConsentPurpose, Person, Tag
+
+
+def _editable_units(user):
+    return [u for u in unit_selectors.visible_units(user).filter(level__in=["township", "village"])
+            if path_in_scope(user, ARCHIVES_EDIT, u.path)]
+
+
+def _person_or_404(user, pk, **kwargs) -> Person:
+    try:
+        return selectors.get_person(user, pk, **kwargs)
+    except Person.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def person_list(request):
+    user = request.user
+    if not has_capability(user, ARCHIVES_VIEW):
+        raise Http404
+    q = request.GET.get("q", "").strip()
+    tag = request.GET.get("tag", "")
+    unit = None
+    if request.GET.get("org_unit", "").isdigit():
+        unit = unit_selectors.visible_units(user).filter(pk=int(request.GET["org_unit"])).first()
+    qs = selectors.search_persons(user, q=q, org_unit=unit, tag=tag if tag in Tag.values else "")
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    selectors.record_listing(user, page.object_list, purpose="search")
+    template = "archives/_results.html" if request.htmx else "archives/person_list.html"
+    return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices,
+                                      "can_edit": has_capability(user, ARCHIVES_EDIT)})
+
+
+@login_required
+def person_detail(request, pk):
+    person = _person_or_404(request.user, pk, purpose="view")
+    return render(request, "archives/person_detail.html", {
+        "person": person,
+        "tags": selectors.person_tags(person),
+        "consents": selectors.person_consents(person),
+        "ancestors": unit_selectors.ancestors(person.org_unit),
+        "can_edit": path_in_scope(request.user, ARCHIVES_EDIT, person.org_path),
+    })
+
+
+@login_required
+def person_create(request):
+    user = request.user
+    units = _editable_units(user)
+    if not units:
+        raise Http404
+    form = RegisterForm(request.POST or None, units=units)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = {k: d[k] for k in ("name", "id_number", "sex", "birth_date", "phone", "address")}
+        data["org_unit"] = OrgUnit.objects.get(pk=d["org_unit"])
+        consents = []
+        if d["consent_given"]:
+            consents.append({"purpose": ConsentPurpose.ARCHIVE, "given_by": d["consent_given_by"] or "self",
+                             "guardian_name": d["guardian_name"], "guardian_relation": d["guardian_relation"]})
+        try:
+            saved = services.register_person(user, data, tags=d["tags"], consents=consents)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            for w in saved.warnings:
+                messages.warning(request, w)
+            messages.success(request, bilingual(_("Person registered in the archive.")))
+            return redirect("archives:person_detail", pk=saved.person.pk)
+    return render(request, "archives/person_form.html", {"form": form, "creating": True}, status=400 if form.errors else 200)
+
+
+@login_required
+def person_edit(request, pk):
+    user = request.user
+    try:
+        person = selectors.get_person_for_edit(user, pk)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    units = _editable_units(user)
+    initial = {
+        "name": person.name, "id_number": person.id_number, "sex": person.sex, "birth_date": person.birth_date,
+        "phone": person.phone, "address": person.address, "org_unit": person.org_unit_id, "status": person.status,
+        "tags": [t.tag for t in selectors.person_tags(person)], "version": person.version,
+    }
+    form = PersonForm(request.POST or None, initial=initial, units=units)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        data = {k: d[k] for k in ("name", "id_number", "sex", "birth_date", "phone", "address")}
+        data["status"] = d["status"] or person.status
+        data["org_unit"] = OrgUnit.objects.get(pk=d["org_unit"])
+        try:
+            with transaction.atomic():
+                saved = services.update_person(user, person, data, expected_version=d["version"])
+                services.set_tags(user, person, d["tags"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            for w in saved.warnings:
+                messages.warning(request, w)
+            messages.success(request, bilingual(_("Changes saved.")))
+            return redirect("archives:person_detail", pk=person.pk)
+    return render(request, "archives/person_form.html", {"form": form, "person": person, "creating": False},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def consent_create(request, pk):
+    try:
+        person = selectors.get_person_for_edit(request.user, pk)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    form = ConsentForm(request.POST or None, initial={"legal_basis": "consent", "given_by": "self"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_consent(request.user, person, form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, bilingual(_("Consent recorded.")))
+            return redirect("archives:person_detail", pk=person.pk)
+    return render(request, "archives/consent_form.html", {"form": form, "person": person}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def consent_withdraw(request, pk):
+    consent = selectors.visible_consents(request.user).filter(pk=pk).first()
+    if consent is None:
+        raise Http404
+    try:
+        services.withdraw_consent(request.user, consent)
+    except PermissionDenied:
+        raise Http404 from None
+    messages.success(request, bilingual(_("Consent withdrawn.")))
+    return redirect("archives:person_detail", pk=consent.person_id)
+
+

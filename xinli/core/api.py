@@ -1,0 +1,105 @@
+"""API plumbing shared by every app: pagination, strict serializers, and the one exception handler that turns
+every error a client can cause into a bilingual 4xx (never a 500)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .i18n import bilingual, generic_message
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+class StrictSerializerMixin:
+    """Reject fields the serializer does not know instead of silently dropping them."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            known = {name for name, f in self.fields.items() if not f.read_only}
+            unknown = sorted(set(data) - known)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name: [exceptions.ErrorDetail(generic_message("unknown_field", name), code="unknown_field")] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+def _field_label(view, name: str):
+    serializer_class = getattr(view, "serializer_class", None) if view is not None else None
+    if serializer_class is None and view is not None and hasattr(view, "get_serializer_class"):
+        try:
+            serializer_class = view.get_serializer_class()
+        except Exception:  # noqa: BLE001 - a label is a nicety; never fail the error response for it
+            serializer_class = None
+    if serializer_class is not None:
+        try:
+            field = serializer_class().fields.get(name)
+        except Exception:  # noqa: BLE001
+            field = None
+        if field is not None and field.label:
+            return field.label
+    return name
+
+
+def _bilingualise(detail, view, field: str = "non_field_errors"):
+    """Rewrite DRF's one-language messages as bilingual ones that name the field."""
+    if isinstance(detail, dict):
+        return {k: _bilingualise(v, view, k) for k, v in detail.items()}
+    if isinstance(detail, list):
+        return [_bilingualise(v, view, field) for v in detail]
+    text = str(detail)
+    if " / " in text:  # already bilingual (raised by our own services)
+        return text
+    code = getattr(detail, "code", None)
+    message = generic_message(code, _field_label(view, field)) if code else None
+    return message or f"{field}: {text}"
+
+
+def exception_handler(exc, context):
+    view = context.get("view")
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            exc = exceptions.ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
+        else:
+            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
+    elif isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"detail": bilingual(_("Request body: too large; send less data or split the request."))},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
+    elif isinstance(exc, SuspiciousOperation):
+        return Response({"detail": bilingual(_("Request: malformed; check the request and retry."))}, status=400)
+    elif isinstance(exc, Http404 | exceptions.NotFound | ObjectDoesNotExist):
+        return Response({"detail": bilingual(_("Not found, or outside your area."))}, status=404)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = _bilingualise(response.data, view)
+    elif isinstance(exc, exceptions.ParseError):
+        response.data = {"detail": bilingual(_("Request body: not valid JSON; send a JSON object."))}
+    elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        response.data = {"detail": bilingual(_("Not logged in, or the token is invalid or expired; log in again."))}
+    elif isinstance(exc, exceptions.PermissionDenied):
+        response.data = {"detail": bilingual(_("Your role does not allow this action."))}
+    elif isinstance(exc, exceptions.UnsupportedMediaType):
+        response.data = {"detail": bilingual(_("Content-Type: unsupported; send application/json."))}
+    elif isinstance(exc, exceptions.MethodNotAllowed):
+        response.data = {"detail": bilingual(_("Method not allowed on this address."))}
+    elif isinstance(exc, exceptions.Throttled):
+        response.data = {"detail": bilingual(_("Too many requests; wait and retry."))}
+    return response

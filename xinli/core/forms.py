@@ -1,0 +1,29 @@
+from django import forms
+
+from .i18n import generic_message
+
+
+class BilingualForm(forms.Form):
+    """A form whose built-in errors (required, invalid, too long ...) name the field in Chinese and English.
+    Errors raised by services are bilingual already and are left as they are."""
+
+    def full_clean(self):
+        super().full_clean()
+        for name, errors in list(self._errors.items()):
+            field = self.fields.get(name)
+            label = field.label if field is not None and field.label else name
+            rewritten = []
+            for err in errors.as_data():
+                text = " ".join(err.messages)
+                if " / " not in text:
+                    text = generic_message(err.code or "invalid", label) or text
+                rewritten.append(text)
+            self._errors[name] = self.error_class(rewritten, renderer=self.renderer)
+
+    def add_service_error(self, exc):
+        """Attach a service's ValidationError to the matching fields (others go to the form's top)."""
+        if hasattr(exc, "error_dict"):
+            for key, errs in exc.message_dict.items():
+                self.add_error(key if key in self.fields else None, errs)
+        else:
+            self.add_error(None, exc.messages)

@@ -1,0 +1,67 @@
+"""Bilingual messages: every error a user can cause names the field and the fix in Chinese and in English."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
+
+
+def bilingual(message, **params) -> str:
+    """Render a lazy message in zh-Hans and en: ``"中文 / English"`` (once if both are the same)."""
+    with override("zh-hans"):
+        zh = str(message).format(**{k: _render(v) for k, v in params.items()})
+    with override("en"):
+        en = str(message).format(**{k: _render(v) for k, v in params.items()})
+    return zh if zh == en else f"{zh} / {en}"
+
+
+def _render(value):
+    return str(value)
+
+
+def field_error(field: str, message, code: str = "invalid", **params) -> ValidationError:
+    """A validation error attached to ``field`` with a bilingual message."""
+    return ValidationError({field: ValidationError(bilingual(message, **params), code=code)})
+
+
+# Fixes for the errors that Django and DRF raise themselves, by error code. ``{field}`` is the field's label.
+GENERIC_FIXES = {
+    "required": _("{field}: this field is required; provide a value."),
+    "null": _("{field}: must not be empty; provide a value."),
+    "blank": _("{field}: must not be blank; provide a value."),
+    "invalid": _("{field}: the value is not valid; check its format."),
+    "max_length": _("{field}: the value is too long; shorten it."),
+    "min_length": _("{field}: the value is too short; lengthen it."),
+    "max_value": _("{field}: the value is too large; use a smaller value."),
+    "min_value": _("{field}: the value is too small; use a larger value."),
+    "invalid_choice": _("{field}: this choice is not allowed; pick one of the listed options."),
+    "does_not_exist": _("{field}: no such object, or it is outside your area; check the id."),
+    "incorrect_type": _("{field}: wrong type of value; send the type the API documents."),
+    "not_a_list": _("{field}: expected a list of values."),
+    "date": _("{field}: not a valid date; use YYYY-MM-DD."),
+    "datetime": _("{field}: not a valid date and time; use ISO 8601."),
+    "unique": _("{field}: this value is already registered; search for the existing record."),
+    "unknown_field": _("{field}: unknown field; remove it from the request."),
+    "not_a_dict": _("{field}: expected an object."),
+}
+
+
+def generic_message(code: str, field_label) -> str | None:
+    template = GENERIC_FIXES.get(code)
+    if template is None:
+        return None
+    with override("zh-hans"):
+        zh = str(template).format(field=str(field_label))
+    with override("en"):
+        en = str(template).format(field=str(field_label))
+    return f"{zh} / {en}"
+
+
+def label_pair(label) -> str:
+    """A lazy field label as ``中文 (English)`` so that one message names the field in both languages."""
+    with override("zh-hans"):
+        zh = str(label)
+    with override("en"):
+        en = str(label)
+    return zh if zh == en else f"{zh}({en})"

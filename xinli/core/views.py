@@ -1,0 +1,54 @@
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import render
+
+from xinli.accounts.policy import ARCHIVES_VIEW, AUDIT_VIEW, SECURITY_MANAGE
+from xinli.core.scoping import has_capability
+
+from . import selectors
+from .models import AuditEntry
+
+
+@login_required
+def home(request):
+    from xinli.archives import selectors as person_selectors
+    from xinli.regions import selectors as unit_selectors
+
+    user = request.user
+    return render(request, "home.html", {
+        "units": unit_selectors.top_units(user),
+        "assignments": user.active_assignments(),
+        "person_count": person_selectors.count_visible(user) if has_capability(user, ARCHIVES_VIEW) else None,
+    })
+
+
+def _date(value):
+    try:
+        return datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def audit_log(request):
+    """The audit viewer (audit administrator): filter by user, action, person, object type and dates."""
+    if not has_capability(request.user, AUDIT_VIEW):
+        raise Http404
+    g = request.GET
+    qs = selectors.audit_entries(
+        request.user, actor=g.get("actor", "").strip(), action=g.get("action", ""), person_id=g.get("person", "").strip(),
+        object_type=g.get("object_type", "").strip(), date_from=_date(g.get("from")), date_to=_date(g.get("to")),
+    )
+    page = Paginator(qs, 50).get_page(g.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "actions": AuditEntry.Action.choices, "f": g})
+
+
+def nav_flags(user):
+    return {
+        "audit": has_capability(user, AUDIT_VIEW),
+        "security": has_capability(user, SECURITY_MANAGE),
+        "archives": has_capability(user, ARCHIVES_VIEW),
+    }

@@ -1,0 +1,1 @@
+"""Deterministic demo data: a real city's tree, synthetic residents and one account per role."""

@@ -1,0 +1,63 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from . import selectors
+from .models import OrgUnit
+
+
+class OrgUnitSerializer(serializers.ModelSerializer):
+    has_children = serializers.SerializerMethodField()
+
+    class Meta:
+        model = OrgUnit
+        fields = ["id", "code", "name", "level", "kind", "parent", "path", "valid_from", "valid_to", "population", "has_children"]
+
+    def get_has_children(self, obj) -> bool:
+        return obj.level != "village"
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("parent", int, description=str(_("children of this unit"))),
+    OpenApiParameter("q", str, description=str(_("search by name or code prefix"))),
+    OpenApiParameter("level", str),
+])
+class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The org-unit tree within the user's area. Without parameters: the units the user is assigned to."""
+
+    serializer_class = OrgUnitSerializer
+    queryset = OrgUnit.objects.none()
+    scope_model = OrgUnit
+    scope_field = "path"
+
+    def get_queryset(self):
+        user = self.request.user
+        if self.action != "list":
+            return selectors.visible_units(user)
+        params = self.request.query_params
+        if params.get("q"):
+            qs = selectors.search_units(user, params["q"])
+        elif params.get("parent"):
+            try:
+                parent = selectors.get_unit(user, int(params["parent"]))
+            except (OrgUnit.DoesNotExist, ValueError):
+                return selectors.visible_units(user).none()
+            qs = selectors.children(user, parent)
+        else:
+            qs = selectors.top_units(user)
+        if params.get("level"):
+            qs = qs.filter(level=params["level"])
+        return qs
+
+    @action(detail=True, methods=["get"])
+    def children(self, request, pk=None):
+        unit = self.get_object()
+        page = self.paginate_queryset(selectors.children(request.user, unit))
+        return self.get_paginated_response(OrgUnitSerializer(page, many=True).data)
+
+    @action(detail=True, methods=["get"])
+    def ancestors(self, request, pk=None):
+        unit = self.get_object()
+        return Response(OrgUnitSerializer(selectors.ancestors(unit), many=True).data)

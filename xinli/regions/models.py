@@ -1,0 +1,60 @@
+"""The org-unit tree: province → city → county → township → village/community."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .codes import Kind, Level
+
+
+class OrgUnit(models.Model):
+    """One administrative unit for a period of time.
+
+    Codes change with mergers, so the code is not the key: a recoded or merged unit gets a new row with a new
+    ``valid_from`` and the old one keeps its history (``valid_to``). ``path`` is the materialised path of ids
+    (``/1/7/42/``); "everything under this unit" is ``path__startswith=unit.path`` (an index range scan).
+    """
+
+    code = models.CharField(_("statistical code"), max_length=12, db_index=True)
+    name = models.CharField(_("name"), max_length=100)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices, db_index=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    parent = models.ForeignKey("self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+    depth = models.PositiveSmallIntegerField(default=0, editable=False)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("resident population"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("org unit")
+        verbose_name_plural = _("org units")
+        indexes = [
+            # varchar_pattern_ops lets PostgreSQL use the index for LIKE 'prefix%' whatever the collation.
+            models.Index(fields=["path"], name="orgunit_path_like", opclasses=["varchar_pattern_ops"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], condition=Q(valid_to__isnull=True), name="orgunit_current_code_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})"
+
+    @property
+    def county_code(self) -> str:
+        return self.code[:6]
+
+    @property
+    def is_current(self) -> bool:
+        return self.valid_to is None
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        return [int(p) for p in self.path.strip("/").split("/") if p]
+
+    @property
+    def is_rural(self) -> bool:
+        return self.kind in (Kind.VILLAGE, Kind.TOWNSHIP, Kind.TOWN)

@@ -1,0 +1,127 @@
+"""Writes to the org-unit tree."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from xinli.core import audit
+from xinli.core.i18n import bilingual
+
+from .codes import code_problems, gbt2260_name, level_of, parse_kind
+from .models import OrgUnit
+
+
+def create_unit(*, code: str, name: str, kind: str, parent: OrgUnit | None, valid_from=None, population=None, actor=None) -> OrgUnit:
+    """Create one org unit under ``parent`` and set its materialised path. Callers validate codes first
+    (``codes.code_problems``); ``import_units`` and ``seed_demo`` do."""
+    with transaction.atomic():
+        unit = OrgUnit(
+            code=code, name=name, kind=kind, level=level_of(code), parent=parent,
+            valid_from=valid_from, population=population, path=f"tmp-{code}-{datetime.datetime.now().timestamp()}",
+            depth=(parent.depth + 1) if parent else 0,
+        )
+        unit.save()
+        unit.path = f"{parent.path if parent else '/'}{unit.pk}/"
+        OrgUnit.objects.filter(pk=unit.pk).update(path=unit.path)
+        if actor is not None:
+            audit.record(actor, audit.Action.CREATE, obj=unit, detail={"code": code})
+    return unit
+
+
+REQUIRED_COLUMNS = ("code", "name", "parent_code", "kind")
+
+
+@dataclass
+class ImportReport:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def import_units(text: str, *, actor=None, valid_from: datetime.date | None = None) -> ImportReport:
+    """Import org units from CSV text (columns code, name, parent_code, kind; optional population).
+
+    Every row is checked first: the 12-digit rules, kind against the digits, parent code against the code, parent
+    present in the file or the database, no duplicate code. If any row is bad, every bad row is reported with its
+    line number and nothing is written. Existing current units with the same code are updated in place (name,
+    kind, population) so an import can be re-run.
+    """
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        report.errors.append((1, bilingual(_("header: missing columns {columns}; the header must be code,name,parent_code,kind"), columns=", ".join(missing))))
+        return report
+    reader.fieldnames = header
+    existing = {u.code: u for u in OrgUnit.objects.filter(valid_to__isnull=True)}
+    rows: list[tuple[int, dict]] = []
+    seen: dict[str, int] = {}
+    for line_no, raw in enumerate(reader, start=2):
+        row = {k: (v or "").strip() for k, v in raw.items() if k}
+        code, name, parent_code = row["code"], row["name"], row["parent_code"]
+        kind = parse_kind(row["kind"])
+        problems = []
+        if not name:
+            problems.append(bilingual(_("name: empty; give the unit's name")))
+        if kind is None:
+            problems.append(bilingual(_("kind: unknown value '{value}'; use 街道, 镇, 乡, 居委会, 村委会 (or 省, 市, 区, 县)"), value=row["kind"]))
+        problems += code_problems(code, kind, parent_code or None)
+        if code in seen:
+            problems.append(bilingual(_("code: duplicate of line {line}; each code appears once"), line=seen[code]))
+        population = row.get("population") or ""
+        if population and not population.isdigit():
+            problems.append(bilingual(_("population: not a whole number; write digits only")))
+        if not problems and len(code) == 12 and level_of(code) in ("province", "city", "county") and gbt2260_name(code[:6]) is None:
+            report.warnings.append((line_no, bilingual(_("code {code}: not in the GB/T 2260 list; accepted as new or historical"), code=code)))
+        seen.setdefault(code, line_no)
+        for p in problems:
+            report.errors.append((line_no, f"{code or '?'}: {p}"))
+        rows.append((line_no, {"code": code, "name": name, "parent_code": parent_code, "kind": kind, "population": int(population) if population.isdigit() else None}))
+    codes_in_file = {r["code"] for _, r in rows}
+    for line_no, r in rows:
+        pc = r["parent_code"]
+        if pc and pc not in codes_in_file and pc not in existing:
+            report.errors.append((line_no, f"{r['code']}: " + bilingual(_("parent_code: {parent} is neither in the file nor in the database; import the parent first"), parent=pc)))
+    if report.errors:
+        report.errors.sort()
+        return report
+
+    # Parents before children: sort by level depth, then code.
+    order = {"province": 0, "city": 1, "county": 2, "township": 3, "village": 4}
+    rows.sort(key=lambda lr: (order[level_of(lr[1]["code"])], lr[1]["code"]))
+    with transaction.atomic():
+        by_code = dict(existing)
+        for _line, r in rows:
+            unit = by_code.get(r["code"])
+            if unit is not None:
+                changed = [f for f in ("name", "kind", "population") if r[f] is not None and getattr(unit, f) != r[f]]
+                if changed:
+                    for f in changed:
+                        setattr(unit, f, r[f])
+                    unit.save(update_fields=changed)
+                    report.updated += 1
+                else:
+                    report.unchanged += 1
+                continue
+            parent = by_code.get(r["parent_code"]) if r["parent_code"] else None
+            by_code[r["code"]] = create_unit(
+                code=r["code"], name=r["name"], kind=r["kind"], parent=parent, valid_from=valid_from, population=r["population"]
+            )
+            report.created += 1
+        if actor is not None or report.created or report.updated:
+            audit.record(actor, audit.Action.CREATE, object_type="regions.orgunit", object_id="import",
+                         detail={"created": report.created, "updated": report.updated})
+    return report

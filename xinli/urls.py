@@ -1,0 +1,22 @@
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from xinli.accounts.views import healthz
+from xinli.core import views as core_views
+from xinli.regions import views as region_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("accounts/", include("xinli.accounts.urls")),
+    path("org/", region_views.browser, name="org_browser"),
+    path("org/<int:pk>/", region_views.browser, name="org_unit"),
+    path("persons/", include("xinli.archives.urls")),
+    path("audit/", core_views.audit_log, name="audit_log"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include("xinli.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+]
