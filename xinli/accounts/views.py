@@ -36,7 +36,7 @@ def lockout_response(request, credentials, *args, **kwargs):
 
 
 def login_view(request):
-    form = LoginForm(request.POST or None)
+    form = LoginForm(request.POST if request.method == "POST" else None)
     error = ""
     if request.method == "POST" and form.is_valid():
         result = services.check_login(request, form.cleaned_data["username"], form.cleaned_data["password"], form.cleaned_data["otp"])
@@ -69,7 +69,7 @@ def two_factor_view(request):
     if user.is_verified() or not services.needs_two_factors(user):
         return redirect("home")
     device = services.confirmed_device(user)
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     if device is not None:
         if request.method == "POST" and form.is_valid():
             if device.verify_token(form.cleaned_data["token"].strip()):

@@ -71,7 +71,7 @@ def person_create(request):
     units = _editable_units(user)
     if not units:
         raise Http404
-    form = RegisterForm(request.POST or None, units=units)
+    form = RegisterForm(request.POST if request.method == "POST" else None, units=units)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = {k: d[k] for k in ("name", "id_number", "sex", "birth_date", "phone", "address")}
@@ -105,7 +105,7 @@ def person_edit(request, pk):
         "phone": person.phone, "address": person.address, "org_unit": person.org_unit_id, "status": person.status,
         "tags": [t.tag for t in selectors.person_tags(person)], "version": person.version,
     }
-    form = PersonForm(request.POST or None, initial=initial, units=units)
+    form = PersonForm(request.POST if request.method == "POST" else None, initial=initial, units=units)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         data = {k: d[k] for k in ("name", "id_number", "sex", "birth_date", "phone", "address")}
@@ -132,7 +132,7 @@ def consent_create(request, pk):
         person = selectors.get_person_for_edit(request.user, pk)
     except Person.DoesNotExist:
         raise Http404 from None
-    form = ConsentForm(request.POST or None, initial={"legal_basis": "consent", "given_by": "self"})
+    form = ConsentForm(request.POST if request.method == "POST" else None, initial={"legal_basis": "consent", "given_by": "self"})
     if request.method == "POST" and form.is_valid():
         try:
             services.record_consent(request.user, person, form.cleaned_data)

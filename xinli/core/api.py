@@ -59,8 +59,6 @@ def _bilingualise(detail, view, field: str = "non_field_errors"):
     if isinstance(detail, list):
         return [_bilingualise(v, view, field) for v in detail]
     text = str(detail)
-    if " / " in text:  # already bilingual (raised by our own services)
-        return text
     code = getattr(detail, "code", None)
     message = generic_message(code, _field_label(view, field)) if code else None
     return message or f"{field}: {text}"
@@ -69,11 +67,11 @@ def _bilingualise(detail, view, field: str = "non_field_errors"):
 def exception_handler(exc, context):
     view = context.get("view")
     if isinstance(exc, DjangoValidationError):
+        # Raised by our services: the messages are bilingual and name the field already.
         if hasattr(exc, "error_dict"):
-            exc = exceptions.ValidationError({k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()})
-        else:
-            exc = exceptions.ValidationError({"non_field_errors": exc.messages})
-    elif isinstance(exc, RequestDataTooBig):
+            return Response(exc.message_dict, status=400)
+        return Response({"non_field_errors": exc.messages}, status=400)
+    if isinstance(exc, RequestDataTooBig):
         return Response(
             {"detail": bilingual(_("Request body: too large; send less data or split the request."))},
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,

@@ -218,14 +218,15 @@ def seed_residents(rng: random.Random, villages: list[OrgUnit], total: int, *, b
                 for tag in _tags(rng, age, male, rural):
                     tags.append(PopulationTag(person=person, tag=tag, org_path=person.org_path, county_code=person.county_code,
                                               since=datetime.date(2025, 1, 1)))
-                minor = age < 14
+                given_at = datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randint(0, 300))
+                minor = person.age_on(given_at) < 14
                 consents.append(Consent(
                     person=person, purpose=ConsentPurpose.ARCHIVE,
                     legal_basis=LegalBasis.CONSENT if guardian_pick < 0.7 else LegalBasis.STATUTORY,
                     given_by=ConsentGiver.GUARDIAN if minor else ConsentGiver.SELF,
                     guardian_name=(person.name[0] + rng.choice(GIVEN) + rng.choice(GIVEN)) if minor else None,
                     guardian_relation=("父亲" if guardian_pick < 0.5 else "母亲") if minor else "",
-                    given_at=datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randint(0, 300)),
+                    given_at=given_at,
                     org_path=person.org_path, county_code=person.county_code,
                 ))
             PopulationTag.objects.bulk_create(tags, batch_size=2000)

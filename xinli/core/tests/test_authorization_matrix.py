@@ -1,0 +1,125 @@
+"""Every API route, every persona: objects outside the persona's scope are never returned or changed.
+
+Routes are enumerated from the URL conf. Each viewset declares ``scope_model`` and ``scope_field``; a route whose
+view does not is a failure, so a new endpoint is covered (or this test fails) without editing the test.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+from rest_framework.test import APIClient
+
+from xinli.accounts.policy import GRANTS
+from xinli.archives.models import Consent, Person
+from xinli.regions.models import OrgUnit
+
+pytestmark = pytest.mark.django_db
+
+# Routes with no object scope: they only ever concern the caller.
+UNSCOPED = {"api-token", "api-me"}
+
+
+def api_routes():
+    out = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and (prefix + str(p.pattern)).startswith("api/v1/"):
+                out.append((prefix + str(p.pattern), p))
+
+    walk(get_resolver().url_patterns)
+    return out
+
+
+def _scope_of(pattern):
+    cls = getattr(pattern.callback, "cls", None)
+    return (getattr(cls, "scope_model", None), getattr(cls, "scope_field", None), dict(getattr(pattern.callback, "actions", {}) or {}))
+
+
+def expected_visible(user, model, field):
+    """Independent of the selectors: paths of the user's assignments granting any capability that reads ``model``."""
+    needed = {Person: "archives.view", Consent: "archives.view", OrgUnit: "regions.view"}[model]
+    paths = [a.org_unit.path for a in user.active_assignments() if needed in GRANTS[a.role].capabilities]
+    return {obj.pk for obj in model.objects.all() if any(getattr(obj, field).startswith(p) for p in paths)}
+
+
+def _url(route, pk):
+    return "/" + route.replace("(?P<pk>[^/.]+)", str(pk)).replace("^", "").replace("$", "").replace("\\.", ".").replace("<pk>", str(pk))
+
+
+def test_every_api_route_declares_its_scope():
+    routes = api_routes()
+    assert len(routes) >= 8
+    for route, pattern in routes:
+        if pattern.name in UNSCOPED:
+            continue
+        model, field, _ = _scope_of(pattern)
+        assert model is not None and field, f"{route} ({pattern.name}) declares no scope_model/scope_field"
+
+
+def test_no_persona_reads_or_changes_objects_outside_its_scope(personas, people):
+    objects_before = {
+        Person: {p.pk: (p.name, p.address, p.version) for p in Person.objects.all()},
+        Consent: {c.pk: c.withdrawn_at for c in Consent.objects.all()},
+        OrgUnit: {u.pk: u.name for u in OrgUnit.objects.all()},
+    }
+    checked = 0
+    for persona_name, user in personas.all().items():
+        client = APIClient()
+        client.force_authenticate(user)
+        for route, pattern in api_routes():
+            if pattern.name in UNSCOPED or "format" in route:
+                continue
+            model, field, actions = _scope_of(pattern)
+            visible = expected_visible(user, model, field)
+            if "<pk>" not in route and "(?P<pk>" not in route:
+                if "get" in actions:
+                    r = client.get(_url(route, 0), {"page_size": 200})
+                    assert r.status_code in (200, 403), (persona_name, route, r.status_code)
+                    if r.status_code == 200:
+                        body = r.json()
+                        rows = body["results"] if isinstance(body, dict) else body
+                        returned = {row["id"] for row in rows}
+                        assert returned <= visible, (persona_name, route, returned - visible)
+                    checked += 1
+                continue
+            for obj in model.objects.all():
+                if obj.pk in visible:
+                    continue
+                url = _url(route, obj.pk)
+                for method in list(actions):
+                    if method == "get":
+                        r = client.get(url)
+                    elif method in ("put", "patch"):
+                        r = getattr(client, method)(url, {"name": "篡改", "address": "篡改", "version": 1}, format="json")
+                    elif method in ("post", "delete"):
+                        r = getattr(client, method)(url, {}, format="json")
+                    else:
+                        continue
+                    assert r.status_code in (403, 404, 405), (persona_name, route, method, obj.pk, r.status_code)
+                    if r.status_code != 405:
+                        body = r.content.decode()
+                        assert "篡改" not in body
+                    checked += 1
+    assert checked > 50
+    assert {p.pk: (p.name, p.address, p.version) for p in Person.objects.all()} == objects_before[Person]
+    assert {c.pk: c.withdrawn_at for c in Consent.objects.all()} == objects_before[Consent]
+    assert {u.pk: u.name for u in OrgUnit.objects.all()} == objects_before[OrgUnit]
+
+
+def test_every_persona_sees_exactly_its_scope_in_lists(personas, people):
+    for persona_name, user in personas.all().items():
+        client = APIClient()
+        client.force_authenticate(user)
+        r = client.get("/api/v1/persons/", {"page_size": 200})
+        assert {row["id"] for row in r.json()["results"]} == expected_visible(user, Person, "org_path"), persona_name
+
+
+def test_anonymous_requests_are_refused_everywhere(people):
+    client = APIClient()
+    for route, pattern in api_routes():
+        if pattern.name == "api-token" or "format" in route:
+            continue
+        r = client.get(_url(route, people.in_a1v1.pk))
+        assert r.status_code in (401, 403), (route, r.status_code)

@@ -1,0 +1,58 @@
+import json
+
+import pytest
+from django.core.management import call_command
+from stdnum.cn import ric
+
+from xinli.accounts.models import User
+from xinli.archives.models import Consent, Person, PopulationTag
+from xinli.demo.seed import DEMO_ACCOUNTS
+from xinli.regions.codes import code_problems
+from xinli.regions.models import OrgUnit
+
+pytestmark = pytest.mark.django_db
+
+
+def _fingerprint():
+    return [(p.name, p.id_number, p.org_unit.code) for p in Person.objects.select_related("org_unit").order_by("id")[:25]]
+
+
+def test_seed_is_deterministic_valid_and_writes_the_accounts_file(tmp_path):
+    accounts = tmp_path / "demo-accounts.json"
+    call_command("seed_demo", size="tiny", seed=7, accounts_file=str(accounts))
+    first = _fingerprint()
+    assert Person.objects.count() == 300
+    assert OrgUnit.objects.filter(level="village").count() == 12
+    for unit in OrgUnit.objects.all():
+        parent_code = unit.parent.code if unit.parent else None
+        assert code_problems(unit.code, unit.kind, parent_code) == [], unit
+    for p in Person.objects.all():
+        assert ric.is_valid(p.id_number) or ric.calc_check_digit(p.id_number) == p.id_number[-1]
+        assert p.id_number[:6] == p.county_code
+    assert PopulationTag.objects.exists() and Consent.objects.count() == 300
+    minors = [c for c in Consent.objects.select_related("person") if c.person.age_on(c.given_at) < 14]
+    assert minors and all(c.given_by == "guardian" and c.guardian_name for c in minors)
+    data = json.loads(accounts.read_text())
+    assert {a["username"] for a in data} == {u for u, _, _ in DEMO_ACCOUNTS}
+    assert all(User.objects.get(username=a["username"]).check_password(a["password"]) for a in data[:3])
+    # Same seed, fresh database: the same people in the same places.
+    Consent.objects.all().delete()
+    PopulationTag.objects.all().delete()
+    Person.objects.all().delete()
+    from xinli.accounts.models import Assignment
+
+    Assignment.objects.all().delete()
+    User.objects.all().delete()
+    for unit in OrgUnit.objects.order_by("-depth"):
+        unit.delete()
+    call_command("seed_demo", size="tiny", seed=7, accounts_file=str(tmp_path / "again.json"))
+    assert _fingerprint() == first
+    assert json.loads((tmp_path / "again.json").read_text()) == data
+
+
+def test_running_again_reuses_what_exists(tmp_path, capsys):
+    accounts = tmp_path / "a.json"
+    call_command("seed_demo", size="tiny", seed=1, accounts_file=str(accounts))
+    call_command("seed_demo", size="tiny", seed=1, accounts_file=str(accounts))
+    assert Person.objects.count() == 300
+    assert "reusing" in capsys.readouterr().out
