@@ -6,3 +6,6 @@ class AccountsConfig(AppConfig):
     name = "xinli.accounts"
     label = "accounts"
     verbose_name = _("Accounts")
+
+    def ready(self):
+        from . import schema  # noqa: F401 - registers the OpenAPI extension
