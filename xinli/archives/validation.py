@@ -45,7 +45,7 @@ def check_id_number(value: str, field_name: str = "id_number") -> IdNumberInfo:
     warnings = []
     try:
         ric.get_birth_place(number)
-    except stdnum_exc.InvalidComponent:
+    except (stdnum_exc.InvalidComponent, KeyError):  # stdnum raises KeyError for a province-only match
         warnings.append(bilingual(_("Resident ID number: address code {code} is not in the current division list; accepted as a historical code."), code=number[:6]))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumberInfo(number, birth, sex, warnings)
