@@ -1,6 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from xinli.core.forms import BilingualForm
+
+from .policy import Role
+
 
 class LoginForm(forms.Form):
     username = forms.CharField(label=_("Username"), max_length=150)
@@ -13,3 +17,24 @@ class LoginForm(forms.Form):
 class TokenForm(forms.Form):
     token = forms.CharField(label=_("One-time code"), max_length=8,
                             widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}))
+
+
+class UserCreateForm(BilingualForm):
+    username = forms.RegexField(label=_("Username"), max_length=150, regex=r"^[A-Za-z0-9_.@-]+$")
+    display_name = forms.CharField(label=_("display name"), max_length=100)
+    password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    org_unit = forms.TypedChoiceField(label=_("org unit"), coerce=int)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].choices = [(u.pk, f"{'　' * u.depth}{u.name}（{u.code}）") for u in units]
+
+
+class AssignmentForm(BilingualForm):
+    role = forms.ChoiceField(label=_("role"), choices=Role.choices)
+    org_unit = forms.TypedChoiceField(label=_("org unit"), coerce=int)
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].choices = [(u.pk, f"{'　' * u.depth}{u.name}（{u.code}）") for u in units]

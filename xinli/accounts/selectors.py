@@ -30,3 +30,10 @@ def locked_accounts() -> list:
     from axes.models import AccessAttempt
 
     return list(AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")[:200])
+
+
+def assignments_in_scope(user):
+    from .models import Assignment
+    from .policy import ACCOUNTS_MANAGE
+
+    return Assignment.objects.filter(scope_q(user, ACCOUNTS_MANAGE, field="org_unit__path"), active=True)

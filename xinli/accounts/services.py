@@ -138,3 +138,19 @@ def confirm_totp_enrolment(user: User, device: TOTPDevice, token: str) -> bool:
     device.save(update_fields=["confirmed"])
     audit.record(user, audit.Action.SECURITY, obj=user, detail={"totp_enrolled": True})
     return True
+
+
+def revoke_assignment(actor, assignment: Assignment) -> None:
+    """System administrator: end a role assignment inside their area."""
+    if not path_in_scope(actor, ACCOUNTS_MANAGE, assignment.org_unit.path):
+        raise PermissionDenied
+    with transaction.atomic():
+        Assignment.objects.filter(pk=assignment.pk).update(active=False)
+        audit.record(actor, audit.Action.SECURITY, obj=assignment, detail={"revoked": assignment.role, "org_unit": assignment.org_unit.code})
+
+
+def set_active(actor, user: User, active: bool) -> None:
+    """System administrator: disable or re-enable an account (accounts are never deleted: the audit log names them)."""
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=active)
+        audit.record(actor, audit.Action.SECURITY, obj=user, detail={"active": active})

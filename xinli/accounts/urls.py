@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("2fa/", views.two_factor_view, name="two_factor"),
     path("security/", views.security_view, name="security"),
+    path("users/", views.users_view, name="users"),
 ]

@@ -9,6 +9,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,11 +19,11 @@ from django_otp import login as otp_login
 
 from xinli.core import audit
 from xinli.core.i18n import bilingual
-from xinli.core.scoping import has_capability
+from xinli.core.scoping import has_capability, path_in_scope
 
 from . import selectors, services
-from .forms import LoginForm, TokenForm
-from .policy import SECURITY_MANAGE
+from .forms import AssignmentForm, LoginForm, TokenForm, UserCreateForm
+from .policy import ACCOUNTS_MANAGE, SECURITY_MANAGE
 
 
 def lockout_response(request, credentials, *args, **kwargs):
@@ -123,3 +124,57 @@ def security_view(request):
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def _manageable_units(user):
+    from xinli.regions.selectors import visible_units
+
+    return [u for u in visible_units(user).order_by("path") if path_in_scope(user, ACCOUNTS_MANAGE, u.path)]
+
+
+@login_required
+def users_view(request):
+    """System administrator: accounts and role assignments in their area; create, assign, revoke, disable."""
+    actor = request.user
+    if not has_capability(actor, ACCOUNTS_MANAGE):
+        raise Http404
+    units = _manageable_units(actor)
+    form = UserCreateForm(request.POST if request.POST.get("action") == "create" else None, units=units)
+    assign_form = AssignmentForm(request.POST if request.POST.get("action") == "assign" else None, units=units)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create" and form.is_valid():
+            d = form.cleaned_data
+            unit = next((u for u in units if u.pk == d["org_unit"]), None)
+            try:
+                services.create_user(username=d["username"], password=d["password"], display_name=d["display_name"],
+                                     assignments=[(unit, d["role"])], actor=actor)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, bilingual(_("Account created.")))
+                return redirect("accounts:users")
+        elif action == "assign" and assign_form.is_valid():
+            target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
+            unit = next((u for u in units if u.pk == assign_form.cleaned_data["org_unit"]), None)
+            if target is None or unit is None:
+                raise Http404
+            services.grant_role(target, unit, assign_form.cleaned_data["role"], actor=actor)
+            messages.success(request, bilingual(_("Role granted.")))
+            return redirect("accounts:users")
+        elif action == "revoke":
+            assignment = selectors.assignments_in_scope(actor).filter(pk=request.POST.get("assignment") or 0).first()
+            if assignment is None:
+                raise Http404
+            services.revoke_assignment(actor, assignment)
+            messages.success(request, bilingual(_("Role revoked.")))
+            return redirect("accounts:users")
+        elif action in ("disable", "enable"):
+            target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
+            if target is None or target.pk == actor.pk:
+                raise Http404
+            services.set_active(actor, target, action == "enable")
+            return redirect("accounts:users")
+    return render(request, "accounts/users.html", {
+        "users": selectors.users_in_scope(actor, ACCOUNTS_MANAGE)[:500], "form": form, "assign_form": assign_form,
+    }, status=400 if (form.errors or assign_form.errors) else 200)

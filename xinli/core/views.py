@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from xinli.accounts.policy import ARCHIVES_VIEW, AUDIT_VIEW, SECURITY_MANAGE
+from xinli.accounts.policy import ACCOUNTS_MANAGE, ARCHIVES_VIEW, AUDIT_VIEW, SECURITY_MANAGE
 from xinli.core.scoping import has_capability
 
 from . import selectors
@@ -50,5 +50,6 @@ def nav_flags(user):
     return {
         "audit": has_capability(user, AUDIT_VIEW),
         "security": has_capability(user, SECURITY_MANAGE),
+        "users": has_capability(user, ACCOUNTS_MANAGE),
         "archives": has_capability(user, ARCHIVES_VIEW),
     }
