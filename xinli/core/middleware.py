@@ -39,3 +39,23 @@ class AuditContextMiddleware:
         if match is not None and match.view_name:
             ctx = current.get()
             current.set(RequestContext(ip=ctx.ip, view=match.view_name[:120]))
+
+
+class LanguageMiddleware:
+    """Chinese by default: the language is the one the user picked with the switch (cookie), otherwise
+    LANGUAGE_CODE — the browser's Accept-Language is deliberately ignored (replaces Django's LocaleMiddleware)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

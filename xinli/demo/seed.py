@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import translation
 from stdnum import numdb
 from stdnum.cn import ric
 
@@ -276,7 +277,9 @@ def seed_accounts(rng: random.Random, villages: list[OrgUnit]) -> list[dict]:
     for username, role, level in DEMO_ACCOUNTS:
         password = "Xl-" + "".join(rng.choice(alphabet) for _ in range(10)) + "9!"
         unit = where[level]
-        create_user(username=username, password=password, display_name=f"{Role(role).label}（{unit.name}）",
+        with translation.override("zh-hans"):
+            display_name = f"{Role(role).label}（{unit.name}）"
+        create_user(username=username, password=password, display_name=display_name,
                     assignments=[(unit, role)], is_demo=True)
         accounts.append({"username": username, "password": password, "role": str(role), "org_unit_code": unit.code,
                          "org_unit_name": unit.name})
