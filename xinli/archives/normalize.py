@@ -7,6 +7,7 @@ blind indexes in the person's row, protected by the same access rules and re-der
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from pypinyin import Style, lazy_pinyin
 
@@ -26,12 +27,14 @@ def normalize_name(value: str) -> str:
     return re.sub(r"[\s·•.]+", "", value or "").lower()
 
 
+@lru_cache(maxsize=65536)  # names repeat; pypinyin is the slowest step of a bulk import
 def pinyin_initials(value: str) -> str:
     """张三丰 → zsf (first letter of each syllable; Latin letters kept)."""
     name = normalize_name(value)
     return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: list(s)) if p).lower()
 
 
+@lru_cache(maxsize=65536)
 def pinyin_full(value: str) -> str:
     """张三丰 → zhangsanfeng."""
     name = normalize_name(value)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -43,7 +44,7 @@ def browser_page(live_server, monkeypatch):
             context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
             context.set_default_timeout(15_000)
             page = context.new_page()
-            page.problems = []  # JavaScript errors and failed requests, reported if an assertion fails
+            page.problems = []  # JavaScript errors, failed requests and error responses; the test asserts none
             page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
             page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
                     and page.problems.append(f"console: {msg.text}"))
@@ -56,6 +57,10 @@ def browser_page(live_server, monkeypatch):
         finally:
             browser.close()
     finally:
+        # While Playwright's loop runs, Django keeps DB connections in context-local (not thread-local) storage, so
+        # the ORM calls made meanwhile used a second connection that pytest-django never closes; on PostgreSQL it
+        # would keep the test database from being dropped. Close it before the loop stops.
+        connections.close_all()
         pw.stop()
 
 
@@ -78,9 +83,8 @@ def test_village_worker_finds_own_resident_by_id_number_and_not_another_villages
     page.fill("#id_password", PASSWORD)
     page.fill("#id_otp", current_code(device))
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_url(f"{live_server.url}/")  # home, not the two-factor page: the session is OTP-verified
     expect(page.locator("header .who")).to_have_text(str(worker))
-    assert "otp_device_id" not in page.url and not page.locator("p.error").count()
 
     # Home: the residents search box, by ID number.
     page.fill("#home-q", mine.id_number)
