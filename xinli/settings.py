@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "xinli.regions",
     "xinli.accounts",
     "xinli.archives",
+    "xinli.scales",
     "xinli.demo",
 ]
 
