@@ -271,8 +271,11 @@ def achievable_scores(d: Definition) -> set[Decimal]:
     if d.scoring.get("missing", {}).get("prorate"):
         n = len(items)
         for missing in range(1, d.scoring["missing"].get("max", 0) + 1):
-            for partial in range(lo, hi + 1):
-                raws.add(Decimal(partial) * n / (n - missing))
+            kept = n - missing  # sums reachable with `kept` answered items, scaled back to n items
+            plo = sum(sorted(i.min for i in items)[:kept])
+            phi = sum(sorted((i.max for i in items), reverse=True)[:kept])
+            for partial in range(plo, phi + 1):
+                raws.add(Decimal(partial) * n / kept)
     # Skipped items score 0 and are within the reachable sums already (0 is an option value where skips apply).
     return {report_value(d, Decimal(r)) for r in raws}
 

@@ -228,11 +228,13 @@ def score(code: str, answers, *, sex: str | None = None, cutoff=None) -> Result:
         if band is None:  # pragma: no cover - coverage is validated when the definition loads
             raise ScoringError("answers", f"总分 {total} 不在任何分级内", f"total {total} falls in no band")
 
+    # Critical items compare the item's scored points (after reverse scoring) with the threshold, so that a
+    # reverse-printed item such as EPDS 10 triggers on its worst answer.
     critical = []
     for c in d.critical:
-        value = given.get(str(c["item"]))
-        if value is not MISSING and value is not None and str(c["item"]) not in skipped and value >= c["min"]:
-            critical.append({"item": str(c["item"]), "level": c["level"], "value": value, "label": c.get("label", {})})
+        pts = points.get(str(c["item"]))
+        if pts is not None and str(c["item"]) not in skipped and pts >= c["min"]:
+            critical.append({"item": str(c["item"]), "level": c["level"], "value": given[str(c["item"])], "label": c.get("label", {})})
 
     flags = {f["code"]: _flag(f, d, given, points, subscales, total) for f in d.flags}
     return Result(
