@@ -7,12 +7,14 @@ from rest_framework.routers import DefaultRouter
 from xinli.accounts import api as accounts_api
 from xinli.archives import api as archives_api
 from xinli.regions import api as regions_api
+from xinli.screening import api as screening_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("org-units", regions_api.OrgUnitViewSet, basename="orgunit")
 router.register("persons", archives_api.PersonViewSet, basename="person")
 router.register("consents", archives_api.ConsentViewSet, basename="consent")
+router.register("assessments", screening_api.AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("auth/token/", accounts_api.obtain_token, name="api-token"),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "xinli.accounts",
     "xinli.archives",
     "xinli.scales",
+    "xinli.screening",
     "xinli.demo",
 ]
 

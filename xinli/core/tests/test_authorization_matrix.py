@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from xinli.accounts.policy import GRANTS
 from xinli.archives.models import Consent, Person
 from xinli.regions.models import OrgUnit
+from xinli.screening.models import Assessment
 
 pytestmark = pytest.mark.django_db
 
@@ -39,9 +40,10 @@ def _scope_of(pattern):
 
 def expected_visible(user, model, field):
     """Independent of the selectors: paths of the user's assignments granting any capability that reads ``model``."""
-    needed = {Person: "archives.view", Consent: "archives.view", OrgUnit: "regions.view"}[model]
-    paths = [a.org_unit.path for a in user.active_assignments() if needed in GRANTS[a.role].capabilities]
-    return {obj.pk for obj in model.objects.all() if any(getattr(obj, field).startswith(p) for p in paths)}
+    needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
+              Assessment: {"archives.view", "screening.administer"}}[model]
+    paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
+    return {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
 
 
 def _url(route, pk):
@@ -58,7 +60,20 @@ def test_every_api_route_declares_its_scope():
         assert model is not None and field, f"{route} ({pattern.name}) declares no scope_model/scope_field"
 
 
-def test_no_persona_reads_or_changes_objects_outside_its_scope(personas, people):
+@pytest.fixture
+def assessments(tree, people):
+    """One PHQ-9 per resident, and one anonymous self-test (visible to nobody through the staff API)."""
+    from xinli.accounts.policy import Role
+    from xinli.screening.services import administer
+    from xinli.testing.fixtures import make_user
+
+    screener = make_user("city_screener", [(tree.city, Role.COUNSELLOR)])
+    rows = [administer(screener, scale="phq9", answers=[1] * 9, person=p)[0] for p in people.all()]
+    rows.append(administer(None, scale="phq9", answers=[0] * 9, mode="self")[0])
+    return rows
+
+
+def test_no_persona_reads_or_changes_objects_outside_its_scope(personas, people, assessments):
     objects_before = {
         Person: {p.pk: (p.name, p.address, p.version) for p in Person.objects.all()},
         Consent: {c.pk: c.withdrawn_at for c in Consent.objects.all()},
@@ -108,12 +123,13 @@ def test_no_persona_reads_or_changes_objects_outside_its_scope(personas, people)
     assert {u.pk: u.name for u in OrgUnit.objects.all()} == objects_before[OrgUnit]
 
 
-def test_every_persona_sees_exactly_its_scope_in_lists(personas, people):
+def test_every_persona_sees_exactly_its_scope_in_lists(personas, people, assessments):
     for persona_name, user in personas.all().items():
         client = APIClient()
         client.force_authenticate(user)
-        r = client.get("/api/v1/persons/", {"page_size": 200})
-        assert {row["id"] for row in r.json()["results"]} == expected_visible(user, Person, "org_path"), persona_name
+        for url, model in (("/api/v1/persons/", Person), ("/api/v1/assessments/", Assessment)):
+            r = client.get(url, {"page_size": 200})
+            assert {row["id"] for row in r.json()["results"]} == expected_visible(user, model, "org_path"), (persona_name, url)
 
 
 def test_anonymous_requests_are_refused_everywhere(people):

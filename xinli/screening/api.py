@@ -1,0 +1,73 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+
+from xinli.archives import selectors as person_selectors
+from xinli.archives.models import Person
+from xinli.core.api import StrictSerializerMixin
+from xinli.core.i18n import field_error
+
+from . import selectors, services
+from .models import Assessment, Mode
+
+
+class AssessmentInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    scale = serializers.CharField(label=_("instrument"), max_length=32)
+    person = serializers.IntegerField(label=_("person"), required=False, allow_null=True)
+    answers = serializers.JSONField(label=_("answers"))
+    mode = serializers.ChoiceField(label=_("mode"), choices=[Mode.SELF, Mode.STAFF], required=False)
+    sex = serializers.ChoiceField(label=_("sex"), choices=["male", "female"], required=False)
+    idempotency_key = serializers.CharField(label=_("idempotency key"), max_length=64, required=False)
+
+
+class AssessmentSerializer(serializers.ModelSerializer):
+    band_label = serializers.SerializerMethodField()
+    critical_items = serializers.ListField(read_only=True)
+    answers = serializers.DictField(read_only=True)
+
+    class Meta:
+        model = Assessment
+        fields = ["id", "scale", "scale_version", "mode", "person", "total", "raw_total", "band", "band_label",
+                  "severity", "subscales", "critical_items", "flags", "prorated", "answers", "taken_at"]
+
+    def get_band_label(self, obj) -> dict:
+        return {"zh-hans": services.band_label(obj, "zh-hans"), "en": services.band_label(obj, "en")}
+
+
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Administer an instrument and read results. A retry with the same ``idempotency_key`` returns the first
+    record instead of creating a second one."""
+
+    queryset = Assessment.objects.none()
+    scope_model = Assessment
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return AssessmentInputSerializer if self.action == "create" else AssessmentSerializer
+
+    def get_queryset(self):
+        qs = selectors.visible_assessments(self.request.user)
+        person = self.request.query_params.get("person")
+        if person:
+            qs = qs.filter(person_id=person) if person.isdigit() else qs.none()
+        return qs
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(AssessmentSerializer(selectors.get_assessment(request.user, kwargs["pk"])).data)
+
+    @extend_schema(responses={201: AssessmentSerializer, 200: AssessmentSerializer})
+    def create(self, request, *args, **kwargs):
+        s = AssessmentInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        person = None
+        if v.get("person") is not None:
+            try:
+                person = person_selectors.get_person(request.user, v["person"], purpose="screening")
+            except Person.DoesNotExist:
+                raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+        mode = v.get("mode") or (Mode.STAFF if person else Mode.SELF)
+        assessment, created = services.administer(request.user, scale=v["scale"], answers=v["answers"], person=person,
+                                                  mode=mode, sex=v.get("sex"), idempotency_key=v.get("idempotency_key"))
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,0 +1,87 @@
+"""Administering instruments: score, store every answer, hand critical results to the alert hook — one
+transaction."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+
+from xinli import alerts
+from xinli.accounts.policy import SCREENING_ADMINISTER
+from xinli.core import audit
+from xinli.core.i18n import field_error
+from xinli.core.scoping import path_in_scope
+from xinli.scales import ScoringError, definitions, score
+from xinli.scales.engine import number
+
+from .models import Assessment, Mode
+
+
+def _sex_of(person) -> str | None:
+    return {"M": "male", "F": "female"}.get(getattr(person, "sex", ""), None)
+
+
+def scoring_error(exc: ScoringError) -> ValidationError:
+    key = "answers" if exc.field not in ("scale", "sex") else exc.field
+    return ValidationError({key: [str(exc)]})
+
+
+def administer(actor, *, scale: str, answers, person=None, mode: str = Mode.STAFF, sex: str | None = None,
+               idempotency_key: str | None = None) -> tuple[Assessment, bool]:
+    """Score and store one assessment. Who may call: holders of ``screening.administer`` over the person (staff
+    mode), or anyone for an anonymous self-assessment (``person`` None, mode ``self``).
+
+    Returns (assessment, created). The same ``idempotency_key`` never creates two records: a retry returns the
+    first one. Invalid answers raise a bilingual ValidationError naming the item; nothing is written."""
+    if idempotency_key:
+        existing = Assessment.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.administered_by_id != getattr(actor, "pk", None):
+                raise field_error("idempotency_key", _("Idempotency key: already used by another submission; send a new key."))
+            return existing, False
+    if person is not None and not path_in_scope(actor, SCREENING_ADMINISTER, person.org_path):
+        raise PermissionDenied
+    if person is None and mode == Mode.STAFF:
+        raise field_error("person", _("Person: required when staff administer an instrument; pick the person from the archive."))
+    try:
+        result = score(scale, answers, sex=sex or _sex_of(person))
+    except ScoringError as exc:
+        raise scoring_error(exc) from None
+    assessment = Assessment(
+        scale=result.scale, scale_version=result.version, mode=mode, person=person,
+        administered_by=actor if getattr(actor, "pk", None) else None,
+        answers_json=json.dumps(result.answers, ensure_ascii=False), total=result.total, raw_total=result.raw_total,
+        band=result.band, severity=result.severity, subscales={k: number(v) for k, v in result.subscales.items()},
+        critical=[{k: c[k] for k in ("item", "level", "value")} for c in result.critical], flags=result.flags,
+        prorated=result.prorated, sex=sex or _sex_of(person) or "", idempotency_key=idempotency_key or None,
+        org_path=person.org_path if person else "", county_code=person.county_code if person else "",
+    )
+    try:
+        with transaction.atomic():
+            assessment.save()
+            audit.record(actor, audit.Action.CREATE, obj=assessment, person=person, org_path=assessment.org_path,
+                         detail={"scale": assessment.scale, "band": assessment.band})
+            alerts.raise_for_assessment(assessment, actor=actor)
+    except IntegrityError:
+        # A concurrent retry with the same key won the race: return its record.
+        existing = Assessment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        if existing is None:
+            raise
+        return existing, False
+    return assessment, True
+
+
+def band_label(assessment: Assessment, lang: str = "zh-hans") -> str:
+    d = definitions.get(assessment.scale)
+    for band in list(d.bands) + [b for bl in d.bands_by_sex.values() for b in bl] + list(d.band_rules):
+        if band.code == assessment.band:
+            return band.label.get(lang) or band.label["en"]
+    return assessment.band
+
+
+def total_number(assessment: Assessment):
+    return number(Decimal(assessment.total))
