@@ -13,6 +13,7 @@ urlpatterns = [
     path("org/<int:pk>/", region_views.browser, name="org_unit"),
     path("persons/", include("xinli.archives.urls")),
     path("audit/", core_views.audit_log, name="audit_log"),
+    path("", include("xinli.screening.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz", healthz, name="healthz"),

@@ -55,8 +55,18 @@ def person_list(request):
 
 @login_required
 def person_detail(request, pk):
+    from xinli.accounts.policy import SCREENING_ADMINISTER
+    from xinli.screening.selectors import person_history
+
     person = _person_or_404(request.user, pk, purpose="view")
+    history = list(person_history(person))
+    trend: dict[str, list] = {}
+    for a in history:
+        trend.setdefault(a.scale, []).append([a.taken_at.strftime("%Y-%m-%d %H:%M"), float(a.total)])
     return render(request, "archives/person_detail.html", {
+        "assessments": list(reversed(history)),
+        "trend": trend,
+        "can_assess": path_in_scope(request.user, SCREENING_ADMINISTER, person.org_path),
         "person": person,
         "tags": selectors.person_tags(person),
         "consents": selectors.person_consents(person),
