@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xinli.archives import selectors as person_selectors
@@ -8,7 +9,7 @@ from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 
-from . import selectors, services
+from . import fhir, selectors, services
 from .models import Assessment, Mode
 
 
@@ -35,6 +36,21 @@ class AssessmentSerializer(serializers.ModelSerializer):
         return {"zh-hans": services.band_label(obj, "zh-hans"), "en": services.band_label(obj, "en")}
 
 
+class FhirImportSerializer(StrictSerializerMixin, serializers.Serializer):
+    resource = serializers.JSONField(label=_("FHIR QuestionnaireResponse"))
+    person = serializers.IntegerField(label=_("person"), required=False, allow_null=True)
+    idempotency_key = serializers.CharField(label=_("idempotency key"), max_length=64, required=False)
+
+
+def _person_or_error(user, pk):
+    if pk is None:
+        return None
+    try:
+        return person_selectors.get_person(user, pk, purpose="screening")
+    except Person.DoesNotExist:
+        raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+
+
 class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Administer an instrument and read results. A retry with the same ``idempotency_key`` returns the first
     record instead of creating a second one."""
@@ -42,8 +58,11 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     queryset = Assessment.objects.none()
     scope_model = Assessment
     scope_field = "org_path"
+    unscoped_actions = {"questionnaire"}  # instrument definitions: no person data
 
     def get_serializer_class(self):
+        if self.action == "fhir_import":
+            return FhirImportSerializer
         return AssessmentInputSerializer if self.action == "create" else AssessmentSerializer
 
     def get_queryset(self):
@@ -61,13 +80,37 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         s = AssessmentInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         v = s.validated_data
-        person = None
-        if v.get("person") is not None:
-            try:
-                person = person_selectors.get_person(request.user, v["person"], purpose="screening")
-            except Person.DoesNotExist:
-                raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+        person = _person_or_error(request.user, v.get("person"))
         mode = v.get("mode") or (Mode.STAFF if person else Mode.SELF)
         assessment, created = services.administer(request.user, scale=v["scale"], answers=v["answers"], person=person,
                                                   mode=mode, sex=v.get("sex"), idempotency_key=v.get("idempotency_key"))
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def fhir(self, request, pk=None):
+        """FHIR R4 Bundle: the QuestionnaireResponse and the Observation of the total."""
+        return Response(fhir.bundle(selectors.get_assessment(request.user, pk)))
+
+    @extend_schema(request=FhirImportSerializer, responses={201: AssessmentSerializer})
+    @action(detail=False, methods=["post"], url_path="fhir-import")
+    def fhir_import(self, request):
+        """Import a FHIR QuestionnaireResponse; a stated total that disagrees with its items is rejected."""
+        s = FhirImportSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        person = _person_or_error(request.user, v.get("person"))
+        assessment, created = services.import_fhir_response(request.user, v["resource"], person=person,
+                                                            idempotency_key=v.get("idempotency_key"))
+        return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(responses={200: dict})
+    @action(detail=False, methods=["get"])
+    def questionnaire(self, request):
+        """The FHIR R4 Questionnaire of an instrument: ``?scale=phq9``."""
+        from xinli.scales import definitions
+
+        code = request.query_params.get("scale", "")
+        if code not in definitions.registry():
+            raise field_error("scale", _("Instrument: unknown code; see GET /api/v1/assessments/questionnaire/?scale=phq9."))
+        return Response(fhir.questionnaire(code))

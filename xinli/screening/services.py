@@ -85,3 +85,18 @@ def band_label(assessment: Assessment, lang: str = "zh-hans") -> str:
 
 def total_number(assessment: Assessment):
     return number(Decimal(assessment.total))
+
+
+def import_fhir_response(actor, resource: dict, *, person=None, idempotency_key: str | None = None) -> tuple[Assessment, bool]:
+    """Import a FHIR QuestionnaireResponse. A stated total that disagrees with the total computed from its item
+    answers is rejected with a clear message and nothing is written."""
+    from . import fhir
+
+    code, answers, stated = fhir.parse_response(resource)
+    try:
+        result = score(code, answers, sex=_sex_of(person))
+    except ScoringError as exc:
+        raise scoring_error(exc) from None
+    fhir.check_stated_total(stated, result.total)
+    return administer(actor, scale=code, answers=answers, person=person, mode=Mode.STAFF if person else Mode.SELF,
+                      idempotency_key=idempotency_key)

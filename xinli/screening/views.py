@@ -70,12 +70,7 @@ def administer(request, pk):
     }, status=400 if errors else 200)
 
 
-@login_required
-def assessment_detail(request, pk):
-    try:
-        assessment = selectors.get_assessment(request.user, pk)
-    except Assessment.DoesNotExist:
-        raise Http404 from None
+def _result_context(assessment) -> dict:
     d = definitions.get(assessment.scale)
     lang = _lang()
     answers = assessment.answers
@@ -87,7 +82,33 @@ def assessment_detail(request, pk):
                      "critical": item.id in assessment.critical_items})
     band = next((b for b in list(d.bands) + [x for bl in d.bands_by_sex.values() for x in bl] + list(d.band_rules)
                  if b.code == assessment.band), None)
-    return render(request, "screening/assessment_detail.html", {
+    return {
         "a": assessment, "d": d, "lang": lang, "rows": rows, "band_label": band.label.get(lang) if band else assessment.band,
         "advice": band.advice.get(lang) if band else "", "name": d.name(lang), "licence": d.raw["licence"].get(lang),
-    })
+        "hotline": "12356",
+    }
+
+
+def _assessment_or_404(user, pk) -> Assessment:
+    try:
+        return selectors.get_assessment(user, pk)
+    except Assessment.DoesNotExist:
+        raise Http404 from None
+
+
+@login_required
+def assessment_detail(request, pk):
+    return render(request, "screening/assessment_detail.html", _result_context(_assessment_or_404(request.user, pk)))
+
+
+@login_required
+def assessment_report(request, pk):
+    """The personal report as a PDF, for printing or handing to the person."""
+    from django.http import HttpResponse
+
+    from .reports import report_pdf
+
+    assessment = _assessment_or_404(request.user, pk)
+    response = HttpResponse(report_pdf(_result_context(assessment)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="assessment-{assessment.pk}.pdf"'
+    return response

@@ -38,3 +38,22 @@ def test_missing_answers_reshow_the_form_with_a_bilingual_message(client, person
 def test_no_assessing_outside_the_area(client, personas, people):
     login_verified(client, personas.village_worker_1)
     assert client.get(f"/persons/{people.in_a2v1.pk}/assess/").status_code == 404
+
+
+def test_personal_report_is_a_real_pdf_with_chinese_text(client, personas, people):
+    from xinli.screening.services import administer
+
+    a, _ = administer(personas.counsellor, scale="gad7", answers=[3] * 7, person=people.in_a1v1)
+    login_verified(client, personas.counsellor)
+    r = client.get(f"/assessments/{a.pk}/report.pdf")
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    assert r.content.startswith(b"%PDF-") and len(r.content) > 5000
+    import io
+
+    from pypdf import PdfReader
+
+    text = PdfReader(io.BytesIO(r.content)).pages[0].extract_text()
+    assert "张三丰" in text and "12356" in text and "21" in text  # Chinese glyphs came out as text, not boxes
+    other = administer(personas.counsellor, scale="phq9", answers=[0] * 9, person=people.in_a1v2)[0]
+    login_verified(client, personas.village_worker_1)
+    assert client.get(f"/assessments/{other.pk}/report.pdf").status_code == 404
