@@ -15,6 +15,7 @@ router.register("org-units", regions_api.OrgUnitViewSet, basename="orgunit")
 router.register("persons", archives_api.PersonViewSet, basename="person")
 router.register("consents", archives_api.ConsentViewSet, basename="consent")
 router.register("assessments", screening_api.AssessmentViewSet, basename="assessment")
+router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [
     path("auth/token/", accounts_api.obtain_token, name="api-token"),

@@ -15,8 +15,9 @@ class BilingualForm(forms.Form):
             rewritten = []
             for err in errors.as_data():
                 text = " ".join(err.messages)
-                if " / " not in text:
-                    text = generic_message(err.code or "invalid", label) or text
+                # Django's own errors carry a code; ours (bilingual already) are raised without one.
+                if err.code:
+                    text = generic_message(err.code, label) or text
                 rewritten.append(text)
             self._errors[name] = self.error_class(rewritten, renderer=self.renderer)
 

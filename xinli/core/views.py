@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from xinli.accounts.policy import ACCOUNTS_MANAGE, ARCHIVES_VIEW, AUDIT_VIEW, SECURITY_MANAGE
+from xinli.accounts.policy import ACCOUNTS_MANAGE, ARCHIVES_VIEW, AUDIT_VIEW, SCREENING_CAMPAIGN, SECURITY_MANAGE
 from xinli.core.scoping import has_capability
 
 from . import selectors
@@ -51,5 +51,6 @@ def nav_flags(user):
         "audit": has_capability(user, AUDIT_VIEW),
         "security": has_capability(user, SECURITY_MANAGE),
         "users": has_capability(user, ACCOUNTS_MANAGE),
+        "campaigns": has_capability(user, SCREENING_CAMPAIGN),
         "archives": has_capability(user, ARCHIVES_VIEW),
     }

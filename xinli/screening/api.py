@@ -2,6 +2,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from xinli.archives import selectors as person_selectors
@@ -10,7 +11,7 @@ from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 
 from . import fhir, selectors, services
-from .models import Assessment, Mode
+from .models import Assessment, Mode, Participant
 
 
 class AssessmentInputSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -114,3 +115,28 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         if code not in definitions.registry():
             raise field_error("scale", _("Instrument: unknown code; see GET /api/v1/assessments/questionnaire/?scale=phq9."))
         return Response(fhir.questionnaire(code))
+
+
+class SubmissionSerializer(StrictSerializerMixin, serializers.Serializer):
+    code = serializers.CharField(label=_("participant code"), max_length=20)
+    responses = serializers.DictField(label=_("answers by instrument"), child=serializers.JSONField())
+
+
+class CampaignSubmissionView(viewsets.ViewSet):
+    """A campaign participant submits every instrument of the campaign with their one-time code (no account)."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    scope_model = Participant
+    scope_field = "org_path"
+
+    @extend_schema(request=SubmissionSerializer, responses={201: dict})
+    def create(self, request):
+        from . import campaigns
+
+        s = SubmissionSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        created = campaigns.submit(s.validated_data["code"], s.validated_data["responses"])
+        # The participant sees no score here: follow-up is the counsellor's job. Urgent answers get the hotline.
+        urgent = any(a.critical or a.severity >= 3 for a in created)
+        return Response({"saved": len(created), "urgent": urgent, "hotline": "12356" if urgent else None}, status=201)

@@ -39,6 +39,8 @@ class Assessment(models.Model):
     sex = models.CharField(_("sex used for scoring"), max_length=6, blank=True)
     taken_at = models.DateTimeField(_("taken at"), default=timezone.now, db_index=True)
     idempotency_key = models.CharField(max_length=64, null=True, blank=True)
+    campaign = models.ForeignKey("Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
+    participant = models.ForeignKey("Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
     org_path = models.CharField(max_length=255, blank=True, editable=False)
     county_code = models.CharField(max_length=6, blank=True, editable=False, db_index=True)
 
@@ -58,3 +60,74 @@ class Assessment(models.Model):
     @property
     def critical_items(self) -> list[str]:
         return [c["item"] for c in self.critical]
+
+
+class Campaign(models.Model):
+    """A group screening (心理普查) of a school or a workplace: an instrument set, a window, participants with
+    one-time codes. Scoped by the org unit where the school or company sits."""
+
+    class Kind(models.TextChoices):
+        SCHOOL = "school", _("school")
+        WORKPLACE = "workplace", _("workplace")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    institution = models.CharField(_("school or employer"), max_length=100)
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    scales = models.JSONField(_("instruments"), default=list)
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    responsible = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("responsible staff"), related_name="campaigns")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    org_path = models.CharField(max_length=255, editable=False)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+
+    class Meta:
+        verbose_name = _("screening campaign")
+        verbose_name_plural = _("screening campaigns")
+        ordering = ["-opens_at"]
+
+    def __str__(self):
+        return self.name
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.status == self.Status.OPEN and self.opens_at <= now <= self.closes_at
+
+
+class CampaignGroup(models.Model):
+    """A class of a grade, or a department."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField(_("class or department"), max_length=60)
+    grade = models.CharField(_("grade"), max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["grade", "name"]
+
+
+class Participant(models.Model):
+    """One participant with a one-time code (minors need no account). The code is shown on the printed sheet; it is
+    stored encrypted and found through its blind index."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="participants")
+    group = models.ForeignKey(CampaignGroup, on_delete=models.CASCADE, related_name="participants")
+    label = EncryptedTextField(_("name or number"))
+    code = EncryptedTextField(_("participant code"))
+    code_bidx = models.CharField(max_length=64, unique=True)
+    minor_under_14 = models.BooleanField(_("under 14"), default=False)
+    guardian_consent_at = models.DateTimeField(_("guardian consent recorded"), null=True, blank=True)
+    guardian_name = EncryptedTextField(_("guardian name"))
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    person = models.ForeignKey("archives.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False)
+    county_code = models.CharField(max_length=6, editable=False)
+
+    class Meta:
+        ordering = ["group", "id"]

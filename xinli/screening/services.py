@@ -51,28 +51,36 @@ def administer(actor, *, scale: str, answers, person=None, mode: str = Mode.STAF
         result = score(scale, answers, sex=sex or _sex_of(person))
     except ScoringError as exc:
         raise scoring_error(exc) from None
-    assessment = Assessment(
-        scale=result.scale, scale_version=result.version, mode=mode, person=person,
-        administered_by=actor if getattr(actor, "pk", None) else None,
-        answers_json=json.dumps(result.answers, ensure_ascii=False), total=result.total, raw_total=result.raw_total,
-        band=result.band, severity=result.severity, subscales={k: number(v) for k, v in result.subscales.items()},
-        critical=[{k: c[k] for k in ("item", "level", "value")} for c in result.critical], flags=result.flags,
-        prorated=result.prorated, sex=sex or _sex_of(person) or "", idempotency_key=idempotency_key or None,
-        org_path=person.org_path if person else "", county_code=person.county_code if person else "",
-    )
     try:
-        with transaction.atomic():
-            assessment.save()
-            audit.record(actor, audit.Action.CREATE, obj=assessment, person=person, org_path=assessment.org_path,
-                         detail={"scale": assessment.scale, "band": assessment.band})
-            alerts.raise_for_assessment(assessment, actor=actor)
+        return store_result(actor, result, person=person, mode=mode, sex=sex or _sex_of(person) or "",
+                            idempotency_key=idempotency_key), True
     except IntegrityError:
         # A concurrent retry with the same key won the race: return its record.
         existing = Assessment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
         if existing is None:
             raise
         return existing, False
-    return assessment, True
+
+
+def store_result(actor, result, *, person=None, mode: str, sex: str = "", idempotency_key: str | None = None,
+                 campaign=None, participant=None) -> Assessment:
+    """Store a scored result with every answer, audit it and hand it to the alert hook, in one transaction."""
+    org_path = person.org_path if person else (campaign.org_path if campaign else "")
+    county = person.county_code if person else (campaign.county_code if campaign else "")
+    assessment = Assessment(
+        scale=result.scale, scale_version=result.version, mode=mode, person=person, campaign=campaign, participant=participant,
+        administered_by=actor if getattr(actor, "pk", None) else None,
+        answers_json=json.dumps(result.answers, ensure_ascii=False), total=result.total, raw_total=result.raw_total,
+        band=result.band, severity=result.severity, subscales={k: number(v) for k, v in result.subscales.items()},
+        critical=[{k: c[k] for k in ("item", "level", "value")} for c in result.critical], flags=result.flags,
+        prorated=result.prorated, sex=sex, idempotency_key=idempotency_key or None, org_path=org_path, county_code=county,
+    )
+    with transaction.atomic():
+        assessment.save()
+        audit.record(actor, audit.Action.CREATE, obj=assessment, person=person, org_path=org_path,
+                     detail={"scale": assessment.scale, "band": assessment.band})
+        alerts.raise_for_assessment(assessment, actor=actor)
+    return assessment
 
 
 def band_label(assessment: Assessment, lang: str = "zh-hans") -> str:

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from xinli.accounts.policy import GRANTS
 from xinli.archives.models import Consent, Person
 from xinli.regions.models import OrgUnit
-from xinli.screening.models import Assessment
+from xinli.screening.models import Assessment, Participant
 
 pytestmark = pytest.mark.django_db
 
@@ -41,7 +41,7 @@ def _scope_of(pattern):
 def expected_visible(user, model, field):
     """Independent of the selectors: paths of the user's assignments granting any capability that reads ``model``."""
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
-              Assessment: {"archives.view", "screening.administer"}}[model]
+              Assessment: {"archives.view", "screening.administer"}, Participant: {"screening.campaign"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     return {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
 
@@ -138,7 +138,7 @@ def test_every_persona_sees_exactly_its_scope_in_lists(personas, people, assessm
 def test_anonymous_requests_are_refused_everywhere(people):
     client = APIClient()
     for route, pattern in api_routes():
-        if pattern.name == "api-token" or "format" in route:
-            continue
+        if pattern.name in ("api-token", "campaign-submission-list") or "format" in route:
+            continue  # the token endpoint and code-based campaign submissions are meant for anonymous callers
         r = client.get(_url(route, people.in_a1v1.pk))
         assert r.status_code in (401, 403), (route, r.status_code)
