@@ -5,7 +5,13 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
-from xinli.accounts.policy import ACCOUNTS_MANAGE, ARCHIVES_VIEW, AUDIT_VIEW, SCREENING_CAMPAIGN, SECURITY_MANAGE
+from xinli.accounts.policy import (
+    ACCOUNTS_MANAGE,
+    ARCHIVES_VIEW,
+    AUDIT_VIEW,
+    SCREENING_CAMPAIGN,
+    SECURITY_MANAGE,
+)
 from xinli.core.scoping import has_capability
 
 from . import selectors
