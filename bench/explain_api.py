@@ -32,6 +32,62 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
 
+def phase_breakdown(client, urls: list[str], max_seconds: float) -> str:
+    """Mean milliseconds per request spent in a few functions (wrapped here, in this process only)."""
+    from rest_framework import pagination, renderers, serializers
+
+    from xinli.accounts import authentication
+    from xinli.archives import api, selectors
+    from xinli.core import scoping
+
+    phases = [
+        ("auth: TokenAuthentication.authenticate (token+user query)", authentication.TokenAuthentication, "authenticate"),
+        ("  scope: scope_paths (assignments query)", scoping, "scope_paths"),
+        ("view: PersonViewSet.list", api.PersonViewSet, "list"),
+        ("  pagination: paginate_queryset (COUNT + page SELECT + decrypt)", pagination.PageNumberPagination,
+         "paginate_queryset"),
+        ("  audit: record_listing (per person shown: lock head, INSERT, UPDATE, COMMIT)", selectors, "record_listing"),
+        ("  serializer: ListSerializer.to_representation", serializers.ListSerializer, "to_representation"),
+        ("render: JSONRenderer.render", renderers.JSONRenderer, "render"),
+    ]
+    spent = {label: 0.0 for label, _o, _n in phases}
+    originals = []
+
+    def wrap(label, original):
+        def wrapper(*a, **kw):
+            t = time.perf_counter()
+            try:
+                return original(*a, **kw)
+            finally:
+                spent[label] += (time.perf_counter() - t) * 1000
+        return wrapper
+
+    for label, owner, name in phases:
+        original = owner.__dict__[name]
+        originals.append((owner, name, original))
+        setattr(owner, name, wrap(label, original))
+    total, n = 0.0, 0
+    deadline = time.monotonic() + max_seconds
+    try:
+        for u in urls:
+            if time.monotonic() > deadline:
+                break
+            t = time.perf_counter()
+            client.get(u)
+            total += (time.perf_counter() - t) * 1000
+            n += 1
+    finally:
+        for owner, name, original in originals:
+            setattr(owner, name, original)
+    lines = [f"## phase breakdown over {n} requests (mean ms per request; indented = inside the line above)",
+             f"  {'whole request (django.test.Client.get)':<80} {total / n:7.2f}"]
+    for label, _o, _n in phases:
+        lines.append(f"  {label:<80} {spent[label] / n:7.2f}")
+    top = spent[phases[0][0]] + spent["view: PersonViewSet.list"] + spent["render: JSONRenderer.render"]
+    lines.append(f"  {'rest: middleware, routing, DRF dispatch, test client':<80} {(total - top) / n:7.2f}")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default="xinli_bench")
@@ -157,6 +213,9 @@ def main(argv=None) -> int:
               f"{sqltime / n:.2f} ms in them; {ncommit / n:.1f} commits, {committime / n:.2f} ms in them\n")
         with connection.cursor() as cur:
             cur.execute("SET synchronous_commit TO DEFAULT")
+
+        # 3b. where the wall time goes: selected functions timed by wrapping them in this process
+        w("\n" + phase_breakdown(client, [url(kind, p) for p in rows[1: args.requests + 1]], args.max_seconds))
 
         # 4. profile
         log.clear()

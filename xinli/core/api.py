@@ -17,8 +17,26 @@ from .i18n import bilingual, generic_message
 
 
 class Pagination(PageNumberPagination):
+    """Page-number pagination that skips the COUNT query when the first page already holds every match (the
+    common case for exact look-ups by ID number or phone: one round trip less on the hot path)."""
+
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page_size = self.get_page_size(request)
+        if not page_size:
+            return None
+        if request.query_params.get(self.page_query_param, "1") in ("", "1"):
+            rows = list(queryset[: page_size + 1])
+            if len(rows) <= page_size:
+                from django.core.paginator import Paginator
+
+                paginator = Paginator(rows, page_size)
+                self.page = paginator.page(1)
+                self.request = request
+                return rows
+        return super().paginate_queryset(queryset, request, view)
 
 
 class StrictSerializerMixin:

@@ -76,3 +76,17 @@ def test_out_of_scope_person_answers_404_and_is_not_audited_as_a_read(personas, 
     r = client.get(f"/api/v1/persons/{people.in_a1v2.pk}/")
     assert r.status_code == 404
     assert AuditEntry.objects.filter(action="read").count() == before
+
+
+def test_exact_lookup_skips_the_count_query_but_large_results_still_count(personas, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = APIClient()
+    client.force_authenticate(personas.county_officer)
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.get("/api/v1/persons/", {"id_number": people.in_a1v1.id_number})
+    assert r.json()["count"] == 1
+    assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
+    r = client.get("/api/v1/persons/", {"page_size": 2})
+    assert r.json()["count"] == 3 and r.json()["next"]
