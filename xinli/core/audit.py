@@ -1,7 +1,10 @@
 """The one audit path: every person read and every change goes through ``record``.
 
-Entries are appended under a lock on the chain head, inside the caller's transaction when there is one, so a write
-and its audit entry commit together and a failed request leaves neither.
+``record`` is one INSERT inside the caller's transaction when there is one, so a write and its audit entry commit
+together and a failed request leaves neither, and no request ever waits on another's audit entry. ``seal`` (a Huey
+task every minute, and the first step of every verification) then links the new entries into the SM3 chain in
+``id`` order under a lock only the sealer takes. Until sealed, an entry is protected by the database guard alone
+(no UPDATE of its content, no DELETE); afterwards the chain also makes any change detectable.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from .middleware import current
@@ -32,7 +35,26 @@ def record(
     detail: dict | None = None,
     view: str = "",
 ) -> AuditEntry:
-    """Append one entry to the chain. ``obj`` fills type and id; ``person`` fills person id and scope."""
+    """Append one entry (sealed into the chain shortly after). ``obj`` fills type and id; ``person`` fills person id
+    and scope."""
+    entry = _entry(actor, action, obj=obj, object_type=object_type, object_id=object_id, person=person,
+                   org_path=org_path, purpose=purpose, outcome=outcome, detail=detail, view=view)
+    entry.save()
+    return entry
+
+
+def record_person_reads(actor, persons: Iterable, *, action: str = Action.READ, purpose: str = "", detail=None) -> None:
+    """Audit that ``actor`` saw each of ``persons``: one entry per person (so a person's access history is complete),
+    written in one INSERT."""
+    entries = [_entry(actor, action, obj=p, person=p, purpose=purpose, detail=detail) for p in persons]
+    if len(entries) == 1:
+        entries[0].save()  # a plain INSERT: bulk_create would wrap it in a transaction of its own
+    elif entries:
+        AuditEntry.objects.bulk_create(entries)
+
+
+def _entry(actor, action, *, obj=None, object_type="", object_id="", person=None, org_path="", purpose="",
+           outcome="success", detail=None, view="") -> AuditEntry:
     ctx = current.get()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
@@ -41,35 +63,53 @@ def record(
         org_path = org_path or person.org_path
     actor_id = getattr(actor, "pk", None) if actor is not None else None
     username = getattr(actor, "username", "") or ""
-    with transaction.atomic():
-        head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-        entry = AuditEntry(
-            seq=head.last_seq + 1,
-            at=timezone.now(),
-            actor_id=actor_id,
-            actor_username=username[:150],
-            action=action,
-            object_type=object_type[:60],
-            object_id=str(object_id)[:64],
-            person_id=getattr(person, "pk", None),
-            org_path=org_path[:255],
-            view=(view or ctx.view)[:120],
-            purpose=purpose[:60],
-            outcome=outcome[:20],
-            ip=ctx.ip,
-            detail=detail or {},
-            prev_hash=head.last_hash,
-        )
-        entry.hash = entry.compute_hash()
-        entry.save()
-        AuditHead.objects.filter(pk=1).update(last_seq=entry.seq, last_hash=entry.hash)
-    return entry
+    return AuditEntry(
+        at=timezone.now(),
+        actor_id=actor_id,
+        actor_username=username[:150],
+        action=action,
+        object_type=object_type[:60],
+        object_id=str(object_id)[:64],
+        person_id=getattr(person, "pk", None),
+        org_path=org_path[:255],
+        view=(view or ctx.view)[:120],
+        purpose=purpose[:60],
+        outcome=outcome[:20],
+        ip=ctx.ip,
+        detail=detail or {},
+    )
 
 
-def record_person_reads(actor, persons: Iterable, *, action: str = Action.READ, purpose: str = "", detail=None) -> None:
-    """Audit that ``actor`` saw each of ``persons`` (one entry per person, so a person's access history is complete)."""
-    for person in persons:
-        record(actor, action, obj=person, person=person, purpose=purpose, detail=detail)
+SEAL_SQL = "UPDATE core_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL"
+
+
+def seal(batch: int = 5000) -> int:
+    """Link every committed, unsealed entry into the chain (oldest ``id`` first); returns how many were sealed.
+
+    Entries are content-hashed, so the work is CPU-light; one sealer at a time holds the chain head. An entry whose
+    transaction commits after a younger one was sealed simply gets the next chain position: the chain records the
+    order of sealing, and ``at`` keeps the time of the event.
+    """
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
+            chunk = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
+            if not chunk:
+                return sealed
+            seq, prev = head.last_seq, head.last_hash
+            rows = []
+            for entry in chunk:
+                seq += 1
+                entry.seq, entry.prev_hash = seq, prev
+                prev = entry.compute_hash()
+                rows.append((seq, entry.prev_hash, prev, entry.id))
+            with connection.cursor() as cur:
+                cur.executemany(SEAL_SQL, rows)
+            AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+            sealed += len(rows)
+        if len(chunk) < batch:
+            return sealed
 
 
 @dataclass(frozen=True)
@@ -78,11 +118,13 @@ class ChainReport:
     checked: int
     broken_seq: int | None = None
     reason: str = ""
+    sealed_now: int = 0
 
 
 def verify_chain(batch: int = 2000) -> ChainReport:
-    """Recompute every hash in order. Reports the first broken link: an edited entry, a removed entry (gap), a
-    re-linked entry, or a truncated tail (head disagrees)."""
+    """Seal what is pending, then recompute every hash in chain order. Reports the first broken link: an edited
+    entry, a removed entry (gap), a re-linked entry, or a truncated tail (head disagrees)."""
+    sealed_now = seal()
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
@@ -105,4 +147,4 @@ def verify_chain(batch: int = 2000) -> ChainReport:
     head = AuditHead.objects.filter(pk=1).first()
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         return ChainReport(False, checked, last_seq + 1, "chain head disagrees with the last entry (tail removed)")
-    return ChainReport(True, checked)
+    return ChainReport(True, checked, sealed_now=sealed_now)

@@ -21,8 +21,13 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    """One audited event. ``seq`` is assigned under the chain-head lock, so entries form one gapless chain:
-    ``hash = SM3(prev_hash || canonical JSON of the entry)``."""
+    """One audited event.
+
+    A request appends an entry with one INSERT (``id`` from the database, no lock). The sealer
+    (``xinli.core.audit.seal``, every minute and before every verification) then gives each new entry, in ``id``
+    order, its place in one gapless chain: ``seq``, ``prev_hash`` and ``hash = SM3(prev_hash || canonical JSON)``.
+    Content columns can never change; the database lets only the three chain columns be set, once.
+    """
 
     class Action(models.TextChoices):
         READ = "read", _("read")
@@ -39,7 +44,8 @@ class AuditEntry(models.Model):
         BREAK_GLASS = "break_glass", _("break the glass")
         SYSTEM = "system", _("system")
 
-    seq = models.BigIntegerField(primary_key=True)
+    id = models.BigAutoField(primary_key=True)
+    seq = models.BigIntegerField(_("chain position"), null=True, blank=True, unique=True)
     at = models.DateTimeField(_("time"), db_index=True)
     actor_id = models.BigIntegerField(_("user id"), null=True, blank=True, db_index=True)
     actor_username = models.CharField(_("user"), max_length=150, blank=True)
@@ -53,16 +59,19 @@ class AuditEntry(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, default="success")
     ip = models.CharField(_("IP address"), max_length=45, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
 
     objects = AuditQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-seq"]
+        ordering = ["-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name="audit_unsealed_idx"),
+        ]
 
     def canonical(self) -> bytes:
         body = {
@@ -97,7 +106,7 @@ class AuditEntry(models.Model):
 
 
 class AuditHead(models.Model):
-    """The single row that serialises chain appends (locked with SELECT ... FOR UPDATE)."""
+    """The single row that serialises sealing (locked with SELECT ... FOR UPDATE by the sealer only)."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)

@@ -3,9 +3,15 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from .audit import verify_chain
+from .audit import seal, verify_chain
 
 log = logging.getLogger("xinli.audit")
+
+
+@db_periodic_task(crontab(minute="*"))
+def seal_audit_entries():
+    """Link the entries appended since the last run into the SM3 chain (a missed run only delays sealing)."""
+    return seal()
 
 
 @db_periodic_task(crontab(hour="2", minute="17"))

@@ -62,7 +62,7 @@ def test_api_id_number_search_and_retrieve_is_audited_with_view_and_purpose(pers
     assert [row["id"] for row in r.json()["results"]] == [target.pk]
     r = client.get(f"/api/v1/persons/{target.pk}/", HTTP_X_PURPOSE="home visit")
     assert r.status_code == 200 and r.json()["id_number"] == target.id_number
-    entry = AuditEntry.objects.filter(action="read", person_id=target.pk).latest("seq")
+    entry = AuditEntry.objects.filter(action="read", person_id=target.pk).latest("id")
     assert entry.actor_username == "village_worker_1"
     assert entry.purpose == "home visit"
     assert entry.view == "person-detail"

@@ -9,9 +9,11 @@ from xinli.core.models import AuditEntry
 pytestmark = pytest.mark.django_db
 
 
-def _write(n=5):
+def _write(n=5, *, sealed=True):
     for i in range(n):
         audit.record(None, audit.Action.SYSTEM, object_type="test", object_id=str(i), detail={"i": i})
+    if sealed:
+        assert audit.seal() == n
 
 
 def _tamper(sql, params):
@@ -29,6 +31,28 @@ def test_intact_chain_verifies():
     report = verify_chain()
     assert report.ok and report.checked == 5
     call_command("verify_audit")
+
+
+def test_record_is_one_insert_and_sealing_links_entries_in_order():
+    _write(3, sealed=False)
+    assert list(AuditEntry.objects.order_by("id").values_list("seq", "hash")) == [(None, None)] * 3
+    assert audit.seal() == 3
+    assert audit.seal() == 0  # nothing pending: sealing twice changes nothing
+    entries = list(AuditEntry.objects.order_by("seq"))
+    assert [e.seq for e in entries] == [1, 2, 3]
+    assert [e.object_id for e in entries] == ["0", "1", "2"]
+    assert entries[0].prev_hash == "0" * 64
+    assert entries[1].prev_hash == entries[0].hash and entries[2].prev_hash == entries[1].hash
+    _write(2, sealed=False)
+    report = verify_chain()  # verification seals what is pending first
+    assert (report.ok, report.checked, report.sealed_now) == (True, 5, 2)
+
+
+def test_person_reads_are_one_entry_per_person(people):
+    audit.record_person_reads(None, people.all(), purpose="test")
+    rows = AuditEntry.objects.filter(action="read", purpose="test")
+    assert sorted(rows.values_list("person_id", flat=True)) == sorted(p.pk for p in people.all())
+    assert verify_chain().ok
 
 
 def test_edited_entry_is_detected_at_its_link():
@@ -68,10 +92,23 @@ def test_application_refuses_to_change_or_delete_entries():
         AuditEntry.objects.update(purpose="x")
 
 
-def test_database_refuses_update_of_an_entry():
-    _write(1)
+@pytest.mark.parametrize("sealed", [True, False])
+def test_database_refuses_update_of_an_entry(sealed):
+    _write(1, sealed=sealed)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("UPDATE core_auditentry SET purpose = 'x'")
+
+
+def test_database_refuses_resealing_a_sealed_entry():
+    _write(1)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE core_auditentry SET seq = 7, prev_hash = '', hash = 'forged'")
+
+
+def test_database_refuses_content_change_while_sealing():
+    _write(1, sealed=False)
+    with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
+        cur.execute("UPDATE core_auditentry SET seq = 1, prev_hash = '', hash = 'h', object_id = 'forged'")
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the delete guard is a PostgreSQL trigger")
