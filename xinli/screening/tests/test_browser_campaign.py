@@ -148,6 +148,17 @@ def test_pupil_takes_phq9_on_a_phone_with_the_code_on_their_slip(phone_page, liv
     expect(items).to_have_count(10)  # 9 scored items and the difficulty question
     expect(page.locator("form.participant input[type=radio]")).to_have_count(40)
     expect(items.nth(9).locator("legend")).to_contain_text("造成了多大的困难")
+    # Phone ergonomics: every option row is a tap target at least 44 px high spanning the card, and the question sits
+    # above its options inside the box (not drawn over the border).
+    heights = page.eval_on_selector_all("form.participant label.opt", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert min(heights) >= 44, f"option rows too small to tap: {min(heights)} px"
+    first = items.nth(0)
+    box, legend = first.bounding_box(), first.locator("legend").bounding_box()
+    assert legend["y"] > box["y"], "the question is drawn over the box border"
+    # Participant pages speak to the participant, not to staff.
+    footer = page.locator("footer")
+    expect(footer).to_contain_text("12356")
+    expect(footer).not_to_contain_text("所有访问均被记录")
 
     wanted = {str(i): (0, "完全不会") for i in range(1, 9)} | {"9": (1, "好几天"), "10": (0, "毫无困难")}
     for item_id, (value, label_text) in wanted.items():
