@@ -5,6 +5,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from xinli.accounts import api as accounts_api
+from xinli.alerts import api as alerts_api
 from xinli.archives import api as archives_api
 from xinli.regions import api as regions_api
 from xinli.screening import api as screening_api
@@ -15,6 +16,8 @@ router.register("org-units", regions_api.OrgUnitViewSet, basename="orgunit")
 router.register("persons", archives_api.PersonViewSet, basename="person")
 router.register("consents", archives_api.ConsentViewSet, basename="consent")
 router.register("assessments", screening_api.AssessmentViewSet, basename="assessment")
+router.register("alerts", alerts_api.AlertViewSet, basename="alert")
+router.register("notifications", alerts_api.NotificationViewSet, basename="notification")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

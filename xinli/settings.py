@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "xinli.archives",
     "xinli.scales",
     "xinli.screening",
+    "xinli.alerts",
     "xinli.demo",
 ]
 
@@ -246,6 +247,9 @@ CONTENT_SECURITY_POLICY = {
 }
 
 EMAIL_BACKEND = os.environ.get("XINLI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Alert notifications: outside channels in use (the in-app inbox is always on) and the SMS gateway class.
+XINLI_NOTIFY_CHANNELS = [c for c in os.environ.get("XINLI_NOTIFY_CHANNELS", "email,sms").split(",") if c]
+XINLI_SMS_BACKEND = os.environ.get("XINLI_SMS_BACKEND", "xinli.alerts.channels.LoggingSmsBackend")
 
 LOGGING = {
     "version": 1,

@@ -14,6 +14,7 @@ urlpatterns = [
     path("persons/", include("xinli.archives.urls")),
     path("audit/", core_views.audit_log, name="audit_log"),
     path("", include("xinli.screening.urls")),
+    path("", include("xinli.alerts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz", healthz, name="healthz"),

@@ -10,12 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.crypto import sm3_hex
+from xinli.core.fields import EncryptedTextField
 
 from .policy import Role
 
 
 class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    mobile = EncryptedTextField(_("mobile phone"), help_text=_("for alert text messages"))
     is_demo = models.BooleanField(
         _("demo account"), default=False,
         help_text=_("May skip two-factor login, but only while XINLI_DEMO=1."),

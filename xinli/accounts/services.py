@@ -78,12 +78,13 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return key, token
 
 
-def create_user(*, username: str, password: str, display_name: str = "", assignments=(), actor=None, is_demo: bool = False) -> User:
+def create_user(*, username: str, password: str, display_name: str = "", assignments=(), actor=None, is_demo: bool = False,
+                email: str = "", mobile: str = "") -> User:
     """Create a user with role assignments [(org_unit, role), ...]. The actor must hold ``accounts.manage`` over
-    every unit (seeding passes no actor)."""
+    every unit (seeding passes no actor). ``email`` and ``mobile`` receive alert notifications."""
     if User.objects.filter(username=username).exists():
         raise field_error("username", _("Username: already taken; choose another."), code="unique")
-    user = User(username=username, display_name=display_name, is_demo=is_demo)
+    user = User(username=username, display_name=display_name, is_demo=is_demo, email=email, mobile=mobile or None)
     try:
         validate_password(password, user)
     except ValidationError as exc:

@@ -1,21 +1,32 @@
-"""Risk alerts. The alert rules, escalation and notifications arrive with the alerts issue; until then
-``raise_for_assessment`` records that an assessment would raise an alert, so nothing is lost."""
+"""Risk alerts: declarative rules turn results into alerts with a level, an owner team and deadlines; a sweeper
+escalates unacknowledged alerts up the org tree; notifications reach the team in the platform, by e-mail and SMS.
+
+``raise_for_assessment`` is the hook the screening service calls in its own transaction (assessment and alert
+commit together or not at all)."""
 
 
-def raise_for_assessment(assessment, *, actor=None) -> str | None:
-    """Called by the screening service in the same transaction when a result has a critical item or a severe
-    band. Returns the alert level it would raise (red/orange/yellow) and records the event in the audit log."""
-    from xinli.core import audit
+def raise_for_assessment(assessment, *, actor=None):
+    """Apply the assessment rules; returns the most urgent alert raised (or merged into), or None.
 
-    levels = [c["level"] for c in assessment.critical]
-    if assessment.severity >= 3:
-        levels.append("orange")
-    elif assessment.severity == 2 and assessment.mode == "campaign":
-        levels.append("yellow")
-    if not levels:
+    An anonymous self-test (no person, no campaign) raises nothing: there is nobody to follow up, and the resident
+    sees the crisis screen with the hotline instead."""
+    from .models import LEVEL_RANK, Level
+    from .rules import signals_for_assessment
+    from .services import Signal, raise_alert
+
+    if assessment.person is None and assessment.campaign is None:
         return None
-    level = min(levels, key=["red", "orange", "yellow"].index)
-    audit.record(actor, audit.Action.SYSTEM, obj=assessment, person=assessment.person,
-                 org_path=assessment.org_path, detail={"alert_candidate": level, "scale": assessment.scale,
-                                                       "band": assessment.band, "critical": assessment.critical_items})
-    return level
+    raised = []
+    for source, level, cause, summary in signals_for_assessment(assessment):
+        if assessment.person is not None:
+            unit = assessment.person.org_unit
+        else:
+            unit = assessment.campaign.org_unit
+        extra = list(assessment.campaign.responsible.all()) if assessment.campaign is not None else []
+        raised.append(raise_alert(Signal(
+            level=level, source=source, cause=cause, summary=summary, org_unit=unit, person=assessment.person,
+            assessment=assessment, campaign=assessment.campaign, participant=assessment.participant,
+            reported_by=actor, extra_recipients=extra), actor=actor))
+    if not raised:
+        return None
+    return min(raised, key=lambda a: LEVEL_RANK[Level(a.level)])

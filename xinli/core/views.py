@@ -7,8 +7,11 @@ from django.shortcuts import render
 
 from xinli.accounts.policy import (
     ACCOUNTS_MANAGE,
+    ALERTS_REPORT,
+    ALERTS_WORK,
     ARCHIVES_VIEW,
     AUDIT_VIEW,
+    HOTLINE_SUPERVISE,
     SCREENING_CAMPAIGN,
     SECURITY_MANAGE,
 )
@@ -59,4 +62,7 @@ def nav_flags(user):
         "users": has_capability(user, ACCOUNTS_MANAGE),
         "campaigns": has_capability(user, SCREENING_CAMPAIGN),
         "archives": has_capability(user, ARCHIVES_VIEW),
+        "alerts": has_capability(user, ALERTS_WORK) or has_capability(user, ALERTS_REPORT),
+        "console": has_capability(user, ALERTS_WORK) or has_capability(user, HOTLINE_SUPERVISE),
+        "unread": user.notifications.filter(read_at__isnull=True).count(),
     }

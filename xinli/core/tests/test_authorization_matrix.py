@@ -9,6 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from xinli.accounts.policy import GRANTS
+from xinli.alerts.models import Alert, Notification
 from xinli.archives.models import Consent, Person
 from xinli.regions.models import OrgUnit
 from xinli.screening.models import Assessment, Participant
@@ -40,10 +41,16 @@ def _scope_of(pattern):
 
 def expected_visible(user, model, field):
     """Independent of the selectors: paths of the user's assignments granting any capability that reads ``model``."""
+    if model is Notification:
+        return set(Notification.objects.filter(recipient=user).values_list("pk", flat=True))
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
-              Assessment: {"archives.view", "screening.administer"}, Participant: {"screening.campaign"}}[model]
+              Assessment: {"archives.view", "screening.administer"}, Participant: {"screening.campaign"},
+              Alert: {"alerts.work"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
-    return {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
+    visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
+    if model is Alert:  # and the alerts the user reported
+        visible |= set(Alert.objects.filter(reported_by=user).values_list("pk", flat=True))
+    return visible
 
 
 def _url(route, pk):

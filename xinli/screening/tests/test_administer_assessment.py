@@ -30,8 +30,12 @@ def test_phq9_item_9_is_handed_to_the_alert_hook_in_the_same_transaction(counsel
     r = counsellor_api.post("/api/v1/assessments/", {"scale": "phq9", "person": people.in_a1v1.pk,
                                                      "answers": [0, 0, 0, 0, 0, 0, 0, 0, 1]}, format="json")
     assert r.status_code == 201 and r.json()["critical_items"] == ["9"]
-    event = AuditEntry.objects.get(detail__alert_candidate__isnull=False)
-    assert event.detail["alert_candidate"] == "orange" and event.person_id == people.in_a1v1.pk
+    from xinli.alerts.models import Alert
+
+    alert = Alert.objects.get()
+    assert (alert.level, alert.source, alert.cause, alert.person_id) == ("orange", "critical_item", "phq9:item9", people.in_a1v1.pk)
+    assert alert.assessment_id == r.json()["id"]
+    assert AuditEntry.objects.filter(object_type="alerts.alert", action="create").count() == 1
 
 
 def test_idempotency_key_makes_retries_safe(counsellor_api, people):

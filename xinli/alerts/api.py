@@ -1,0 +1,165 @@
+"""Alerts and the user's notifications over /api/v1/. Serializers parse; services write; selectors scope."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from xinli.archives import selectors as person_selectors
+from xinli.archives.models import Person
+from xinli.core.api import StrictSerializerMixin
+from xinli.core.i18n import field_error
+from xinli.regions.models import OrgUnit
+
+from . import selectors, services, texts
+from .models import Alert, Level, Notification, Outcome, Source, State
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    person_name = serializers.SerializerMethodField()
+    org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+    owner_unit_name = serializers.CharField(source="owner_unit.name", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = ["id", "level", "source", "cause", "summary", "person", "person_name", "assessment", "campaign",
+                  "org_unit", "org_unit_name", "owner_unit", "owner_unit_name", "state", "created_at", "ack_due_at",
+                  "contact_due_at", "overdue", "escalations", "merged", "acknowledged_at", "intervention_at",
+                  "closed_at", "outcome"]
+
+    def get_person_name(self, obj) -> str | None:
+        return obj.person.name if obj.person_id else None
+
+
+class ReportSerializer(StrictSerializerMixin, serializers.Serializer):
+    level = serializers.ChoiceField(label=_("level"), choices=Level.choices, required=False, default=Level.ORANGE)
+    summary = serializers.CharField(label=_("summary"), max_length=1000)
+    person = serializers.IntegerField(label=_("person"), required=False, allow_null=True)
+    org_unit = serializers.IntegerField(label=_("org unit"), required=False, allow_null=True)
+    emergency = serializers.BooleanField(label=_("emergency"), required=False, default=False)
+
+
+class CloseSerializer(StrictSerializerMixin, serializers.Serializer):
+    outcome = serializers.ChoiceField(label=_("outcome"), choices=Outcome.choices)
+    note = serializers.CharField(label=_("note"), max_length=2000, required=False, allow_blank=True)
+
+
+class EmptySerializer(StrictSerializerMixin, serializers.Serializer):
+    pass
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("level", str, enum=Level.values), OpenApiParameter("state", str, enum=State.values),
+    OpenApiParameter("source", str, enum=Source.values), OpenApiParameter("overdue", bool),
+    OpenApiParameter("open", bool, description="exclude closed alerts"),
+])
+class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Risk alerts in the user's area, most pressing deadline first. Acting on an alert needs ``alerts.work`` over
+    the resident's place in the tree; reporting one needs ``alerts.report``."""
+
+    queryset = Alert.objects.none()
+    serializer_class = AlertSerializer
+    scope_model = Alert
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": ReportSerializer, "close": CloseSerializer,
+                "acknowledge": EmptySerializer, "start": EmptySerializer}.get(self.action, AlertSerializer)
+
+    def get_queryset(self):
+        p = self.request.query_params
+        return selectors.filter_alerts(selectors.visible_alerts(self.request.user), level=p.get("level", ""),
+                                       state=p.get("state", ""), source=p.get("source", ""),
+                                       overdue=p.get("overdue") in ("1", "true"), open_only=p.get("open") in ("1", "true"))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset().order_by("ack_due_at", "pk"))
+        selectors.record_alert_listing(request.user, page)
+        return self.get_paginated_response(AlertSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(AlertSerializer(selectors.get_alert(request.user, _pk(kwargs["pk"]))).data)
+
+    @extend_schema(request=ReportSerializer, responses={201: AlertSerializer})
+    def create(self, request, *args, **kwargs):
+        s = ReportSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        person = unit = None
+        if v.get("person") is not None:
+            try:
+                person = person_selectors.get_person(request.user, v["person"], purpose="alert report")
+            except Person.DoesNotExist:
+                raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+        elif v.get("org_unit") is not None:
+            unit = OrgUnit.objects.filter(pk=v["org_unit"]).first()
+            if unit is None:
+                raise field_error("org_unit", _("Org unit: not found; check the org unit id."))
+        alert = services.report(request.user, level=v["level"], summary=v["summary"], person=person, org_unit=unit,
+                                emergency=v["emergency"])
+        return Response(AlertSerializer(alert).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def acknowledge(self, request, pk=None):
+        """Take the alert: stops the escalation clock."""
+        return Response(AlertSerializer(services.acknowledge(request.user, _pk(pk))).data)
+
+    @extend_schema(request=None, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def start(self, request, pk=None):
+        """Record that the intervention has begun (after acknowledging)."""
+        return Response(AlertSerializer(services.start_intervention(request.user, _pk(pk))).data)
+
+    @extend_schema(request=CloseSerializer, responses={200: AlertSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close with an outcome (required) and an optional confidential note."""
+        if not selectors.workable_alerts(request.user).filter(pk=_pk(pk)).exists():
+            raise Alert.DoesNotExist  # out of scope answers 404 before the body is looked at
+        s = CloseSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        alert = services.close(request.user, _pk(pk), outcome=s.validated_data["outcome"],
+                               note=s.validated_data.get("note", ""))
+        return Response(AlertSerializer(alert).data)
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    text = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "kind", "text", "alert", "created_at", "read_at"]
+
+    def get_text(self, obj) -> str:
+        return texts.render(obj.kind, obj.params)
+
+
+class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The caller's own inbox (``?unread=1`` for unread only); nobody else's is reachable."""
+
+    queryset = Notification.objects.none()
+    serializer_class = NotificationSerializer
+    scope_model = Notification
+    scope_field = "recipient_id"
+
+    def get_queryset(self):
+        qs = selectors.inbox(self.request.user)
+        if self.request.query_params.get("unread") in ("1", "true"):
+            qs = qs.filter(read_at__isnull=True)
+        return qs
+
+    @extend_schema(request=None, responses={200: NotificationSerializer})
+    @action(detail=True, methods=["post"])
+    def read(self, request, pk=None):
+        return Response(NotificationSerializer(services.mark_read(request.user, _pk(pk))).data)
+
+
+def _pk(value) -> int:
+    if not str(value).isdigit():
+        raise Alert.DoesNotExist
+    return int(value)

@@ -1,0 +1,178 @@
+"""Risk alerts, their history, per-region deadlines, and the notifications that tell people about them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.core.fields import EncryptedTextField
+
+
+class Level(models.TextChoices):
+    RED = "red", _("red")
+    ORANGE = "orange", _("orange")
+    YELLOW = "yellow", _("yellow")
+
+
+LEVEL_RANK = {Level.RED: 0, Level.ORANGE: 1, Level.YELLOW: 2}  # lower is more urgent
+
+
+class Source(models.TextChoices):
+    CRITICAL_ITEM = "critical_item", _("critical item in a screening")
+    SEVERE_BAND = "severe_band", _("severe screening result")
+    CAMPAIGN_POSITIVE = "campaign_positive", _("positive screen in a campaign")
+    SMD_RISK = "smd_risk", _("severe mental disorder risk level")
+    EMERGENCY = "emergency", _("emergency")
+    HOTLINE = "hotline", _("hotline risk triage")
+    MANUAL = "manual", _("reported by a worker")
+
+
+class State(models.TextChoices):
+    NEW = "new", _("new")
+    ESCALATED = "escalated", _("escalated")
+    ACKNOWLEDGED = "acknowledged", _("acknowledged")
+    IN_INTERVENTION = "in_intervention", _("in intervention")
+    CLOSED = "closed", _("closed")
+
+
+WAITING_STATES = (State.NEW, State.ESCALATED)  # nobody has acknowledged yet: the escalation clock runs
+OPEN_STATES = (State.NEW, State.ESCALATED, State.ACKNOWLEDGED, State.IN_INTERVENTION)
+
+
+class Outcome(models.TextChoices):
+    CONTACTED_SAFE = "contacted_safe", _("contacted, safe for now")
+    COUNSELLING = "counselling", _("taken into counselling")
+    REFERRED = "referred", _("referred to a hospital or service")
+    HOSPITALISED = "hospitalised", _("admitted to hospital")
+    EMERGENCY_SERVICES = "emergency_services", _("handed to 110/119/120")
+    FALSE_ALARM = "false_alarm", _("false alarm")
+    UNREACHABLE = "unreachable", _("could not be reached")
+    DECEASED = "deceased", _("deceased")
+
+
+class Alert(models.Model):
+    """One risk signal that someone must act on. ``org_path`` is the subject's place in the tree (who may see the
+    alert); ``owner_unit`` is the unit whose crisis team must acknowledge it now (moves up on escalation)."""
+
+    level = models.CharField(_("level"), max_length=6, choices=Level.choices, db_index=True)
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    cause = models.CharField(_("cause"), max_length=60, help_text=_("rule and detail, e.g. phq9:item9"))
+    summary = EncryptedTextField(_("summary"))
+    person = models.ForeignKey("archives.Person", verbose_name=_("person"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="alerts")
+    assessment = models.ForeignKey("screening.Assessment", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    campaign = models.ForeignKey("screening.Campaign", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    participant = models.ForeignKey("screening.Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
+    subject_key = models.CharField(max_length=40, help_text="person:<id>, participant:<id> or alert:<uuid> (merging key)")
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    owner_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("responsible team's unit"), on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
+    created_at = models.DateTimeField(_("raised at"), default=timezone.now, db_index=True)
+    ack_due_at = models.DateTimeField(_("acknowledge by"), db_index=True)
+    contact_due_at = models.DateTimeField(_("first contact by"))
+    escalations = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    last_escalated_at = models.DateTimeField(null=True, blank=True)
+    merged = models.PositiveIntegerField(_("merged signals"), default=0)
+    last_signal_at = models.DateTimeField(default=timezone.now)
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    intervention_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices, blank=True)
+    outcome_note = EncryptedTextField(_("outcome note"))
+
+    class Meta:
+        ordering = ["ack_due_at"]
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        constraints = [
+            # One open alert per subject and cause: concurrent signals merge instead of multiplying.
+            models.UniqueConstraint(fields=["subject_key", "cause"], condition=~Q(state="closed"), name="alert_one_open_per_cause"),
+        ]
+        indexes = [models.Index(fields=["state", "ack_due_at"], name="alert_waiting_idx")]
+
+    def __str__(self):
+        return f"#{self.pk} {self.get_level_display()} {self.cause}"
+
+    @property
+    def waiting(self) -> bool:
+        return self.state in WAITING_STATES
+
+    @property
+    def overdue(self) -> bool:
+        return self.waiting and self.ack_due_at <= timezone.now()
+
+
+class AlertEvent(models.Model):
+    """The alert's own history (the audit log has the same facts, chained)."""
+
+    class Kind(models.TextChoices):
+        RAISED = "raised", _("raised")
+        MERGED = "merged", _("merged signal")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        INTERVENTION = "intervention", _("intervention started")
+        ESCALATED = "escalated", _("escalated")
+        CLOSED = "closed", _("closed")
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    from_unit = models.ForeignKey("regions.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("regions.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class DeadlinePolicy(models.Model):
+    """A region's own deadlines for one level (DOMAIN.md §7 gives the defaults); the nearest ancestor's applies."""
+
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(_("level"), max_length=6, choices=Level.choices)
+    ack_minutes = models.PositiveIntegerField(_("acknowledge within (minutes)"))
+    contact_minutes = models.PositiveIntegerField(_("first contact within (minutes)"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org_unit", "level"], name="deadline_policy_unique")]
+
+
+class Notification(models.Model):
+    """An in-app message to one user. Text is rendered from ``kind`` and ``params`` in the reader's language and
+    never carries a resident's name (SMS and e-mail leave the platform)."""
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=30)
+    params = models.JSONField(default=dict, blank=True)
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class Delivery(models.Model):
+    """One notification sent through one outside channel (e-mail, SMS); retried by a task, failures visible."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pending")
+        RETRYING = "retrying", _("retrying")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
+    channel = models.CharField(_("channel"), max_length=10)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    org_path = models.CharField(max_length=255, blank=True, editable=False)

@@ -1,0 +1,71 @@
+"""Scoped reads of alerts, deliveries and notifications. Reads of alerts about a person are audited."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from xinli.accounts.policy import ALERTS_WORK, HOTLINE_SUPERVISE
+from xinli.core import audit
+from xinli.core.scoping import scope_q
+
+from .models import WAITING_STATES, Alert, Delivery, Level, Notification, State
+
+
+def workable_alerts(user) -> QuerySet[Alert]:
+    """Alerts the user may act on: ``alerts.work`` over the subject's place in the tree."""
+    return Alert.objects.filter(scope_q(user, ALERTS_WORK))
+
+
+def visible_alerts(user) -> QuerySet[Alert]:
+    """Workable alerts, plus those the user reported and those of campaigns the user is responsible for."""
+    if not getattr(user, "is_authenticated", False):
+        return Alert.objects.none()
+    from xinli.screening.models import Campaign
+
+    q = scope_q(user, ALERTS_WORK) | Q(reported_by=user) | Q(campaign__in=Campaign.objects.filter(responsible=user))
+    return Alert.objects.filter(q).select_related("person", "org_unit", "owner_unit")
+
+
+def filter_alerts(qs: QuerySet[Alert], *, level: str = "", state: str = "", overdue: bool = False,
+                  source: str = "", open_only: bool = False) -> QuerySet[Alert]:
+    if level:
+        qs = qs.filter(level=level)
+    if state:
+        qs = qs.filter(state=state)
+    if source:
+        qs = qs.filter(source=source)
+    if open_only:
+        qs = qs.exclude(state=State.CLOSED)
+    if overdue:
+        qs = qs.filter(state__in=WAITING_STATES, ack_due_at__lte=timezone.now())
+    return qs
+
+
+def get_alert(user, pk) -> Alert:
+    alert = visible_alerts(user).get(pk=pk)
+    audit.record(user, audit.Action.READ, obj=alert, person=alert.person, org_path=alert.org_path)
+    return alert
+
+
+def record_alert_listing(user, alerts) -> None:
+    """A list that shows residents' names is a read of each of them."""
+    audit.record_person_reads(user, [a.person for a in alerts if a.person is not None], action=audit.Action.SEARCH,
+                              purpose="alerts")
+
+
+def console_alerts(user) -> QuerySet[Alert]:
+    """The duty console: open red and orange alerts, most pressing deadline first."""
+    return (visible_alerts(user).filter(level__in=[Level.RED, Level.ORANGE]).exclude(state=State.CLOSED)
+            .order_by("ack_due_at"))
+
+
+def failed_deliveries(user) -> QuerySet[Delivery]:
+    """Deliveries that failed or are being retried, for alert teams and hotline supervisors in their area."""
+    q = scope_q(user, ALERTS_WORK) | scope_q(user, HOTLINE_SUPERVISE)
+    return (Delivery.objects.filter(q, status__in=[Delivery.Status.FAILED, Delivery.Status.RETRYING])
+            .select_related("notification__recipient").order_by("-id"))
+
+
+def inbox(user) -> QuerySet[Notification]:
+    return Notification.objects.filter(recipient=user)

@@ -1,0 +1,33 @@
+"""Notification texts, rendered in the reader's language from a kind and its parameters."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .models import Level
+
+TEXTS = {
+    "alert_raised": gettext_lazy("{level} alert #{alert} at {unit}: acknowledge by {due}."),
+    "alert_escalated": gettext_lazy(
+        "{level} alert #{alert} at {unit} was not acknowledged in time and is now yours: acknowledge by {due}."),
+    "alert_upgraded": gettext_lazy("Alert #{alert} at {unit} is now {level}: acknowledge by {due}."),
+}
+
+
+def render(kind: str, params: dict) -> str:
+    template = TEXTS.get(kind)
+    if template is None:
+        return kind
+    values = dict(params)
+    if "level" in values:
+        values["level"] = Level(values["level"]).label
+    if values.get("due"):
+        due = timezone.localtime(timezone.datetime.fromisoformat(values["due"]))
+        values["due"] = due.strftime("%m-%d %H:%M")
+    return str(template).format(**values)
+
+
+def subject() -> str:
+    return _("Xinli alert")
