@@ -80,10 +80,22 @@ def _entry(actor, action, *, obj=None, object_type="", object_id="", person=None
     )
 
 
-SEAL_SQL = "UPDATE core_auditentry SET seq = %s, prev_hash = %s, hash = %s WHERE id = %s AND seq IS NULL"
+def _seal_rows(rows: list[tuple[int, str, str, int]]) -> None:
+    """One set-based UPDATE per batch (a join with a VALUES list): its plan does not depend on table statistics,
+    which lag behind a burst of new entries."""
+    cast = "::bigint" if connection.vendor == "postgresql" else ""
+    values = ", ".join(f"(%s{cast}, %s, %s, %s{cast})" for _ in rows)
+    sql = (f"UPDATE core_auditentry SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
+           f"FROM (SELECT column1 AS seq, column2 AS prev_hash, column3 AS hash, column4 AS id "
+           f"FROM (VALUES {values}) AS t) AS v "
+           f"WHERE core_auditentry.id = v.id AND core_auditentry.seq IS NULL")
+    with connection.cursor() as cur:
+        cur.execute(sql, [x for row in rows for x in row])
+        if cur.rowcount != len(rows):
+            raise RuntimeError(f"audit sealing: {cur.rowcount} of {len(rows)} entries updated")
 
 
-def seal(batch: int = 5000) -> int:
+def seal(batch: int = 2000) -> int:
     """Link every committed, unsealed entry into the chain (oldest ``id`` first); returns how many were sealed.
 
     Entries are content-hashed, so the work is CPU-light; one sealer at a time holds the chain head. An entry whose
@@ -104,8 +116,7 @@ def seal(batch: int = 5000) -> int:
                 entry.seq, entry.prev_hash = seq, prev
                 prev = entry.compute_hash()
                 rows.append((seq, entry.prev_hash, prev, entry.id))
-            with connection.cursor() as cur:
-                cur.executemany(SEAL_SQL, rows)
+            _seal_rows(rows)
             AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
             sealed += len(rows)
         if len(chunk) < batch:
