@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from xinli.accounts import api as accounts_api
 from xinli.alerts import api as alerts_api
 from xinli.archives import api as archives_api
+from xinli.hotline import api as hotline_api
 from xinli.regions import api as regions_api
 from xinli.screening import api as screening_api
 
@@ -18,6 +19,8 @@ router.register("consents", archives_api.ConsentViewSet, basename="consent")
 router.register("assessments", screening_api.AssessmentViewSet, basename="assessment")
 router.register("alerts", alerts_api.AlertViewSet, basename="alert")
 router.register("notifications", alerts_api.NotificationViewSet, basename="notification")
+router.register("hotline/lines", hotline_api.LineViewSet, basename="hotline-line")
+router.register("hotline/calls", hotline_api.CallViewSet, basename="hotline-call")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

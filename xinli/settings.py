@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "xinli.scales",
     "xinli.screening",
     "xinli.alerts",
+    "xinli.hotline",
     "xinli.demo",
 ]
 

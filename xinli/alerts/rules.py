@@ -59,3 +59,7 @@ def _scale_name(code: str) -> str:
         return definitions.get(code).raw.get("short_name") or code.upper()
     except Exception:  # noqa: BLE001 — a retired definition: the code is enough
         return code.upper()
+
+
+# Hotline suicide-risk triage (DOMAIN.md §6–7): the call's risk level decides the alert.
+HOTLINE_RISK_LEVELS = {"imminent": Level.RED, "high": Level.RED, "medium": Level.ORANGE}

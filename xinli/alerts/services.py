@@ -59,6 +59,7 @@ class Signal:
     participant: object = None
     reported_by: object = None
     extra_recipients: list = field(default_factory=list)
+    subject: str = ""  # merging key when there is no person or participant (e.g. a caller's number index)
 
     @property
     def subject_key(self) -> str:
@@ -66,6 +67,8 @@ class Signal:
             return f"person:{self.person.pk}"
         if self.participant is not None:
             return f"participant:{self.participant.pk}"
+        if self.subject:
+            return self.subject[:40]
         return f"alert:{uuid.uuid4().hex}"  # no known subject: never merged
 
 

@@ -71,6 +71,7 @@ class Personas:
     village_worker_2: object
     counsellor: object
     crisis_team: object
+    hotline_operator: object
     audit_admin: object
     security_admin: object
     nobody: object
@@ -95,6 +96,7 @@ def personas(tree) -> Personas:
         village_worker_2=make_user("village_worker_2", [(tree.a1v2, Role.COMMUNITY_WORKER)]),
         counsellor=make_user("counsellor", [(tree.a1, Role.COUNSELLOR)]),
         crisis_team=make_user("crisis_team", [(tree.county_a, Role.CRISIS_TEAM)]),
+        hotline_operator=make_user("hotline_operator", [(tree.county_a, Role.HOTLINE_OPERATOR)]),
         audit_admin=make_user("audit_admin", [(tree.province, Role.AUDIT_ADMIN)]),
         security_admin=make_user("security_admin", [(tree.province, Role.SECURITY_ADMIN)]),
         nobody=make_user("nobody"),

@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, Notification
 from xinli.archives.models import Consent, Person
+from xinli.hotline.models import Call, Line
 from xinli.regions.models import OrgUnit
 from xinli.screening.models import Assessment, Participant
 
@@ -45,7 +46,8 @@ def expected_visible(user, model, field):
         return set(Notification.objects.filter(recipient=user).values_list("pk", flat=True))
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
               Assessment: {"archives.view", "screening.administer"}, Participant: {"screening.campaign"},
-              Alert: {"alerts.work"}}[model]
+              Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
+              Call: {"hotline.operate", "hotline.supervise"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported
@@ -77,6 +79,14 @@ def assessments(tree, people):
     screener = make_user("city_screener", [(tree.city, Role.COUNSELLOR)])
     rows = [administer(screener, scale="phq9", answers=[1] * 9, person=p)[0] for p in people.all()]
     rows.append(administer(None, scale="phq9", answers=[0] * 9, mode="self")[0])
+    # A hotline in each county with one high-risk call each (which raises an alert with no person).
+    from xinli.hotline.models import Line
+    from xinli.hotline.services import record_call
+
+    operator = make_user("city_operator", [(tree.city, Role.HOTLINE_OPERATOR)])
+    for unit in (tree.county_a, tree.county_b):
+        line = Line.objects.create(name=f"{unit.name} 12356", org_unit=unit)
+        record_call(operator, line, {"caller_phone": "13912345678", "recording_notice": True, "ideation": 8, "has_plan": True})
     return rows
 
 

@@ -1,0 +1,213 @@
+"""Hotline over /api/v1/hotline/: lines (with KPIs and call-detail-record import) and calls."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import BaseParser, FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from xinli.archives import selectors as person_selectors
+from xinli.archives.models import Person
+from xinli.core.api import StrictSerializerMixin
+from xinli.core.i18n import field_error
+
+from . import selectors, services
+from .models import PROBLEM_TYPES, Action, Call, Category, Kind, Line, Seat, Transfer
+
+
+class CsvParser(BaseParser):
+    media_type = "text/csv"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        return stream.read().decode("utf-8-sig", errors="replace")
+
+
+class LineSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Line
+        fields = ["id", "name", "number", "org_unit", "hours_per_day", "records_calls"]
+
+
+class CallInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    line = serializers.IntegerField(label=_("hotline"))
+    seat = serializers.IntegerField(label=_("seat"), required=False, allow_null=True)
+    started_at = serializers.DateTimeField(label=_("call started"), required=False)
+    answered_at = serializers.DateTimeField(label=_("answered"), required=False, allow_null=True)
+    ended_at = serializers.DateTimeField(label=_("ended"), required=False, allow_null=True)
+    caller_phone = serializers.CharField(label=_("caller's number"), max_length=20, required=False, allow_blank=True)
+    person = serializers.IntegerField(label=_("person"), required=False, allow_null=True)
+    consent_to_link = serializers.BooleanField(label=_("caller consents to linking the archive"), required=False, default=False)
+    recording_notice = serializers.BooleanField(label=_("caller told the call is recorded"), required=False, default=False)
+    kind = serializers.ChoiceField(label=_("kind"), choices=Kind.choices, required=False, default=Kind.NORMAL)
+    category = serializers.ChoiceField(label=_("category"), choices=Category.choices, required=False, default=Category.GENERAL)
+    problem_types = serializers.ListField(label=_("problem types"), child=serializers.CharField(max_length=20), required=False, max_length=10)
+    ideation = serializers.IntegerField(label=_("suicidal ideation (0–10)"), min_value=0, max_value=10, required=False, default=0)
+    hopelessness = serializers.IntegerField(label=_("hopelessness (0–10)"), min_value=0, max_value=10, required=False, default=0)
+    has_plan = serializers.BooleanField(label=_("has a plan"), required=False, default=False)
+    has_means = serializers.BooleanField(label=_("has access to means"), required=False, default=False)
+    prior_attempt = serializers.BooleanField(label=_("prior attempt"), required=False, default=False)
+    intoxicated = serializers.BooleanField(label=_("intoxicated now"), required=False, default=False)
+    action = serializers.ChoiceField(label=_("action"), choices=Action.choices, required=False, default=Action.COUNSELLING)
+    transfer_to = serializers.ChoiceField(label=_("transferred to"), choices=Transfer.choices, required=False, allow_blank=True)
+    transfer_at = serializers.DateTimeField(label=_("transfer time"), required=False, allow_null=True)
+    transfer_reference = serializers.CharField(label=_("transfer reference number"), max_length=40, required=False, allow_blank=True)
+    notes = serializers.CharField(label=_("notes"), max_length=5000, required=False, allow_blank=True)
+    follow_up_plan = serializers.CharField(label=_("follow-up plan"), max_length=2000, required=False, allow_blank=True)
+    follow_up_due = serializers.DateField(label=_("follow up by"), required=False, allow_null=True)
+
+
+class CallUpdateSerializer(CallInputSerializer):
+    line = None
+    person = None
+    consent_to_link = None
+    caller_phone = None
+    started_at = None
+
+
+class CallSerializer(serializers.ModelSerializer):
+    line_name = serializers.CharField(source="line.name", read_only=True)
+    counsellor_name = serializers.CharField(source="counsellor.__str__", read_only=True, default="")
+    follow_up_open = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Call
+        fields = ["id", "line", "line_name", "seat", "counsellor", "counsellor_name", "started_at", "answered_at", "ended_at",
+                  "person", "recording_notice", "kind", "category", "problem_types", "ideation", "hopelessness",
+                  "has_plan", "has_means", "prior_attempt", "intoxicated", "risk", "action", "transfer_to", "transfer_at",
+                  "transfer_reference", "notes", "follow_up_plan", "follow_up_due", "follow_up_done_at", "follow_up_open",
+                  "handed_over_at", "alert"]
+
+
+class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Hotlines of the caller's region, with daily KPIs and the import of the telephone system's records."""
+
+    queryset = Line.objects.none()
+    serializer_class = LineSerializer
+    scope_model = Line
+    scope_field = "org_path"
+
+    def get_queryset(self):
+        return selectors.visible_lines(self.request.user)
+
+    @extend_schema(parameters=[OpenApiParameter("from", datetime.date), OpenApiParameter("to", datetime.date)], responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def kpis(self, request, pk=None):
+        """Per day: offered, answered, answer and abandonment rates, average speed of answer (s), high-risk share,
+        follow-up completion of high-risk callers. Default: the last 7 days."""
+        line = self.get_object()
+        today = timezone.localdate()
+        try:
+            date_to = datetime.date.fromisoformat(request.query_params.get("to") or today.isoformat())
+            date_from = datetime.date.fromisoformat(request.query_params.get("from") or (date_to - datetime.timedelta(days=6)).isoformat())
+        except ValueError:
+            raise field_error("from", _("Dates: use YYYY-MM-DD for from and to.")) from None
+        if date_from > date_to or (date_to - date_from).days > 366:
+            raise field_error("from", _("Dates: from must be on or before to, at most one year apart."))
+        return Response({"line": line.pk, "days": [k.as_dict() for k in services.kpis(line, date_from, date_to)]})
+
+    @extend_schema(request={"text/csv": str}, responses={201: dict, 400: dict})
+    @action(detail=True, methods=["post"], url_path="cdr-import", parser_classes=[MultiPartParser, FormParser, CsvParser])
+    def cdr_import(self, request, pk=None):
+        """Upload a CSV of call-detail records (``file`` form field, or the CSV as the body with Content-Type text/csv)."""
+        line = self.get_object()
+        data = request.data
+        if isinstance(data, str):
+            text = data
+        elif data.get("file") is not None and hasattr(data["file"], "read"):
+            text = data["file"].read().decode("utf-8-sig", errors="replace")
+        else:
+            raise field_error("file", _("File: upload the CSV as the form field 'file' or send it as text/csv."))
+        report = services.import_cdr(request.user, line, text)
+        if not report.ok:
+            return Response({"file": [f"line {n}: {m}" for n, m in report.errors]}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"created": report.created, "unchanged": report.unchanged}, status=status.HTTP_201_CREATED)
+
+
+@extend_schema(parameters=[OpenApiParameter("open_high_risk", bool), OpenApiParameter("line", int)])
+class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Call records of the caller's region. Registering a medium- or higher-risk call raises an alert."""
+
+    queryset = Call.objects.none()
+    serializer_class = CallSerializer
+    scope_model = Call
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": CallInputSerializer, "partial_update": CallUpdateSerializer}.get(self.action, CallSerializer)
+
+    def get_queryset(self):
+        p = self.request.query_params
+        qs = selectors.visible_calls(self.request.user)
+        if p.get("open_high_risk") in ("1", "true"):
+            qs = selectors.open_high_risk(self.request.user)
+        if p.get("line", "").isdigit():
+            qs = qs.filter(line_id=int(p["line"]))
+        return qs
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(CallSerializer(selectors.get_call(request.user, _pk(kwargs["pk"]))).data)
+
+    @extend_schema(request=CallInputSerializer, responses={201: CallSerializer})
+    def create(self, request, *args, **kwargs):
+        s = CallInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        line = selectors.visible_lines(request.user).filter(pk=v.pop("line")).first()
+        if line is None:
+            raise field_error("line", _("Hotline: not found in your area; check the line id."))
+        if v.get("seat") is not None:
+            v["seat"] = Seat.objects.filter(pk=v["seat"], line=line).first()
+            if v["seat"] is None:
+                raise field_error("seat", _("Seat: not a seat of this hotline."))
+        if v.get("person") is not None:
+            try:
+                v["person"] = person_selectors.get_person(request.user, v["person"], purpose="hotline")
+            except Person.DoesNotExist:
+                raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+        call = services.record_call(request.user, line, v)
+        return Response(CallSerializer(call).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CallUpdateSerializer, responses={200: CallSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        call = selectors.visible_calls(request.user).filter(pk=_pk(kwargs["pk"])).first()
+        if call is None:
+            raise Call.DoesNotExist
+        s = CallUpdateSerializer(data=request.data, partial=True)  # only what was sent; no defaults
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        if "seat" in v and v["seat"] is not None:
+            v["seat"] = Seat.objects.filter(pk=v["seat"], line=call.line).first()
+            if v["seat"] is None:
+                raise field_error("seat", _("Seat: not a seat of this hotline."))
+        return Response(CallSerializer(services.update_call(request.user, call, v)).data)
+
+    @extend_schema(parameters=[OpenApiParameter("phone", str, required=True)], responses={200: CallSerializer(many=True)})
+    @action(detail=False, methods=["get"])
+    def previous(self, request):
+        """Earlier calls from the same number (repeat-caller recognition), newest first."""
+        return Response(CallSerializer(selectors.previous_calls(request.user, request.query_params.get("phone", "")), many=True).data)
+
+    @extend_schema(request=None, responses={200: CallSerializer})
+    @action(detail=True, methods=["post"], url_path="follow-up")
+    def follow_up(self, request, pk=None):
+        """Record that the high-risk caller was followed up."""
+        call = selectors.visible_calls(request.user).filter(pk=_pk(pk)).first()
+        if call is None:
+            raise Call.DoesNotExist
+        note = request.data.get("note", "") if hasattr(request.data, "get") else ""
+        return Response(CallSerializer(services.complete_follow_up(request.user, call, str(note)[:2000])).data)
+
+
+def _pk(value) -> int:
+    if not str(value).isdigit():
+        raise Call.DoesNotExist
+    return int(value)
+
+
+__all__ = ["LineViewSet", "CallViewSet", "PROBLEM_TYPES"]
