@@ -70,8 +70,11 @@ def alert_action(request, pk, action):
 def _console_context(user) -> dict:
     alerts = list(selectors.console_alerts(user)[:100])
     selectors.record_alert_listing(user, alerts)
+    from xinli.hotline import selectors as hotline_selectors
+
     return {"alerts": alerts, "overdue": sum(1 for a in alerts if a.overdue),
-            "failures": list(selectors.failed_deliveries(user)[:20])}
+            "failures": list(selectors.failed_deliveries(user)[:20]),
+            "calls": list(hotline_selectors.calls_in_progress(user)[:50])}
 
 
 @login_required

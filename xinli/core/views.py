@@ -11,6 +11,7 @@ from xinli.accounts.policy import (
     ALERTS_WORK,
     ARCHIVES_VIEW,
     AUDIT_VIEW,
+    HOTLINE_OPERATE,
     HOTLINE_SUPERVISE,
     SCREENING_CAMPAIGN,
     SECURITY_MANAGE,
@@ -64,5 +65,6 @@ def nav_flags(user):
         "archives": has_capability(user, ARCHIVES_VIEW),
         "alerts": has_capability(user, ALERTS_WORK) or has_capability(user, ALERTS_REPORT),
         "console": has_capability(user, ALERTS_WORK) or has_capability(user, HOTLINE_SUPERVISE),
+        "hotline": has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, QuerySet, Value, When
 
 from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.archives.normalize import normalize_phone
@@ -49,5 +49,5 @@ def open_high_risk(user, line: Line | None = None) -> QuerySet[Call]:
 
 def calls_in_progress(user) -> QuerySet[Call]:
     """Calls answered and not yet ended, high risk first (the duty console)."""
-    return visible_calls(user).filter(answered_at__isnull=False, ended_at__isnull=True).order_by(
-        ~Q(risk__in=HIGH_RISKS), "started_at")
+    high_first = Case(When(risk__in=HIGH_RISKS, then=Value(0)), default=Value(1))
+    return visible_calls(user).filter(answered_at__isnull=False, ended_at__isnull=True).order_by(high_first, "started_at")
