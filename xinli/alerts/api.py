@@ -14,8 +14,20 @@ from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 from xinli.regions.models import OrgUnit
 
-from . import selectors, services, texts
-from .models import Alert, Level, Notification, Outcome, Source, State
+from . import crisis, selectors, services, texts
+from .models import (
+    AffectedPerson,
+    Alert,
+    CrisisAction,
+    CrisisCase,
+    CrisisEvent,
+    FollowUp,
+    Level,
+    Notification,
+    Outcome,
+    Source,
+    State,
+)
 
 
 class AlertSerializer(serializers.ModelSerializer):
@@ -163,3 +175,218 @@ def _pk(value) -> int:
     if not str(value).isdigit():
         raise Alert.DoesNotExist
     return int(value)
+
+
+# --- crisis intervention -------------------------------------------------------------------------------------------
+
+class CrisisActionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CrisisAction
+        fields = ["id", "kind", "at", "actor", "note"]
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FollowUp
+        fields = ["id", "case", "affected", "due", "done_at", "done_by", "note"]
+
+
+class CrisisCaseSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    actions = CrisisActionSerializer(many=True, read_only=True)
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CrisisCase
+        fields = ["id", "person", "person_name", "alert", "state", "opened_at", "assessment", "safety_plan",
+                  "high_risk", "closed_at", "closing_summary", "actions", "follow_ups"]
+
+
+class CaseInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    person = serializers.IntegerField(label=_("person"))
+    assessment = serializers.CharField(label=_("risk assessment"), max_length=5000)
+    safety_plan = serializers.CharField(label=_("safety plan"), max_length=5000, required=False, allow_blank=True)
+    alert = serializers.IntegerField(label=_("alert"), required=False, allow_null=True)
+
+
+class ActionInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    kind = serializers.ChoiceField(label=_("kind"), choices=CrisisAction.Kind.choices)
+    note = serializers.CharField(label=_("note"), max_length=5000, required=False, allow_blank=True)
+
+
+class CaseCloseSerializer(StrictSerializerMixin, serializers.Serializer):
+    summary = serializers.CharField(label=_("closing summary"), max_length=5000)
+    high_risk = serializers.BooleanField(label=_("high risk"))
+
+
+class NoteSerializer(StrictSerializerMixin, serializers.Serializer):
+    note = serializers.CharField(label=_("note"), max_length=2000, required=False, allow_blank=True)
+
+
+def _scoped(qs, pk):
+    obj = qs.filter(pk=_pk(pk)).first()
+    if obj is None:
+        raise Alert.DoesNotExist
+    return obj
+
+
+class CrisisCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Crisis cases of persons in the crisis team's area: assessment, safety plan, actions, closing, follow-ups."""
+
+    queryset = CrisisCase.objects.none()
+    serializer_class = CrisisCaseSerializer
+    scope_model = CrisisCase
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": CaseInputSerializer, "actions": ActionInputSerializer, "close": CaseCloseSerializer}.get(self.action, CrisisCaseSerializer)
+
+    def get_queryset(self):
+        return selectors.visible_cases(self.request.user).prefetch_related("actions", "follow_ups")
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(CrisisCaseSerializer(selectors.get_case(request.user, _pk(kwargs["pk"]))).data)
+
+    @extend_schema(request=CaseInputSerializer, responses={201: CrisisCaseSerializer})
+    def create(self, request, *args, **kwargs):
+        s = CaseInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        try:
+            person = person_selectors.get_person(request.user, v["person"], purpose="crisis intervention")
+        except Person.DoesNotExist:
+            raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+        alert = None
+        if v.get("alert") is not None:
+            alert = selectors.workable_alerts(request.user).filter(pk=v["alert"]).first()
+            if alert is None:
+                raise field_error("alert", _("Alert: not found in your area; check the alert id."))
+        case = crisis.open_case(request.user, person, assessment=v["assessment"], safety_plan=v.get("safety_plan", ""), alert=alert)
+        return Response(CrisisCaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ActionInputSerializer, responses={201: CrisisActionSerializer})
+    @action(detail=True, methods=["post"])
+    def actions(self, request, pk=None):
+        case = _scoped(selectors.visible_cases(request.user), pk)
+        s = ActionInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        act = crisis.add_action(request.user, case, kind=s.validated_data["kind"], note=s.validated_data.get("note", ""))
+        return Response(CrisisActionSerializer(act).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CaseCloseSerializer, responses={200: CrisisCaseSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        case = _scoped(selectors.visible_cases(request.user), pk)
+        s = CaseCloseSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        case = crisis.close_case(request.user, case, summary=s.validated_data["summary"], high_risk=s.validated_data["high_risk"])
+        return Response(CrisisCaseSerializer(case).data)
+
+
+class AffectedSerializer(serializers.ModelSerializer):
+    follow_ups = FollowUpSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = AffectedPerson
+        fields = ["id", "person", "label", "risk", "assigned_to", "follow_ups"]
+
+
+class CrisisEventSerializer(serializers.ModelSerializer):
+    affected = AffectedSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = CrisisEvent
+        fields = ["id", "name", "kind", "org_unit", "occurred_at", "description", "state", "team", "affected"]
+
+
+class EventInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=100)
+    kind = serializers.ChoiceField(label=_("kind"), choices=CrisisEvent.Kind.choices)
+    org_unit = serializers.IntegerField(label=_("org unit"))
+    occurred_at = serializers.DateTimeField(label=_("occurred"))
+    description = serializers.CharField(label=_("description"), max_length=5000, required=False, allow_blank=True)
+
+
+class AffectedInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    person = serializers.IntegerField(label=_("person"), required=False, allow_null=True)
+    label = serializers.CharField(label=_("name or description"), max_length=100, required=False, allow_blank=True)
+    risk = serializers.ChoiceField(label=_("risk level"), choices=["low", "medium", "high"], required=False, default="low")
+
+
+class EventStateSerializer(StrictSerializerMixin, serializers.Serializer):
+    state = serializers.ChoiceField(label=_("state"), choices=CrisisEvent.State.choices)
+
+
+class CrisisEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Group crises (disasters, incidents): affected people and their follow-up schedule during recovery."""
+
+    queryset = CrisisEvent.objects.none()
+    serializer_class = CrisisEventSerializer
+    scope_model = CrisisEvent
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": EventInputSerializer, "affected": AffectedInputSerializer, "state": EventStateSerializer}.get(self.action, CrisisEventSerializer)
+
+    def get_queryset(self):
+        return selectors.visible_events(self.request.user).prefetch_related("affected__follow_ups", "team")
+
+    @extend_schema(request=EventInputSerializer, responses={201: CrisisEventSerializer})
+    def create(self, request, *args, **kwargs):
+        s = EventInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        unit = OrgUnit.objects.filter(pk=v["org_unit"]).first()
+        if unit is None:
+            raise field_error("org_unit", _("Org unit: not found; check the org unit id."))
+        event = crisis.create_event(request.user, name=v["name"], kind=v["kind"], org_unit=unit,
+                                    occurred_at=v["occurred_at"], description=v.get("description", ""))
+        return Response(CrisisEventSerializer(event).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AffectedInputSerializer, responses={201: AffectedSerializer})
+    @action(detail=True, methods=["post"])
+    def affected(self, request, pk=None):
+        event = _scoped(selectors.visible_events(request.user), pk)
+        s = AffectedInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        person = None
+        if v.get("person") is not None:
+            try:
+                person = person_selectors.get_person(request.user, v["person"], purpose="group crisis")
+            except Person.DoesNotExist:
+                raise field_error("person", _("Person: not found in your area; check the person id.")) from None
+        affected = crisis.add_affected(request.user, event, person=person, label=v.get("label", ""), risk=v["risk"])
+        return Response(AffectedSerializer(affected).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=EventStateSerializer, responses={200: CrisisEventSerializer})
+    @action(detail=True, methods=["post"])
+    def state(self, request, pk=None):
+        event = _scoped(selectors.visible_events(request.user), pk)
+        s = EventStateSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(CrisisEventSerializer(crisis.set_event_state(request.user, event, s.validated_data["state"])).data)
+
+
+@extend_schema(parameters=[OpenApiParameter("due", bool, description="only those due today or earlier and not done")])
+class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Follow-ups of closed high-risk crisis cases and of people affected by group crises."""
+
+    queryset = FollowUp.objects.none()
+    serializer_class = FollowUpSerializer
+    scope_model = FollowUp
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return NoteSerializer if self.action == "done" else FollowUpSerializer
+
+    def get_queryset(self):
+        return selectors.visible_follow_ups(self.request.user, due_only=self.request.query_params.get("due") in ("1", "true"))
+
+    @extend_schema(request=NoteSerializer, responses={200: FollowUpSerializer})
+    @action(detail=True, methods=["post"])
+    def done(self, request, pk=None):
+        follow_up = _scoped(selectors.visible_follow_ups(request.user), pk)
+        s = NoteSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(FollowUpSerializer(crisis.complete_follow_up(request.user, follow_up, s.validated_data.get("note", ""))).data)

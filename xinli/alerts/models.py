@@ -176,3 +176,101 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     org_path = models.CharField(max_length=255, blank=True, editable=False)
+
+
+# --- crisis intervention (pilot plan §三(六)) ----------------------------------------------------------------------
+
+class CrisisCase(models.Model):
+    """Crisis intervention for one person: assessment, safety plan, actions, and follow-ups after closing."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    person = models.ForeignKey("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="crisis_cases")
+    alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="crisis_cases")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    assessment = EncryptedTextField(_("risk assessment"))
+    safety_plan = EncryptedTextField(_("safety plan"), help_text=_("warning signs, coping steps, people and services to call, means made safe"))
+    high_risk = models.BooleanField(_("high risk"), default=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closing_summary = EncryptedTextField(_("closing summary"))
+
+    class Meta:
+        ordering = ["-opened_at"]
+
+
+class CrisisAction(models.Model):
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("contact by phone")
+        VISIT = "visit", _("home or site visit")
+        SAFETY = "safety", _("safety measure")
+        REFERRAL = "referral", _("referral")
+        EMERGENCY = "emergency", _("emergency services")
+        OTHER = "other", _("other")
+
+    case = models.ForeignKey(CrisisCase, on_delete=models.CASCADE, related_name="actions")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = EncryptedTextField(_("note"))
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class CrisisEvent(models.Model):
+    """A group crisis (disaster, incident): the affected people, the team, and follow-ups during recovery."""
+
+    class Kind(models.TextChoices):
+        DISASTER = "disaster", _("natural disaster")
+        ACCIDENT = "accident", _("accident")
+        VIOLENCE = "violence", _("violent incident")
+        PUBLIC_HEALTH = "public_health", _("public health emergency")
+        OTHER = "other", _("other")
+
+    class State(models.TextChoices):
+        RESPONSE = "response", _("emergency response")
+        RECOVERY = "recovery", _("recovery")
+        CLOSED = "closed", _("closed")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    occurred_at = models.DateTimeField(_("occurred"))
+    description = EncryptedTextField(_("description"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESPONSE)
+    team = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("team"), related_name="crisis_events", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+
+
+class AffectedPerson(models.Model):
+    event = models.ForeignKey(CrisisEvent, on_delete=models.CASCADE, related_name="affected")
+    person = models.ForeignKey("archives.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    label = EncryptedTextField(_("name or description"), help_text=_("for someone not (yet) in the archive"))
+    risk = models.CharField(_("risk level"), max_length=6, choices=[("low", _("low")), ("medium", _("medium")), ("high", _("high"))], default="low")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False)
+
+
+class FollowUp(models.Model):
+    """A scheduled contact: after a high-risk crisis case closes, or with a person affected by a group crisis."""
+
+    case = models.ForeignKey(CrisisCase, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups")
+    affected = models.ForeignKey(AffectedPerson, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups")
+    due = models.DateField(_("due"), db_index=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = EncryptedTextField(_("note"))
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["due", "id"]

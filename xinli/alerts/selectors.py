@@ -69,3 +69,32 @@ def failed_deliveries(user) -> QuerySet[Delivery]:
 
 def inbox(user) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user)
+
+
+# --- crisis intervention -----------------------------------------------------------------------------------------
+
+def visible_cases(user):
+    from .models import CrisisCase
+
+    return CrisisCase.objects.filter(scope_q(user, ALERTS_WORK)).select_related("person")
+
+
+def get_case(user, pk):
+    case = visible_cases(user).get(pk=pk)
+    audit.record(user, audit.Action.READ, obj=case, person=case.person, org_path=case.org_path)
+    return case
+
+
+def visible_events(user):
+    from .models import CrisisEvent
+
+    return CrisisEvent.objects.filter(scope_q(user, ALERTS_WORK))
+
+
+def visible_follow_ups(user, *, due_only: bool = False):
+    from .models import FollowUp
+
+    qs = FollowUp.objects.filter(scope_q(user, ALERTS_WORK)).select_related("case__person", "affected__person", "affected__event")
+    if due_only:
+        qs = qs.filter(done_at__isnull=True, due__lte=timezone.localdate())
+    return qs

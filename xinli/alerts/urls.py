@@ -7,7 +7,11 @@ urlpatterns = [
     path("alerts/", views.alert_list, name="alert_list"),
     path("alerts/console/", views.console, name="console"),
     path("alerts/<int:pk>/", views.alert_detail, name="alert_detail"),
+    path("alerts/<int:pk>/case/", views.case_open, name="case_open"),
     path("alerts/<int:pk>/<str:action>/", views.alert_action, name="alert_action"),
+    path("crisis/", views.crisis_home, name="crisis_home"),
+    path("crisis/cases/<int:pk>/", views.case_detail, name="case_detail"),
+    path("crisis/events/<int:pk>/", views.event_detail, name="event_detail"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
 ]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
@@ -100,3 +101,122 @@ def inbox_read_all(request):
 
     selectors.inbox(request.user).filter(read_at__isnull=True).update(read_at=timezone.now())
     return redirect("alerts:inbox")
+
+
+# --- crisis intervention pages ---------------------------------------------------------------------------------
+
+def _service_call(request, fn, *args, **kwargs):
+    """Run a service; a validation error becomes a message on the page, out of scope a 404."""
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        return fn(*args, **kwargs)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    return None
+
+
+@login_required
+@require_POST
+def case_open(request, pk):
+    """Open a crisis case from an alert about a known person."""
+    from . import crisis
+
+    alert = selectors.workable_alerts(request.user).filter(pk=pk, person__isnull=False).select_related("person").first()
+    if alert is None:
+        raise Http404
+    case = _service_call(request, crisis.open_case, request.user, alert.person, alert=alert,
+                         assessment=request.POST.get("assessment", ""), safety_plan=request.POST.get("safety_plan", ""))
+    return redirect("alerts:case_detail", pk=case.pk) if case else redirect("alerts:alert_detail", pk=pk)
+
+
+@login_required
+def crisis_home(request):
+    if not has_capability(request.user, ALERTS_WORK):
+        raise Http404
+    import datetime
+
+    from django.utils import timezone
+
+    from xinli.core.scoping import path_in_scope
+    from xinli.regions import selectors as unit_selectors
+
+    from . import crisis
+    from .models import CrisisCase, CrisisEvent
+
+    units = [u for u in unit_selectors.visible_units(request.user).exclude(level="village").order_by("path")
+             if path_in_scope(request.user, ALERTS_WORK, u.path)]
+    if request.method == "POST":
+        unit = next((u for u in units if str(u.pk) == request.POST.get("org_unit")), None)
+        try:
+            occurred = timezone.make_aware(datetime.datetime.fromisoformat(request.POST.get("occurred_at", "")))
+        except ValueError:
+            occurred = None
+        if unit is None or occurred is None:
+            from xinli.core.i18n import bilingual
+
+            messages.error(request, bilingual(_("Event: choose the org unit and give the date and time it occurred.")))
+        else:
+            event = _service_call(request, crisis.create_event, request.user, name=request.POST.get("name", ""),
+                                  kind=request.POST.get("kind", ""), org_unit=unit, occurred_at=occurred,
+                                  description=request.POST.get("description", ""))
+            if event is not None:
+                return redirect("alerts:event_detail", pk=event.pk)
+
+    cases = list(selectors.visible_cases(request.user).filter(state=CrisisCase.State.OPEN)[:100])
+    from xinli.core import audit
+
+    audit.record_person_reads(request.user, [c.person for c in cases], action=audit.Action.SEARCH, purpose="crisis")
+    return render(request, "alerts/crisis_home.html", {
+        "cases": cases, "follow_ups": list(selectors.visible_follow_ups(request.user, due_only=True)[:100]),
+        "events": list(selectors.visible_events(request.user).exclude(state="closed")[:50]),
+        "units": units, "event_kinds": CrisisEvent.Kind.choices, "today": timezone.localdate(),
+    })
+
+
+@login_required
+def case_detail(request, pk):
+    from . import crisis
+    from .models import CrisisAction, CrisisCase
+
+    try:
+        case = selectors.get_case(request.user, pk)
+    except CrisisCase.DoesNotExist:
+        raise Http404 from None
+    if request.method == "POST":
+        what = request.POST.get("do")
+        if what == "action":
+            _service_call(request, crisis.add_action, request.user, case, kind=request.POST.get("kind", ""), note=request.POST.get("note", ""))
+        elif what == "plan":
+            _service_call(request, crisis.update_safety_plan, request.user, case, request.POST.get("safety_plan", ""))
+        elif what == "close":
+            _service_call(request, crisis.close_case, request.user, case, summary=request.POST.get("summary", ""),
+                          high_risk=request.POST.get("high_risk") == "on")
+        elif what == "follow_up":
+            fu = case.follow_ups.filter(pk=request.POST.get("follow_up") or 0).first()
+            if fu is not None:
+                _service_call(request, crisis.complete_follow_up, request.user, fu, request.POST.get("note", ""))
+        return redirect("alerts:case_detail", pk=pk)
+    return render(request, "alerts/case_detail.html", {"case": case, "kinds": CrisisAction.Kind.choices})
+
+
+@login_required
+def event_detail(request, pk):
+    from . import crisis
+    from .models import CrisisEvent
+
+    event = selectors.visible_events(request.user).filter(pk=pk).first()
+    if event is None:
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("do") == "state":
+            _service_call(request, crisis.set_event_state, request.user, event, request.POST.get("state", ""))
+        else:
+            _service_call(request, crisis.add_affected, request.user, event, label=request.POST.get("label", ""),
+                          risk=request.POST.get("risk", "low"))
+        return redirect("alerts:event_detail", pk=pk)
+    return render(request, "alerts/event_detail.html", {"event": event, "states": CrisisEvent.State.choices,
+                                                        "affected": event.affected.prefetch_related("follow_ups")})

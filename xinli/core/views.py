@@ -65,6 +65,7 @@ def nav_flags(user):
         "archives": has_capability(user, ARCHIVES_VIEW),
         "alerts": has_capability(user, ALERTS_WORK) or has_capability(user, ALERTS_REPORT),
         "console": has_capability(user, ALERTS_WORK) or has_capability(user, HOTLINE_SUPERVISE),
+        "crisis": has_capability(user, ALERTS_WORK),
         "hotline": has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from xinli.accounts.policy import GRANTS
-from xinli.alerts.models import Alert, Notification
+from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
 from xinli.hotline.models import Call, Line
 from xinli.regions.models import OrgUnit
@@ -47,7 +47,8 @@ def expected_visible(user, model, field):
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
               Assessment: {"archives.view", "screening.administer"}, Participant: {"screening.campaign"},
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
-              Call: {"hotline.operate", "hotline.supervise"}}[model]
+              Call: {"hotline.operate", "hotline.supervise"}, CrisisCase: {"alerts.work"},
+              CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported
@@ -87,6 +88,18 @@ def assessments(tree, people):
     for unit in (tree.county_a, tree.county_b):
         line = Line.objects.create(name=f"{unit.name} 12356", org_unit=unit)
         record_call(operator, line, {"caller_phone": "13912345678", "recording_notice": True, "ideation": 8, "has_plan": True})
+    # A crisis case per resident (closed high-risk ones have follow-ups) and a group crisis in each county.
+    from django.utils import timezone
+
+    from xinli.alerts import crisis
+
+    team = make_user("city_crisis", [(tree.city, Role.CRISIS_TEAM)])
+    for p in people.all():
+        case = crisis.open_case(team, p, assessment="评估")
+        crisis.close_case(team, case, summary="小结", high_risk=True)
+    for unit in (tree.county_a, tree.county_b):
+        event = crisis.create_event(team, name=f"{unit.name}火灾", kind="accident", org_unit=unit, occurred_at=timezone.now())
+        crisis.add_affected(team, event, label="伤者家属", risk="high")
     return rows
 
 
