@@ -286,7 +286,8 @@ def seed_accounts(rng: random.Random, villages: list[OrgUnit]) -> list[dict]:
     return accounts
 
 
-def seed(size_name: str = "small", seed_value: int = 1, *, accounts_file: Path | None = None, progress=None) -> dict:
+def seed(size_name: str = "small", seed_value: int = 1, *, accounts_file: Path | None = None, progress=None,
+         activity: bool = True) -> dict:
     """Seed everything; returns a summary with timings. Refuses to run twice on the same database."""
     if OrgUnit.objects.filter(code=CITY_CODE + "0" * 8).exists():
         raise RuntimeError("demo city already seeded")
@@ -298,11 +299,16 @@ def seed(size_name: str = "small", seed_value: int = 1, *, accounts_file: Path |
     t1 = time.perf_counter()
     created = seed_residents(rng, villages, size.residents, progress=progress)
     t2 = time.perf_counter()
+    extra = {}
+    if activity:
+        from .activity import seed_activity
+
+        extra = seed_activity(rng, size_name, villages[0].parent.parent.parent)
     if accounts_file is not None:
         accounts_file.parent.mkdir(parents=True, exist_ok=True)
         accounts_file.write_text(json.dumps(accounts, ensure_ascii=False, indent=1))
         accounts_file.chmod(0o600)
-    return {"villages": len(villages), "residents": created, "accounts": accounts,
+    return {"villages": len(villages), "residents": created, "accounts": accounts, **extra,
             "tree_seconds": t1 - t0, "resident_seconds": t2 - t1,
             "residents_per_second": created / (t2 - t1) if t2 > t1 else 0.0}
 

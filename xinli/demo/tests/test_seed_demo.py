@@ -1,7 +1,9 @@
+import datetime
 import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from stdnum.cn import ric
 
 from xinli.accounts.models import User
@@ -19,7 +21,7 @@ def _fingerprint():
 
 def test_seed_is_deterministic_valid_and_writes_the_accounts_file(tmp_path):
     accounts = tmp_path / "demo-accounts.json"
-    call_command("seed_demo", size="tiny", seed=7, accounts_file=str(accounts))
+    call_command("seed_demo", size="tiny", seed=7, accounts_file=str(accounts), no_activity=True)
     first = _fingerprint()
     assert Person.objects.count() == 300
     assert OrgUnit.objects.filter(level="village").count() == 12
@@ -45,7 +47,7 @@ def test_seed_is_deterministic_valid_and_writes_the_accounts_file(tmp_path):
     User.objects.all().delete()
     for unit in OrgUnit.objects.order_by("-depth"):
         unit.delete()
-    call_command("seed_demo", size="tiny", seed=7, accounts_file=str(tmp_path / "again.json"))
+    call_command("seed_demo", size="tiny", seed=7, accounts_file=str(tmp_path / "again.json"), no_activity=True)
     assert _fingerprint() == first
     assert json.loads((tmp_path / "again.json").read_text()) == data
 
@@ -56,3 +58,20 @@ def test_running_again_reuses_what_exists(tmp_path, capsys):
     call_command("seed_demo", size="tiny", seed=1, accounts_file=str(accounts))
     assert Person.objects.count() == 300
     assert "reusing" in capsys.readouterr().out
+
+
+def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp_path):
+    from xinli.alerts.models import Alert, CrisisCase, CrisisEvent
+    from xinli.hotline.models import Call, CallDetailRecord
+
+    call_command("seed_demo", size="tiny", seed=3, accounts_file=str(tmp_path / "a.json"))
+    assert Call.objects.count() > 20 and CallDetailRecord.objects.count() > Call.objects.count()
+    assert CallDetailRecord.objects.filter(answered_at__isnull=True).exists()
+    # Open work for the crisis teams: the counsellor's PHQ-9 results and the worker's emergency report.
+    open_alerts = Alert.objects.exclude(state="closed")
+    assert open_alerts.filter(source="critical_item").exists() and open_alerts.filter(source="emergency", level="red").exists()
+    # Older high-risk calls were followed up and their alerts closed.
+    two_days_ago = timezone.localdate() - datetime.timedelta(days=1)
+    old = Call.objects.filter(risk__in=["high", "imminent"], started_at__date__lt=two_days_ago)
+    assert all(c.follow_up_done_at for c in old)
+    assert CrisisCase.objects.filter(state="open").count() == 1 and CrisisEvent.objects.get().affected.count() == 3

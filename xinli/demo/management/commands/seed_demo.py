@@ -16,8 +16,10 @@ class Command(BaseCommand):
         parser.add_argument("--size", choices=sorted(SIZES), default="small")
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--accounts-file", default=str(settings.VAR_DIR / "demo-accounts.json"))
+        parser.add_argument("--no-activity", action="store_true",
+                            help="only the tree, residents and accounts (no hotline history, alerts or crisis cases)")
 
-    def handle(self, *args, size, seed: int, accounts_file, **options):
+    def handle(self, *args, size, seed: int, accounts_file, no_activity=False, **options):
         path = Path(accounts_file)
         if OrgUnit.objects.filter(code=CITY_CODE + "0" * 8).exists():
             self.stdout.write("demo city already seeded; reusing it")
@@ -26,11 +28,14 @@ class Command(BaseCommand):
                 if n % 100_000 == 0 or n == SIZES[size].residents:
                     self.stdout.write(f"  {n} residents")
 
-            summary = run_seed(size, seed, accounts_file=path, progress=progress)
+            summary = run_seed(size, seed, accounts_file=path, progress=progress, activity=not no_activity)
             self.stdout.write(
                 f"seeded {summary['villages']} villages/communities and {summary['residents']} residents "
                 f"in {summary['resident_seconds']:.1f} s ({summary['residents_per_second']:.0f} residents/s)"
             )
+            if "hotline_calls" in summary:
+                self.stdout.write(f"hotline history: {summary['hotline_calls']} calls, "
+                                  f"{summary['call_detail_records']} call-detail records; open alerts and crisis cases seeded")
         if path.exists():
             self.stdout.write("\nDemo logins (演示账号):")
             for a in json.loads(path.read_text()):
