@@ -67,7 +67,7 @@ class EmptySerializer(StrictSerializerMixin, serializers.Serializer):
 @extend_schema(parameters=[
     OpenApiParameter("level", str, enum=Level.values), OpenApiParameter("state", str, enum=State.values),
     OpenApiParameter("source", str, enum=Source.values), OpenApiParameter("overdue", bool),
-    OpenApiParameter("open", bool, description="exclude closed alerts"),
+    OpenApiParameter("open", bool, description="exclude closed alerts"), OpenApiParameter("person", int),
 ])
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Risk alerts in the user's area, most pressing deadline first. Acting on an alert needs ``alerts.work`` over
@@ -84,9 +84,13 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     def get_queryset(self):
         p = self.request.query_params
-        return selectors.filter_alerts(selectors.visible_alerts(self.request.user), level=p.get("level", ""),
-                                       state=p.get("state", ""), source=p.get("source", ""),
-                                       overdue=p.get("overdue") in ("1", "true"), open_only=p.get("open") in ("1", "true"))
+        qs = selectors.filter_alerts(selectors.visible_alerts(self.request.user), level=p.get("level", ""),
+                                     state=p.get("state", ""), source=p.get("source", ""),
+                                     overdue=p.get("overdue") in ("1", "true"), open_only=p.get("open") in ("1", "true"))
+        person = p.get("person", "")
+        if person:
+            qs = qs.filter(person_id=int(person)) if person.isdigit() else qs.none()
+        return qs
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().order_by("ack_due_at", "pk"))

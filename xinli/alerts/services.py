@@ -209,6 +209,7 @@ def escalate_overdue(now=None, *, batch: int = 500, max_alerts: int = 100_000) -
     done = 0
     next_team: dict[int, OrgUnit] = {}
     due_by: dict[tuple[str, int], object] = {}
+    members: dict[int, list] = {}  # per sweep: team look-ups are the same for every alert of a unit
     while done < max_alerts:
         rows = list(Alert.objects.filter(state__in=WAITING_STATES, ack_due_at__lte=now).order_by("ack_due_at", "pk")
                     .values_list("pk", "ack_due_at", "owner_unit_id", "level")[:batch])
@@ -222,18 +223,20 @@ def escalate_overdue(now=None, *, batch: int = 500, max_alerts: int = 100_000) -
             target = next_team[owner_id]
             if (level, target.pk) not in due_by:
                 due_by[(level, target.pk)] = deadlines(level, target)[0]
+            if target.pk not in members:
+                members[target.pk] = team_members(target)
             with transaction.atomic():
                 claimed = Alert.objects.filter(pk=pk, state__in=WAITING_STATES, ack_due_at=due_at).update(
                     owner_unit=target, state=State.ESCALATED, ack_due_at=now + due_by[(level, target.pk)],
                     escalations=F("escalations") + 1, last_escalated_at=now)
                 if claimed != 1:
                     continue  # acknowledged meanwhile, or another sweeper escalated this deadline
-                alert = Alert.objects.select_related("person").get(pk=pk)
+                alert = Alert.objects.select_related("person", "owner_unit").get(pk=pk)
                 AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.ESCALATED, at=now, from_unit_id=owner_id,
                                           to_unit=target, detail={"deadline": due_at.isoformat()})
                 audit.record(None, audit.Action.UPDATE, obj=alert, person=alert.person, org_path=alert.org_path,
                              detail={"escalated_to": target.code, "deadline": due_at.isoformat()})
-                notify(team_members(target), "alert_escalated", alert)
+                notify(members[target.pk], "alert_escalated", alert)
             claimed_any = True
             done += 1
         if not claimed_any and len(rows) < batch:

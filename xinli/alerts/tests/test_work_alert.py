@@ -77,6 +77,8 @@ def test_list_filters_and_the_reporter_sees_the_alert(alert, teams, personas, pe
     team = api(teams["county"])
     assert [a["id"] for a in team.get("/api/v1/alerts/", {"level": "orange"}).json()["results"]] == [alert.pk]
     assert team.get("/api/v1/alerts/", {"level": "red"}).json()["results"] == []
+    assert [a["id"] for a in team.get("/api/v1/alerts/", {"person": people.in_a1v1.pk}).json()["results"]] == [alert.pk]
+    assert team.get("/api/v1/alerts/", {"person": people.in_a1v2.pk}).json()["results"] == []
     assert team.get("/api/v1/alerts/", {"overdue": "1"}).json()["results"] == []
     Alert.objects.filter(pk=alert.pk).update(ack_due_at=timezone.now() - timezone.timedelta(minutes=1))
     rows = team.get("/api/v1/alerts/", {"overdue": "1"}).json()["results"]
