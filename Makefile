@@ -9,7 +9,7 @@ PORT ?= 8000
 SIZE ?= small
 SEED ?= 1
 
-.PHONY: demo test lint pytest install install-test browser-deps migrate seed serve worker messages bench-city bench-api clean
+.PHONY: demo test lint pytest install install-test browser-deps migrate seed serve worker messages bench-city bench-api bench-campaign bench-alerts clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,13 @@ bench-city: install-test
 
 bench-api: install-test
 	$(PY) bench/bench_api.py
+
+bench-campaign: install-test
+	$(PIP) install --quiet -e ".[bench]"
+	$(PY) bench/bench_campaign.py
+
+bench-alerts: install-test
+	$(PY) bench/bench_alerts.py all
 
 clean:
 	rm -rf var/xinli.sqlite3 var/huey.sqlite3* var/demo-accounts.json
