@@ -29,9 +29,20 @@ class CsvParser(BaseParser):
 
 
 class LineSerializer(serializers.ModelSerializer):
+    seats = serializers.SlugRelatedField(many=True, read_only=True, slug_field="label")
+
     class Meta:
         model = Line
-        fields = ["id", "name", "number", "org_unit", "hours_per_day", "records_calls"]
+        fields = ["id", "name", "number", "org_unit", "hours_per_day", "records_calls", "seats"]
+
+
+class LineInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=60)
+    number = serializers.CharField(label=_("number"), max_length=20, required=False, default="12356")
+    org_unit = serializers.IntegerField(label=_("org unit"))
+    hours_per_day = serializers.IntegerField(label=_("service hours per day"), required=False, default=24)
+    records_calls = serializers.BooleanField(label=_("calls are recorded"), required=False, default=True)
+    seats = serializers.IntegerField(label=_("seats"), required=False, default=2)
 
 
 class CallInputSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -84,8 +95,9 @@ class CallSerializer(serializers.ModelSerializer):
                   "handed_over_at", "alert"]
 
 
-class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Hotlines of the caller's region, with daily KPIs and the import of the telephone system's records."""
+class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Hotlines of the caller's region, with daily KPIs and the import of the telephone system's records; hotline
+    supervisors create lines (with their seats)."""
 
     queryset = Line.objects.none()
     serializer_class = LineSerializer
@@ -93,7 +105,22 @@ class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     scope_field = "org_path"
 
     def get_queryset(self):
-        return selectors.visible_lines(self.request.user)
+        return selectors.visible_lines(self.request.user).prefetch_related("seats")
+
+    def get_serializer_class(self):
+        return LineInputSerializer if self.action == "create" else LineSerializer
+
+    @extend_schema(request=LineInputSerializer, responses={201: LineSerializer})
+    def create(self, request, *args, **kwargs):
+        from xinli.regions.models import OrgUnit
+
+        s = LineInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        v["org_unit"] = OrgUnit.objects.filter(pk=v["org_unit"]).first()
+        if v["org_unit"] is None:
+            raise field_error("org_unit", _("Org unit: not found; check the org unit id."))
+        return Response(LineSerializer(services.create_line(request.user, **v)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(parameters=[OpenApiParameter("from", datetime.date), OpenApiParameter("to", datetime.date)], responses={200: dict})
     @action(detail=True, methods=["get"])

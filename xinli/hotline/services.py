@@ -19,7 +19,7 @@ from xinli.core import audit
 from xinli.core.i18n import bilingual, field_error
 from xinli.core.scoping import path_in_scope
 
-from .models import HIGH_RISKS, PROBLEM_TYPES, Action, Call, CallDetailRecord, Category, Line, Risk
+from .models import HIGH_RISKS, PROBLEM_TYPES, Action, Call, CallDetailRecord, Category, Line, Risk, Seat
 from .triage import triage_risk
 
 TRIAGE_FIELDS = ("ideation", "hopelessness", "has_plan", "has_means", "prior_attempt", "intoxicated")
@@ -28,6 +28,27 @@ TRIAGE_FIELDS = ("ideation", "hopelessness", "has_plan", "has_means", "prior_att
 def _require(actor, capability, line: Line) -> None:
     if not path_in_scope(actor, capability, line.org_path):
         raise PermissionDenied
+
+
+def create_line(actor, *, org_unit, name: str, number: str = "12356", hours_per_day: int = 24, records_calls: bool = True,
+                seats: int = 2) -> Line:
+    """A hotline for a region, with its seats (DOMAIN.md §6: at least 2). Hotline supervisors over the unit only."""
+    if not path_in_scope(actor, HOTLINE_SUPERVISE, org_unit.path):
+        raise PermissionDenied
+    if not (name or "").strip():
+        raise field_error("name", _("Name: give the hotline a name, e.g. 青岛市心理援助热线."))
+    if not (number or "").strip().isdigit():
+        raise field_error("number", _("Number: digits only, e.g. 12356."))
+    if not 1 <= int(hours_per_day) <= 24:
+        raise field_error("hours_per_day", _("Service hours per day: from 1 to 24 (the pilot plan asks for at least 18)."))
+    if not 1 <= int(seats) <= 200:
+        raise field_error("seats", _("Seats: from 1 to 200."))
+    with transaction.atomic():
+        line = Line.objects.create(org_unit=org_unit, name=name.strip(), number=number.strip(), hours_per_day=hours_per_day,
+                                   records_calls=records_calls)
+        Seat.objects.bulk_create([Seat(line=line, label=f"{i:02d}") for i in range(1, int(seats) + 1)])
+        audit.record(actor, audit.Action.CREATE, obj=line, org_path=line.org_path, detail={"seats": int(seats)})
+    return line
 
 
 def record_call(actor, line: Line, data: dict) -> Call:

@@ -97,8 +97,12 @@ def call_list(request):
     if not (has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE)):
         raise Http404
     page = Paginator(selectors.visible_calls(user), 50).get_page(request.GET.get("page"))
+    from xinli.regions import selectors as unit_selectors
+
+    units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, HOTLINE_SUPERVISE, u.path)]
     return render(request, "hotline/call_list.html", {"page": page, "handover": list(selectors.open_high_risk(user)),
-                                                      "lines": selectors.visible_lines(user), "today": timezone.localdate()})
+                                                      "lines": selectors.visible_lines(user), "today": timezone.localdate(),
+                                                      "line_units": units})
 
 
 @login_required
@@ -137,6 +141,27 @@ def handover(request):
             done += services.hand_over(user, line, items)
     messages.success(request, bilingual(_("{count} open high-risk callers handed over to the next shift."), count=done))
     return redirect("hotline:call_list")
+
+
+@login_required
+@require_POST
+def line_new(request):
+    """A hotline supervisor adds a line for a unit of their region (from the hotline page)."""
+    from xinli.regions.models import OrgUnit
+
+    unit = OrgUnit.objects.filter(pk=request.POST.get("org_unit") or 0).first()
+    if unit is None or not path_in_scope(request.user, HOTLINE_SUPERVISE, unit.path):
+        raise Http404
+    try:
+        line = services.create_line(request.user, org_unit=unit, name=request.POST.get("name", ""),
+                                    number=request.POST.get("number", "12356"),
+                                    hours_per_day=int(request.POST.get("hours_per_day") or 24),
+                                    seats=int(request.POST.get("seats") or 2))
+    except (ValueError, ValidationError) as exc:
+        for text in getattr(exc, "messages", [bilingual(_("Seats and hours: whole numbers."))]):
+            messages.error(request, text)
+        return redirect("hotline:call_list")
+    return redirect("hotline:line_kpis", pk=line.pk)
 
 
 @login_required

@@ -87,3 +87,17 @@ def test_duty_console_shows_calls_in_progress_high_risk_first(line, tree, person
     panel = client.get("/alerts/console/", HTTP_HX_REQUEST="true").content.decode()
     shown = [int(part.split("/")[0]) for part in panel.split("/hotline/calls/")[1:]]
     assert shown == [high.pk, low.pk]
+
+
+def test_supervisor_adds_a_line_from_the_hotline_page(tree, client):
+    from xinli.hotline.models import Line
+
+    sup = make_user("sup3", [(tree.city, Role.HOTLINE_SUPERVISOR)])
+    login_verified(client, sup)
+    assert 'action="/hotline/lines/new/"' in client.get("/hotline/").content.decode()
+    r = client.post("/hotline/lines/new/", {"name": "青岛市心理援助热线", "number": "12356", "org_unit": tree.city.pk,
+                                            "hours_per_day": "24", "seats": "3"})
+    line = Line.objects.get()
+    assert r["Location"] == f"/hotline/lines/{line.pk}/" and line.seats.count() == 3
+    client.post("/hotline/lines/new/", {"name": "", "org_unit": tree.city.pk, "seats": "2"})
+    assert Line.objects.count() == 1

@@ -120,3 +120,22 @@ def test_lines_and_calls_outside_the_region_are_not_found(personas, line, tree):
     for user in (personas.village_worker_1, personas.county_officer, personas.counsellor):
         assert api(user).get(f"/api/v1/hotline/calls/{call_id}/").status_code == 404
         assert api(user).get(f"/api/v1/hotline/lines/{line.pk}/kpis/").status_code == 404
+
+
+def test_supervisor_creates_a_line_with_seats(tree, personas):
+    from xinli.accounts.policy import Role
+    from xinli.hotline.models import Line
+    from xinli.testing.fixtures import make_user
+
+    sup = make_user("line_sup", [(tree.city, Role.HOTLINE_SUPERVISOR)])
+    r = api(sup).post("/api/v1/hotline/lines/", {"name": "青岛市心理援助热线", "org_unit": tree.city.pk, "seats": 4,
+                                                 "hours_per_day": 24}, format="json")
+    assert r.status_code == 201, r.content
+    assert r.json()["seats"] == ["01", "02", "03", "04"] and r.json()["number"] == "12356"
+    assert api(sup).post("/api/v1/hotline/lines/", {"name": "x", "org_unit": tree.city.pk, "hours_per_day": 30}, format="json").status_code == 400
+    assert api(sup).post("/api/v1/hotline/lines/", {"name": "x", "org_unit": tree.city.pk, "number": "12-356"}, format="json").status_code == 400
+    # An operator cannot create lines; nor can a supervisor outside their region.
+    assert api(personas.hotline_operator).post("/api/v1/hotline/lines/", {"name": "y", "org_unit": tree.county_a.pk}, format="json").status_code == 403
+    county_sup = make_user("county_sup", [(tree.county_b, Role.HOTLINE_SUPERVISOR)])
+    assert api(county_sup).post("/api/v1/hotline/lines/", {"name": "y", "org_unit": tree.county_a.pk}, format="json").status_code == 403
+    assert Line.objects.count() == 1
