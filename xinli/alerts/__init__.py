@@ -30,3 +30,23 @@ def raise_for_assessment(assessment, *, actor=None):
     if not raised:
         return None
     return min(raised, key=lambda a: LEVEL_RANK[Level(a.level)])
+
+
+def raise_for_smd_risk(person, risk_level: int, *, actor=None, summary: str = ""):
+    """The hook for severe-mental-disorder follow-ups: a risk assessment of level 3 raises an orange alert, 4–5 a
+    red one (``rules.SMD_RISK_LEVELS``); lower levels raise nothing. Returns the alert or None."""
+    from .models import Source
+    from .rules import SMD_RISK_LEVELS
+    from .services import Signal, raise_alert
+
+    if not isinstance(risk_level, int) or not 0 <= risk_level <= 5:
+        from django.utils.translation import gettext_lazy as _
+
+        from xinli.core.i18n import field_error
+
+        raise field_error("risk_level", _("Risk level: a whole number from 0 to 5."))
+    level = SMD_RISK_LEVELS.get(risk_level)
+    if level is None:
+        return None
+    return raise_alert(Signal(level=level, source=Source.SMD_RISK, cause="smd:risk", org_unit=person.org_unit,
+                              person=person, reported_by=actor, summary=summary or f"SMD risk level {risk_level}"), actor=actor)

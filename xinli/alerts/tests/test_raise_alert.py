@@ -151,3 +151,23 @@ def test_campaign_positive_screen_alerts_the_campaign_staff(tree, teams):
     from xinli.alerts.selectors import visible_alerts
 
     assert list(visible_alerts(psy)) == [alert]
+
+
+@pytest.mark.parametrize("risk, level", [(0, None), (2, None), (3, "orange"), (4, "red"), (5, "red")])
+def test_smd_risk_levels_raise_the_declared_alert(people, teams, risk, level):
+    from xinli.alerts import raise_for_smd_risk
+
+    alert = raise_for_smd_risk(people.in_a1v1, risk)
+    assert (alert.level if alert else None) == level
+    assert Alert.objects.count() == (1 if level else 0)
+    if alert:
+        assert (alert.source, alert.cause, alert.owner_unit.code) == ("smd_risk", "smd:risk", "370202001000")
+
+
+def test_smd_risk_level_out_of_range_is_refused(people):
+    from django.core.exceptions import ValidationError
+
+    from xinli.alerts import raise_for_smd_risk
+
+    with pytest.raises(ValidationError, match="risk_level|Risk level"):
+        raise_for_smd_risk(people.in_a1v1, 6)

@@ -139,3 +139,20 @@ def test_supervisor_creates_a_line_with_seats(tree, personas):
     county_sup = make_user("county_sup", [(tree.county_b, Role.HOTLINE_SUPERVISOR)])
     assert api(county_sup).post("/api/v1/hotline/lines/", {"name": "y", "org_unit": tree.county_a.pk}, format="json").status_code == 403
     assert Line.objects.count() == 1
+
+
+def test_call_records_younger_than_three_years_cannot_be_deleted(personas, line):
+    import datetime
+
+    from django.db import DatabaseError, transaction
+    from django.utils import timezone
+
+    old = timezone.now() - datetime.timedelta(days=3 * 366 + 1)
+    post(personas.hotline_operator, line, started_at=old.isoformat())
+    post(personas.hotline_operator, line, ideation=1)
+    recent = Call.objects.order_by("-started_at").first()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        Call.objects.filter(pk=recent.pk).delete()
+    assert Call.objects.count() == 2
+    Call.objects.filter(started_at__lt=timezone.now() - datetime.timedelta(days=3 * 366)).delete()  # past retention: allowed
+    assert list(Call.objects.values_list("pk", flat=True)) == [recent.pk]
