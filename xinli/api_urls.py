@@ -10,6 +10,7 @@ from xinli.archives import api as archives_api
 from xinli.hotline import api as hotline_api
 from xinli.regions import api as regions_api
 from xinli.screening import api as screening_api
+from xinli.smd import api as smd_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
@@ -24,6 +25,9 @@ router.register("follow-ups", alerts_api.FollowUpViewSet, basename="follow-up")
 router.register("notifications", alerts_api.NotificationViewSet, basename="notification")
 router.register("hotline/lines", hotline_api.LineViewSet, basename="hotline-line")
 router.register("hotline/calls", hotline_api.CallViewSet, basename="hotline-call")
+router.register("smd/patients", smd_api.PatientViewSet, basename="smd-patient")
+router.register("smd/worklist", smd_api.WorklistViewSet, basename="smd-worklist")
+router.register("smd/indicators", smd_api.IndicatorViewSet, basename="smd-indicator")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "xinli.screening",
     "xinli.alerts",
     "xinli.hotline",
+    "xinli.smd",
     "xinli.demo",
 ]
 

@@ -13,6 +13,9 @@ TEXTS = {
     "alert_escalated": gettext_lazy(
         "{level} alert #{alert} at {unit} was not acknowledged in time and is now yours: acknowledge by {due}."),
     "alert_upgraded": gettext_lazy("Alert #{alert} at {unit} is now {level}: acknowledge by {due}."),
+    "smd_team": gettext_lazy("Patient #{patient} is unstable: the case-management team is convened."),
+    "smd_due": gettext_lazy("Follow-up of patient #{patient} is due on {day}."),
+    "smd_overdue": gettext_lazy("Follow-up of patient #{patient} was due on {day} and is overdue."),
 }
 
 

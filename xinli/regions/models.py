@@ -58,3 +58,15 @@ class OrgUnit(models.Model):
     @property
     def is_rural(self) -> bool:
         return self.kind in (Kind.VILLAGE, Kind.TOWNSHIP, Kind.TOWN)
+
+
+class UnitPopulation(models.Model):
+    """The resident population of an org unit in a year (denominator of prevalence indicators). A unit without a row
+    for the year counts the sum of its descendants' rows."""
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="populations")
+    year = models.PositiveSmallIntegerField(_("year"))
+    residents = models.PositiveIntegerField(_("resident population"))
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["org_unit", "year"], name="unit_population_unique")]

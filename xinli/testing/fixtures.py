@@ -72,6 +72,8 @@ class Personas:
     counsellor: object
     crisis_team: object
     hotline_operator: object
+    smd_doctor: object
+    police_liaison: object
     audit_admin: object
     security_admin: object
     nobody: object
@@ -97,6 +99,8 @@ def personas(tree) -> Personas:
         counsellor=make_user("counsellor", [(tree.a1, Role.COUNSELLOR)]),
         crisis_team=make_user("crisis_team", [(tree.county_a, Role.CRISIS_TEAM)]),
         hotline_operator=make_user("hotline_operator", [(tree.county_a, Role.HOTLINE_OPERATOR)]),
+        smd_doctor=make_user("smd_doctor", [(tree.a1, Role.SMD_DOCTOR)]),
+        police_liaison=make_user("police_liaison", [(tree.a2, Role.POLICE_LIAISON)]),
         audit_admin=make_user("audit_admin", [(tree.province, Role.AUDIT_ADMIN)]),
         security_admin=make_user("security_admin", [(tree.province, Role.SECURITY_ADMIN)]),
         nobody=make_user("nobody"),

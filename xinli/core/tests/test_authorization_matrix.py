@@ -12,6 +12,7 @@ from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
 from xinli.hotline.models import Call, Line
+from xinli.smd.models import Patient, Task
 from xinli.regions.models import OrgUnit
 from xinli.screening.models import Assessment, Participant
 
@@ -48,7 +49,8 @@ def expected_visible(user, model, field):
               Assessment: {"archives.view", "screening.administer"}, Participant: {"screening.campaign"},
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
               Call: {"hotline.operate", "hotline.supervise"}, CrisisCase: {"alerts.work"},
-              CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}}[model]
+              CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}, Patient: {"smd.view", "smd.basic"},
+              Task: {"smd.view"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported
@@ -100,6 +102,15 @@ def assessments(tree, people):
     for unit in (tree.county_a, tree.county_b):
         event = crisis.create_event(team, name=f"{unit.name}火灾", kind="accident", org_unit=unit, occurred_at=timezone.now())
         crisis.add_affected(team, event, label="伤者家属", risk="high")
+    # Every resident is on the SMD register (an unrealistic rate, to have a patient in every village).
+    import datetime
+
+    from xinli.smd.services import register_patient
+
+    doctor = make_user("city_smd_doctor", [(tree.city, Role.SMD_DOCTOR)])
+    for p in people.all():
+        register_patient(doctor, p, {"diagnosis": "F20", "diagnosed_by": "市精神卫生中心", "diagnosed_on": datetime.date(2020, 1, 1),
+                                     "source": "hospital"})
     return rows
 
 

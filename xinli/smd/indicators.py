@@ -1,0 +1,146 @@
+"""SMD indicators per org unit and calendar year (DOMAIN.md §4 T11–T17, §5). Definitions, as computed here:
+
+* **in register** — patients registered on or before 31 December of the year whose status is ``in_register``, or who
+  left the register (moved out, died, removed) after 31 December (a past year is computed as it stood then).
+* **reported prevalence (T11)** — in register ÷ resident population of the unit in that year × 1000 (‰). The
+  population is the unit's own ``UnitPopulation`` row for the year, else the sum of its descendants' rows.
+* **managed** — in register with at least one *complete* follow-up (patient seen or reached: not lost, not a death
+  record) dated in the year.
+* **standardised management (T12)** — managed, and no gap longer than 3 months between adjacent complete follow-ups
+  in the year, where the first gap runs from 1 January (or the registration date, if later) to the first follow-up
+  and the last from the last follow-up to 31 December (or today, for the current year). "3 months" is 92 days.
+* **taking medication (T13)** — in register whose last complete follow-up in the year records adherence regular or
+  intermittent, or who is in hospital now (hospitalisation "current"). **Schizophrenia (T14)** — the same over F20.
+* **regular medication (T15)** — in register whose last complete follow-up in the year records regular adherence.
+* **stable rate** — stable at the last follow-up of the year ÷ home-dwelling managed patients.
+* **community rehabilitation (T16)** — home-dwelling in register with a rehabilitation record overlapping the year ÷
+  home-dwelling in register.
+* **family counselling (T17)** — home-dwelling in register whose family had a counselling or family-school session in
+  the year ÷ home-dwelling in register.
+* **on time** — follow-up tasks due in the year (up to today) that were done on or before the due date ÷ those tasks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.utils import timezone
+
+from xinli.regions.models import OrgUnit, UnitPopulation
+
+from .models import Adherence, Classification, Diagnosis, FollowUp, Patient, Residence, Status, Support, Task
+
+GAP_DAYS = 92
+
+
+@dataclass
+class SmdIndicators:
+    unit: OrgUnit
+    year: int
+    population: int | None = None
+    in_register: int = 0
+    managed: int = 0
+    standardised: int = 0
+    medicated: int = 0
+    regular: int = 0
+    schizophrenia: int = 0
+    schizophrenia_medicated: int = 0
+    home: int = 0
+    home_managed: int = 0
+    stable: int = 0
+    rehab: int = 0
+    family: int = 0
+    tasks_due: int = 0
+    tasks_on_time: int = 0
+    rates: dict = field(default_factory=dict)
+
+    def finish(self) -> SmdIndicators:
+        def r(a, b):
+            return a / b if b else None
+
+        self.rates = {
+            "prevalence_per_mille": (self.in_register / self.population * 1000) if self.population else None,
+            "management_rate": r(self.managed, self.in_register),
+            "standardised_rate": r(self.standardised, self.in_register),
+            "medication_rate": r(self.medicated, self.in_register),
+            "regular_medication_rate": r(self.regular, self.in_register),
+            "schizophrenia_medication_rate": r(self.schizophrenia_medicated, self.schizophrenia),
+            "stable_rate": r(self.stable, self.home_managed),
+            "rehab_rate": r(self.rehab, self.home),
+            "family_counselling_rate": r(self.family, self.home),
+            "on_time_rate": r(self.tasks_on_time, self.tasks_due),
+        }
+        return self
+
+
+def population(unit: OrgUnit, year: int) -> int | None:
+    own = UnitPopulation.objects.filter(org_unit=unit, year=year).first()
+    if own is not None:
+        return own.residents
+    rows = UnitPopulation.objects.filter(year=year, org_unit__path__startswith=unit.path).exclude(org_unit=unit)
+    # Sum only the deepest rows of each branch: a row whose ancestor also has a row is already counted above it.
+    paths = {p: n for p, n in rows.values_list("org_unit__path", "residents")}
+    total = sum(n for p, n in paths.items() if not any(q != p and p.startswith(q) for q in paths))
+    return total or None
+
+
+def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None) -> list[SmdIndicators]:
+    """Indicators for each unit (one pass over the patients of the units' common subtree)."""
+    today = today or timezone.localdate()
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    until = min(end, today)
+    if not units:
+        return []
+    prefix = min((u.path for u in units), key=len)
+    patients = list(Patient.objects.filter(org_path__startswith=prefix, registered_on__lte=end).filter(
+        Q(status=Status.IN_REGISTER) | Q(status_on__gt=end)).values("pk", "org_path", "diagnosis", "residence", "registered_on"))
+    ids = [p["pk"] for p in patients]
+    visits = defaultdict(list)
+    for pid, date, lost, died, adherence, hosp, cls in FollowUp.objects.filter(patient_id__in=ids, date__gte=start, date__lte=end).order_by(
+            "date", "id").values_list("patient_id", "date", "lost_reason", "death_date", "adherence", "hospitalised", "classification"):
+        visits[pid].append((date, not lost and died is None, adherence, hosp, cls))
+    rehab = set(Support.objects.filter(patient_id__in=ids, kind=Support.Kind.REHAB, start__lte=end).filter(
+        Q(end__isnull=True) | Q(end__gte=start)).values_list("patient_id", flat=True))
+    family = set(Support.objects.filter(patient_id__in=ids, kind__in=[Support.Kind.FAMILY_COUNSELLING, Support.Kind.FAMILY_SCHOOL],
+                                        start__gte=start, start__lte=end).values_list("patient_id", flat=True))
+    tasks = defaultdict(lambda: [0, 0])
+    for pid, due, state, done_on in Task.objects.filter(patient_id__in=ids, due__gte=start, due__lte=until).exclude(
+            state=Task.State.CANCELLED).values_list("patient_id", "due", "state", "done_on"):
+        tasks[pid][0] += 1
+        tasks[pid][1] += state == Task.State.DONE and done_on is not None and done_on <= due
+    out = []
+    for unit in units:
+        k = SmdIndicators(unit, year, population(unit, year))
+        for p in patients:
+            if not p["org_path"].startswith(unit.path):
+                continue
+            pid = p["pk"]
+            k.in_register += 1
+            home = p["residence"] == Residence.HOME
+            k.home += home
+            seen = [v for v in visits[pid] if v[1]]
+            last = seen[-1] if seen else None  # the last complete follow-up of the year
+            if seen:
+                k.managed += 1
+                k.home_managed += home
+                first_day = max(start, p["registered_on"])
+                days = [first_day] + [v[0] for v in seen] + [until]
+                if all((b - a).days <= GAP_DAYS for a, b in zip(days, days[1:], strict=False)):
+                    k.standardised += 1
+                if home and seen[-1][4] == Classification.STABLE:
+                    k.stable += 1
+            medicated = last is not None and (last[2] in (Adherence.REGULAR, Adherence.INTERMITTENT) or last[3] == "current")
+            k.medicated += medicated
+            k.regular += last is not None and last[2] == Adherence.REGULAR
+            if p["diagnosis"] == Diagnosis.SCHIZOPHRENIA:
+                k.schizophrenia += 1
+                k.schizophrenia_medicated += medicated
+            k.rehab += home and pid in rehab
+            k.family += home and pid in family
+            k.tasks_due += tasks[pid][0]
+            k.tasks_on_time += tasks[pid][1]
+        out.append(k.finish())
+    return out

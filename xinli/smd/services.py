@@ -1,0 +1,288 @@
+"""Every write of the SMD register: registering a patient, recording a follow-up (classification, schedule,
+alerts, referral, case-management team), emergencies, team members, rehabilitation and family work, status changes,
+and follow-up reminders."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.accounts.policy import SMD_FOLLOWUP
+from xinli.core import audit
+from xinli.core.i18n import field_error
+from xinli.core.scoping import path_in_scope
+
+from . import rules
+from .models import (
+    INCIDENTS,
+    LEVEL3,
+    LOST_REASONS,
+    SOCIAL,
+    SYMPTOMS,
+    Adherence,
+    Classification,
+    Diagnosis,
+    Emergency,
+    FollowUp,
+    Mode,
+    Patient,
+    ReminderPolicy,
+    Residence,
+    Source,
+    Status,
+    Support,
+    Task,
+    TeamMember,
+    TeamRole,
+    Trigger,
+)
+
+
+def _require(actor, path: str) -> None:
+    if not path_in_scope(actor, SMD_FOLLOWUP, path):
+        raise PermissionDenied
+
+
+def register_patient(actor, person, data: dict) -> Patient:
+    """Register a person of the archive with one of the six diseases."""
+    _require(actor, person.org_path)
+    data = dict(data)
+    if data.get("diagnosis") not in Diagnosis.values:
+        raise field_error("diagnosis", _("Diagnosis: one of the six severe mental disorders ({choices})."), choices=", ".join(Diagnosis.values))
+    if data.get("source") not in Source.values:
+        raise field_error("source", _("Registration source: hospital, community or transfer."))
+    if not (data.get("diagnosed_by") or "").strip():
+        raise field_error("diagnosed_by", _("Diagnosing institution: required (only a psychiatric diagnosis puts a patient on the register)."))
+    diagnosed_on = data.get("diagnosed_on")
+    if diagnosed_on is None or diagnosed_on > timezone.localdate():
+        raise field_error("diagnosed_on", _("Diagnosed on: a date not in the future."))
+    if data.get("residence", Residence.HOME) not in Residence.values:
+        raise field_error("residence", _("Residence: home or institution."))
+    if data.get("consent_community") and not data.get("consent_on"):
+        data["consent_on"] = timezone.localdate()
+    patient = Patient(person=person, org_path=person.org_path, county_code=person.county_code, doctor=data.pop("doctor", None) or actor, **data)
+    try:
+        with transaction.atomic():
+            patient.save()
+            Task.objects.create(patient=patient, due=timezone.localdate() + rules.TWO_WEEKS, org_path=patient.org_path)
+            audit.record(actor, audit.Action.CREATE, obj=patient, person=person, detail={"diagnosis": patient.diagnosis})
+    except IntegrityError:
+        raise field_error("person", _("Person: already on the register.")) from None
+    return patient
+
+
+FOLLOW_UP_FIELDS = {"date", "mode", "lost_reason", "death_date", "death_cause", "risk", "symptoms", "psychotic_symptoms_obvious",
+                    "insight", "sleep", "diet", "social_function", "incidents", "locked", "hospitalised", "labs", "adherence",
+                    "acute_adverse_reaction", "adverse_reaction", "serious_physical_illness", "effect", "referral_reason",
+                    "referral_institution", "referral_department", "medications", "rehabilitation"}
+
+
+def _check_follow_up(patient: Patient, d: dict) -> None:
+    date = d.get("date")
+    if date is None or date > timezone.localdate():
+        raise field_error("date", _("Date: the day of the follow-up, not in the future."))
+    if d.get("mode") not in Mode.values:
+        raise field_error("mode", _("Mode: clinic, home or phone."))
+    lost, died = d.get("lost_reason", ""), d.get("death_date")
+    if lost and lost not in LOST_REASONS:
+        raise field_error("lost_reason", _("Lost to follow-up: one of {choices}."), choices=", ".join(LOST_REASONS))
+    if died and (died > date or not (d.get("death_cause") or "").strip()):
+        raise field_error("death_date", _("Death: the date (not after the follow-up) and the cause are both needed."))
+    if not lost and not died:
+        risk = d.get("risk")
+        if not isinstance(risk, int) or isinstance(risk, bool) or not 0 <= risk <= 5:
+            raise field_error("risk", _("Risk level: a whole number from 0 to 5."))
+        if d.get("insight") not in ("complete", "partial", "absent"):
+            raise field_error("insight", _("Insight: complete, partial or absent."))
+        if d.get("adherence") not in Adherence.values:
+            raise field_error("adherence", _("Medication adherence: regular, intermittent, none or not needed."))
+    bad = [s for s in d.get("symptoms", []) if s not in SYMPTOMS and s != "none"]
+    if bad:
+        raise field_error("symptoms", _("Symptoms: unknown {values}; use {choices}."), values=", ".join(map(str, bad)), choices=", ".join(SYMPTOMS))
+    sf = d.get("social_function", {})
+    if not isinstance(sf, dict) or any(k not in SOCIAL or v not in LEVEL3 for k, v in sf.items()):
+        raise field_error("social_function", _("Social function: {keys}, each good, fair or poor."), keys=", ".join(SOCIAL))
+    inc = d.get("incidents", {})
+    if not isinstance(inc, dict) or any(k not in INCIDENTS or not isinstance(v, int) or v < 0 for k, v in inc.items()):
+        raise field_error("incidents", _("Incidents: counts (0 or more) of {keys}."), keys=", ".join(INCIDENTS))
+    for name in ("sleep", "diet"):
+        if d.get(name) and d[name] not in LEVEL3:
+            raise field_error(name, _("Sleep and diet: good, fair or poor."))
+    if patient.follow_ups.filter(date__gt=date).exists():
+        raise field_error("date", _("Date: a later follow-up is already recorded; record follow-ups in order."))
+
+
+def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
+    """Save a follow-up, classify it by the rules, schedule the next one, and act: referral, alerts (risk 3 orange,
+    4–5 red), the case-management team for an unstable patient, the register status on death."""
+    _require(actor, patient.org_path)
+    d = {k: v for k, v in data.items() if k in FOLLOW_UP_FIELDS}
+    _check_follow_up(patient, d)
+    if isinstance(d.get("medications"), list | dict):
+        d["medications"] = json.dumps(d["medications"], ensure_ascii=False)
+    outcome = rules.classify(**{k: d.get(k) for k in ("date", "risk", "lost_reason", "death_date")},
+                             psychotic_symptoms_obvious=bool(d.get("psychotic_symptoms_obvious")), insight=d.get("insight", ""),
+                             acute_adverse_reaction=bool(d.get("acute_adverse_reaction")),
+                             serious_physical_illness=bool(d.get("serious_physical_illness")), symptoms=d.get("symptoms", []),
+                             social_function=d.get("social_function", {}), hospitalised=d.get("hospitalised", ""))
+    if outcome.refer and not (d.get("referral_institution") or "").strip():
+        raise field_error("referral_institution", _("Referral: an unstable patient must be referred; give the institution."))
+    fu = FollowUp(patient=patient, doctor=actor, org_path=patient.org_path, classification=outcome.classification,
+                  next_due=outcome.next_due, **d)
+    from xinli.alerts import raise_for_smd_risk
+
+    with transaction.atomic():
+        fu.save()
+        open_tasks = list(patient.tasks.filter(state=Task.State.DUE).order_by("due"))
+        if open_tasks:
+            first = open_tasks[0]
+            Task.objects.filter(pk=first.pk).update(state=Task.State.DONE, done_by=fu, done_on=fu.date)
+        Task.objects.filter(pk__in=[t.pk for t in open_tasks[1:]]).update(state=Task.State.CANCELLED)
+        if outcome.next_due is not None:
+            Task.objects.create(patient=patient, due=outcome.next_due, org_path=patient.org_path)
+        changes = {"last_follow_up": fu.date}
+        if outcome.classification:
+            changes.update(classification=outcome.classification, risk=fu.risk)
+        if fu.death_date:
+            changes.update(status=Status.DIED, status_on=fu.death_date, status_reason=fu.death_cause)
+        Patient.objects.filter(pk=patient.pk).update(**changes)
+        patient.refresh_from_db()
+        if outcome.refer:
+            Support.objects.create(patient=patient, kind=Support.Kind.REFERRAL_OUT, start=fu.date, institution=fu.referral_institution,
+                                   note=fu.referral_reason or "", recorded_by=actor, org_path=patient.org_path)
+        if outcome.classification == Classification.UNSTABLE:
+            convene_team(actor, patient)
+        audit.record(actor, audit.Action.CREATE, obj=fu, person=patient.person, org_path=patient.org_path,
+                     detail={"classification": fu.classification, "risk": fu.risk})
+        if fu.risk is not None:
+            raise_for_smd_risk(patient.person, fu.risk, actor=actor, summary=f"SMD follow-up: risk level {fu.risk}")
+    return fu
+
+
+def convene_team(actor, patient: Patient) -> list[TeamMember]:
+    """An unstable patient gets a case-management team: the responsible doctor and a slot for each other role;
+    platform users in the team are notified."""
+    from xinli.alerts.services import notify
+
+    existing = {m.role for m in patient.team.all()}
+    new = []
+    for role in TeamRole.values:
+        if role not in existing:
+            new.append(TeamMember(patient=patient, role=role, user=patient.doctor if role == TeamRole.DOCTOR else None))
+    TeamMember.objects.bulk_create(new)
+    members = [m.user for m in patient.team.select_related("user") if m.user is not None]
+    notify(members, "smd_team", params={"patient": patient.pk})
+    return list(patient.team.all())
+
+
+def add_team_member(actor, patient: Patient, *, role: str, user=None, name: str = "", phone: str = "") -> TeamMember:
+    _require(actor, patient.org_path)
+    if role not in TeamRole.values:
+        raise field_error("role", _("Role: one of {choices}."), choices=", ".join(TeamRole.values))
+    if user is None and not name.strip():
+        raise field_error("name", _("Name: give the member's name or pick a platform user."))
+    with transaction.atomic():
+        member = TeamMember.objects.create(patient=patient, role=role, user=user, name=name.strip(), phone=phone.strip())
+        audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"team": role})
+    return member
+
+
+def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, actions: str = "", police=False,
+                     ambulance=False, outcome: str = "", complete: bool = False) -> Emergency:
+    """Any emergency trigger raises a red alert at once; the record itself must be completed within 24 h."""
+    from xinli.alerts.models import Source
+    from xinli.alerts.services import Signal, raise_alert
+
+    _require(actor, patient.org_path)
+    if trigger not in Trigger.values:
+        raise field_error("trigger", _("Trigger: one of {choices}."), choices=", ".join(Trigger.values))
+    if occurred_at > timezone.now():
+        raise field_error("occurred_at", _("Occurred: cannot be in the future."))
+    with transaction.atomic():
+        em = Emergency.objects.create(patient=patient, trigger=trigger, occurred_at=occurred_at, actions=actions, police=police,
+                                      ambulance=ambulance, outcome=outcome, completed_at=timezone.now() if complete else None,
+                                      created_by=actor, org_path=patient.org_path)
+        em.alert = raise_alert(Signal(level="red", source=Source.EMERGENCY, cause="smd:emergency", person=patient.person,
+                                      org_unit=patient.person.org_unit, reported_by=actor,
+                                      summary=f"SMD emergency: {Trigger(trigger).label}"), actor=actor)
+        em.save(update_fields=["alert"])
+        audit.record(actor, audit.Action.CREATE, obj=em, person=patient.person, org_path=patient.org_path, detail={"trigger": trigger})
+    return em
+
+
+def complete_emergency(actor, em: Emergency, *, actions: str, outcome: str, police=None, ambulance=None) -> Emergency:
+    _require(actor, em.org_path)
+    if not actions.strip() or not outcome.strip():
+        raise field_error("outcome", _("Emergency record: describe the actions taken and the outcome to complete it."))
+    with transaction.atomic():
+        em.actions, em.outcome, em.completed_at = actions.strip(), outcome.strip(), timezone.now()
+        if police is not None:
+            em.police = police
+        if ambulance is not None:
+            em.ambulance = ambulance
+        em.save()
+        audit.record(actor, audit.Action.UPDATE, obj=em, person=em.patient.person, org_path=em.org_path, detail={"completed": True})
+    return em
+
+
+def add_support(actor, patient: Patient, *, kind: str, start, end=None, institution: str = "", note: str = "") -> Support:
+    _require(actor, patient.org_path)
+    if kind not in Support.Kind.values:
+        raise field_error("kind", _("Kind: one of {choices}."), choices=", ".join(Support.Kind.values))
+    if start is None or start > timezone.localdate() or (end is not None and end < start):
+        raise field_error("start", _("Dates: the start is not in the future and the end not before it."))
+    if kind in (Support.Kind.REHAB, Support.Kind.REFERRAL_OUT, Support.Kind.REFERRAL_BACK) and not institution.strip():
+        raise field_error("institution", _("Institution: required for rehabilitation and referrals."))
+    if kind == Support.Kind.HEALTH_CHECK and not patient.consent_community:
+        raise field_error("kind", _("Health check: only with the patient's (or guardian's) consent on file."))
+    with transaction.atomic():
+        s = Support.objects.create(patient=patient, kind=kind, start=start, end=end, institution=institution.strip(), note=note,
+                                   recorded_by=actor, org_path=patient.org_path)
+        audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"support": kind})
+    return s
+
+
+def change_status(actor, patient: Patient, *, status: str, reason: str = "", on=None) -> Patient:
+    _require(actor, patient.org_path)
+    if status not in Status.values:
+        raise field_error("status", _("Status: one of {choices}."), choices=", ".join(Status.values))
+    if status != Status.IN_REGISTER and not reason.strip():
+        raise field_error("reason", _("Reason: required when a patient leaves the register."))
+    with transaction.atomic():
+        Patient.objects.filter(pk=patient.pk).update(status=status, status_reason=reason.strip(), status_on=on or timezone.localdate())
+        if status != Status.IN_REGISTER:
+            patient.tasks.filter(state=Task.State.DUE).update(state=Task.State.CANCELLED)
+        patient.refresh_from_db()
+        audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"status": status})
+    return patient
+
+
+def send_reminders(today: datetime.date | None = None) -> int:
+    """Remind the responsible doctor N days before a follow-up is due and N days after it became overdue (N per
+    region, ReminderPolicy; default 3 and 3). Each reminder is sent once."""
+    from xinli.alerts.services import notify
+
+    today = today or timezone.localdate()
+    policies = {p.org_unit.path: p for p in ReminderPolicy.objects.select_related("org_unit")}
+    sent = 0
+    for task in Task.objects.filter(state=Task.State.DUE, due__lte=today + datetime.timedelta(days=30)).select_related("patient__doctor"):
+        policy = max((p for path, p in policies.items() if task.org_path.startswith(path)), key=lambda p: len(p.org_unit.path), default=None)
+        before, after = (policy.days_before, policy.days_after) if policy else (3, 3)
+        kinds = []
+        if "before" not in task.reminded and today >= task.due - datetime.timedelta(days=before) and today <= task.due:
+            kinds.append("before")
+        if "after" not in task.reminded and today >= task.due + datetime.timedelta(days=after):
+            kinds.append("after")
+        if not kinds or task.patient.doctor is None:
+            continue
+        with transaction.atomic():
+            Task.objects.filter(pk=task.pk).update(reminded=task.reminded + kinds)
+            notify([task.patient.doctor], "smd_due" if "before" in kinds else "smd_overdue",
+                   params={"patient": task.patient_id, "day": task.due.isoformat()})
+        sent += 1
+    return sent
