@@ -12,9 +12,9 @@ from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
 from xinli.hotline.models import Call, Line
-from xinli.smd.models import Patient, Task
 from xinli.regions.models import OrgUnit
 from xinli.screening.models import Assessment, Participant
+from xinli.smd.models import Patient, Task
 
 pytestmark = pytest.mark.django_db
 
