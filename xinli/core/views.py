@@ -13,8 +13,11 @@ from xinli.accounts.policy import (
     AUDIT_VIEW,
     HOTLINE_OPERATE,
     HOTLINE_SUPERVISE,
+    INDICATORS_VIEW,
     SCREENING_CAMPAIGN,
     SECURITY_MANAGE,
+    SMD_BASIC,
+    SMD_VIEW,
 )
 from xinli.core.scoping import has_capability
 
@@ -66,6 +69,8 @@ def nav_flags(user):
         "alerts": has_capability(user, ALERTS_WORK) or has_capability(user, ALERTS_REPORT),
         "console": has_capability(user, ALERTS_WORK) or has_capability(user, HOTLINE_SUPERVISE),
         "crisis": has_capability(user, ALERTS_WORK),
+        "smd": has_capability(user, SMD_VIEW) or has_capability(user, SMD_BASIC),
+        "smd_indicators": has_capability(user, INDICATORS_VIEW),
         "hotline": has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }

@@ -1,0 +1,146 @@
+"""SMD pages: the doctor's worklist, a patient's page (clinical or basic by role), the follow-up form, and the
+indicators of the user's townships against the targets."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.accounts.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
+from xinli.core.forms import BilingualForm
+from xinli.core.i18n import bilingual
+from xinli.core.scoping import has_capability, path_in_scope
+
+from . import indicators, selectors, services
+from .models import LEVEL3, LOST_REASONS, SOCIAL, SYMPTOMS, Adherence, Mode, Patient
+
+# DOMAIN.md §4 defaults (T11–T17); region- and year-specific targets arrive with the indicators module.
+TARGETS = {"prevalence_per_mille": ("T11", 4.5), "standardised_rate": ("T12", 0.8), "medication_rate": ("T13", 0.8),
+           "schizophrenia_medication_rate": ("T14", 0.8), "regular_medication_rate": ("T15", 0.6),
+           "rehab_rate": ("T16", 0.6), "family_counselling_rate": ("T17", 0.5)}
+
+
+@login_required
+def worklist(request):
+    if not has_capability(request.user, SMD_VIEW):
+        if has_capability(request.user, SMD_BASIC):
+            return _basic_list(request)
+        raise Http404
+    w = selectors.worklist(request.user)
+    selectors.record_listing(request.user, [t.patient for t in w["due"] + w["overdue"]] + w["never"])
+    return render(request, "smd/worklist.html", w)
+
+
+def _basic_list(request):
+    patients = list(selectors.visible_patients(request.user).filter(status="in_register").order_by("-risk", "pk")[:200])
+    selectors.record_listing(request.user, patients)
+    return render(request, "smd/basic_list.html", {"patients": patients})
+
+
+@login_required
+def patient_detail(request, pk):
+    try:
+        patient, clinical = selectors.get_patient(request.user, pk)
+    except Patient.DoesNotExist:
+        raise Http404 from None
+    context = {"patient": patient, "clinical": clinical}
+    if clinical:
+        context.update(follow_ups=list(selectors.follow_ups(patient)[:50]), emergencies=list(patient.emergencies.order_by("-occurred_at")),
+                       team=list(patient.team.select_related("user")), support=list(patient.support.all()[:50]),
+                       tasks=list(patient.tasks.filter(state="due")))
+    return render(request, "smd/patient_detail.html", context)
+
+
+def _choices(mapping):
+    return [("", "—"), *mapping.items()]
+
+
+class FollowUpForm(BilingualForm):
+    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}))
+    mode = forms.ChoiceField(label=_("mode"), choices=Mode.choices)
+    lost_reason = forms.ChoiceField(label=_("lost to follow-up"), choices=_choices(LOST_REASONS), required=False)
+    death_date = forms.DateField(label=_("date of death"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    death_cause = forms.CharField(label=_("cause of death"), max_length=100, required=False)
+    risk = forms.TypedChoiceField(label=_("risk level (0–5)"), choices=[("", "—")] + [(i, str(i)) for i in range(6)], coerce=int,
+                                  empty_value=None, required=False)
+    symptoms = forms.MultipleChoiceField(label=_("symptoms"), choices=list(SYMPTOMS.items()), required=False, widget=forms.CheckboxSelectMultiple)
+    psychotic_symptoms_obvious = forms.BooleanField(label=_("obvious psychotic symptoms"), required=False)
+    insight = forms.ChoiceField(label=_("insight"), choices=[("", "—"), ("complete", _("complete")), ("partial", _("partial")), ("absent", _("absent"))], required=False)
+    sleep = forms.ChoiceField(label=_("sleep"), choices=_choices(LEVEL3), required=False)
+    diet = forms.ChoiceField(label=_("diet"), choices=_choices(LEVEL3), required=False)
+    adherence = forms.ChoiceField(label=_("medication adherence"), choices=[("", "—"), *Adherence.choices], required=False)
+    acute_adverse_reaction = forms.BooleanField(label=_("acute adverse drug reaction"), required=False)
+    serious_physical_illness = forms.BooleanField(label=_("serious physical illness"), required=False)
+    hospitalised = forms.ChoiceField(label=_("hospitalisation"), choices=[("none", _("none")), ("past", _("since the last visit")), ("current", _("in hospital now"))])
+    referral_institution = forms.CharField(label=_("referred to"), max_length=100, required=False)
+    referral_reason = forms.CharField(label=_("referral reason"), max_length=2000, required=False)
+    medications = forms.CharField(label=_("medications"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2}),
+                                  help_text=_("one per line: name, dose, usage"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key in SOCIAL:
+            self.fields[f"social_{key}"] = forms.ChoiceField(label=_("social function") + f" · {key}", choices=_choices(LEVEL3), required=False)
+
+    def service_data(self) -> dict:
+        d = dict(self.cleaned_data)
+        d["social_function"] = {k: d.pop(f"social_{k}") for k in SOCIAL if d.get(f"social_{k}")}
+        for k in SOCIAL:
+            d.pop(f"social_{k}", None)
+        d["medications"] = [dict(zip(("name", "dose", "usage"), [p.strip() for p in line.replace("，", ",").split(",")], strict=False))
+                            for line in (d.get("medications") or "").splitlines() if line.strip()]
+        return {k: v for k, v in d.items() if v not in ("", None) or k == "risk"}
+
+
+@login_required
+def follow_up_new(request, pk):
+    patient = selectors.clinical_patients(request.user).filter(pk=pk).first()
+    if patient is None:
+        raise Http404
+    form = FollowUpForm(request.POST if request.method == "POST" else None, initial={"date": timezone.localdate(), "mode": "home"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            fu = services.record_follow_up(request.user, patient, form.service_data())
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, bilingual(_("Follow-up saved: {classification}; next follow-up {due}."),
+                                                classification=fu.get_classification_display() or "—",
+                                                due=fu.next_due.isoformat() if fu.next_due else "—"))
+            return redirect("smd:patient_detail", pk=patient.pk)
+    return render(request, "smd/follow_up_form.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)
+
+
+@login_required
+def indicator_page(request):
+    user = request.user
+    if not (has_capability(user, INDICATORS_VIEW) or has_capability(user, SMD_VIEW)):
+        raise Http404
+    from xinli.regions import selectors as unit_selectors
+
+    try:
+        year = int(request.GET.get("year") or timezone.localdate().year)
+    except ValueError:
+        year = timezone.localdate().year
+    year = min(max(year, 2000), timezone.localdate().year)
+    tops = [u for u in unit_selectors.top_units(user)
+            if path_in_scope(user, INDICATORS_VIEW, u.path) or path_in_scope(user, SMD_VIEW, u.path)]
+    units = []
+    for top in tops:
+        units.append(top)
+        units.extend(unit_selectors.visible_units(user).filter(path__startswith=top.path, level__in=["county", "township"])
+                     .exclude(pk=top.pk).order_by("path"))
+    rows = indicators.compute(units, year)
+    return render(request, "smd/indicators.html", {"rows": rows, "year": year, "targets": TARGETS,
+                                                   "years": list(range(timezone.localdate().year, 2019, -1)),
+                                                   "today": datetime.date.today()})
