@@ -1,0 +1,31 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from xinli.accounts.models import User
+from xinli.smd.importer import import_workbook
+
+
+class Command(BaseCommand):
+    help = ("Import an SMD register from an .xlsx workbook (see xinli/smd/importer.py for the columns). Nothing is "
+            "written if any row is bad, unless --skip-invalid.")
+
+    def add_arguments(self, parser):
+        parser.add_argument("file")
+        parser.add_argument("--as", dest="username", required=True,
+                            help="the doctor importing (needs smd.followup over every patient's unit; becomes the responsible doctor)")
+        parser.add_argument("--skip-invalid", action="store_true", help="write the valid rows and report the others")
+
+    def handle(self, *args, file, username, skip_invalid=False, **options):
+        if not Path(file).exists():
+            raise CommandError(f"文件不存在 / file not found: {file}")
+        actor = User.objects.filter(username=username, is_active=True).first()
+        if actor is None:
+            raise CommandError(f"用户不存在 / no such active user: {username}")
+        report = import_workbook(actor, file, skip_invalid=skip_invalid)
+        for line, message in report.errors:
+            self.stderr.write(f"line {line}: {message}")
+        if report.errors and not skip_invalid:
+            raise CommandError(f"{len(report.errors)} 行有错误，未写入任何数据 / {len(report.errors)} bad rows; nothing was written")
+        self.stdout.write(self.style.SUCCESS(f"imported {report.created} patients" +
+                                             (f"; {len(report.errors)} rows skipped" if report.errors else "")))
