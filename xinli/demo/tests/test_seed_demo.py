@@ -75,3 +75,26 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     old = Call.objects.filter(risk__in=["high", "imminent"], started_at__date__lt=two_days_ago)
     assert all(c.follow_up_done_at for c in old)
     assert CrisisCase.objects.filter(state="open").count() == 1 and CrisisEvent.objects.get().affected.count() == 3
+
+
+def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):
+    import random
+
+    from xinli.demo.smd import seed_smd
+    from xinli.smd.indicators import compute
+    from xinli.smd.models import FollowUp, Patient, Task
+    from xinli.smd.rules import classify
+
+    call_command("seed_demo", size="tiny", seed=5, accounts_file=str(tmp_path / "a.json"), no_activity=True)
+    today = timezone.localdate()
+    summary = seed_smd(random.Random(5), rate=0.1, today=today)  # 10 % of 300 residents, to have enough patients
+    assert summary["smd_patients"] == Patient.objects.count() == 30
+    first = FollowUp.objects.order_by("date").first().date
+    assert first.year == today.year - 2 and FollowUp.objects.count() >= 30 * 6
+    for fu in FollowUp.objects.all()[:200]:  # every stored classification is what the rules say
+        out = classify(date=fu.date, risk=fu.risk, insight=fu.insight, symptoms=fu.symptoms, social_function=fu.social_function)
+        assert (fu.classification, fu.next_due) == (out.classification, out.next_due)
+    assert set(Patient.objects.values_list("classification", flat=True)) >= {"stable", "basically_stable"}
+    assert Task.objects.filter(state="due", due__lt=today).exists()  # some patients are overdue
+    (k,) = compute([OrgUnit.objects.get(level="city")], today.year)
+    assert k.population == 300 and 0 < k.managed <= k.in_register <= 30

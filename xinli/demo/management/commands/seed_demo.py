@@ -35,7 +35,8 @@ class Command(BaseCommand):
             )
             if "hotline_calls" in summary:
                 self.stdout.write(f"hotline history: {summary['hotline_calls']} calls, "
-                                  f"{summary['call_detail_records']} call-detail records; open alerts and crisis cases seeded")
+                                  f"{summary['call_detail_records']} call-detail records; open alerts and crisis cases seeded; "
+                                  f"SMD register: {summary['smd_patients']} patients, {summary['smd_follow_ups']} follow-ups")
         if path.exists():
             self.stdout.write("\nDemo logins (演示账号):")
             for a in json.loads(path.read_text()):

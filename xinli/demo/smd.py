@@ -1,0 +1,106 @@
+"""Demo SMD register: about 4.5 ‰ of the residents, a realistic mix of diagnoses and classifications, two years of
+follow-ups (some patients overdue now), rehabilitation and family-school records, and the population per unit.
+
+Rows are written in bulk (like the residents), but every follow-up's classification and next due date come from the
+same rules module the services use (``xinli.smd.rules``), and the schedule is the one the services would build.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from xinli.accounts.models import User
+from xinli.archives.models import Person
+from xinli.regions.models import OrgUnit, UnitPopulation
+from xinli.smd import rules
+from xinli.smd.models import FollowUp, Patient, Support, Task
+
+DIAGNOSES = (("F20", 55), ("F31", 15), ("F7x", 12), ("F06", 8), ("F22", 6), ("F25", 4))
+PROFILES = (("stable", 62), ("basically_stable", 28), ("unstable", 10))
+MEDICINES = (("利培酮", "2mg", "每日两次"), ("奥氮平", "10mg", "每晚一次"), ("阿立哌唑", "10mg", "每日一次"), ("碳酸锂", "0.25g", "每日三次"),
+             ("丙戊酸钠", "0.5g", "每日两次"), ("氯氮平", "50mg", "每日两次"))
+
+
+def _visit(rng, profile: str, day: datetime.date) -> dict:
+    risk = {"stable": 0, "basically_stable": rng.choice((0, 1, 1, 2)), "unstable": rng.choice((1, 2, 3, 3, 4))}[profile]
+    insight = {"stable": "complete", "basically_stable": rng.choice(("complete", "partial")), "unstable": rng.choice(("partial", "absent"))}[profile]
+    symptoms = [] if profile == "stable" else rng.sample(["suspicion", "hallucination", "self_talk", "withdrawn", "moody"], k=rng.randint(0, 2))
+    adherence = rng.choices(("regular", "intermittent", "none"), weights=(70, 20, 10) if profile == "stable" else (45, 30, 25))[0]
+    return {"date": day, "mode": rng.choice(("home", "home", "clinic", "phone")), "risk": risk, "insight": insight,
+            "symptoms": symptoms, "adherence": adherence, "social_function": {"self_care": "good" if profile == "stable" else rng.choice(("fair", "poor"))},
+            "sleep": "good", "diet": "good"}
+
+
+def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today: datetime.date | None = None) -> dict:
+    today = today or timezone.localdate()
+    doctors = {a.org_unit.path: a.user for u in User.objects.filter(username="smd_doctor") for a in u.active_assignments()}
+    default_doctor = next(iter(doctors.values()), None)
+    person_ids = list(Person.objects.values_list("pk", "org_path", "county_code"))
+    chosen = rng.sample(person_ids, k=max(1, round(len(person_ids) * rate)))
+    start = datetime.date(today.year - years, 1, 1)
+    patients, plans = [], []
+    for pk, path, county in chosen:
+        registered = start - datetime.timedelta(days=rng.randint(0, 2000))
+        doctor = next((d for p, d in doctors.items() if path.startswith(p)), default_doctor)
+        status, status_on = "in_register", None
+        r = rng.random()
+        if r < 0.02:
+            status, status_on = "died", today - datetime.timedelta(days=rng.randint(10, 300))
+        elif r < 0.05:
+            status, status_on = "moved_out", today - datetime.timedelta(days=rng.randint(10, 300))
+        patients.append(Patient(person_id=pk, diagnosis=rng.choices([d for d, _ in DIAGNOSES], weights=[w for _, w in DIAGNOSES])[0],
+                                diagnosed_by=rng.choice(("青岛市精神卫生中心", "市立医院精神科", "区人民医院")),
+                                diagnosed_on=registered - datetime.timedelta(days=rng.randint(0, 400)), source=rng.choice(("hospital", "hospital", "community", "transfer")),
+                                registered_on=registered, status=status, status_on=status_on, status_reason="演示" if status_on else "",
+                                residence="institution" if rng.random() < 0.06 else "home", consent_community=rng.random() < 0.92,
+                                consent_on=registered, poor=rng.random() < 0.2, doctor=doctor, org_path=path, county_code=county))
+        plans.append(rng.choices([p for p, _ in PROFILES], weights=[w for _, w in PROFILES])[0])
+    with transaction.atomic():
+        Patient.objects.bulk_create(patients, batch_size=2000)
+        follow_ups, tasks, supports = [], [], []
+        for patient, profile in zip(patients, plans, strict=True):
+            day = start + datetime.timedelta(days=rng.randint(0, 60))
+            end = patient.status_on or today
+            # 1 in 8 patients is behind schedule: their last visit was long ago, so their task is overdue now.
+            lag = rng.random() < 0.125
+            last_outcome, last_visit = None, None
+            while day <= end - datetime.timedelta(days=(120 if lag else 0)):
+                v = _visit(rng, profile, day)
+                out = rules.classify(**{k: v.get(k) for k in ("date", "risk", "insight", "symptoms", "social_function")})
+                follow_ups.append(FollowUp(patient=patient, classification=out.classification, next_due=out.next_due,
+                                           doctor=patient.doctor, org_path=patient.org_path,
+                                           medications=json.dumps([dict(zip(("name", "dose", "usage"), rng.choice(MEDICINES), strict=True))], ensure_ascii=False),
+                                           referral_institution="青岛市精神卫生中心" if out.refer else "", **v))
+                if last_outcome is not None and last_outcome.next_due is not None:
+                    tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=day, org_path=patient.org_path))
+                last_outcome, last_visit = out, v
+                gap = (last_outcome.next_due - day).days if last_outcome.next_due else 30
+                day = day + datetime.timedelta(days=max(7, gap + rng.randint(-10, 25)))
+            if patient.status == "in_register" and last_outcome is not None and last_outcome.next_due is not None:
+                tasks.append(Task(patient=patient, due=last_outcome.next_due, org_path=patient.org_path))
+            if last_visit is not None:
+                patient.classification, patient.risk, patient.last_follow_up = last_outcome.classification, last_visit["risk"], last_visit["date"]
+            if patient.residence == "home" and rng.random() < 0.55:
+                supports.append(Support(patient=patient, kind="rehab", start=start + datetime.timedelta(days=rng.randint(0, 300)),
+                                        institution="社区精神康复站", org_path=patient.org_path))
+            if patient.residence == "home" and rng.random() < 0.5:
+                supports.append(Support(patient=patient, kind="family_school", start=today - datetime.timedelta(days=rng.randint(1, 300)),
+                                        institution="青岛市精神卫生中心家属学校", org_path=patient.org_path))
+        FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
+        Task.objects.bulk_create(tasks, batch_size=5000)
+        Support.objects.bulk_create(supports, batch_size=5000)
+        Patient.objects.bulk_update(patients, ["classification", "risk", "last_follow_up"], batch_size=2000)
+        # Resident population per village: in the demo every resident is in the archive, so it is the archive count.
+        from django.db.models import Count
+
+        counts = dict(Person.objects.values("org_unit_id").annotate(n=Count("pk")).values_list("org_unit_id", "n"))
+        villages = OrgUnit.objects.filter(level="village").values_list("pk", flat=True)
+        UnitPopulation.objects.bulk_create(
+            [UnitPopulation(org_unit_id=pk, year=y, residents=counts.get(pk) or 1) for pk in villages
+             for y in range(today.year - years, today.year + 1)], ignore_conflicts=True, batch_size=5000)
+    return {"smd_patients": len(patients), "smd_follow_ups": len(follow_ups)}
