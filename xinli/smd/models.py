@@ -141,6 +141,7 @@ class FollowUp(models.Model):
 
     class Meta:
         ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["patient", "date"], name="smd_followup_patient_date")]
 
     @property
     def complete(self) -> bool:

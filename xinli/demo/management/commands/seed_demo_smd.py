@@ -20,4 +20,10 @@ class Command(BaseCommand):
         if not 0 < rate <= 0.1:
             raise CommandError("--rate must be in (0, 0.1]")
         summary = seed_smd(random.Random(seed), rate=rate)
+        from django.db import connection
+
+        if connection.vendor == "postgresql":  # bulk-loaded tables: give the planner fresh statistics
+            with connection.cursor() as cur:
+                for table in ("smd_patient", "smd_followup", "smd_task", "smd_support", "regions_unitpopulation"):
+                    cur.execute(f"ANALYZE {table}")
         self.stdout.write(f"SMD register: {summary['smd_patients']} patients, {summary['smd_follow_ups']} follow-ups")
