@@ -71,10 +71,14 @@ def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today:
             last_outcome, last_visit = None, None
             while day <= end - datetime.timedelta(days=(120 if lag else 0)):
                 v = _visit(rng, profile, day)
-                out = rules.classify(**{k: v.get(k) for k in ("date", "risk", "insight", "symptoms", "social_function")})
+                if not patient.consent_community:  # the statutory minimum only (as the service enforces)
+                    v = {k: v[k] for k in ("date", "mode", "risk")}
+                out = rules.classify(date=v["date"], risk=v["risk"], insight=v.get("insight", ""), symptoms=v.get("symptoms", ()),
+                                     social_function=v.get("social_function"))
+                medications = json.dumps([dict(zip(("name", "dose", "usage"), rng.choice(MEDICINES), strict=True))], ensure_ascii=False)
                 follow_ups.append(FollowUp(patient=patient, classification=out.classification, next_due=out.next_due,
                                            doctor=patient.doctor, org_path=patient.org_path,
-                                           medications=json.dumps([dict(zip(("name", "dose", "usage"), rng.choice(MEDICINES), strict=True))], ensure_ascii=False),
+                                           medications=medications if patient.consent_community else "",
                                            referral_institution="青岛市精神卫生中心" if out.refer else "", **v))
                 if last_outcome is not None and last_outcome.next_due is not None:
                     tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=day, org_path=patient.org_path))

@@ -82,7 +82,19 @@ FOLLOW_UP_FIELDS = {"date", "mode", "lost_reason", "death_date", "death_cause", 
                     "referral_institution", "referral_department", "medications", "rehabilitation"}
 
 
+# Without consent to community management, only the statutory minimum is recorded: the visit itself, loss to
+# follow-up or death, the risk (danger) assessment and, for a dangerous patient, the referral (Mental Health Law
+# art. 28).
+MINIMUM_FIELDS = {"date", "mode", "lost_reason", "death_date", "death_cause", "risk", "referral_institution",
+                  "referral_reason", "referral_department"}
+
+
 def _check_follow_up(patient: Patient, d: dict) -> None:
+    if not patient.consent_community:
+        extra = sorted(k for k, v in d.items() if k not in MINIMUM_FIELDS and v not in ("", None, [], {}, False))
+        if extra:
+            raise field_error(extra[0], _("{name}: the patient has not consented to community management; only the visit, "
+                                          "loss to follow-up or death, and the risk level are recorded."), name=extra[0])
     date = d.get("date")
     if date is None or date > timezone.localdate():
         raise field_error("date", _("Date: the day of the follow-up, not in the future."))
@@ -97,9 +109,9 @@ def _check_follow_up(patient: Patient, d: dict) -> None:
         risk = d.get("risk")
         if not isinstance(risk, int) or isinstance(risk, bool) or not 0 <= risk <= 5:
             raise field_error("risk", _("Risk level: a whole number from 0 to 5."))
-        if d.get("insight") not in ("complete", "partial", "absent"):
+        if patient.consent_community and d.get("insight") not in ("complete", "partial", "absent"):
             raise field_error("insight", _("Insight: complete, partial or absent."))
-        if d.get("adherence") not in Adherence.values:
+        if patient.consent_community and d.get("adherence") not in Adherence.values:
             raise field_error("adherence", _("Medication adherence: regular, intermittent, none or not needed."))
     bad = [s for s in d.get("symptoms", []) if s not in SYMPTOMS and s != "none"]
     if bad:

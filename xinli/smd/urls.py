@@ -6,6 +6,7 @@ app_name = "smd"
 urlpatterns = [
     path("smd/", views.worklist, name="worklist"),
     path("smd/indicators/", views.indicator_page, name="indicators"),
+    path("smd/export.xlsx", views.export, name="export"),
     path("smd/patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("smd/patients/<int:pk>/follow-up/", views.follow_up_new, name="follow_up_new"),
 ]

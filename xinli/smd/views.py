@@ -144,3 +144,24 @@ def indicator_page(request):
     return render(request, "smd/indicators.html", {"rows": rows, "year": year, "targets": TARGETS,
                                                    "years": list(range(timezone.localdate().year, 2019, -1)),
                                                    "today": datetime.date.today()})
+
+
+@login_required
+def export(request):
+    """The register as Excel: de-identified unless ``identified=1`` with a ``purpose``."""
+    from django.http import HttpResponse
+
+    from .export import export_register
+
+    identified = request.GET.get("identified") == "1"
+    purpose = request.GET.get("purpose", "")
+    if identified and not purpose.strip():
+        messages.error(request, bilingual(_("Purpose: an export with names needs the purpose of the export.")))
+        return redirect("smd:worklist")
+    try:
+        data = export_register(request.user, identified=identified, purpose=purpose)
+    except PermissionDenied:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="smd-register{"-identified" if identified else ""}.xlsx"'
+    return response

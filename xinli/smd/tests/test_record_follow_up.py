@@ -110,3 +110,24 @@ def test_reminders_before_and_after_due_are_sent_once(patient, doctor):
     assert services.send_reminders(task.due - datetime.timedelta(days=2)) == 0  # already reminded
     assert services.send_reminders(task.due + datetime.timedelta(days=3)) == 1
     assert list(Notification.objects.filter(recipient=doctor).values_list("kind", flat=True).order_by("id")) == ["smd_due", "smd_overdue"]
+
+
+def test_without_consent_only_the_statutory_minimum_is_recorded(doctor, people):
+    p = services.register_patient(doctor, people.in_a1v2, {"diagnosis": "F22", "diagnosed_by": "市精神卫生中心",
+                                                          "diagnosed_on": datetime.date(2021, 1, 1), "source": "community"})
+    assert p.consent_community is False
+    with pytest.raises(ValidationError) as exc:
+        services.record_follow_up(doctor, p, visit())
+    assert set(exc.value.message_dict) <= {"insight", "adherence", "medications", "sleep", "diet", "social_function"}
+    fu = services.record_follow_up(doctor, p, {"date": datetime.date(2026, 11, 20), "mode": "home", "risk": 3,
+                                               "referral_institution": "市精神卫生中心"})
+    assert fu.classification == "unstable" and fu.insight == "" and not fu.medications
+
+
+@pytest.mark.parametrize("trigger", ["self_harm", "danger_others", "relapse", "adverse_reaction"])
+def test_every_emergency_trigger_raises_a_red_alert(patient, doctor, teams_smd, trigger):
+    from django.utils import timezone
+
+    em = services.record_emergency(doctor, patient, trigger=trigger, occurred_at=timezone.now())
+    assert (em.alert.level, em.alert.cause, em.alert.person_id) == ("red", "smd:emergency", patient.person_id)
+    assert not em.overdue  # within 24 h

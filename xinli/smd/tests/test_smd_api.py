@@ -19,7 +19,7 @@ def api(user):
 
 def test_doctor_registers_and_follows_up_through_the_api(doctor, people):
     r = api(doctor).post("/api/v1/smd/patients/", {"person": people.in_a1v2.pk, "diagnosis": "F31", "diagnosed_by": "市精神卫生中心",
-                                                   "diagnosed_on": "2021-03-01", "source": "community", "guardian_name": "李母"}, format="json")
+                                                   "diagnosed_on": "2021-03-01", "source": "community", "guardian_name": "李母", "consent_community": True}, format="json")
     assert r.status_code == 201, r.content
     pid = r.json()["id"]
     r = api(doctor).post(f"/api/v1/smd/patients/{pid}/follow-ups/", {
