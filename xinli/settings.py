@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xinli.alerts",
     "xinli.hotline",
     "xinli.smd",
+    "xinli.network",
     "xinli.demo",
 ]
 

@@ -1,0 +1,172 @@
+"""Institutions (the denominators of the targets), service sites with their status history, and the workforce."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xinli.core.fields import EncryptedTextField
+
+
+class InstitutionKind(models.TextChoices):
+    UNIVERSITY = "university", _("university")
+    PRIMARY_SCHOOL = "primary_school", _("primary school")
+    SECONDARY_SCHOOL = "secondary_school", _("secondary school")
+    PRESCHOOL = "preschool", _("preschool")
+    SPECIAL_SCHOOL = "special_school", _("special-education school")
+    ORGAN = "organ", _("government organ or public institution")
+    ENTERPRISE = "enterprise", _("enterprise")
+    PSYCHIATRIC_HOSPITAL = "psychiatric_hospital", _("psychiatric hospital")
+    GENERAL_HOSPITAL = "general_hospital", _("general hospital")
+    MATERNAL_CHILD = "maternal_child", _("maternal and child health hospital")
+    TCM_HOSPITAL = "tcm_hospital", _("TCM hospital")
+    SOCIAL_ORG = "social_org", _("social psychological service organisation")
+    JUSTICE = "justice", _("police, justice or petition unit")
+
+
+SCHOOLS = (InstitutionKind.PRIMARY_SCHOOL, InstitutionKind.SECONDARY_SCHOOL)
+WORKPLACES = (InstitutionKind.ORGAN, InstitutionKind.ENTERPRISE)
+
+
+class Institution(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=22, choices=InstitutionKind.choices, db_index=True)
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    hospital_level = models.CharField(_("hospital level"), max_length=2, blank=True, choices=[("1", _("level 1")), ("2", _("level 2")), ("3", _("level 3"))])
+    students = models.PositiveIntegerField(_("students"), null=True, blank=True)
+    psychology_teachers = models.PositiveIntegerField(_("full-time psychology teachers"), null=True, blank=True)
+    employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
+    above_size = models.BooleanField(_("above designated size"), default=False)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["org_path", "name"]
+        constraints = [models.UniqueConstraint(fields=["org_unit", "name"], name="institution_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class SiteKind(models.TextChoices):
+    VILLAGE_ROOM = "village_room", _("village/community counselling room")
+    SOCIAL_WORK_ROOM = "social_work_room", _("village/community social-work room")
+    TOWNSHIP_ROOM = "township_room", _("township health centre psychological service room")
+    UNIVERSITY_CENTRE = "university_centre", _("university mental-health education and counselling centre")
+    SCHOOL_ROOM = "school_room", _("school counselling room")
+    PRESCHOOL_STAFF = "preschool_staff", _("preschool/special-education psychological staff")
+    MINORS_CENTRE = "minors_centre", _("minors' mental-health growth centre")
+    WORKPLACE_ROOM = "workplace_room", _("workplace counselling room")
+    SOCIAL_ORG = "social_org", _("social psychological service organisation")
+    PSYCHIATRIC_CLINIC = "psychiatric_clinic", _("psychology clinic of a psychiatric hospital")
+    GENERAL_CLINIC = "general_clinic", _("psychiatry/psychology clinic of a general hospital")
+    MATERNAL_TCM = "maternal_tcm", _("maternal-child or TCM psychological service")
+    FAMILY_SCHOOL = "family_school", _("family school of a mental-health institution")
+    HOTLINE = "hotline", _("psychological assistance hotline")
+    JUSTICE_SITE = "justice_site", _("psychological service of a police, justice or petition unit")
+
+
+class Site(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=SiteKind.choices, db_index=True)
+    institution = models.ForeignKey(Institution, verbose_name=_("institution"), null=True, blank=True, on_delete=models.PROTECT, related_name="sites")
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    hours = models.CharField(_("opening hours"), max_length=100, blank=True)
+    phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    capacity = models.PositiveIntegerField(_("capacity (people per week)"), null=True, blank=True)
+    services = models.JSONField(_("services offered"), default=list, blank=True)
+    purchased = models.BooleanField(_("purchased service"), default=False)
+    latitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+
+    class Meta:
+        ordering = ["org_path", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def status_on(self, day: datetime.date) -> str | None:
+        for s in self.statuses.all():
+            if s.start <= day and (s.end is None or day <= s.end):
+                return s.status
+        return None
+
+
+class SiteStatus(models.Model):
+    """One period of a site's status. Periods do not overlap; the open one (no end) is the current status."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        SUSPENDED = "suspended", _("suspended")
+        CLOSED = "closed", _("closed")
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="statuses")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices)
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["start", "id"]
+
+
+class Profession(models.TextChoices):
+    COUNSELLOR = "counsellor", _("psychological counsellor")
+    SOCIAL_WORKER = "social_worker", _("social worker")
+    PSYCHIATRIST = "psychiatrist", _("psychiatrist")
+    PSYCHOTHERAPIST = "psychotherapist", _("psychotherapist")
+    TEACHER_FULL = "teacher_full", _("full-time mental-health teacher")
+    TEACHER_PART = "teacher_part", _("part-time mental-health teacher")
+    SMD_DOCTOR = "smd_doctor", _("community mental-health doctor")
+    GRID_WORKER = "grid_worker", _("grid worker")
+
+
+class Education(models.TextChoices):
+    BELOW = "below", _("below bachelor's")
+    BACHELOR = "bachelor", _("bachelor's")
+    MASTER = "master", _("master's")
+    DOCTOR = "doctor", _("doctorate")
+
+
+class Staff(models.Model):
+    name = EncryptedTextField(_("name"))
+    phone = EncryptedTextField(_("phone"))
+    profession = models.CharField(_("profession"), max_length=16, choices=Profession.choices, db_index=True)
+    employer = models.ForeignKey(Institution, verbose_name=_("employer"), null=True, blank=True, on_delete=models.PROTECT, related_name="staff")
+    sites = models.ManyToManyField(Site, verbose_name=_("sites"), blank=True, related_name="staff")
+    full_time = models.BooleanField(_("full-time"), default=True)
+    education = models.CharField(_("education"), max_length=10, choices=Education.choices)
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("staff member")
+
+
+class Certificate(models.Model):
+    class Kind(models.TextChoices):
+        COUNSELLOR = "counsellor", _("psychological counsellor certificate")
+        SOCIAL_WORKER = "social_worker", _("social worker qualification")
+        PHYSICIAN = "physician", _("physician licence")
+        PSYCHOTHERAPIST = "psychotherapist", _("psychotherapist qualification")
+        TEACHER = "teacher", _("teacher qualification")
+        OTHER = "other", _("other")
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="certificates")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    number = models.CharField(_("certificate number"), max_length=40)
+    issuer = models.CharField(_("issued by"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid until"), null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "number"], name="certificate_unique_number")]
+
+    def valid_on(self, day: datetime.date) -> bool:
+        return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
