@@ -22,7 +22,7 @@ def county(tree, officer):
     late = s.create_site(officer, org_unit=tree.a2v1, name="燕儿岛心理咨询室", kind="village_room", opened_on=D(2025, 12, 1))
     assert late
     u1 = s.create_institution(officer, org_unit=tree.county_a, name="青岛大学", kind="university", students=20000, psychology_teachers=5)
-    u2 = s.create_institution(officer, org_unit=tree.county_a, name="青岛科技学院", kind="university", students=9000, psychology_teachers=2)
+    s.create_institution(officer, org_unit=tree.county_a, name="青岛科技学院", kind="university", students=9000, psychology_teachers=2)
     s.create_site(officer, org_unit=tree.county_a, name="青大心理中心", kind="university_centre", institution=u1, opened_on=D(2020, 1, 1))
     school1 = s.create_institution(officer, org_unit=tree.a1, name="一中", kind="secondary_school", students=1800)
     s.create_institution(officer, org_unit=tree.a2, name="实验小学", kind="primary_school", students=900)
