@@ -8,6 +8,7 @@ from xinli.accounts import api as accounts_api
 from xinli.alerts import api as alerts_api
 from xinli.archives import api as archives_api
 from xinli.hotline import api as hotline_api
+from xinli.network import api as network_api
 from xinli.regions import api as regions_api
 from xinli.screening import api as screening_api
 from xinli.smd import api as smd_api
@@ -28,6 +29,10 @@ router.register("hotline/calls", hotline_api.CallViewSet, basename="hotline-call
 router.register("smd/patients", smd_api.PatientViewSet, basename="smd-patient")
 router.register("smd/worklist", smd_api.WorklistViewSet, basename="smd-worklist")
 router.register("smd/indicators", smd_api.IndicatorViewSet, basename="smd-indicator")
+router.register("network/institutions", network_api.InstitutionViewSet, basename="network-institution")
+router.register("network/sites", network_api.SiteViewSet, basename="network-site")
+router.register("network/staff", network_api.StaffViewSet, basename="network-staff")
+router.register("network/coverage", network_api.CoverageViewSet, basename="network-coverage")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

@@ -12,6 +12,7 @@ from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
 from xinli.hotline.models import Call, Line
+from xinli.network.models import Institution, Site, Staff
 from xinli.regions.models import OrgUnit
 from xinli.screening.models import Assessment, Participant
 from xinli.smd.models import Patient, Task
@@ -50,7 +51,7 @@ def expected_visible(user, model, field):
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
               Call: {"hotline.operate", "hotline.supervise"}, CrisisCase: {"alerts.work"},
               CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}, Patient: {"smd.view", "smd.basic"},
-              Task: {"smd.view"}}[model]
+              Task: {"smd.view"}, Institution: {"regions.view"}, Site: {"regions.view"}, Staff: {"network.manage"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported
@@ -91,6 +92,8 @@ def assessments(tree, people):
         line = Line.objects.create(name=f"{unit.name} 12356", org_unit=unit)
         record_call(operator, line, {"caller_phone": "13912345678", "recording_notice": True, "ideation": 8, "has_plan": True})
     # A crisis case per resident (closed high-risk ones have follow-ups) and a group crisis in each county.
+    import datetime
+
     from django.utils import timezone
 
     from xinli.alerts import crisis
@@ -102,9 +105,16 @@ def assessments(tree, people):
     for unit in (tree.county_a, tree.county_b):
         event = crisis.create_event(team, name=f"{unit.name}火灾", kind="accident", org_unit=unit, occurred_at=timezone.now())
         crisis.add_affected(team, event, label="伤者家属", risk="high")
-    # Every resident is on the SMD register (an unrealistic rate, to have a patient in every village).
-    import datetime
+    # A site, an institution and a staff member in each county.
+    from xinli.network import services as network
 
+    net_officer = make_user("city_net_officer", [(tree.city, Role.HEALTH_OFFICER)])
+    for unit in (tree.county_a, tree.county_b):
+        inst = network.create_institution(net_officer, org_unit=unit, name=f"{unit.name}一中", kind="secondary_school", students=1000)
+        network.create_site(net_officer, org_unit=unit, name=f"{unit.name}一中辅导室", kind="school_room", institution=inst,
+                            opened_on=datetime.date(2024, 1, 1))
+        network.create_staff(net_officer, org_unit=unit, name="心理老师", profession="teacher_full", education="bachelor", employer=inst)
+    # Every resident is on the SMD register (an unrealistic rate, to have a patient in every village).
     from xinli.smd.services import register_patient
 
     doctor = make_user("city_smd_doctor", [(tree.city, Role.SMD_DOCTOR)])

@@ -1,0 +1,259 @@
+"""Service network over /api/v1/network/: institutions, sites (with status), staff (with compliance), coverage."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from xinli.accounts.policy import NETWORK_MANAGE, REGIONS_VIEW
+from xinli.core.api import StrictSerializerMixin
+from xinli.core.i18n import field_error
+from xinli.core.scoping import path_in_scope
+from xinli.regions.models import OrgUnit
+
+from . import coverage, rules, selectors, services
+from .models import Education, Institution, InstitutionKind, Profession, Site, SiteKind, SiteStatus, Staff
+
+
+def _unit(pk) -> OrgUnit:
+    unit = OrgUnit.objects.filter(pk=pk).first() if isinstance(pk, int) else None
+    if unit is None:
+        raise field_error("org_unit", _("Org unit: not found; check the org unit id."))
+    return unit
+
+
+def _pk(value) -> int:
+    if not str(value).isdigit():
+        raise Site.DoesNotExist
+    return int(value)
+
+
+class InstitutionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Institution
+        fields = ["id", "name", "kind", "org_unit", "hospital_level", "students", "psychology_teachers", "employees",
+                  "above_size", "credit_code", "active"]
+
+
+class InstitutionInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=100)
+    kind = serializers.ChoiceField(label=_("kind"), choices=InstitutionKind.choices)
+    org_unit = serializers.IntegerField(label=_("org unit"))
+    hospital_level = serializers.ChoiceField(label=_("hospital level"), choices=["1", "2", "3"], required=False, allow_blank=True)
+    students = serializers.IntegerField(label=_("students"), min_value=0, required=False, allow_null=True)
+    psychology_teachers = serializers.IntegerField(label=_("full-time psychology teachers"), min_value=0, required=False, allow_null=True)
+    employees = serializers.IntegerField(label=_("employees"), min_value=0, required=False, allow_null=True)
+    above_size = serializers.BooleanField(label=_("above designated size"), required=False, default=False)
+    credit_code = serializers.CharField(label=_("unified social credit code"), max_length=18, required=False, allow_blank=True)
+
+
+class InstitutionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    queryset = Institution.objects.none()
+    scope_model = Institution
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return InstitutionInputSerializer if self.action == "create" else InstitutionSerializer
+
+    def get_queryset(self):
+        qs = selectors.visible_institutions(self.request.user)
+        kind = self.request.query_params.get("kind")
+        return qs.filter(kind=kind) if kind else qs
+
+    @extend_schema(request=InstitutionInputSerializer, responses={201: InstitutionSerializer})
+    def create(self, request, *args, **kwargs):
+        s = InstitutionInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        unit = _unit(v.pop("org_unit"))
+        return Response(InstitutionSerializer(services.create_institution(request.user, org_unit=unit, **v)).data, status=status.HTTP_201_CREATED)
+
+
+class SiteSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Site
+        fields = ["id", "name", "kind", "institution", "org_unit", "address", "hours", "phone", "capacity", "services",
+                  "purchased", "status"]
+
+    def get_status(self, obj) -> str | None:
+        current = [s for s in obj.statuses.all() if s.end is None]
+        return current[0].status if current else None
+
+
+class SiteInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=100)
+    kind = serializers.ChoiceField(label=_("kind"), choices=SiteKind.choices)
+    org_unit = serializers.IntegerField(label=_("org unit"))
+    institution = serializers.IntegerField(label=_("institution"), required=False, allow_null=True)
+    opened_on = serializers.DateField(label=_("opened on"))
+    address = serializers.CharField(label=_("address"), max_length=200, required=False, allow_blank=True)
+    hours = serializers.CharField(label=_("opening hours"), max_length=100, required=False, allow_blank=True)
+    phone = serializers.CharField(label=_("contact phone"), max_length=30, required=False, allow_blank=True)
+    capacity = serializers.IntegerField(label=_("capacity (people per week)"), min_value=0, required=False, allow_null=True)
+    services = serializers.ListField(label=_("services offered"), child=serializers.CharField(max_length=40), required=False, max_length=20)
+    purchased = serializers.BooleanField(label=_("purchased service"), required=False, default=False)
+
+
+class SiteStatusInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    status = serializers.ChoiceField(label=_("status"), choices=SiteStatus.Status.choices)
+    on = serializers.DateField(label=_("from"))
+    note = serializers.CharField(label=_("note"), max_length=200, required=False, allow_blank=True)
+
+
+@extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("active", bool)])
+class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    queryset = Site.objects.none()
+    scope_model = Site
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": SiteInputSerializer, "status": SiteStatusInputSerializer}.get(self.action, SiteSerializer)
+
+    def get_queryset(self):
+        qs = selectors.visible_sites(self.request.user)
+        p = self.request.query_params
+        if p.get("kind"):
+            qs = qs.filter(kind=p["kind"])
+        if p.get("active") in ("1", "true"):
+            qs = qs.filter(statuses__end__isnull=True, statuses__status="active")
+        return qs
+
+    @extend_schema(request=SiteInputSerializer, responses={201: SiteSerializer})
+    def create(self, request, *args, **kwargs):
+        s = SiteInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        unit = _unit(v.pop("org_unit"))
+        if v.get("institution") is not None:
+            v["institution"] = selectors.visible_institutions(request.user).filter(pk=v["institution"]).first()
+            if v["institution"] is None:
+                raise field_error("institution", _("Institution: not found in your area; check the institution id."))
+        return Response(SiteSerializer(services.create_site(request.user, org_unit=unit, **v)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SiteStatusInputSerializer, responses={200: SiteSerializer})
+    @action(detail=True, methods=["post"])
+    def status(self, request, pk=None):
+        site = selectors.visible_sites(request.user).filter(pk=_pk(pk)).first()
+        if site is None or not path_in_scope(request.user, NETWORK_MANAGE, site.org_path):
+            raise Site.DoesNotExist
+        s = SiteStatusInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        services.set_site_status(request.user, site, **s.validated_data)
+        return Response(SiteSerializer(selectors.visible_sites(request.user).get(pk=site.pk)).data)
+
+
+class StaffSerializer(serializers.ModelSerializer):
+    qualified = serializers.SerializerMethodField()
+    problems = serializers.SerializerMethodField()
+    certificates = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Staff
+        fields = ["id", "name", "profession", "education", "employer", "full_time", "org_unit", "active", "certificates",
+                  "qualified", "problems"]
+
+    def get_qualified(self, obj) -> bool | None:
+        return rules.counsellor_qualified(obj, timezone.localdate()) if obj.profession == Profession.COUNSELLOR else None
+
+    def get_problems(self, obj) -> list[str]:
+        return rules.counsellor_problems(obj, timezone.localdate()) if obj.profession == Profession.COUNSELLOR else []
+
+    def get_certificates(self, obj) -> list[dict]:
+        return [{"kind": c.kind, "number": c.number, "issuer": c.issuer, "valid_from": c.valid_from, "valid_to": c.valid_to}
+                for c in obj.certificates.all()]
+
+
+class CertificateInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    kind = serializers.CharField(label=_("kind"), max_length=16)
+    number = serializers.CharField(label=_("certificate number"), max_length=40)
+    issuer = serializers.CharField(label=_("issued by"), max_length=100)
+    valid_from = serializers.DateField(label=_("valid from"))
+    valid_to = serializers.DateField(label=_("valid until"), required=False, allow_null=True)
+
+
+class StaffInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=50)
+    phone = serializers.CharField(label=_("phone"), max_length=20, required=False, allow_blank=True)
+    profession = serializers.ChoiceField(label=_("profession"), choices=Profession.choices)
+    education = serializers.ChoiceField(label=_("education"), choices=Education.choices)
+    org_unit = serializers.IntegerField(label=_("org unit"))
+    employer = serializers.IntegerField(label=_("employer"), required=False, allow_null=True)
+    full_time = serializers.BooleanField(label=_("full-time"), required=False, default=True)
+    certificates = CertificateInputSerializer(label=_("certificates"), many=True, required=False)
+
+
+@extend_schema(parameters=[OpenApiParameter("profession", str), OpenApiParameter("qualified", bool)])
+class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """The talent database: staff of the officer's area with their certificates and compliance flags."""
+
+    queryset = Staff.objects.none()
+    scope_model = Staff
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return StaffInputSerializer if self.action == "create" else StaffSerializer
+
+    def get_queryset(self):
+        qs = selectors.visible_staff(self.request.user)
+        if self.request.query_params.get("profession"):
+            qs = qs.filter(profession=self.request.query_params["profession"])
+        return qs.order_by("pk")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        selectors.record_staff_listing(request.user, page)
+        return self.get_paginated_response(StaffSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        staff = self.get_queryset().filter(pk=_pk(kwargs["pk"])).first()
+        if staff is None:
+            raise Staff.DoesNotExist
+        selectors.record_staff_listing(request.user, [staff])
+        return Response(StaffSerializer(staff).data)
+
+    @extend_schema(request=StaffInputSerializer, responses={201: StaffSerializer})
+    def create(self, request, *args, **kwargs):
+        s = StaffInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        unit = _unit(v.pop("org_unit"))
+        if v.get("employer") is not None:
+            v["employer"] = selectors.visible_institutions(request.user).filter(pk=v["employer"]).first()
+            if v["employer"] is None:
+                raise field_error("employer", _("Employer: not found in your area; check the institution id."))
+        v["certificates"] = [dict(c) for c in v.get("certificates", [])]
+        return Response(StaffSerializer(services.create_staff(request.user, org_unit=unit, **v)).data, status=status.HTTP_201_CREATED)
+
+
+class CoverageViewSet(viewsets.GenericViewSet):
+    """Coverage of an org unit on a day (``?date=``, default today; ``?year=`` for 31 December of that year)."""
+
+    queryset = OrgUnit.objects.none()
+    scope_model = OrgUnit
+    scope_field = "path"
+
+    @extend_schema(parameters=[OpenApiParameter("date", datetime.date), OpenApiParameter("year", int)], responses={200: dict})
+    def retrieve(self, request, pk=None):
+        unit = OrgUnit.objects.filter(pk=_pk(pk)).first()
+        if unit is None or not path_in_scope(request.user, REGIONS_VIEW, unit.path):
+            raise OrgUnit.DoesNotExist
+        today = timezone.localdate()
+        try:
+            if request.query_params.get("year"):
+                day = coverage.year_day(int(request.query_params["year"]), today)
+            else:
+                day = datetime.date.fromisoformat(request.query_params.get("date") or today.isoformat())
+        except ValueError:
+            raise field_error("date", _("Date: use YYYY-MM-DD, or a year.")) from None
+        out = coverage.compute(unit, day)
+        return Response({"org_unit": unit.pk, "date": day.isoformat(), "targets": {
+            code: {"covered": c.covered, "total": c.total, "rate": c.rate, "gaps": [str(g) if isinstance(g, Institution) else g.name for g in c.gaps]}
+            for code, c in out.items()}})

@@ -1,0 +1,68 @@
+"""The network API: create institutions, sites and staff, change a site's status, read coverage; errors; scope."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from xinli.core.models import AuditEntry
+from xinli.network.models import Site, Staff
+
+pytestmark = pytest.mark.django_db
+
+
+def api(user):
+    client = APIClient()
+    client.force_authenticate(user)
+    return client
+
+
+def test_officer_builds_the_register_and_reads_coverage(officer, tree):
+    c = api(officer)
+    r = c.post("/api/v1/network/sites/", {"name": "太平角心理咨询室", "kind": "village_room", "org_unit": tree.a1v1.pk,
+                                          "opened_on": "2024-03-01", "hours": "周一至周五 9:00-17:00"}, format="json")
+    assert r.status_code == 201 and r.json()["status"] == "active"
+    site_id = r.json()["id"]
+    r = c.post(f"/api/v1/network/sites/{site_id}/status/", {"status": "closed", "on": "2025-06-15"}, format="json")
+    assert r.status_code == 200 and r.json()["status"] == "closed"
+    body = c.get(f"/api/v1/network/coverage/{tree.county_a.pk}/", {"date": "2025-01-01"}).json()
+    assert body["targets"]["T01"] == {"covered": 1, "total": 3, "rate": 1 / 3, "gaps": ["汇泉社区居委会", "燕儿岛社区居委会"]}
+    assert c.get(f"/api/v1/network/coverage/{tree.county_a.pk}/", {"year": "2025"}).json()["targets"]["T01"]["covered"] == 0
+    assert c.get(f"/api/v1/network/coverage/{tree.county_a.pk}/", {"date": "soon"}).status_code == 400
+    r = c.post("/api/v1/network/staff/", {"name": "王老师", "profession": "counsellor", "education": "master", "org_unit": tree.county_a.pk,
+                                          "certificates": [{"kind": "counsellor", "number": "C-9", "issuer": "省协会", "valid_from": "2022-01-01"}]},
+               format="json")
+    assert r.status_code == 201 and r.json()["qualified"] is True and r.json()["problems"] == []
+    r = c.post("/api/v1/network/staff/", {"name": "李老师", "profession": "counsellor", "education": "below", "org_unit": tree.county_a.pk},
+               format="json")
+    assert r.json()["qualified"] is False and r.json()["problems"] == ["education", "certificate"]
+    listing = c.get("/api/v1/network/staff/").json()["results"]
+    assert [s["name"] for s in listing] == ["王老师", "李老师"]
+    assert AuditEntry.objects.filter(action="read", object_type="network.staff", actor_username="net_officer").count() == 2
+
+
+@pytest.mark.parametrize("path, body, field", [
+    ("sites", {"name": "x", "kind": "pub", "org_unit": 1, "opened_on": "2024-01-01"}, "kind"),
+    ("sites", {"name": "x", "kind": "village_room", "org_unit": 999999, "opened_on": "2024-01-01"}, "org_unit"),
+    ("sites", {"name": "x", "kind": "village_room", "org_unit": 1, "opened_on": "2099-01-01"}, "opened_on"),
+    ("institutions", {"name": "x", "kind": "social_org", "org_unit": 1, "credit_code": "12345"}, "credit_code"),
+    ("staff", {"name": "x", "profession": "wizard", "education": "master", "org_unit": 1}, "profession"),
+    ("staff", {"name": "x", "profession": "counsellor", "education": "master", "org_unit": 1,
+               "certificates": [{"kind": "counsellor", "number": "1", "issuer": "y", "valid_from": "2010-01-01", "valid_to": "2011-01-01"}]}, "certificates"),
+])
+def test_bad_input_names_the_field_and_writes_nothing(officer, tree, path, body, field):
+    body = {**body, "org_unit": tree.county_a.pk if body["org_unit"] == 1 else body["org_unit"]}
+    r = api(officer).post(f"/api/v1/network/{path}/", body, format="json")
+    assert r.status_code == 400 and field in r.json(), r.content
+    assert not Site.objects.exists() and not Staff.objects.exists()
+
+
+def test_scope(officer, tree, personas):
+    site = api(officer).post("/api/v1/network/sites/", {"name": "x", "kind": "village_room", "org_unit": tree.a1v1.pk,
+                                                         "opened_on": "2024-01-01"}, format="json").json()["id"]
+    # Sites are visible to anyone with regions.view over them; the status can only be changed by network.manage.
+    assert api(personas.village_worker_1).get(f"/api/v1/network/sites/{site}/").status_code == 200
+    assert api(personas.village_worker_1).post(f"/api/v1/network/sites/{site}/status/", {"status": "closed", "on": "2025-01-01"},
+                                               format="json").status_code == 404
+    assert api(personas.village_worker_2).get(f"/api/v1/network/sites/{site}/").status_code == 404
+    assert api(officer).post("/api/v1/network/sites/", {"name": "y", "kind": "village_room", "org_unit": tree.b1v1.pk,
+                                                        "opened_on": "2024-01-01"}, format="json").status_code == 403
+    assert api(personas.village_worker_1).get("/api/v1/network/staff/").json()["results"] == []
