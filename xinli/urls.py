@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("xinli.alerts.urls")),
     path("", include("xinli.hotline.urls")),
     path("", include("xinli.smd.urls")),
+    path("", include("xinli.network.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz", healthz, name="healthz"),

@@ -1,5 +1,7 @@
 """The network API: create institutions, sites and staff, change a site's status, read coverage; errors; scope."""
 
+import datetime
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -66,3 +68,16 @@ def test_scope(officer, tree, personas):
     assert api(officer).post("/api/v1/network/sites/", {"name": "y", "kind": "village_room", "org_unit": tree.b1v1.pk,
                                                         "opened_on": "2024-01-01"}, format="json").status_code == 403
     assert api(personas.village_worker_1).get("/api/v1/network/staff/").json()["results"] == []
+
+
+def test_coverage_page_lists_the_villages_without_a_room(officer, tree):
+    from django.test import Client
+
+    from xinli.network import services
+    from xinli.testing.fixtures import login_verified
+
+    services.create_site(officer, org_unit=tree.a1v1, name="太平角心理咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1))
+    client = Client()
+    login_verified(client, officer)
+    page = client.get("/network/").content.decode()
+    assert "T01" in page and "1 / 3" in page and "汇泉社区居委会" in page and "太平角心理咨询室" in page
