@@ -170,3 +170,124 @@ class Certificate(models.Model):
 
     def valid_on(self, day: datetime.date) -> bool:
         return self.valid_from <= day and (self.valid_to is None or day <= self.valid_to)
+
+
+# --- training, volunteers ---------------------------------------------------------------------------------------
+
+class Course(models.Model):
+    title = models.CharField(_("title"), max_length=120)
+    provider = models.CharField(_("provider"), max_length=100)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+
+class Attendance(models.Model):
+    """A staff member's completed (or missed) attendance of a course session."""
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="attendances")
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="trainings")
+    date = models.DateField(_("date"))
+    completed = models.BooleanField(_("completed"), default=True)
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    certificate = models.CharField(_("certificate number"), max_length=40, blank=True)
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "staff", "date"], name="attendance_unique")]
+
+
+class Volunteer(models.Model):
+    name = EncryptedTextField(_("name"))
+    phone = EncryptedTextField(_("phone"))
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    recruited_on = models.DateField(_("recruited on"))
+    trained = models.BooleanField(_("trained"), default=False)
+    commendations = models.JSONField(_("commendations"), default=list, blank=True)  # [{"date", "title"}]
+    active = models.BooleanField(_("active"), default=True)
+
+
+class VolunteerService(models.Model):
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="services")
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    activity = models.CharField(_("activity"), max_length=120)
+
+
+# --- supervision and inspection (督导检查), satisfaction --------------------------------------------------------
+
+class Checklist(models.Model):
+    """An inspection checklist: items [{"code", "area", "text"}] (configurable; one is seeded from the pilot plan)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    items = models.JSONField(_("items"), default=list)
+
+
+class InspectionPlan(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("scope"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    checklist = models.ForeignKey(Checklist, on_delete=models.PROTECT, related_name="+")
+    start = models.DateField(_("from"))
+    end = models.DateField(_("until"))
+    inspectors = models.ManyToManyField("accounts.User", verbose_name=_("inspectors"), related_name="+")
+
+
+class Inspection(models.Model):
+    """An inspection of one institution against the plan's checklist: each item passed, failed or not applicable;
+    the score is passed ÷ applicable × 100."""
+
+    plan = models.ForeignKey(InspectionPlan, on_delete=models.PROTECT, related_name="inspections")
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="inspections")
+    date = models.DateField(_("date"))
+    inspector = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    results = models.JSONField(_("results"), default=dict)  # item code -> pass / fail / na
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=1)
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+
+class Finding(models.Model):
+    class Severity(models.TextChoices):
+        MINOR = "minor", _("minor")
+        MAJOR = "major", _("major")
+        CRITICAL = "critical", _("critical")
+
+    inspection = models.ForeignKey(Inspection, on_delete=models.CASCADE, related_name="findings")
+    item = models.CharField(_("checklist item"), max_length=20)
+    severity = models.CharField(_("severity"), max_length=8, choices=Severity.choices)
+    description = models.CharField(_("description"), max_length=500)
+
+
+class Rectification(models.Model):
+    """The rectification of a finding: due by a deadline, closed with evidence. Overdue = open after the deadline."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="rectification")
+    deadline = models.DateField(_("deadline"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN, db_index=True)
+    evidence = models.CharField(_("evidence"), max_length=1000, blank=True)
+    closed_at = models.DateField(_("closed on"), null=True, blank=True)
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    def overdue_on(self, day: datetime.date) -> bool:
+        return self.state == self.State.OPEN and day > self.deadline
+
+
+class SatisfactionResponse(models.Model):
+    """A short survey answer after a service (anonymous). Satisfied = 4 or 5 on a 1–5 scale (T21)."""
+
+    class Service(models.TextChoices):
+        SITE = "site", _("site visit")
+        COUNSELLING = "counselling", _("counselling")
+        HOTLINE = "hotline", _("hotline follow-up")
+
+    service = models.CharField(_("service"), max_length=12, choices=Service.choices)
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    score = models.PositiveSmallIntegerField(_("satisfaction (1–5)"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    date = models.DateField(_("date"))
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)

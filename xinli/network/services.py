@@ -17,7 +17,9 @@ from xinli.core.i18n import field_error
 from xinli.core.scoping import path_in_scope
 
 from .models import (
+    Attendance,
     Certificate,
+    Course,
     Education,
     Institution,
     InstitutionKind,
@@ -26,6 +28,8 @@ from .models import (
     SiteKind,
     SiteStatus,
     Staff,
+    Volunteer,
+    VolunteerService,
 )
 
 HOSPITALS = (InstitutionKind.PSYCHIATRIC_HOSPITAL, InstitutionKind.GENERAL_HOSPITAL, InstitutionKind.MATERNAL_CHILD,
@@ -140,3 +144,61 @@ def add_certificate(actor, staff: Staff, *, kind: str, number: str, issuer: str,
                                               valid_from=valid_from, valid_to=valid_to)
     except IntegrityError:
         raise field_error("certificates", _("Certificate: this number is already registered.")) from None
+
+
+# --- training and volunteers --------------------------------------------------------------------------------------
+
+def create_course(actor, *, org_unit, title: str, provider: str, hours) -> Course:
+    _require(actor, org_unit)
+    if not (title or "").strip() or not (provider or "").strip():
+        raise field_error("title", _("Course: the title and the provider are required."))
+    if hours is None or not 0 < float(hours) <= 500:
+        raise field_error("hours", _("Hours: more than 0 and at most 500."))
+    with transaction.atomic():
+        course = Course.objects.create(org_unit=org_unit, org_path=org_unit.path, title=title.strip(), provider=provider.strip(), hours=hours)
+        audit.record(actor, audit.Action.CREATE, obj=course, org_path=course.org_path)
+    return course
+
+
+def record_attendance(actor, course, staff, *, date, completed: bool = True, hours=None, certificate: str = "") -> Attendance:
+    _require(actor, staff.org_unit)
+    if date is None or date > timezone.localdate():
+        raise field_error("date", _("Date: the day of the session, not in the future."))
+    try:
+        with transaction.atomic():
+            att = Attendance.objects.create(course=course, staff=staff, date=date, completed=completed,
+                                            hours=course.hours if hours is None else hours, certificate=certificate, org_path=staff.org_path)
+            audit.record(actor, audit.Action.UPDATE, obj=staff, org_path=staff.org_path, detail={"training": course.pk})
+    except IntegrityError:
+        raise field_error("date", _("Attendance: already recorded for this course on this day.")) from None
+    return att
+
+
+def training_coverage(unit, year: int) -> tuple[int, int]:
+    """T22: active staff in the unit with at least one completed training in the year ÷ active staff."""
+    staff = Staff.objects.filter(org_path__startswith=unit.path, active=True)
+    trained = Attendance.objects.filter(staff__in=staff, completed=True, date__year=year).values("staff_id").distinct().count()
+    return trained, staff.count()
+
+
+def create_volunteer(actor, *, org_unit, name: str, phone: str = "", recruited_on, trained: bool = False) -> Volunteer:
+    _require(actor, org_unit)
+    if not (name or "").strip():
+        raise field_error("name", _("Name: required."))
+    if recruited_on is None or recruited_on > timezone.localdate():
+        raise field_error("recruited_on", _("Recruited on: a date not in the future."))
+    with transaction.atomic():
+        v = Volunteer.objects.create(org_unit=org_unit, org_path=org_unit.path, name=name.strip(), phone=phone, recruited_on=recruited_on, trained=trained)
+        audit.record(actor, audit.Action.CREATE, obj=v, org_path=v.org_path)
+    return v
+
+
+def log_volunteer_service(actor, volunteer, *, date, hours, activity: str) -> VolunteerService:
+    _require(actor, volunteer.org_unit)
+    if date is None or date > timezone.localdate() or date < volunteer.recruited_on:
+        raise field_error("date", _("Date: between the recruitment date and today."))
+    if hours is None or not 0 < float(hours) <= 24:
+        raise field_error("hours", _("Hours: more than 0 and at most 24 for one day."))
+    if not (activity or "").strip():
+        raise field_error("activity", _("Activity: say what the volunteer did."))
+    return VolunteerService.objects.create(volunteer=volunteer, date=date, hours=hours, activity=activity.strip())
