@@ -33,6 +33,10 @@ router.register("network/institutions", network_api.InstitutionViewSet, basename
 router.register("network/sites", network_api.SiteViewSet, basename="network-site")
 router.register("network/staff", network_api.StaffViewSet, basename="network-staff")
 router.register("network/coverage", network_api.CoverageViewSet, basename="network-coverage")
+router.register("network/inspection-plans", network_api.PlanViewSet, basename="network-plan")
+router.register("network/rectifications", network_api.RectificationViewSet, basename="network-rectification")
+router.register("network/courses", network_api.CourseViewSet, basename="network-course")
+router.register("network/volunteers", network_api.VolunteerViewSet, basename="network-volunteer")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

@@ -18,7 +18,21 @@ from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 
 from . import coverage, rules, selectors, services
-from .models import Education, Institution, InstitutionKind, Profession, Site, SiteKind, SiteStatus, Staff
+from . import inspection as insp
+from .models import (
+    Course,
+    Education,
+    InspectionPlan,
+    Institution,
+    InstitutionKind,
+    Profession,
+    Rectification,
+    Site,
+    SiteKind,
+    SiteStatus,
+    Staff,
+    Volunteer,
+)
 
 
 def _unit(pk) -> OrgUnit:
@@ -257,3 +271,243 @@ class CoverageViewSet(viewsets.GenericViewSet):
         return Response({"org_unit": unit.pk, "date": day.isoformat(), "targets": {
             code: {"covered": c.covered, "total": c.total, "rate": c.rate, "gaps": [str(g) if isinstance(g, Institution) else g.name for g in c.gaps]}
             for code, c in out.items()}})
+
+
+# --- inspections, training, volunteers -------------------------------------------------------------------------
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    checklist_items = serializers.JSONField(source="checklist.items", read_only=True)
+
+    class Meta:
+        model = InspectionPlan
+        fields = ["id", "name", "org_unit", "start", "end", "checklist_items"]
+
+
+class PlanInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=100)
+    org_unit = serializers.IntegerField(label=_("scope"))
+    start = serializers.DateField(label=_("from"))
+    end = serializers.DateField(label=_("until"))
+
+
+class FindingInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    item = serializers.CharField(label=_("checklist item"), max_length=20)
+    severity = serializers.CharField(label=_("severity"), max_length=8)
+    description = serializers.CharField(label=_("description"), max_length=500)
+    deadline = serializers.DateField(label=_("deadline"))
+
+
+class InspectionInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    institution = serializers.IntegerField(label=_("institution"))
+    date = serializers.DateField(label=_("date"))
+    results = serializers.DictField(label=_("results"), child=serializers.CharField(max_length=4))
+    findings = FindingInputSerializer(label=_("findings"), many=True, required=False)
+
+
+class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Inspection plans (督导检查) of the officer's area; ``POST {id}/inspections/`` records an inspection."""
+
+    queryset = InspectionPlan.objects.none()
+    scope_model = InspectionPlan
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": PlanInputSerializer, "inspections": InspectionInputSerializer}.get(self.action, PlanSerializer)
+
+    def get_queryset(self):
+        from xinli.core.scoping import scope_q
+
+        return InspectionPlan.objects.filter(scope_q(self.request.user, NETWORK_MANAGE)).select_related("checklist")
+
+    @extend_schema(request=PlanInputSerializer, responses={201: PlanSerializer})
+    def create(self, request, *args, **kwargs):
+        s = PlanInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        return Response(PlanSerializer(insp.create_plan(request.user, org_unit=_unit(v.pop("org_unit")), **v)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=InspectionInputSerializer, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def inspections(self, request, pk=None):
+        plan = self.get_queryset().filter(pk=_pk(pk)).first()
+        if plan is None:
+            raise InspectionPlan.DoesNotExist
+        s = InspectionInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        inst = selectors.visible_institutions(request.user).filter(pk=v["institution"]).first()
+        if inst is None:
+            raise field_error("institution", _("Institution: not found in your area; check the institution id."))
+        done = insp.record_inspection(request.user, plan, inst, date=v["date"], results=dict(v["results"]),
+                                      findings=[dict(f) for f in v.get("findings", [])])
+        return Response({"id": done.pk, "score": str(done.score), "findings": done.findings.count()}, status=status.HTTP_201_CREATED)
+
+
+class RectificationSerializer(serializers.ModelSerializer):
+    institution = serializers.CharField(source="finding.inspection.institution.name", read_only=True)
+    item = serializers.CharField(source="finding.item", read_only=True)
+    severity = serializers.CharField(source="finding.severity", read_only=True)
+    description = serializers.CharField(source="finding.description", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Rectification
+        fields = ["id", "institution", "item", "severity", "description", "deadline", "state", "evidence", "closed_at", "overdue"]
+
+    def get_overdue(self, obj) -> bool:
+        return obj.overdue_on(timezone.localdate())
+
+
+class EvidenceSerializer(StrictSerializerMixin, serializers.Serializer):
+    evidence = serializers.CharField(label=_("evidence"), max_length=1000)
+
+
+@extend_schema(parameters=[OpenApiParameter("overdue", bool), OpenApiParameter("state", str)])
+class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    queryset = Rectification.objects.none()
+    serializer_class = RectificationSerializer
+    scope_model = Rectification
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return EvidenceSerializer if self.action == "close" else RectificationSerializer
+
+    def get_queryset(self):
+        from xinli.core.scoping import scope_q
+
+        qs = Rectification.objects.filter(scope_q(self.request.user, NETWORK_MANAGE)).select_related("finding__inspection__institution")
+        p = self.request.query_params
+        if p.get("state"):
+            qs = qs.filter(state=p["state"])
+        if p.get("overdue") in ("1", "true"):
+            qs = qs.filter(state="open", deadline__lt=timezone.localdate())
+        return qs.order_by("deadline", "pk")
+
+    @extend_schema(request=EvidenceSerializer, responses={200: RectificationSerializer})
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        rect = self.get_queryset().filter(pk=_pk(pk)).first()
+        if rect is None:
+            raise Rectification.DoesNotExist
+        s = EvidenceSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(RectificationSerializer(insp.close_rectification(request.user, rect, evidence=s.validated_data["evidence"])).data)
+
+
+class CourseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Course
+        fields = ["id", "title", "provider", "hours", "org_unit"]
+
+
+class CourseInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    title = serializers.CharField(label=_("title"), max_length=120)
+    provider = serializers.CharField(label=_("provider"), max_length=100)
+    hours = serializers.DecimalField(label=_("hours"), max_digits=5, decimal_places=1)
+    org_unit = serializers.IntegerField(label=_("org unit"))
+
+
+class AttendanceInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    staff = serializers.IntegerField(label=_("staff member"))
+    date = serializers.DateField(label=_("date"))
+    completed = serializers.BooleanField(label=_("completed"), required=False, default=True)
+    certificate = serializers.CharField(label=_("certificate number"), max_length=40, required=False, allow_blank=True)
+
+
+class CourseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Training courses; ``POST {id}/attendance/`` records a staff member's attendance."""
+
+    queryset = Course.objects.none()
+    scope_model = Course
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": CourseInputSerializer, "attendance": AttendanceInputSerializer}.get(self.action, CourseSerializer)
+
+    def get_queryset(self):
+        from xinli.core.scoping import scope_q
+
+        return Course.objects.filter(scope_q(self.request.user, NETWORK_MANAGE))
+
+    @extend_schema(request=CourseInputSerializer, responses={201: CourseSerializer})
+    def create(self, request, *args, **kwargs):
+        s = CourseInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        return Response(CourseSerializer(services.create_course(request.user, org_unit=_unit(v.pop("org_unit")), **v)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AttendanceInputSerializer, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def attendance(self, request, pk=None):
+        course = self.get_queryset().filter(pk=_pk(pk)).first()
+        if course is None:
+            raise Course.DoesNotExist
+        s = AttendanceInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        staff = selectors.visible_staff(request.user).filter(pk=v.pop("staff")).first()
+        if staff is None:
+            raise field_error("staff", _("Staff member: not found in your area."))
+        att = services.record_attendance(request.user, course, staff, **v)
+        return Response({"id": att.pk, "hours": str(att.hours)}, status=status.HTTP_201_CREATED)
+
+
+class VolunteerSerializer(serializers.ModelSerializer):
+    service_hours = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Volunteer
+        fields = ["id", "name", "org_unit", "recruited_on", "trained", "commendations", "active", "service_hours"]
+
+    def get_service_hours(self, obj) -> str:
+        return str(sum((s.hours for s in obj.services.all()), 0))
+
+
+class VolunteerInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("name"), max_length=50)
+    phone = serializers.CharField(label=_("phone"), max_length=20, required=False, allow_blank=True)
+    org_unit = serializers.IntegerField(label=_("org unit"))
+    recruited_on = serializers.DateField(label=_("recruited on"))
+    trained = serializers.BooleanField(label=_("trained"), required=False, default=False)
+
+
+class ServiceLogSerializer(StrictSerializerMixin, serializers.Serializer):
+    date = serializers.DateField(label=_("date"))
+    hours = serializers.DecimalField(label=_("hours"), max_digits=5, decimal_places=1)
+    activity = serializers.CharField(label=_("activity"), max_length=120)
+
+
+class VolunteerViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Volunteers (names encrypted); ``POST {id}/services/`` logs service hours."""
+
+    queryset = Volunteer.objects.none()
+    scope_model = Volunteer
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": VolunteerInputSerializer, "services": ServiceLogSerializer}.get(self.action, VolunteerSerializer)
+
+    def get_queryset(self):
+        from xinli.core.scoping import scope_q
+
+        return Volunteer.objects.filter(scope_q(self.request.user, NETWORK_MANAGE)).prefetch_related("services")
+
+    @extend_schema(request=VolunteerInputSerializer, responses={201: VolunteerSerializer})
+    def create(self, request, *args, **kwargs):
+        s = VolunteerInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = dict(s.validated_data)
+        return Response(VolunteerSerializer(services.create_volunteer(request.user, org_unit=_unit(v.pop("org_unit")), **v)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ServiceLogSerializer, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def services(self, request, pk=None):
+        volunteer = self.get_queryset().filter(pk=_pk(pk)).first()
+        if volunteer is None:
+            raise Volunteer.DoesNotExist
+        s = ServiceLogSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        log = services.log_volunteer_service(request.user, volunteer, **s.validated_data)
+        return Response({"id": log.pk, "hours": str(log.hours)}, status=status.HTTP_201_CREATED)

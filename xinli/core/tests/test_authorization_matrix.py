@@ -12,7 +12,7 @@ from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
 from xinli.hotline.models import Call, Line
-from xinli.network.models import Institution, Site, Staff
+from xinli.network.models import Course, InspectionPlan, Institution, Rectification, Site, Staff, Volunteer
 from xinli.regions.models import OrgUnit
 from xinli.screening.models import Assessment, Participant
 from xinli.smd.models import Patient, Task
@@ -51,7 +51,9 @@ def expected_visible(user, model, field):
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
               Call: {"hotline.operate", "hotline.supervise"}, CrisisCase: {"alerts.work"},
               CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}, Patient: {"smd.view", "smd.basic"},
-              Task: {"smd.view"}, Institution: {"regions.view"}, Site: {"regions.view"}, Staff: {"network.manage"}}[model]
+              Task: {"smd.view"}, Institution: {"regions.view"}, Site: {"regions.view"}, Staff: {"network.manage"},
+              Course: {"network.manage"}, InspectionPlan: {"network.manage"}, Rectification: {"network.manage"},
+              Volunteer: {"network.manage"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported
@@ -113,7 +115,16 @@ def assessments(tree, people):
         inst = network.create_institution(net_officer, org_unit=unit, name=f"{unit.name}一中", kind="secondary_school", students=1000)
         network.create_site(net_officer, org_unit=unit, name=f"{unit.name}一中辅导室", kind="school_room", institution=inst,
                             opened_on=datetime.date(2024, 1, 1))
-        network.create_staff(net_officer, org_unit=unit, name="心理老师", profession="teacher_full", education="bachelor", employer=inst)
+        staff = network.create_staff(net_officer, org_unit=unit, name="心理老师", profession="teacher_full", education="bachelor", employer=inst)
+        from xinli.network import inspection as insp
+
+        plan = insp.create_plan(net_officer, name=f"{unit.name}督导", org_unit=unit, start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
+        codes = [i["code"] for i in plan.checklist.items]
+        insp.record_inspection(net_officer, plan, inst, date=datetime.date(2025, 5, 1), results={c: "pass" for c in codes} | {"F1": "fail"},
+                               findings=[{"item": "F1", "severity": "minor", "description": "x", "deadline": datetime.date(2025, 6, 1)}])
+        course = network.create_course(net_officer, org_unit=unit, title="培训", provider="中心", hours=8)
+        network.record_attendance(net_officer, course, staff, date=datetime.date(2025, 3, 1))
+        network.create_volunteer(net_officer, org_unit=unit, name="志愿者", recruited_on=datetime.date(2025, 1, 1))
     # Every resident is on the SMD register (an unrealistic rate, to have a patient in every village).
     from xinli.smd.services import register_patient
 

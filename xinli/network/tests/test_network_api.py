@@ -81,3 +81,31 @@ def test_coverage_page_lists_the_villages_without_a_room(officer, tree):
     login_verified(client, officer)
     page = client.get("/network/").content.decode()
     assert "T01" in page and "1 / 3" in page and "汇泉社区居委会" in page and "太平角心理咨询室" in page
+
+
+def test_inspection_training_and_volunteer_endpoints(officer, tree):
+    c = api(officer)
+    inst = c.post("/api/v1/network/institutions/", {"name": "一中", "kind": "secondary_school", "org_unit": tree.a1.pk, "students": 1200},
+                  format="json").json()["id"]
+    plan = c.post("/api/v1/network/inspection-plans/", {"name": "2025督导", "org_unit": tree.county_a.pk, "start": "2025-01-01",
+                                                        "end": "2025-12-31"}, format="json").json()
+    codes = [i["code"] for i in plan["checklist_items"]]
+    results = {code: "pass" for code in codes} | {"F2": "fail"}
+    r = c.post(f"/api/v1/network/inspection-plans/{plan['id']}/inspections/", {"institution": inst, "date": "2025-05-01", "results": results,
+               "findings": [{"item": "F2", "severity": "minor", "description": "未公示开放时间", "deadline": "2025-06-01"}]}, format="json")
+    assert r.status_code == 201 and r.json()["score"] == "90.9"
+    rect = c.get("/api/v1/network/rectifications/", {"overdue": "1"}).json()["results"]
+    assert [x["item"] for x in rect] == ["F2"] and rect[0]["overdue"] is True
+    assert c.post(f"/api/v1/network/rectifications/{rect[0]['id']}/close/", {"evidence": ""}, format="json").status_code == 400
+    assert c.post(f"/api/v1/network/rectifications/{rect[0]['id']}/close/", {"evidence": "已公示"}, format="json").json()["state"] == "closed"
+    bad = c.post(f"/api/v1/network/inspection-plans/{plan['id']}/inspections/", {"institution": inst, "date": "2025-05-02",
+                                                                                 "results": {"F1": "pass"}}, format="json")
+    assert bad.status_code == 400 and "results" in bad.json()
+    course = c.post("/api/v1/network/courses/", {"title": "危机干预", "provider": "市精卫中心", "hours": "8", "org_unit": tree.county_a.pk},
+                    format="json").json()["id"]
+    staff = c.post("/api/v1/network/staff/", {"name": "王", "profession": "social_worker", "education": "bachelor", "org_unit": tree.county_a.pk},
+                   format="json").json()["id"]
+    assert c.post(f"/api/v1/network/courses/{course}/attendance/", {"staff": staff, "date": "2025-03-01"}, format="json").status_code == 201
+    vol = c.post("/api/v1/network/volunteers/", {"name": "志愿者", "org_unit": tree.a1v1.pk, "recruited_on": "2025-01-01"}, format="json").json()["id"]
+    assert c.post(f"/api/v1/network/volunteers/{vol}/services/", {"date": "2025-02-01", "hours": "2.5", "activity": "科普"}, format="json").status_code == 201
+    assert c.get("/api/v1/network/volunteers/").json()["results"][0]["service_hours"] == "2.5"
