@@ -99,8 +99,10 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
     for label, risk in (("伤者家属甲", "high"), ("目击住客乙", "medium"), ("民宿员工丙", "low")):
         crisis.add_affected(team_county, event, label=label, risk=risk)
     crisis.set_event_state(team_county, event, "recovery")
+    from .network import seed_network
     from .smd import seed_smd
 
     smd = seed_smd(rng)
-    return {**smd, "hotline_calls": calls, "call_detail_records": cdrs,
+    network = seed_network(rng)
+    return {**smd, **network, "hotline_calls": calls, "call_detail_records": cdrs,
             "open_alerts": sum(1 for c in Call.objects.filter(alert__isnull=False, alert__state="new"))}

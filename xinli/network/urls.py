@@ -3,4 +3,8 @@ from django.urls import path
 from . import views
 
 app_name = "network"
-urlpatterns = [path("network/", views.coverage_page, name="coverage")]
+urlpatterns = [
+    path("network/", views.coverage_page, name="coverage"),
+    path("public/evaluations/", views.public_evaluations, name="public_evaluations"),
+    path("feedback/site/<int:site_id>/", views.feedback, name="feedback"),
+]

@@ -13,7 +13,7 @@ from django.utils import timezone
 from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core.scoping import has_capability, path_in_scope
 
-from . import coverage, selectors
+from . import coverage, selectors, services
 
 TITLES = {"T01": "村(社区)心理咨询室或社会工作室建成率", "T02": "高校心理健康教育与咨询中心设置率", "T03": "高校专职心理教师师生比达标率",
           "T04": "中小学心理辅导室设置率", "T05": "机关企事业单位心理服务覆盖率", "T06": "精神专科医院心理门诊开设率",
@@ -40,4 +40,50 @@ def coverage_page(request):
         blocks.append({"unit": unit, "rows": [{"code": code, "title": TITLES[code], "target": TARGETS[code], "c": c,
                                                 "below": c.rate is not None and c.rate < TARGETS[code]} for code, c in result.items()]})
     sites = list(selectors.visible_sites(user).filter(org_path__startswith=units[0].path)[:300]) if units else []
-    return render(request, "network/coverage.html", {"blocks": blocks, "day": day, "sites": sites})
+    from . import inspection
+
+    overdue = [r for u in units for r in inspection.overdue_rectifications(u, today)]
+    trained = [(u, *services.training_coverage(u, day.year), *inspection.satisfaction_rate(u, day.year)) for u in units]
+    return render(request, "network/coverage.html", {"blocks": blocks, "day": day, "sites": sites, "overdue": overdue,
+                                                     "trained": trained})
+
+
+def public_evaluations(request):
+    """Public (no login): the year's institution evaluation results (机构服务数量、质量等评价结果向社会公开). Only
+    institution names, kinds and aggregate figures: no person."""
+    from . import inspection
+
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    year = min(max(year, 2000), today.year)
+    return render(request, "network/public_evaluations.html", {
+        "rows": inspection.evaluations(year), "year": year, "years": list(range(today.year, today.year - 5, -1))})
+
+
+def feedback(request, site_id):
+    """Public (no login): a short satisfaction survey after a visit to a site."""
+    from django.core.exceptions import ValidationError
+
+    from . import inspection
+    from .models import Site
+
+    site = Site.objects.filter(pk=site_id).first()
+    if site is None:
+        raise Http404
+    error = ""
+    if request.method == "POST":
+        try:
+            score = int(request.POST.get("score") or 0)
+        except ValueError:
+            score = 0
+        try:
+            inspection.record_satisfaction(service="site", score=score, site=site, comment=request.POST.get("comment", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return render(request, "network/feedback_done.html", {"site": site})
+    return render(request, "network/feedback.html", {"site": site, "error": error, "scores": range(5, 0, -1)},
+                  status=400 if error else 200)

@@ -75,6 +75,13 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     old = Call.objects.filter(risk__in=["high", "imminent"], started_at__date__lt=two_days_ago)
     assert all(c.follow_up_done_at for c in old)
     assert CrisisCase.objects.filter(state="open").count() == 1 and CrisisEvent.objects.get().affected.count() == 3
+    # The service network: rooms in most villages, inspections, some rectifications still open.
+    from xinli.network import coverage
+    from xinli.network.models import Inspection, Rectification, Staff
+
+    c = coverage.compute(OrgUnit.objects.get(level="city"), timezone.localdate())
+    assert 0.3 <= c["T01"].rate <= 1 and c["T02"].rate == 1 and Staff.objects.count() >= 10
+    assert Inspection.objects.count() >= 5 and Rectification.objects.exists()
 
 
 def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):

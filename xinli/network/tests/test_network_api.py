@@ -109,3 +109,19 @@ def test_inspection_training_and_volunteer_endpoints(officer, tree):
     vol = c.post("/api/v1/network/volunteers/", {"name": "志愿者", "org_unit": tree.a1v1.pk, "recruited_on": "2025-01-01"}, format="json").json()["id"]
     assert c.post(f"/api/v1/network/volunteers/{vol}/services/", {"date": "2025-02-01", "hours": "2.5", "activity": "科普"}, format="json").status_code == 201
     assert c.get("/api/v1/network/volunteers/").json()["results"][0]["service_hours"] == "2.5"
+
+
+def test_public_pages_need_no_login_and_show_no_person(officer, tree, client):
+    from xinli.network import inspection, services
+
+    inst = services.create_institution(officer, org_unit=tree.county_a, name="心晴中心", kind="social_org", credit_code="91110000600037341L")
+    plan = inspection.create_plan(officer, name="p", org_unit=tree.county_a, start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
+    inspection.record_inspection(officer, plan, inst, date=datetime.date(2025, 5, 1), results={i["code"]: "pass" for i in plan.checklist.items})
+    page = client.get("/public/evaluations/", {"year": "2025"})
+    assert page.status_code == 200 and "心晴中心" in page.content.decode() and "100.0" in page.content.decode()
+    site = services.create_site(officer, org_unit=tree.a1v1, name="太平角心理咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1))
+    assert client.get(f"/feedback/site/{site.pk}/").status_code == 200
+    assert client.post(f"/feedback/site/{site.pk}/", {"score": "9"}).status_code == 400
+    assert client.post(f"/feedback/site/{site.pk}/", {"score": "5", "comment": "很好"}).status_code == 200
+    assert inspection.satisfaction_rate(tree.county_a, datetime.date.today().year) == (1, 1)
+    assert client.get("/feedback/site/999999/").status_code == 404
