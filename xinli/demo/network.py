@@ -80,6 +80,9 @@ def seed_network(rng: random.Random, today: datetime.date | None = None) -> dict
                                          number=f"DEMO-{i:06d}", issuer="山东省心理咨询师协会", valid_from=opened,
                                          valid_to=today + datetime.timedelta(days=rng.randint(-200, 1500))))
         Certificate.objects.bulk_create(certs, batch_size=2000)
+        for t in townships:
+            if rng.random() < 0.8:
+                services.create_management_group(officer, org_unit=t, established_on=opened, members=["综治", "卫健", "公安", "民政", "残联"])
         course = services.create_course(officer, org_unit=city, title="社会心理服务基础与危机识别", provider="青岛市精神卫生中心", hours=16)
         for s in rng.sample(staff, k=len(staff) // 2):
             services.record_attendance(officer, course, s, date=today - datetime.timedelta(days=rng.randint(1, 200)))

@@ -14,6 +14,7 @@ not count for that year, and a room opened in December does.
 | T06 | psychiatric hospitals | an active psychology clinic of the hospital |
 | T07 | general hospitals of level 2 or 3 | an active psychiatry/psychology clinic of the hospital |
 | T18 | psychiatric hospitals | an active family school of the hospital |
+| T19 | townships (街道/乡镇) in the unit | a management group established on or before the day and not dissolved by then |
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from django.db.models import Q
 
 from xinli.regions.models import OrgUnit
 
-from .models import Institution, InstitutionKind, Site, SiteKind, SiteStatus
+from .models import Institution, InstitutionKind, ManagementGroup, Site, SiteKind, SiteStatus
 
 
 @dataclass
@@ -83,4 +84,8 @@ def compute(unit: OrgUnit, day: datetime.date) -> dict[str, Coverage]:
     rule("T06", psychiatric, SiteKind.PSYCHIATRIC_CLINIC)
     rule("T07", [i for i in institutions if i.kind == InstitutionKind.GENERAL_HOSPITAL and i.hospital_level in ("2", "3")], SiteKind.GENERAL_CLINIC)
     rule("T18", psychiatric, SiteKind.FAMILY_SCHOOL)
+    townships = list(OrgUnit.objects.filter(path__startswith=unit.path, level="township", valid_to__isnull=True).order_by("path"))
+    grouped = set(ManagementGroup.objects.filter(org_path__startswith=unit.path, established_on__lte=day).filter(
+        Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)).values_list("org_unit_id", flat=True))
+    out["T19"] = Coverage("T19", len(townships), sum(t.pk in grouped for t in townships), [t for t in townships if t.pk not in grouped])
     return out

@@ -291,3 +291,13 @@ class SatisfactionResponse(models.Model):
     comment = models.CharField(_("comment"), max_length=500, blank=True)
     date = models.DateField(_("date"))
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+
+class ManagementGroup(models.Model):
+    """A township's mental-health comprehensive management group (精神卫生综合管理小组, T19)."""
+
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("township"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    established_on = models.DateField(_("established on"))
+    dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
+    members = models.JSONField(_("member roles"), default=list, blank=True)  # e.g. ["综治", "卫健", "公安", "民政", "残联"]

@@ -23,6 +23,7 @@ from .models import (
     Education,
     Institution,
     InstitutionKind,
+    ManagementGroup,
     Profession,
     Site,
     SiteKind,
@@ -202,3 +203,17 @@ def log_volunteer_service(actor, volunteer, *, date, hours, activity: str) -> Vo
     if not (activity or "").strip():
         raise field_error("activity", _("Activity: say what the volunteer did."))
     return VolunteerService.objects.create(volunteer=volunteer, date=date, hours=hours, activity=activity.strip())
+
+
+def create_management_group(actor, *, org_unit, established_on, members=()) -> ManagementGroup:
+    _require(actor, org_unit)
+    if org_unit.level != "township":
+        raise field_error("org_unit", _("Org unit: a management group belongs to a township (街道/乡镇)."))
+    if established_on is None or established_on > timezone.localdate():
+        raise field_error("established_on", _("Established on: a date not in the future."))
+    if ManagementGroup.objects.filter(org_unit=org_unit, dissolved_on__isnull=True).exists():
+        raise field_error("org_unit", _("Org unit: this township already has a management group."))
+    with transaction.atomic():
+        group = ManagementGroup.objects.create(org_unit=org_unit, org_path=org_unit.path, established_on=established_on, members=list(members))
+        audit.record(actor, audit.Action.CREATE, obj=group, org_path=group.org_path)
+    return group

@@ -5,6 +5,7 @@ from . import views
 app_name = "network"
 urlpatterns = [
     path("network/", views.coverage_page, name="coverage"),
+    path("network/export.xlsx", views.export, name="export"),
     path("public/evaluations/", views.public_evaluations, name="public_evaluations"),
     path("feedback/site/<int:site_id>/", views.feedback, name="feedback"),
 ]

@@ -17,8 +17,9 @@ from . import coverage, selectors, services
 
 TITLES = {"T01": "村(社区)心理咨询室或社会工作室建成率", "T02": "高校心理健康教育与咨询中心设置率", "T03": "高校专职心理教师师生比达标率",
           "T04": "中小学心理辅导室设置率", "T05": "机关企事业单位心理服务覆盖率", "T06": "精神专科医院心理门诊开设率",
-          "T07": "二级以上综合医院精神(心理)门诊开设率", "T18": "精神卫生医疗机构家属学校开设率"}
-TARGETS = {"T01": 0.8, "T02": 1.0, "T03": 1.0, "T04": 1.0, "T05": 1.0, "T06": 1.0, "T07": 0.4, "T18": 1.0}
+          "T07": "二级以上综合医院精神(心理)门诊开设率", "T18": "精神卫生医疗机构家属学校开设率",
+          "T19": "乡镇(街道)精神卫生综合管理小组建成率"}
+TARGETS = {"T01": 0.8, "T02": 1.0, "T03": 1.0, "T04": 1.0, "T05": 1.0, "T06": 1.0, "T07": 0.4, "T18": 1.0, "T19": 1.0}
 
 
 @login_required
@@ -87,3 +88,20 @@ def feedback(request, site_id):
             return render(request, "network/feedback_done.html", {"site": site})
     return render(request, "network/feedback.html", {"site": site, "error": error, "scores": range(5, 0, -1)},
                   status=400 if error else 200)
+
+
+@login_required
+def export(request):
+    """The register of the officer's area as Excel (audited)."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+
+    from .transfer import export_workbook
+
+    try:
+        data = export_workbook(request.user)
+    except PermissionDenied:
+        raise Http404 from None
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = 'attachment; filename="network-register.xlsx"'
+    return response

@@ -122,3 +122,14 @@ def test_certificates_expired_or_out_of_order_are_refused_and_nothing_is_written
 def test_writes_outside_the_area_are_refused(tree, officer):
     with pytest.raises(PermissionDenied):
         services.create_site(officer, org_unit=tree.b1v1, name="海云村咨询室", kind="village_room", opened_on=D(2024, 1, 1))
+
+
+def test_township_management_groups(tree, officer):
+    services.create_management_group(officer, org_unit=tree.a1, established_on=D(2024, 5, 1), members=["综治", "卫健", "公安"])
+    with pytest.raises(ValidationError, match="org_unit"):
+        services.create_management_group(officer, org_unit=tree.a1, established_on=D(2025, 1, 1))  # already has one
+    with pytest.raises(ValidationError, match="org_unit"):
+        services.create_management_group(officer, org_unit=tree.a1v1, established_on=D(2025, 1, 1))  # not a township
+    # County A has townships A1 and A2: A1 has a group since 2024-05-01.
+    assert (coverage.compute(tree.county_a, D(2025, 12, 31))["T19"].covered, coverage.compute(tree.county_a, D(2025, 12, 31))["T19"].total) == (1, 2)
+    assert coverage.compute(tree.county_a, D(2024, 4, 30))["T19"].covered == 0
