@@ -1,6 +1,7 @@
 """The network API: create institutions, sites and staff, change a site's status, read coverage; errors; scope."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from rest_framework.test import APIClient
@@ -125,3 +126,47 @@ def test_public_pages_need_no_login_and_show_no_person(officer, tree, client):
     assert client.post(f"/feedback/site/{site.pk}/", {"score": "5", "comment": "很好"}).status_code == 200
     assert inspection.satisfaction_rate(tree.county_a, datetime.date.today().year) == (1, 1)
     assert client.get("/feedback/site/999999/").status_code == 404
+
+
+def test_inspection_page_plan_record_and_close(officer, tree, client):
+    from xinli.network import services
+    from xinli.network.models import Inspection, InspectionPlan, Rectification
+    from xinli.testing.fixtures import login_verified
+
+    inst = services.create_institution(officer, org_unit=tree.a1, name="一中", kind="secondary_school", students=1200)
+    login_verified(client, officer)
+    client.post("/network/inspections/", {"do": "plan", "name": "督导", "org_unit": tree.county_a.pk, "start": "2025-01-01", "end": "2025-12-31"})
+    plan = InspectionPlan.objects.get()
+    body = {"do": "inspection", "plan": plan.pk, "institution": inst.pk, "date": "2025-05-01"}
+    body |= {f"item_{i['code']}": "pass" for i in plan.checklist.items}
+    body |= {"item_F2": "fail", "severity_F2": "minor", "finding_F2": "未公示开放时间", "deadline_F2": "2025-06-01"}
+    client.post("/network/inspections/", body)
+    assert Inspection.objects.get().score == Decimal("90.9")
+    page = client.get("/network/inspections/").content.decode()
+    assert "未公示开放时间" in page and 'class="overdue"' in page
+    rect = Rectification.objects.get()
+    client.post("/network/inspections/", {"do": "close", "rectification": rect.pk, "evidence": "已公示"})
+    rect.refresh_from_db()
+    assert rect.state == "closed"
+    # A failed item without a finding is refused with a message; nothing is written.
+    client.post("/network/inspections/", body | {"item_F1": "fail"})
+    assert Inspection.objects.count() == 1
+
+
+def test_workforce_page_flags_and_forms(officer, tree, client):
+    from xinli.network import services
+    from xinli.network.models import Attendance, Volunteer
+    from xinli.testing.fixtures import login_verified
+
+    services.create_staff(officer, org_unit=tree.county_a, name="李老师", profession="counsellor", education="below")
+    login_verified(client, officer)
+    page = client.get("/network/workforce/").content.decode()
+    assert "李老师" in page and ("needs a bachelor" in page or "本科" in page)
+    client.post("/network/workforce/", {"do": "course", "title": "危机干预", "provider": "市精卫中心", "hours": "8", "org_unit": tree.county_a.pk})
+    from xinli.network.models import Course, Staff
+
+    client.post("/network/workforce/", {"do": "attendance", "course": Course.objects.get().pk, "staff": Staff.objects.get().pk, "date": "2025-03-01"})
+    assert Attendance.objects.count() == 1
+    client.post("/network/workforce/", {"do": "volunteer", "name": "志愿者", "recruited_on": "2025-01-01", "org_unit": tree.county_a.pk})
+    client.post("/network/workforce/", {"do": "hours", "volunteer": Volunteer.objects.get().pk, "date": "2025-02-01", "hours": "40", "activity": "x"})
+    assert not Volunteer.objects.get().services.exists()  # 40 h in a day is refused
