@@ -1,5 +1,5 @@
 """Demo service network: rooms in about 70 % of villages, township rooms, schools, universities, workplaces and
-hospitals with their services at plausible (incomplete) coverage, about two staff per room (≈ 3,000 on `small`) with
+hospitals with their services at plausible (incomplete) coverage, two or three staff per room (≈ 2,900 on `small`) with
 certificates, volunteers, training, and a year of inspections with some rectifications still open."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def seed_network(rng: random.Random, today: datetime.date | None = None) -> dict
         # Staff: about two per room, counsellors and social workers, most with certificates.
         staff, certs = [], []
         for n, site in enumerate(sites):
-            for _ in range(2):
+            for _ in range(3 if rng.random() < 0.4 else 2):
                 prof = rng.choice(("counsellor", "counsellor", "social_worker", "grid_worker"))
                 staff.append(Staff(name=_name(rng), profession=prof, education=rng.choices(("below", "bachelor", "master"), weights=(25, 60, 15))[0],
                                    full_time=rng.random() < 0.4, org_unit=site.org_unit, org_path=site.org_path,

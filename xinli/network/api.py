@@ -112,6 +112,8 @@ class SiteInputSerializer(StrictSerializerMixin, serializers.Serializer):
     hours = serializers.CharField(label=_("opening hours"), max_length=100, required=False, allow_blank=True)
     phone = serializers.CharField(label=_("contact phone"), max_length=30, required=False, allow_blank=True)
     capacity = serializers.IntegerField(label=_("capacity (people per week)"), min_value=0, required=False, allow_null=True)
+    latitude = serializers.DecimalField(label=_("latitude"), max_digits=9, decimal_places=6, min_value=-90, max_value=90, required=False, allow_null=True)
+    longitude = serializers.DecimalField(label=_("longitude"), max_digits=9, decimal_places=6, min_value=-180, max_value=180, required=False, allow_null=True)
     services = serializers.ListField(label=_("services offered"), child=serializers.CharField(max_length=40), required=False, max_length=20)
     purchased = serializers.BooleanField(label=_("purchased service"), required=False, default=False)
 
@@ -122,7 +124,16 @@ class SiteStatusInputSerializer(StrictSerializerMixin, serializers.Serializer):
     note = serializers.CharField(label=_("note"), max_length=200, required=False, allow_blank=True)
 
 
-@extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("active", bool)])
+def _distance_km(lat1, lng1, lat2, lng2) -> float:
+    import math
+
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+@extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("active", bool),
+                           OpenApiParameter("near", str, description="lat,lng: the sites with coordinates, nearest first")])
 class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     queryset = Site.objects.none()
     scope_model = Site
@@ -139,6 +150,23 @@ class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if p.get("active") in ("1", "true"):
             qs = qs.filter(statuses__end__isnull=True, statuses__status="active")
         return qs
+
+    def list(self, request, *args, **kwargs):
+        near = request.query_params.get("near", "")
+        if not near:
+            return super().list(request, *args, **kwargs)
+        try:
+            lat, lng = (float(x) for x in near.split(","))
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValueError
+        except ValueError:
+            raise field_error("near", _("Near: latitude,longitude in degrees, e.g. 36.07,120.38.")) from None
+        sites = [s for s in self.get_queryset().filter(latitude__isnull=False, longitude__isnull=False)[:2000]]
+        sites.sort(key=lambda s: _distance_km(lat, lng, float(s.latitude), float(s.longitude)))
+        rows = SiteSerializer(sites[:50], many=True).data
+        for row, site in zip(rows, sites[:50], strict=False):
+            row["distance_km"] = round(_distance_km(lat, lng, float(site.latitude), float(site.longitude)), 2)
+        return Response({"count": len(rows), "results": rows})
 
     @extend_schema(request=SiteInputSerializer, responses={201: SiteSerializer})
     def create(self, request, *args, **kwargs):
@@ -167,18 +195,22 @@ class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 class StaffSerializer(serializers.ModelSerializer):
     qualified = serializers.SerializerMethodField()
     problems = serializers.SerializerMethodField()
+    supervision_hours = serializers.SerializerMethodField()
     certificates = serializers.SerializerMethodField()
 
     class Meta:
         model = Staff
         fields = ["id", "name", "profession", "education", "employer", "full_time", "org_unit", "active", "certificates",
-                  "qualified", "problems"]
+                  "qualified", "problems", "supervision_hours"]
 
     def get_qualified(self, obj) -> bool | None:
         return rules.counsellor_qualified(obj, timezone.localdate()) if obj.profession == Profession.COUNSELLOR else None
 
     def get_problems(self, obj) -> list[str]:
         return rules.counsellor_problems(obj, timezone.localdate()) if obj.profession == Profession.COUNSELLOR else []
+
+    def get_supervision_hours(self, obj) -> str:
+        return str(sum((x.hours for x in obj.supervisions.all()), 0))
 
     def get_certificates(self, obj) -> list[dict]:
         return [{"kind": c.kind, "number": c.number, "issuer": c.issuer, "valid_from": c.valid_from, "valid_to": c.valid_to}
@@ -204,19 +236,37 @@ class StaffInputSerializer(StrictSerializerMixin, serializers.Serializer):
     certificates = CertificateInputSerializer(label=_("certificates"), many=True, required=False)
 
 
+class SupervisionInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    date = serializers.DateField(label=_("date"))
+    hours = serializers.DecimalField(label=_("hours"), max_digits=4, decimal_places=1)
+    supervisor = serializers.CharField(label=_("supervisor"), max_length=60)
+
+
 @extend_schema(parameters=[OpenApiParameter("profession", str), OpenApiParameter("qualified", bool)])
 class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """The talent database: staff of the officer's area with their certificates and compliance flags."""
+    """The talent database: staff of the officer's area with their certificates, compliance flags and supervision
+    received (``POST {id}/supervision/``)."""
 
     queryset = Staff.objects.none()
     scope_model = Staff
     scope_field = "org_path"
 
     def get_serializer_class(self):
-        return StaffInputSerializer if self.action == "create" else StaffSerializer
+        return {"create": StaffInputSerializer, "supervision": SupervisionInputSerializer}.get(self.action, StaffSerializer)
+
+    @extend_schema(request=SupervisionInputSerializer, responses={201: dict})
+    @action(detail=True, methods=["post"])
+    def supervision(self, request, pk=None):
+        staff = self.get_queryset().filter(pk=_pk(pk)).first()
+        if staff is None:
+            raise Staff.DoesNotExist
+        s = SupervisionInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        record = services.record_supervision(request.user, staff, **s.validated_data)
+        return Response({"id": record.pk, "hours": str(record.hours)}, status=status.HTTP_201_CREATED)
 
     def get_queryset(self):
-        qs = selectors.visible_staff(self.request.user)
+        qs = selectors.visible_staff(self.request.user).prefetch_related("supervisions")
         if self.request.query_params.get("profession"):
             qs = qs.filter(profession=self.request.query_params["profession"])
         return qs.order_by("pk")
@@ -478,15 +528,32 @@ class ServiceLogSerializer(StrictSerializerMixin, serializers.Serializer):
     activity = serializers.CharField(label=_("activity"), max_length=120)
 
 
+class CommendationSerializer(StrictSerializerMixin, serializers.Serializer):
+    date = serializers.DateField(label=_("date"))
+    title = serializers.CharField(label=_("title"), max_length=100)
+
+
 class VolunteerViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Volunteers (names encrypted); ``POST {id}/services/`` logs service hours."""
+    """Volunteers (names encrypted); ``POST {id}/services/`` logs service hours, ``POST {id}/commend/`` records a
+    commendation."""
 
     queryset = Volunteer.objects.none()
     scope_model = Volunteer
     scope_field = "org_path"
 
     def get_serializer_class(self):
-        return {"create": VolunteerInputSerializer, "services": ServiceLogSerializer}.get(self.action, VolunteerSerializer)
+        return {"create": VolunteerInputSerializer, "services": ServiceLogSerializer,
+                "commend": CommendationSerializer}.get(self.action, VolunteerSerializer)
+
+    @extend_schema(request=CommendationSerializer, responses={200: VolunteerSerializer})
+    @action(detail=True, methods=["post"])
+    def commend(self, request, pk=None):
+        volunteer = self.get_queryset().filter(pk=_pk(pk)).first()
+        if volunteer is None:
+            raise Volunteer.DoesNotExist
+        s = CommendationSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(VolunteerSerializer(services.commend_volunteer(request.user, volunteer, **s.validated_data)).data)
 
     def get_queryset(self):
         from xinli.core.scoping import scope_q

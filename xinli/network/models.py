@@ -301,3 +301,12 @@ class ManagementGroup(models.Model):
     established_on = models.DateField(_("established on"))
     dissolved_on = models.DateField(_("dissolved on"), null=True, blank=True)
     members = models.JSONField(_("member roles"), default=list, blank=True)  # e.g. ["综治", "卫健", "公安", "民政", "残联"]
+
+
+class Supervision(models.Model):
+    """Clinical supervision received by a staff member (督导): date, hours, supervisor."""
+
+    staff = models.ForeignKey(Staff, on_delete=models.CASCADE, related_name="supervisions")
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=4, decimal_places=1)
+    supervisor = models.CharField(_("supervisor"), max_length=60)

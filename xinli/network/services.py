@@ -29,6 +29,7 @@ from .models import (
     SiteKind,
     SiteStatus,
     Staff,
+    Supervision,
     Volunteer,
     VolunteerService,
 )
@@ -217,3 +218,28 @@ def create_management_group(actor, *, org_unit, established_on, members=()) -> M
         group = ManagementGroup.objects.create(org_unit=org_unit, org_path=org_unit.path, established_on=established_on, members=list(members))
         audit.record(actor, audit.Action.CREATE, obj=group, org_path=group.org_path)
     return group
+
+
+def record_supervision(actor, staff, *, date, hours, supervisor: str) -> Supervision:
+    _require(actor, staff.org_unit)
+    if date is None or date > timezone.localdate():
+        raise field_error("date", _("Date: the day of the supervision, not in the future."))
+    if hours is None or not 0 < float(hours) <= 24:
+        raise field_error("hours", _("Hours: more than 0 and at most 24 for one day."))
+    if not (supervisor or "").strip():
+        raise field_error("supervisor", _("Supervisor: give the supervisor's name."))
+    with transaction.atomic():
+        record = Supervision.objects.create(staff=staff, date=date, hours=hours, supervisor=supervisor.strip())
+        audit.record(actor, audit.Action.UPDATE, obj=staff, org_path=staff.org_path, detail={"supervision": str(hours)})
+    return record
+
+
+def commend_volunteer(actor, volunteer, *, date, title: str) -> Volunteer:
+    _require(actor, volunteer.org_unit)
+    if date is None or date > timezone.localdate() or not (title or "").strip():
+        raise field_error("title", _("Commendation: the title and a date not in the future are required."))
+    with transaction.atomic():
+        volunteer.commendations = [*volunteer.commendations, {"date": date.isoformat(), "title": title.strip()[:100]}]
+        volunteer.save(update_fields=["commendations"])
+        audit.record(actor, audit.Action.UPDATE, obj=volunteer, org_path=volunteer.org_path, detail={"commendation": title.strip()[:100]})
+    return volunteer

@@ -170,3 +170,21 @@ def test_workforce_page_flags_and_forms(officer, tree, client):
     client.post("/network/workforce/", {"do": "volunteer", "name": "志愿者", "recruited_on": "2025-01-01", "org_unit": tree.county_a.pk})
     client.post("/network/workforce/", {"do": "hours", "volunteer": Volunteer.objects.get().pk, "date": "2025-02-01", "hours": "40", "activity": "x"})
     assert not Volunteer.objects.get().services.exists()  # 40 h in a day is refused
+
+
+def test_supervision_commendation_and_nearest_sites(officer, tree):
+    c = api(officer)
+    staff = c.post("/api/v1/network/staff/", {"name": "王", "profession": "counsellor", "education": "master", "org_unit": tree.county_a.pk},
+                   format="json").json()["id"]
+    assert c.post(f"/api/v1/network/staff/{staff}/supervision/", {"date": "2025-04-01", "hours": "2", "supervisor": "张督导"}, format="json").status_code == 201
+    assert c.post(f"/api/v1/network/staff/{staff}/supervision/", {"date": "2025-04-01", "hours": "2", "supervisor": ""}, format="json").status_code == 400
+    assert c.get(f"/api/v1/network/staff/{staff}/").json()["supervision_hours"] == "2.0"
+    vol = c.post("/api/v1/network/volunteers/", {"name": "志愿者", "org_unit": tree.a1v1.pk, "recruited_on": "2025-01-01"}, format="json").json()["id"]
+    r = c.post(f"/api/v1/network/volunteers/{vol}/commend/", {"date": "2025-12-01", "title": "优秀志愿者"}, format="json")
+    assert r.status_code == 200 and r.json()["commendations"] == [{"date": "2025-12-01", "title": "优秀志愿者"}]
+    for name, lat, lng in (("远", "36.300000", "120.600000"), ("近", "36.070000", "120.380000")):
+        c.post("/api/v1/network/sites/", {"name": name, "kind": "village_room", "org_unit": tree.a1v1.pk, "opened_on": "2024-01-01",
+                                          "latitude": lat, "longitude": lng}, format="json")
+    rows = c.get("/api/v1/network/sites/", {"near": "36.06,120.37"}).json()["results"]
+    assert [r["name"] for r in rows] == ["近", "远"] and rows[0]["distance_km"] < 2
+    assert c.get("/api/v1/network/sites/", {"near": "north"}).status_code == 400
