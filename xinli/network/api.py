@@ -272,7 +272,14 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return qs.order_by("pk")
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        qs = self.get_queryset()
+        wanted = request.query_params.get("qualified")
+        if wanted in ("1", "true", "0", "false"):
+            # Qualification is evaluated (today's certificates), not stored: filter the counsellors in Python.
+            today = timezone.localdate()
+            keep = [s.pk for s in qs.filter(profession=Profession.COUNSELLOR) if rules.counsellor_qualified(s, today) == (wanted in ("1", "true"))]
+            qs = qs.filter(pk__in=keep)
+        page = self.paginate_queryset(qs)
         selectors.record_staff_listing(request.user, page)
         return self.get_paginated_response(StaffSerializer(page, many=True).data)
 
@@ -336,6 +343,7 @@ class PlanSerializer(serializers.ModelSerializer):
 
 class PlanInputSerializer(StrictSerializerMixin, serializers.Serializer):
     name = serializers.CharField(label=_("name"), max_length=100)
+    checklist = serializers.CharField(label=_("checklist"), max_length=100, required=False, help_text="a checklist name (default: the seeded one)")
     org_unit = serializers.IntegerField(label=_("scope"))
     start = serializers.DateField(label=_("from"))
     end = serializers.DateField(label=_("until"))
@@ -375,6 +383,12 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         s = PlanInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         v = dict(s.validated_data)
+        if v.get("checklist"):
+            from .models import Checklist
+
+            v["checklist"] = Checklist.objects.filter(name=v["checklist"]).first()
+            if v["checklist"] is None:
+                raise field_error("checklist", _("Checklist: no checklist of that name; load it with manage.py load_checklist."))
         return Response(PlanSerializer(insp.create_plan(request.user, org_unit=_unit(v.pop("org_unit")), **v)).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=InspectionInputSerializer, responses={201: dict})

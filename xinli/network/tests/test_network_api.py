@@ -188,3 +188,38 @@ def test_supervision_commendation_and_nearest_sites(officer, tree):
     rows = c.get("/api/v1/network/sites/", {"near": "36.06,120.37"}).json()["results"]
     assert [r["name"] for r in rows] == ["近", "远"] and rows[0]["distance_km"] < 2
     assert c.get("/api/v1/network/sites/", {"near": "north"}).status_code == 400
+
+
+def test_qualified_filter_and_custom_checklist(officer, tree, tmp_path):
+    import json
+
+    from django.core.management import CommandError, call_command
+
+    from xinli.network.models import Checklist
+
+    c = api(officer)
+    c.post("/api/v1/network/staff/", {"name": "合格", "profession": "counsellor", "education": "master", "org_unit": tree.county_a.pk,
+                                      "certificates": [{"kind": "counsellor", "number": "Q-1", "issuer": "协会", "valid_from": "2022-01-01"}]}, format="json")
+    c.post("/api/v1/network/staff/", {"name": "不合格", "profession": "counsellor", "education": "below", "org_unit": tree.county_a.pk}, format="json")
+    assert [s["name"] for s in c.get("/api/v1/network/staff/", {"qualified": "1"}).json()["results"]] == ["合格"]
+    assert [s["name"] for s in c.get("/api/v1/network/staff/", {"qualified": "0"}).json()["results"]] == ["不合格"]
+    path = tmp_path / "checklist.json"
+    path.write_text(json.dumps({"name": "学校心理辅导室专项检查", "items": [{"code": "A1", "text": "辅导室面积达标"}, {"code": "A2", "text": "有值班表"}]}))
+    call_command("load_checklist", str(path))
+    assert len(Checklist.objects.get(name="学校心理辅导室专项检查").items) == 2
+    path.write_text(json.dumps({"name": "坏", "items": [{"code": "A1", "text": "x"}, {"code": "A1", "text": "y"}]}))
+    with pytest.raises(CommandError):
+        call_command("load_checklist", str(path))
+
+
+def test_plan_with_a_named_checklist(officer, tree):
+    from xinli.network.models import Checklist
+
+    Checklist.objects.create(name="专项", items=[{"code": "A1", "area": "", "text": "x"}])
+    c = api(officer)
+    r = c.post("/api/v1/network/inspection-plans/", {"name": "p", "org_unit": tree.county_a.pk, "start": "2025-01-01", "end": "2025-02-01",
+                                                     "checklist": "专项"}, format="json")
+    assert r.status_code == 201 and [i["code"] for i in r.json()["checklist_items"]] == ["A1"]
+    r = c.post("/api/v1/network/inspection-plans/", {"name": "p", "org_unit": tree.county_a.pk, "start": "2025-01-01", "end": "2025-02-01",
+                                                     "checklist": "不存在"}, format="json")
+    assert r.status_code == 400 and "checklist" in r.json()
