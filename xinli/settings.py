@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "xinli.hotline",
     "xinli.smd",
     "xinli.network",
+    "xinli.portal",
     "xinli.demo",
 ]
 

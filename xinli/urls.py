@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("xinli.hotline.urls")),
     path("", include("xinli.smd.urls")),
     path("", include("xinli.network.urls")),
+    path("", include("xinli.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz", healthz, name="healthz"),

@@ -1,0 +1,1 @@
+"""The public self-help portal (no login to read): hotline, anonymous self-tests with a crisis screen, site finder."""

@@ -1,0 +1,92 @@
+"""Public pages for residents, phone first, no login. A self-test is anonymous: the result is shown at once, and the
+answers are kept (without any identity) only if the resident ticks the separate consent (PIPL art. 29). Critical
+answers or a severe result open the crisis screen with the hotline and emergency numbers first."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import translation
+
+from xinli.network.models import Site, SiteKind, SiteStatus
+from xinli.regions.models import OrgUnit
+from xinli.scales import ScoringError, definitions, score
+from xinli.screening.models import Mode
+
+HOTLINE = "12356"
+# Self-tests offered to the public: shipped (not licence-restricted) adult instruments.
+PUBLIC_TESTS = ("phq9", "gad7", "k10", "who5", "pss10", "gds15")
+PUBLIC_SITE_KINDS = (SiteKind.VILLAGE_ROOM, SiteKind.SOCIAL_WORK_ROOM, SiteKind.TOWNSHIP_ROOM, SiteKind.MINORS_CENTRE,
+                     SiteKind.SOCIAL_ORG, SiteKind.PSYCHIATRIC_CLINIC, SiteKind.GENERAL_CLINIC, SiteKind.MATERNAL_TCM)
+
+
+def _lang() -> str:
+    return "en" if (translation.get_language() or "").startswith("en") else "zh-hans"
+
+
+def _tests():
+    lang = _lang()
+    registry = definitions.registry()
+    return [{"code": c, "name": registry[c].name(lang), "short": registry[c].raw.get("short_name", c.upper()),
+             "items": len(registry[c].scored_items)} for c in PUBLIC_TESTS if c in registry and not registry[c].raw.get("restricted")]
+
+
+def home(request):
+    return render(request, "portal/home.html", {"tests": _tests(), "hotline": HOTLINE})
+
+
+def self_test(request, code):
+    if code not in PUBLIC_TESTS or code not in definitions.registry():
+        raise Http404
+    d = definitions.get(code)
+    lang = _lang()
+    posted = request.POST if request.method == "POST" else {}
+    errors = []
+    if request.method == "POST":
+        answers = {i.id: int(posted[f"q_{i.id}"]) for i in d.items if (posted.get(f"q_{i.id}") or "").lstrip("-").isdigit()}
+        keep = posted.get("keep") == "on"
+        try:
+            if keep:
+                from xinli.screening.services import administer
+
+                assessment, _created = administer(None, scale=code, answers=answers, mode=Mode.SELF)
+                critical, severity, band = assessment.critical_items, assessment.severity, assessment.band
+                total = assessment.total
+            else:
+                result = score(code, answers)
+                critical, severity, band, total = result.critical_items, result.severity, result.band, result.total
+        except ScoringError as exc:
+            errors = [str(exc)]
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            b = next((x for x in d.bands if x.code == band), None)
+            return render(request, "portal/result.html", {
+                "name": d.name(lang), "total": total, "band": b.label.get(lang) if b else band,
+                "advice": b.advice.get(lang) if b else "", "crisis": bool(critical) or severity >= 3, "kept": keep,
+                "hotline": HOTLINE, "counties": _counties()})
+    items = [{"id": i.id, "text": i.text.get(lang), "options": [
+        {"value": o.value, "label": o.label.get(lang), "checked": posted.get(f"q_{i.id}") == str(o.value)} for o in i.options]}
+        for i in d.items]
+    return render(request, "portal/self_test.html", {
+        "code": code, "name": d.name(lang), "instructions": (d.raw.get("instructions") or {}).get(lang, ""), "items": items,
+        "errors": errors, "licence": d.raw["licence"].get(lang), "hotline": HOTLINE}, status=400 if errors else 200)
+
+
+def _counties():
+    return list(OrgUnit.objects.filter(level__in=["county"], valid_to__isnull=True).order_by("code"))
+
+
+def sites(request):
+    """Open sites in a chosen area (county or township), with address, hours and phone."""
+    unit = OrgUnit.objects.filter(pk=request.GET.get("unit") or 0, level__in=["city", "county", "township"]).first() if (
+        request.GET.get("unit") or "").isdigit() else None
+    found = []
+    if unit is not None:
+        active = SiteStatus.objects.filter(status=SiteStatus.Status.ACTIVE, end__isnull=True).values("site_id")
+        found = list(Site.objects.filter(org_path__startswith=unit.path, kind__in=PUBLIC_SITE_KINDS, pk__in=active)
+                     .select_related("org_unit").order_by("org_path", "name")[:200])
+    townships = list(OrgUnit.objects.filter(parent=unit, level="township").order_by("code")) if unit is not None and unit.level == "county" else []
+    return render(request, "portal/sites.html", {"unit": unit, "sites": found, "counties": _counties(), "townships": townships,
+                                                 "hotline": HOTLINE})
