@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "xinli.smd",
     "xinli.network",
     "xinli.portal",
+    "xinli.outreach",
     "xinli.demo",
 ]
 

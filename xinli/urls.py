@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("xinli.smd.urls")),
     path("", include("xinli.network.urls")),
     path("", include("xinli.portal.urls")),
+    path("", include("xinli.outreach.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz", healthz, name="healthz"),

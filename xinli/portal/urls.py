@@ -7,4 +7,8 @@ urlpatterns = [
     path("p/", views.home, name="home"),
     path("p/test/<str:code>/", views.self_test, name="self_test"),
     path("p/sites/", views.sites, name="sites"),
+    path("p/articles/", views.articles, name="articles"),
+    path("p/articles/<int:pk>/", views.article, name="article"),
+    path("p/events/", views.events, name="events"),
+    path("p/awareness/<int:unit_id>/", views.awareness, name="awareness"),
 ]

@@ -90,3 +90,72 @@ def sites(request):
     townships = list(OrgUnit.objects.filter(parent=unit, level="township").order_by("code")) if unit is not None and unit.level == "county" else []
     return render(request, "portal/sites.html", {"unit": unit, "sites": found, "counties": _counties(), "townships": townships,
                                                  "hotline": HOTLINE})
+
+
+def articles(request):
+    from django.db.models import Q
+
+    from xinli.outreach.models import Article, Category
+
+    qs = Article.objects.filter(state=Article.State.PUBLISHED)
+    q = (request.GET.get("q") or "").strip()[:40]
+    category = request.GET.get("category", "")
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q))
+    if category in Category.values:
+        qs = qs.filter(category=category)
+    return render(request, "portal/articles.html", {"articles": qs[:100], "q": q, "category": category,
+                                                    "categories": Category.choices, "hotline": HOTLINE})
+
+
+def article(request, pk):
+    from xinli.outreach.models import Article
+    from xinli.outreach.services import count_view
+
+    item = Article.objects.filter(pk=pk, state=Article.State.PUBLISHED).first()
+    if item is None:
+        raise Http404
+    count_view(item)
+    return render(request, "portal/article.html", {"article": item, "hotline": HOTLINE})
+
+
+def events(request):
+    from django.utils import timezone
+
+    from xinli.outreach.models import Event
+    from xinli.outreach.services import register
+
+    message = error = ""
+    if request.method == "POST":
+        event = Event.objects.filter(pk=request.POST.get("event") or 0).first()
+        if event is None:
+            raise Http404
+        try:
+            register(event, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""))
+            message = event.title
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    upcoming = Event.objects.filter(starts_at__gt=timezone.now()).select_related("org_unit")[:100]
+    return render(request, "portal/events.html", {"events": upcoming, "message": message, "error": error, "hotline": HOTLINE},
+                  status=400 if error else 200)
+
+
+def awareness(request, unit_id):
+    """The core-knowledge survey for a sampled org unit (the link is handed out by the survey team)."""
+    from xinli.outreach.services import record_awareness, sample_survey
+
+    unit = OrgUnit.objects.filter(pk=unit_id, level="village").first()
+    if unit is None:
+        raise Http404
+    survey = sample_survey()
+    error = ""
+    if request.method == "POST":
+        answers = {q["id"]: request.POST.get(f"q_{q['id']}") for q in survey.questions if request.POST.get(f"q_{q['id']}")}
+        try:
+            record_awareness(survey, org_unit=unit, answers=answers)
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            return render(request, "portal/awareness_done.html", {"hotline": HOTLINE, "survey": survey})
+    return render(request, "portal/awareness.html", {"survey": survey, "unit": unit, "error": error, "hotline": HOTLINE},
+                  status=400 if error else 200)

@@ -1,0 +1,153 @@
+"""Every write of publicity and awareness: articles (sanitised, author → reviewer → published), events and
+registrations, awareness responses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import nh3
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.accounts.policy import OUTREACH_PUBLISH
+from xinli.core import audit
+from xinli.core.i18n import field_error
+from xinli.core.scoping import path_in_scope
+
+from .models import Article, AwarenessResponse, AwarenessSurvey, Category, Event, Registration
+
+MAX_BODY = 100_000  # characters of HTML
+ALLOWED_TAGS = {"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "blockquote", "a", "img"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt"}}
+
+
+def sanitise(html: str) -> str:
+    """Keep only formatting tags; no script, style, event handler or javascript: URL survives."""
+    return nh3.clean(html or "", tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes={"http", "https"})
+
+
+def _require(actor, unit) -> None:
+    if not path_in_scope(actor, OUTREACH_PUBLISH, unit.path):
+        raise PermissionDenied
+
+
+def write_article(actor, *, org_unit, title: str, body: str, category: str, summary: str = "", tags=(), article: Article | None = None) -> Article:
+    _require(actor, org_unit)
+    if not (title or "").strip():
+        raise field_error("title", _("Title: required."))
+    if category not in Category.values:
+        raise field_error("category", _("Category: one of {choices}."), choices=", ".join(Category.values))
+    if len(body or "") > MAX_BODY:
+        raise field_error("body", _("Body: too long ({size} characters); at most {max}."), size=len(body), max=MAX_BODY)
+    clean = sanitise(body)
+    if not clean.strip():
+        raise field_error("body", _("Body: empty after removing unsafe content; write the text of the article."))
+    with transaction.atomic():
+        if article is None:
+            article = Article(author=actor)
+        elif article.state not in (Article.State.DRAFT, Article.State.REJECTED) or article.author_id != actor.pk:
+            raise field_error("state", _("Article: only its author can edit it, and only as a draft or when returned."))
+        article.org_unit, article.org_path = org_unit, org_unit.path
+        article.title, article.summary, article.body, article.category = title.strip(), (summary or "").strip()[:300], clean, category
+        article.tags = [str(t)[:20] for t in tags][:10]
+        article.state = Article.State.DRAFT
+        article.save()
+        audit.record(actor, audit.Action.UPDATE, obj=article, org_path=article.org_path, detail={"state": "draft"})
+    return article
+
+
+def submit(actor, article: Article) -> Article:
+    if article.author_id != actor.pk or article.state not in (Article.State.DRAFT, Article.State.REJECTED):
+        raise field_error("state", _("Article: only its author can submit a draft for review."))
+    Article.objects.filter(pk=article.pk).update(state=Article.State.IN_REVIEW)
+    article.refresh_from_db()
+    audit.record(actor, audit.Action.UPDATE, obj=article, org_path=article.org_path, detail={"state": "in_review"})
+    return article
+
+
+def review(actor, article: Article, *, approve: bool, note: str = "") -> Article:
+    """A second publisher reviews: approve publishes it, reject returns it to the author with a note."""
+    _require(actor, article.org_unit)
+    if article.author_id == actor.pk:
+        raise field_error("reviewer", _("Reviewer: an article is reviewed by someone other than its author."))
+    if not approve and not (note or "").strip():
+        raise field_error("note", _("Review note: say what the author should change."))
+    state = Article.State.PUBLISHED if approve else Article.State.REJECTED
+    with transaction.atomic():
+        if Article.objects.filter(pk=article.pk, state=Article.State.IN_REVIEW).update(
+                state=state, reviewer=actor, review_note=(note or "").strip()[:500],
+                published_at=timezone.now() if approve else None) != 1:
+            raise field_error("state", _("Article: not waiting for review."))
+        article.refresh_from_db()
+        audit.record(actor, audit.Action.UPDATE, obj=article, org_path=article.org_path, detail={"state": state})
+    return article
+
+
+def count_view(article: Article) -> None:
+    Article.objects.filter(pk=article.pk).update(views=F("views") + 1)
+
+
+def create_event(actor, *, org_unit, title: str, kind: str, starts_at, place: str, capacity: int) -> Event:
+    _require(actor, org_unit)
+    if not (title or "").strip() or not (place or "").strip():
+        raise field_error("title", _("Event: the title and the place are required."))
+    if kind not in Event.Kind.values:
+        raise field_error("kind", _("Kind: one of {choices}."), choices=", ".join(Event.Kind.values))
+    if not isinstance(capacity, int) or not 1 <= capacity <= 10_000:
+        raise field_error("capacity", _("Capacity: from 1 to 10000."))
+    with transaction.atomic():
+        event = Event.objects.create(org_unit=org_unit, org_path=org_unit.path, title=title.strip(), kind=kind, starts_at=starts_at,
+                                     place=place.strip(), capacity=capacity, created_by=actor)
+        audit.record(actor, audit.Action.CREATE, obj=event, org_path=event.org_path)
+    return event
+
+
+def register(event: Event, *, name: str, phone: str) -> Registration:
+    """A resident registers (no account). Full or past events refuse."""
+    if not (name or "").strip():
+        raise field_error("name", _("Name: how should we call you?"))
+    if event.starts_at <= timezone.now():
+        raise field_error("event", _("Event: it has already started; registration is closed."))
+    with transaction.atomic():
+        locked = Event.objects.select_for_update().get(pk=event.pk)
+        if locked.registrations.count() >= locked.capacity:
+            raise field_error("event", _("Event: full; no place left."))
+        return Registration.objects.create(event=locked, name=name.strip()[:50], phone=(phone or "").strip()[:20])
+
+
+def mark_attendance(actor, registration: Registration, attended: bool = True) -> Registration:
+    _require(actor, registration.event.org_unit)
+    registration.attended = attended
+    registration.save(update_fields=["attended"])
+    return registration
+
+
+def sample_survey() -> AwarenessSurvey:
+    data = json.loads((Path(__file__).parent / "awareness_sample.json").read_text(encoding="utf-8"))
+    survey, _created = AwarenessSurvey.objects.get_or_create(name=data["name"], defaults={"questions": data["questions"], "pass_mark": data["pass_mark"]})
+    return survey
+
+
+def record_awareness(survey: AwarenessSurvey, *, org_unit, answers: dict) -> AwarenessResponse:
+    """One respondent of the sample in ``org_unit`` (urban or rural from the unit's kind); anonymous."""
+    ids = [q["id"] for q in survey.questions]
+    if not isinstance(answers, dict) or set(answers) != set(ids):
+        raise field_error("answers", _("Answers: one for each of the {n} questions."), n=len(ids))
+    correct = sum(answers[q["id"]] == q["answer"] for q in survey.questions)
+    return AwarenessResponse.objects.create(survey=survey, org_unit=org_unit, org_path=org_unit.path, rural=org_unit.is_rural,
+                                            correct=correct, passed=correct >= survey.pass_mark)
+
+
+def awareness_rate(unit, year: int) -> dict:
+    """T10: respondents passing ÷ respondents, urban and rural separately."""
+    qs = AwarenessResponse.objects.filter(org_path__startswith=unit.path, answered_on__year=year)
+    out = {}
+    for label, rural in (("urban", False), ("rural", True)):
+        part = qs.filter(rural=rural)
+        n = part.count()
+        out[label] = {"passed": part.filter(passed=True).count(), "respondents": n}
+    return out

@@ -1,0 +1,76 @@
+"""The publicity office's page: write and submit articles, review colleagues' articles, events and attendance, and
+the awareness rate of the area."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.accounts.policy import OUTREACH_PUBLISH
+from xinli.core.i18n import bilingual
+from xinli.core.scoping import has_capability, path_in_scope, scope_q
+
+from . import services
+from .models import Article, Category, Event, Registration
+
+
+@login_required
+def desk(request):
+    user = request.user
+    if not has_capability(user, OUTREACH_PUBLISH):
+        raise Http404
+    from xinli.regions import selectors as unit_selectors
+
+    units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, OUTREACH_PUBLISH, u.path)]
+    mine_or_area = Article.objects.filter(scope_q(user, OUTREACH_PUBLISH))
+    if request.method == "POST":
+        what = request.POST.get("do")
+        try:
+            if what == "write":
+                unit = next(u for u in units if str(u.pk) == request.POST.get("org_unit"))
+                article = mine_or_area.filter(pk=request.POST.get("article") or 0).first()
+                article = services.write_article(user, org_unit=unit, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
+                                                 category=request.POST.get("category", ""), summary=request.POST.get("summary", ""),
+                                                 article=article)
+                if request.POST.get("submit") == "1":
+                    services.submit(user, article)
+            elif what in ("approve", "reject"):
+                article = mine_or_area.filter(pk=request.POST.get("article") or 0).first()
+                if article is None:
+                    raise Http404
+                services.review(user, article, approve=what == "approve", note=request.POST.get("note", ""))
+            elif what == "event":
+                unit = next(u for u in units if str(u.pk) == request.POST.get("org_unit"))
+                starts = timezone.make_aware(datetime.datetime.fromisoformat(request.POST.get("starts_at", "")))
+                services.create_event(user, org_unit=unit, title=request.POST.get("title", ""), kind=request.POST.get("kind", ""),
+                                      starts_at=starts, place=request.POST.get("place", ""), capacity=int(request.POST.get("capacity") or 0))
+            elif what == "attended":
+                reg = Registration.objects.filter(event__in=Event.objects.filter(scope_q(user, OUTREACH_PUBLISH)),
+                                                  pk=request.POST.get("registration") or 0).first()
+                if reg is None:
+                    raise Http404
+                services.mark_attendance(user, reg)
+            messages.success(request, bilingual(_("Saved.")))
+        except (ValueError, StopIteration):
+            messages.error(request, bilingual(_("Form: check the dates (YYYY-MM-DD) and the choices.")))
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+        except PermissionDenied:
+            raise Http404 from None
+        return redirect("outreach:desk")
+    year = timezone.localdate().year
+    return render(request, "outreach/desk.html", {
+        "units": units, "categories": Category.choices, "kinds": Event.Kind.choices,
+        "mine": mine_or_area.filter(author=user).order_by("-id")[:50],
+        "to_review": mine_or_area.filter(state=Article.State.IN_REVIEW).exclude(author=user),
+        "events": Event.objects.filter(scope_q(user, OUTREACH_PUBLISH)).prefetch_related("registrations").order_by("-starts_at")[:50],
+        "awareness": [(u, services.awareness_rate(u, year)) for u in units], "year": year,
+    })
