@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "xinli.network",
     "xinli.portal",
     "xinli.outreach",
+    "xinli.counselling",
     "xinli.demo",
 ]
 

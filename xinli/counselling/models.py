@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.core.fields import EncryptedTextField
+
+
+class Case(models.Model):
+    """A counselling case. Session notes are confidential: the counsellor and the case's supervisor read them; anyone
+    else only through a time-limited, audited break-the-glass grant."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+
+    person = models.ForeignKey("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="counselling_cases")
+    counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("counsellor"), on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("supervisor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    site = models.ForeignKey("network.Site", verbose_name=_("site"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = EncryptedTextField(_("reason for counselling"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closing_summary = EncryptedTextField(_("closing summary"))
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+
+class Session(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sessions")
+    date = models.DateField(_("date"))
+    minutes = models.PositiveSmallIntegerField(_("minutes"))
+    notes = EncryptedTextField(_("confidential notes"))
+    assessment = models.ForeignKey("screening.Assessment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    signs_of_disorder = models.BooleanField(_("signs of a mental disorder"), default=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["date", "id"]
+
+
+class BreakGlass(models.Model):
+    """Emergency access to a case's confidential notes: a reason, a limited time, an audit entry."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="break_glass")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+
+class Plan(models.Model):
+    """A personalised counselling plan (个性化疏导方案) for a person with special-population tags."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", _("active")
+        CLOSED = "closed", _("closed")
+
+    person = models.ForeignKey("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="plans")
+    goals = EncryptedTextField(_("goals"))
+    interventions = EncryptedTextField(_("interventions"))
+    partners = models.JSONField(_("partners"), default=list, blank=True)  # government / social / family
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible worker"), on_delete=models.PROTECT, related_name="+")
+    review_on = models.DateField(_("review on"))
+    state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.ACTIVE, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["person"], condition=Q(state="active"), name="one_active_plan_per_person")]
+
+
+class Referral(models.Model):
+    class State(models.TextChoices):
+        SENT = "sent", _("sent")
+        RECEIVED = "received", _("received")
+        REPLIED = "replied", _("replied")
+
+    class Urgency(models.TextChoices):
+        ROUTINE = "routine", _("routine")
+        URGENT = "urgent", _("urgent")
+
+    person = models.ForeignKey("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="referrals")
+    to_institution = models.ForeignKey("network.Institution", verbose_name=_("to"), on_delete=models.PROTECT, related_name="referrals_in")
+    back = models.BooleanField(_("back-referral (green channel)"), default=False)
+    reason = EncryptedTextField(_("reason"))
+    documents = EncryptedTextField(_("documents"))
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.ROUTINE)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SENT, db_index=True)
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reply = EncryptedTextField(_("reply"))
+    replied_at = models.DateTimeField(null=True, blank=True)
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)  # the person's
+    to_path = models.CharField(max_length=255, editable=False, db_index=True)  # the receiving institution's
+
+    @property
+    def turnaround_hours(self) -> float | None:
+        return (self.replied_at - self.sent_at).total_seconds() / 3600 if self.replied_at else None

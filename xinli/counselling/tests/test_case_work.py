@@ -1,0 +1,91 @@
+"""Counselling cases with confidential notes (visibility per role, break-the-glass), plans and T09, referrals."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+
+from xinli.accounts.policy import Role
+from xinli.counselling import selectors, services
+from xinli.core.models import AuditEntry
+from xinli.testing.fixtures import make_user
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+
+
+@pytest.fixture
+def case(people, personas, tree):
+    supervisor = make_user("supervisor", [(tree.county_a, Role.COUNSELLOR)])
+    c = services.open_case(personas.counsellor, people.in_a1v1, reason="考试焦虑、失眠", supervisor=supervisor)
+    services.add_session(personas.counsellor, c, date=TODAY, minutes=50, notes="谈到与父亲的冲突")
+    return c
+
+
+def test_confidential_notes_by_role(case, personas, tree):
+    supervisor = case.supervisor
+    colleague = make_user("colleague", [(tree.a1, Role.COUNSELLOR)])
+    for user, sees in ((personas.counsellor, True), (supervisor, True), (colleague, False)):
+        _, sessions = selectors.get_case(user, case.pk)
+        assert (sessions[0].notes == "谈到与父亲的冲突") is sees
+    # Outside counselling, the case is not even visible.
+    for user in (personas.village_worker_1, personas.crisis_team, personas.smd_doctor, personas.county_officer):
+        with pytest.raises(type(case).DoesNotExist):
+            selectors.get_case(user, case.pk)
+
+
+def test_break_the_glass_is_reasoned_time_limited_and_audited(case, tree):
+    colleague = make_user("colleague", [(tree.a1, Role.COUNSELLOR)])
+    with pytest.raises(ValidationError, match="reason"):
+        services.break_glass(colleague, case, reason="看看")
+    grant = services.break_glass(colleague, case, reason="来访者今晚失联，需了解风险史")
+    assert selectors.get_case(colleague, case.pk)[1][0].notes == "谈到与父亲的冲突"
+    assert AuditEntry.objects.filter(action="break_glass", actor_username="colleague", person_id=case.person_id).exists()
+    type(grant).objects.filter(pk=grant.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert selectors.get_case(colleague, case.pk)[1][0].notes is None
+    outsider = make_user("outsider", [(tree.county_b, Role.COUNSELLOR)])
+    with pytest.raises(PermissionDenied):
+        services.break_glass(outsider, case, reason="与本案无关但想看看内容")
+
+
+def test_signs_of_disorder_prompt_a_referral_and_the_hospital_replies(case, personas, tree):
+    from xinli.network import services as network
+
+    officer = make_user("officer", [(tree.city, Role.HEALTH_OFFICER)])
+    hospital = network.create_institution(officer, org_unit=tree.city, name="市精神卫生中心", kind="psychiatric_hospital")
+    _, prompt = services.add_session(personas.counsellor, case, date=TODAY, minutes=50, notes="幻听", signs_of_disorder=True)
+    assert prompt is True
+    ref = services.refer(personas.counsellor, case.person, institution=hospital, reason="疑似精神病性症状", urgency="urgent")
+    _, prompt = services.add_session(personas.counsellor, case, date=TODAY, minutes=30, notes="随访", signs_of_disorder=True)
+    assert prompt is False  # already referred
+    psychiatrist = make_user("psy", [(tree.city, Role.PSYCHIATRIST)])
+    with pytest.raises(ValidationError, match="state"):
+        services.reply(psychiatrist, ref, text="x")
+    services.receive(psychiatrist, ref)
+    services.reply(psychiatrist, ref, text="诊断：急性短暂性精神病性障碍，已门诊治疗；建议社区随访")
+    ref.refresh_from_db()
+    assert ref.state == "replied" and ref.turnaround_hours is not None and ref.turnaround_hours < 1
+    assert [r.pk for r in selectors.visible_referrals(psychiatrist)] == [ref.pk]
+    assert [r.pk for r in selectors.visible_referrals(personas.counsellor)] == [ref.pk]
+    with pytest.raises(PermissionDenied):
+        services.receive(personas.village_worker_2, ref)
+    back = services.refer(psychiatrist, case.person, institution=hospital, reason="出院回社区", back=True)
+    assert back.back is True
+
+
+def test_plans_and_plan_coverage(people, personas, tree):
+    from xinli.archives.models import PopulationTag
+
+    PopulationTag.objects.create(person=people.in_a1v1, tag="empty_nest_elderly", since=TODAY)
+    with pytest.raises(ValidationError, match="person"):  # no special-population tag
+        services.create_plan(personas.counsellor, people.in_a1v2, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
+    with pytest.raises(PermissionDenied):  # outside the counsellor's area
+        services.create_plan(personas.counsellor, people.in_a2v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
+    PopulationTag.objects.create(person=people.in_a1v2, tag="empty_nest_elderly", since=TODAY)
+    services.create_plan(personas.counsellor, people.in_a1v1, goals="减少孤独感", interventions="每周电话、社区活动",
+                         review_on=TODAY + datetime.timedelta(days=90), partners=["government", "family"])
+    with pytest.raises(ValidationError, match="person"):
+        services.create_plan(personas.counsellor, people.in_a1v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=9))
+    # A1: two tagged persons, one with an active plan -> 1 of 2 (target >= 60 %).
+    assert services.plan_coverage(tree.a1) == (1, 2)
