@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from xinli.accounts.policy import Role
-from xinli.counselling import selectors, services
 from xinli.core.models import AuditEntry
+from xinli.counselling import selectors, services
 from xinli.testing.fixtures import make_user
 
 pytestmark = pytest.mark.django_db
