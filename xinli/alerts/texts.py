@@ -15,6 +15,7 @@ TEXTS = {
     "alert_upgraded": gettext_lazy("Alert #{alert} at {unit} is now {level}: acknowledge by {due}."),
     "smd_team": gettext_lazy("Patient #{patient} is unstable: the case-management team is convened."),
     "smd_due": gettext_lazy("Follow-up of patient #{patient} is due on {day}."),
+    "appointment": gettext_lazy("Appointment {booking} on {when}."),
     "smd_overdue": gettext_lazy("Follow-up of patient #{patient} was due on {day} and is overdue."),
 }
 

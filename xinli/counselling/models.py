@@ -103,3 +103,50 @@ class Referral(models.Model):
     @property
     def turnaround_hours(self) -> float | None:
         return (self.replied_at - self.sent_at).total_seconds() / 3600 if self.replied_at else None
+
+
+class Slot(models.Model):
+    """A counsellor's appointment slot at a site."""
+
+    site = models.ForeignKey("network.Site", verbose_name=_("site"), on_delete=models.PROTECT, related_name="slots")
+    counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("counsellor"), on_delete=models.PROTECT, related_name="+")
+    starts_at = models.DateTimeField(_("starts"), db_index=True)
+    minutes = models.PositiveSmallIntegerField(_("minutes"), default=50)
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+        constraints = [models.UniqueConstraint(fields=["counsellor", "starts_at"], name="slot_unique_per_counsellor")]
+
+
+class Booking(models.Model):
+    """A booking of a slot, by a resident from the portal (name and phone, encrypted) or by staff for a person."""
+
+    class State(models.TextChoices):
+        BOOKED = "booked", _("booked")
+        CANCELLED = "cancelled", _("cancelled")
+        ATTENDED = "attended", _("attended")
+        NO_SHOW = "no_show", _("did not come")
+
+    slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
+    person = models.ForeignKey("archives.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    name = EncryptedTextField(_("name"))
+    phone = EncryptedTextField(_("phone"))
+    reference = models.CharField(_("booking reference"), max_length=12, unique=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    reminded = models.BooleanField(default=False)
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+
+    class Meta:
+        # One live booking per slot: double booking is impossible even under concurrency.
+        constraints = [models.UniqueConstraint(fields=["slot"], condition=Q(state="booked"), name="one_live_booking_per_slot")]
+
+
+class WaitingListEntry(models.Model):
+    site = models.ForeignKey("network.Site", on_delete=models.CASCADE, related_name="waiting_list")
+    name = EncryptedTextField(_("name"))
+    phone = EncryptedTextField(_("phone"))
+    created_at = models.DateTimeField(default=timezone.now)
+    offered = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)

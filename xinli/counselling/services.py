@@ -165,3 +165,128 @@ def reply(actor, ref: Referral, *, text: str) -> Referral:
         ref.save(update_fields=["reply"])
         audit.record(actor, audit.Action.UPDATE, obj=ref, person=ref.person, detail={"state": "replied"})
     return ref
+
+
+# --- appointments ---------------------------------------------------------------------------------------------------
+
+def _site_open(site, day) -> bool:
+    return site.status_on(day) == "active"
+
+
+def add_slots(actor, site, *, starts: list, minutes: int = 50) -> list:
+    """Counsellors publish their own slots at an open site of their area."""
+    from .models import Slot
+
+    if not path_in_scope(actor, COUNSELLING_WORK, site.org_path):
+        raise PermissionDenied
+    now = timezone.now()
+    if any(s <= now for s in starts):
+        raise field_error("starts", _("Slots: only in the future."))
+    if any(not _site_open(site, timezone.localtime(s).date()) for s in starts):
+        raise field_error("site", _("Site: not open on that day."))
+    try:
+        with transaction.atomic():
+            slots = [Slot.objects.create(site=site, counsellor=actor, starts_at=s, minutes=minutes, org_path=site.org_path) for s in starts]
+            audit.record(actor, audit.Action.CREATE, object_type="counselling.slot", object_id=str(site.pk), org_path=site.org_path,
+                         detail={"slots": len(slots)})
+    except IntegrityError:
+        raise field_error("starts", _("Slots: you already have a slot at that time.")) from None
+    return slots
+
+
+def book(slot, *, name: str, phone: str, person=None, actor=None):
+    """Book a slot (a resident from the portal, or staff for a person). Past slots, closed sites and taken slots are
+    refused; the partial unique index makes a double booking impossible even when two people click at once."""
+    import secrets
+
+    from .models import Booking
+
+    if not (name or "").strip() and person is None:
+        raise field_error("name", _("Name: how should the counsellor call you?"))
+    if not (phone or "").strip() and person is None:
+        raise field_error("phone", _("Phone: the counsellor needs a way to reach you if the time changes."))
+    if slot.starts_at <= timezone.now():
+        raise field_error("slot", _("Slot: already past; choose another time."))
+    if not _site_open(slot.site, timezone.localtime(slot.starts_at).date()):
+        raise field_error("slot", _("Slot: the site is closed then; choose another site or time."))
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.create(slot=slot, person=person, name=(name or "").strip()[:50], phone=(phone or "").strip()[:20],
+                                             reference=secrets.token_hex(4).upper(), org_path=slot.org_path)
+            audit.record(actor, audit.Action.CREATE, obj=booking, person=person, org_path=slot.org_path)
+    except IntegrityError:
+        raise field_error("slot", _("Slot: just taken by someone else; choose another time.")) from None
+    return booking
+
+
+def cancel(booking, *, reference: str = "", actor=None):
+    """Cancel by the resident (with the booking reference) or by the counsellor; frees the slot and offers it to the
+    first person on the site's waiting list."""
+    from .models import Booking
+
+    if actor is None and reference.strip().upper() != booking.reference:
+        raise field_error("reference", _("Booking reference: does not match."))
+    if actor is not None and not path_in_scope(actor, COUNSELLING_WORK, booking.org_path):
+        raise PermissionDenied
+    with transaction.atomic():
+        if Booking.objects.filter(pk=booking.pk, state=Booking.State.BOOKED).update(state=Booking.State.CANCELLED) != 1:
+            raise field_error("state", _("Booking: not active."))
+        audit.record(actor, audit.Action.UPDATE, obj=booking, person=booking.person, org_path=booking.org_path, detail={"state": "cancelled"})
+        _offer_to_waiting_list(booking.slot)
+    booking.refresh_from_db()
+    return booking
+
+
+def _offer_to_waiting_list(slot):
+    from .models import WaitingListEntry
+
+    entry = WaitingListEntry.objects.filter(site=slot.site, offered__isnull=True).order_by("created_at", "pk").first()
+    if entry is None or slot.starts_at <= timezone.now():
+        return None
+    booking = book(slot, name=entry.name, phone=entry.phone)
+    entry.offered = booking
+    entry.save(update_fields=["offered"])
+    return booking
+
+
+def join_waiting_list(site, *, name: str, phone: str):
+    from .models import WaitingListEntry
+
+    if not (name or "").strip() or not (phone or "").strip():
+        raise field_error("phone", _("Name and phone: both are needed to offer you a freed time."))
+    return WaitingListEntry.objects.create(site=site, name=name.strip()[:50], phone=phone.strip()[:20], org_path=site.org_path)
+
+
+def mark_booking(actor, booking, *, state: str):
+    """The counsellor records attended or no-show."""
+    from .models import Booking
+
+    if booking.slot.counsellor_id != actor.pk:
+        raise PermissionDenied
+    if state not in (Booking.State.ATTENDED, Booking.State.NO_SHOW):
+        raise field_error("state", _("State: attended or no-show."))
+    if booking.slot.starts_at > timezone.now():
+        raise field_error("state", _("State: the appointment has not happened yet."))
+    Booking.objects.filter(pk=booking.pk, state=Booking.State.BOOKED).update(state=state)
+    booking.refresh_from_db()
+    audit.record(actor, audit.Action.UPDATE, obj=booking, person=booking.person, org_path=booking.org_path, detail={"state": state})
+    return booking
+
+
+def send_reminders(now=None) -> int:
+    """Remind counsellors of tomorrow's appointments once (inbox; the resident gets the reference on booking)."""
+    import datetime as dt
+
+    from xinli.alerts.services import notify
+
+    from .models import Booking
+
+    now = now or timezone.now()
+    due = Booking.objects.filter(state=Booking.State.BOOKED, reminded=False, slot__starts_at__gt=now,
+                                 slot__starts_at__lte=now + dt.timedelta(hours=24)).select_related("slot__counsellor")
+    n = 0
+    for b in due:
+        notify([b.slot.counsellor], "appointment", params={"booking": b.reference, "when": timezone.localtime(b.slot.starts_at).strftime("%m-%d %H:%M")})
+        Booking.objects.filter(pk=b.pk).update(reminded=True)
+        n += 1
+    return n

@@ -10,5 +10,7 @@ urlpatterns = [
     path("p/articles/", views.articles, name="articles"),
     path("p/articles/<int:pk>/", views.article, name="article"),
     path("p/events/", views.events, name="events"),
+    path("p/book/<int:site_id>/", views.book, name="book"),
+    path("p/cancel/", views.cancel_booking, name="cancel"),
     path("p/awareness/<int:unit_id>/", views.awareness, name="awareness"),
 ]

@@ -159,3 +159,58 @@ def awareness(request, unit_id):
             return render(request, "portal/awareness_done.html", {"hotline": HOTLINE, "survey": survey})
     return render(request, "portal/awareness.html", {"survey": survey, "unit": unit, "error": error, "hotline": HOTLINE},
                   status=400 if error else 200)
+
+
+def book(request, site_id):
+    """Free slots of a site, booking with name and phone (no account), or the waiting list when none is free."""
+    from django.utils import timezone
+
+    from xinli.counselling import services as counselling
+    from xinli.counselling.models import Booking, Slot
+
+    site = Site.objects.filter(pk=site_id, kind__in=PUBLIC_SITE_KINDS).first()
+    if site is None:
+        raise Http404
+    error, booking, waiting = "", None, False
+    if request.method == "POST":
+        try:
+            if request.POST.get("do") == "wait":
+                counselling.join_waiting_list(site, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""))
+                waiting = True
+            else:
+                slot = Slot.objects.filter(pk=request.POST.get("slot") or 0, site=site).first()
+                if slot is None:
+                    raise Http404
+                booking = counselling.book(slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    taken = Booking.objects.filter(state=Booking.State.BOOKED).values("slot_id")
+    free = list(Slot.objects.filter(site=site, starts_at__gt=timezone.now()).exclude(pk__in=taken).order_by("starts_at")[:60])
+    return render(request, "portal/book.html", {"site": site, "slots": free, "error": error, "booking": booking, "waiting": waiting,
+                                                "hotline": HOTLINE}, status=400 if error else 200)
+
+
+def cancel_booking(request):
+    from xinli.counselling import services as counselling
+    from xinli.counselling.models import Booking
+
+    done, error = False, ""
+    if request.method == "POST":
+        booking = Booking.objects.filter(reference=(request.POST.get("reference") or "").strip().upper()).first()
+        if booking is None:
+            error = str(_reference_error())
+        else:
+            try:
+                counselling.cancel(booking, reference=request.POST.get("reference", ""))
+                done = True
+            except ValidationError as exc:
+                error = " ".join(exc.messages)
+    return render(request, "portal/cancel.html", {"done": done, "error": error, "hotline": HOTLINE}, status=400 if error else 200)
+
+
+def _reference_error():
+    from django.utils.translation import gettext_lazy as _
+
+    from xinli.core.i18n import bilingual
+
+    return bilingual(_("Booking reference: not found; check the reference you were given."))

@@ -1,0 +1,9 @@
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task
+
+from . import services
+
+
+@db_periodic_task(crontab(minute="*/15"))
+def appointment_reminders():
+    return services.send_reminders()
