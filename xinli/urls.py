@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("xinli.network.urls")),
     path("", include("xinli.portal.urls")),
     path("", include("xinli.outreach.urls")),
+    path("", include("xinli.counselling.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz", healthz, name="healthz"),

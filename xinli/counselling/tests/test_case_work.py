@@ -89,3 +89,23 @@ def test_plans_and_plan_coverage(people, personas, tree):
         services.create_plan(personas.counsellor, people.in_a1v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=9))
     # A1: two tagged persons, one with an active plan -> 1 of 2 (target >= 60 %).
     assert services.plan_coverage(tree.a1) == (1, 2)
+
+
+def test_case_page_hides_notes_from_colleagues(case, personas, tree):
+    from django.test import Client
+
+    from xinli.testing.fixtures import login_verified
+
+    colleague = make_user("colleague", [(tree.a1, Role.COUNSELLOR)])
+    mine, theirs = Client(), Client()
+    login_verified(mine, personas.counsellor)
+    login_verified(theirs, colleague)
+    assert "谈到与父亲的冲突" in mine.get(f"/counselling/cases/{case.pk}/").content.decode()
+    page = theirs.get(f"/counselling/cases/{case.pk}/").content.decode()
+    assert "谈到与父亲的冲突" not in page and "考试焦虑" not in page and 'name="reason"' in page
+    theirs.post(f"/counselling/cases/{case.pk}/", {"do": "break_glass", "reason": "来访者失联，需了解风险"})
+    assert "谈到与父亲的冲突" in theirs.get(f"/counselling/cases/{case.pk}/").content.decode()
+    assert Client().get(f"/counselling/cases/{case.pk}/").status_code == 302
+    village = Client()
+    login_verified(village, personas.village_worker_1)
+    assert village.get(f"/counselling/cases/{case.pk}/").status_code == 404
