@@ -34,6 +34,10 @@ def home(request):
     from xinli.regions import selectors as unit_selectors
 
     user = request.user
+    if hasattr(user, "resident_account"):  # a resident's portal account is not a staff account
+        from django.shortcuts import redirect
+
+        return redirect("portal:account")
     return render(request, "home.html", {
         "units": unit_selectors.top_units(user),
         "assignments": user.active_assignments(),

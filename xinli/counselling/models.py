@@ -130,6 +130,7 @@ class Booking(models.Model):
 
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="bookings")
     person = models.ForeignKey("archives.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="portal_bookings")
     name = EncryptedTextField(_("name"))
     phone = EncryptedTextField(_("phone"))
     reference = models.CharField(_("booking reference"), max_length=12, unique=True)

@@ -194,7 +194,7 @@ def add_slots(actor, site, *, starts: list, minutes: int = 50) -> list:
     return slots
 
 
-def book(slot, *, name: str, phone: str, person=None, actor=None):
+def book(slot, *, name: str, phone: str, person=None, actor=None, account=None):
     """Book a slot (a resident from the portal, or staff for a person). Past slots, closed sites and taken slots are
     refused; the partial unique index makes a double booking impossible even when two people click at once."""
     import secrets
@@ -211,7 +211,8 @@ def book(slot, *, name: str, phone: str, person=None, actor=None):
         raise field_error("slot", _("Slot: the site is closed then; choose another site or time."))
     try:
         with transaction.atomic():
-            booking = Booking.objects.create(slot=slot, person=person, name=(name or "").strip()[:50], phone=(phone or "").strip()[:20],
+            booking = Booking.objects.create(slot=slot, person=person, account=account, name=(name or "").strip()[:50],
+                                             phone=(phone or "").strip()[:20],
                                              reference=secrets.token_hex(4).upper(), org_path=slot.org_path)
             audit.record(actor, audit.Action.CREATE, obj=booking, person=person, org_path=slot.org_path)
     except IntegrityError:

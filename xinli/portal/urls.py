@@ -12,5 +12,8 @@ urlpatterns = [
     path("p/events/", views.events, name="events"),
     path("p/book/<int:site_id>/", views.book, name="book"),
     path("p/cancel/", views.cancel_booking, name="cancel"),
+    path("p/account/", views.account, name="account"),
+    path("p/account/register/", views.account_register, name="account_register"),
+    path("p/account/login/", views.account_login, name="account_login"),
     path("p/awareness/<int:unit_id>/", views.awareness, name="awareness"),
 ]

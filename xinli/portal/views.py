@@ -50,7 +50,7 @@ def self_test(request, code):
             if keep:
                 from xinli.screening.services import administer
 
-                assessment, _created = administer(None, scale=code, answers=answers, mode=Mode.SELF)
+                assessment, _created = administer(_resident(request), scale=code, answers=answers, mode=Mode.SELF)
                 critical, severity, band = assessment.critical_items, assessment.severity, assessment.band
                 total = assessment.total
             else:
@@ -181,7 +181,8 @@ def book(request, site_id):
                 slot = Slot.objects.filter(pk=request.POST.get("slot") or 0, site=site).first()
                 if slot is None:
                     raise Http404
-                booking = counselling.book(slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""))
+                booking = counselling.book(slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
+                                           account=_resident(request))
         except ValidationError as exc:
             error = " ".join(exc.messages)
     taken = Booking.objects.filter(state=Booking.State.BOOKED).values("slot_id")
@@ -214,3 +215,74 @@ def _reference_error():
     from xinli.core.i18n import bilingual
 
     return bilingual(_("Booking reference: not found; check the reference you were given."))
+
+
+def _resident(request):
+    user = request.user
+    return user if user.is_authenticated and hasattr(user, "resident_account") else None
+
+
+def account_register(request):
+    from django.contrib.auth import login
+    from django.shortcuts import redirect
+
+    from . import services
+
+    error = ""
+    if request.method == "POST":
+        try:
+            account = services.register(phone=request.POST.get("phone", ""), password=request.POST.get("password", ""),
+                                        consent=request.POST.get("consent") == "on")
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+        else:
+            login(request, account.user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("portal:account")
+    return render(request, "portal/account_register.html", {"error": error, "hotline": HOTLINE}, status=400 if error else 200)
+
+
+def account_login(request):
+    from django.contrib.auth import login
+    from django.shortcuts import redirect
+
+    from xinli.core import audit
+    from xinli.core.i18n import bilingual
+
+    from . import services
+
+    error = ""
+    if request.method == "POST":
+        user = services.authenticate_phone(request, request.POST.get("phone", ""), request.POST.get("password", ""))
+        if user is None:
+            from django.utils.translation import gettext_lazy as _
+
+            error = bilingual(_("Phone or password is wrong; check them and retry."))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            audit.record(user, audit.Action.LOGIN, obj=user)
+            return redirect("portal:account")
+    return render(request, "portal/account_login.html", {"error": error, "hotline": HOTLINE}, status=403 if error else 200)
+
+
+def account(request):
+    from django.contrib.auth import logout
+    from django.shortcuts import redirect
+
+    from xinli.counselling.models import Booking
+    from xinli.screening.models import Assessment
+
+    from . import services
+
+    user = _resident(request)
+    if user is None:
+        return redirect("portal:account_login")
+    if request.method == "POST" and request.POST.get("do") == "delete":
+        services.delete_portal_data(user)
+        logout(request)
+        return render(request, "portal/account_deleted.html", {"hotline": HOTLINE})
+    lang = _lang()
+    tests = [{"a": a, "name": definitions.get(a.scale).name(lang)} for a in
+             Assessment.objects.filter(administered_by=user, mode="self", person__isnull=True).order_by("-taken_at")[:50]]
+    return render(request, "portal/account.html", {
+        "bookings": Booking.objects.filter(account=user).select_related("slot__site").order_by("-slot__starts_at")[:50],
+        "tests": tests, "hotline": HOTLINE})
