@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 from xinli.accounts import api as accounts_api
 from xinli.alerts import api as alerts_api
 from xinli.archives import api as archives_api
+from xinli.counselling import api as counselling_api
 from xinli.hotline import api as hotline_api
 from xinli.network import api as network_api
 from xinli.regions import api as regions_api
@@ -37,6 +38,9 @@ router.register("network/inspection-plans", network_api.PlanViewSet, basename="n
 router.register("network/rectifications", network_api.RectificationViewSet, basename="network-rectification")
 router.register("network/courses", network_api.CourseViewSet, basename="network-course")
 router.register("network/volunteers", network_api.VolunteerViewSet, basename="network-volunteer")
+router.register("counselling/cases", counselling_api.CaseViewSet, basename="counselling-case")
+router.register("counselling/plans", counselling_api.PlanViewSet, basename="counselling-plan")
+router.register("counselling/referrals", counselling_api.ReferralViewSet, basename="counselling-referral")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

@@ -30,7 +30,7 @@ def open_case(actor, person, *, reason: str, supervisor=None, site=None) -> Case
     return case
 
 
-def add_session(actor, case: Case, *, date: datetime.date, minutes: int, notes: str, assessment=None,
+def add_session(actor, case: Case, *, date: datetime.date, minutes: int, notes: str = "", assessment=None,
                 signs_of_disorder: bool = False) -> tuple[Session, bool]:
     """Record a session (counsellor of the case only). Returns the session and whether to prompt a referral: a
     counsellor who records signs of a mental disorder must refer (Mental Health Law art. 23)."""

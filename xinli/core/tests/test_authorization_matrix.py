@@ -11,6 +11,7 @@ from rest_framework.test import APIClient
 from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
+from xinli.counselling.models import Case, Plan, Referral
 from xinli.hotline.models import Call, Line
 from xinli.network.models import Course, InspectionPlan, Institution, Rectification, Site, Staff, Volunteer
 from xinli.regions.models import OrgUnit
@@ -53,11 +54,17 @@ def expected_visible(user, model, field):
               CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}, Patient: {"smd.view", "smd.basic"},
               Task: {"smd.view"}, Institution: {"regions.view"}, Site: {"regions.view"}, Staff: {"network.manage"},
               Course: {"network.manage"}, InspectionPlan: {"network.manage"}, Rectification: {"network.manage"},
-              Volunteer: {"network.manage"}}[model]
+              Volunteer: {"network.manage"}, Case: {"counselling.work"}, Plan: {"counselling.work", "archives.edit"},
+              Referral: {"counselling.work", "smd.followup"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported
         visible |= set(Alert.objects.filter(reported_by=user).values_list("pk", flat=True))
+    if model is Case:  # and the cases the user supervises
+        visible |= set(Case.objects.filter(supervisor=user).values_list("pk", flat=True))
+    if model is Referral:  # and the referrals received in the user's area (smd.view or counselling.work over the hospital)
+        recv = [a.org_unit.path for a in user.active_assignments() if {"smd.view", "counselling.work"} & GRANTS[a.role].capabilities]
+        visible |= {r.pk for r in Referral.objects.all() if any(r.to_path.startswith(p) for p in recv)}
     return visible
 
 
@@ -125,6 +132,17 @@ def assessments(tree, people):
         course = network.create_course(net_officer, org_unit=unit, title="培训", provider="中心", hours=8)
         network.record_attendance(net_officer, course, staff, date=datetime.date(2025, 3, 1))
         network.create_volunteer(net_officer, org_unit=unit, name="志愿者", recruited_on=datetime.date(2025, 1, 1))
+    # A counselling case, a plan and a referral for every resident (by a city-level counsellor).
+    from xinli.archives.models import PopulationTag
+    from xinli.counselling import services as counselling
+
+    city_counsellor = make_user("city_counsellor", [(tree.city, Role.COUNSELLOR)])
+    hospital = network.create_institution(net_officer, org_unit=tree.county_b, name="市北区精神卫生中心", kind="psychiatric_hospital")
+    for p in people.all():
+        counselling.open_case(city_counsellor, p, reason="焦虑")
+        PopulationTag.objects.create(person=p, tag="empty_nest_elderly", since=datetime.date(2025, 1, 1))
+        counselling.create_plan(city_counsellor, p, goals="g", interventions="i", review_on=datetime.date.today() + datetime.timedelta(days=30))
+        counselling.refer(city_counsellor, p, institution=hospital, reason="评估")
     # Every resident is on the SMD register (an unrealistic rate, to have a patient in every village).
     from xinli.smd.services import register_patient
 
