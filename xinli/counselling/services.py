@@ -112,9 +112,10 @@ def create_plan(actor, person, *, goals: str, interventions: str, review_on: dat
 
 def plan_coverage(unit) -> tuple[int, int]:
     """T09: persons with an active special-population tag who have an active plan ÷ those persons."""
-    from xinli.archives.models import Person
+    from xinli.archives.models import Person, PopulationTag
 
-    tagged = Person.objects.filter(org_path__startswith=unit.path, tags__until__isnull=True).distinct()
+    # Not ``tags__until__isnull=True``: on a multi-valued relation that also matches persons with no tag at all.
+    tagged = Person.objects.filter(org_path__startswith=unit.path, pk__in=PopulationTag.objects.filter(until__isnull=True).values("person_id"))
     covered = tagged.filter(plans__state=Plan.State.ACTIVE).distinct()
     return covered.count(), tagged.count()
 

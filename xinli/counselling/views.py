@@ -80,6 +80,9 @@ def desk(request):
                 _run(request, services.reply, user, ref, text=request.POST.get("reply", ""))
         return redirect("counselling:desk")
     now = timezone.now()
+    from xinli.regions import selectors as unit_selectors
+
+    coverage = [(u, *services.plan_coverage(u)) for u in unit_selectors.top_units(user) if path_in_scope(user, COUNSELLING_WORK, u.path)]
     referrals = list(selectors.visible_referrals(user).order_by("-sent_at")[:100])
     return render(request, "counselling/desk.html", {
         "cases": selectors.visible_cases(user).filter(counsellor=user, state=Case.State.OPEN).order_by("-opened_at")[:100],
@@ -89,7 +92,7 @@ def desk(request):
         "received": [r for r in referrals if path_in_scope(user, SMD_VIEW, r.to_path) or path_in_scope(user, COUNSELLING_WORK, r.to_path)],
         "sent": [r for r in referrals if r.sent_by_id == user.pk],
         "plans": Plan.objects.filter(worker=user, state=Plan.State.ACTIVE).select_related("person").order_by("review_on")[:100],
-        "now": now,
+        "now": now, "coverage": coverage,
     })
 
 

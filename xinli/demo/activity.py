@@ -100,9 +100,11 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
         crisis.add_affected(team_county, event, label=label, risk=risk)
     crisis.set_event_state(team_county, event, "recovery")
     from .network import seed_network
+    from .outreach import seed_outreach
     from .smd import seed_smd
 
     smd = seed_smd(rng)
     network = seed_network(rng)
-    return {**smd, **network, "hotline_calls": calls, "call_detail_records": cdrs,
+    extra = seed_outreach(rng)
+    return {**smd, **network, **extra, "hotline_calls": calls, "call_detail_records": cdrs,
             "open_alerts": sum(1 for c in Call.objects.filter(alert__isnull=False, alert__state="new"))}

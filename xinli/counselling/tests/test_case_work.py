@@ -87,8 +87,10 @@ def test_plans_and_plan_coverage(people, personas, tree):
                          review_on=TODAY + datetime.timedelta(days=90), partners=["government", "family"])
     with pytest.raises(ValidationError, match="person"):
         services.create_plan(personas.counsellor, people.in_a1v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=9))
-    # A1: two tagged persons, one with an active plan -> 1 of 2 (target >= 60 %).
+    # A1: two tagged persons, one with an active plan -> 1 of 2 (target >= 60 %). County A also has the untagged
+    # resident of A2v1, who is not in the denominator.
     assert services.plan_coverage(tree.a1) == (1, 2)
+    assert services.plan_coverage(tree.county_a) == (1, 2)
 
 
 def test_case_page_hides_notes_from_colleagues(case, personas, tree):
@@ -109,3 +111,15 @@ def test_case_page_hides_notes_from_colleagues(case, personas, tree):
     village = Client()
     login_verified(village, personas.village_worker_1)
     assert village.get(f"/counselling/cases/{case.pk}/").status_code == 404
+
+
+def test_desk_shows_plan_coverage(people, personas, tree):
+    from django.test import Client
+
+    from xinli.archives.models import PopulationTag
+    from xinli.testing.fixtures import login_verified
+
+    PopulationTag.objects.create(person=people.in_a1v1, tag="empty_nest_elderly", since=TODAY)
+    client = Client()
+    login_verified(client, personas.counsellor)
+    assert "T09" in client.get("/counselling/").content.decode() and "0 / 1" in client.get("/counselling/").content.decode()

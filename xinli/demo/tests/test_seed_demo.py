@@ -82,6 +82,13 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     c = coverage.compute(OrgUnit.objects.get(level="city"), timezone.localdate())
     assert 0.3 <= c["T01"].rate <= 1 and c["T02"].rate == 1 and Staff.objects.count() >= 10
     assert Inspection.objects.count() >= 5 and Rectification.objects.exists()
+    # Publicity and counselling.
+    from xinli.counselling.models import Case, Referral, Slot
+    from xinli.outreach.models import Article, AwarenessResponse
+
+    assert Article.objects.filter(state="published").count() == 6 and AwarenessResponse.objects.count() == 300
+    assert Case.objects.count() >= 1 and Slot.objects.exists()
+    assert Referral.objects.filter(state="replied").count() == 1
 
 
 def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):
