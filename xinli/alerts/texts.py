@@ -16,6 +16,7 @@ TEXTS = {
     "smd_team": gettext_lazy("Patient #{patient} is unstable: the case-management team is convened."),
     "smd_due": gettext_lazy("Follow-up of patient #{patient} is due on {day}."),
     "appointment": gettext_lazy("Appointment {booking} on {when}."),
+    "plans_due": gettext_lazy("{count} personalised plans are due for review."),
     "smd_overdue": gettext_lazy("Follow-up of patient #{patient} was due on {day} and is overdue."),
 }
 

@@ -32,6 +32,7 @@ def open_case(actor, person, *, reason: str, supervisor=None, site=None) -> Case
 
 def add_session(actor, case: Case, *, date: datetime.date, minutes: int, notes: str = "", assessment=None,
                 signs_of_disorder: bool = False) -> tuple[Session, bool]:
+    """``assessment``: an outcome measure (an instrument administered to the same person) attached to the session."""
     """Record a session (counsellor of the case only). Returns the session and whether to prompt a referral: a
     counsellor who records signs of a mental disorder must refer (Mental Health Law art. 23)."""
     if case.counsellor_id != actor.pk:
@@ -42,6 +43,8 @@ def add_session(actor, case: Case, *, date: datetime.date, minutes: int, notes: 
         raise field_error("date", _("Date: between the opening of the case and today."))
     if not isinstance(minutes, int) or not 5 <= minutes <= 240:
         raise field_error("minutes", _("Minutes: from 5 to 240."))
+    if assessment is not None and assessment.person_id != case.person_id:
+        raise field_error("assessment", _("Outcome measure: must be an assessment of the same person."))
     with transaction.atomic():
         session = Session.objects.create(case=case, date=date, minutes=minutes, notes=(notes or "").strip(), assessment=assessment,
                                          signs_of_disorder=signs_of_disorder, created_by=actor)
@@ -108,6 +111,38 @@ def create_plan(actor, person, *, goals: str, interventions: str, review_on: dat
     except IntegrityError:
         raise field_error("person", _("Person: already has an active plan; review or close it first.")) from None
     return plan
+
+
+def review_plan(actor, plan: Plan, *, next_review: datetime.date | None = None, close: bool = False, note: str = "") -> Plan:
+    """A plan review: either the next review date or closing the plan."""
+    if not (path_in_scope(actor, COUNSELLING_WORK, plan.org_path) or path_in_scope(actor, ARCHIVES_EDIT, plan.org_path)):
+        raise PermissionDenied
+    if plan.state != Plan.State.ACTIVE:
+        raise field_error("state", _("Plan: already closed."))
+    if not close and (next_review is None or next_review <= timezone.localdate()):
+        raise field_error("review_on", _("Review on: a date after today."))
+    with transaction.atomic():
+        if close:
+            plan.state, plan.closed_at = Plan.State.CLOSED, timezone.now()
+        else:
+            plan.review_on = next_review
+        plan.save(update_fields=["state", "closed_at", "review_on"])
+        audit.record(actor, audit.Action.UPDATE, obj=plan, person=plan.person, detail={"closed": close, "note": (note or "")[:100]})
+    return plan
+
+
+def plan_review_reminders(today: datetime.date | None = None) -> int:
+    """Tell each responsible worker about their plans due for review within 3 days or overdue (once a day)."""
+    from xinli.alerts.services import notify
+
+    today = today or timezone.localdate()
+    due = Plan.objects.filter(state=Plan.State.ACTIVE, review_on__lte=today + datetime.timedelta(days=3)).select_related("worker")
+    per_worker: dict = {}
+    for plan in due:
+        per_worker.setdefault(plan.worker, []).append(plan)
+    for worker, plans in per_worker.items():
+        notify([worker], "plans_due", params={"count": len(plans)})
+    return len(per_worker)
 
 
 def plan_coverage(unit) -> tuple[int, int]:

@@ -65,6 +65,35 @@ def desk(request):
                 _run(request, services.add_slots, user, site, starts=starts, minutes=int(request.POST.get("minutes") or 50))
             else:
                 messages.error(request, bilingual(_("Form: check the dates (YYYY-MM-DD) and the choices.")))
+        elif what == "book_for":
+            person = person_selectors.search_persons(user, id_number=request.POST.get("id_number", "")).first()
+            slot = Slot.objects.filter(counsellor=user, pk=request.POST.get("slot") or 0).first()
+            if person is None or slot is None:
+                messages.error(request, bilingual(_("Person: no resident with this ID number in your area.")))
+            else:
+                person_selectors.get_person(user, person.pk, purpose="appointment")
+                _run(request, services.book, slot, name=person.name, phone=person.phone or "", person=person, actor=user)
+        elif what == "plan":
+            person = person_selectors.search_persons(user, id_number=request.POST.get("id_number", "")).first()
+            if person is None:
+                messages.error(request, bilingual(_("Person: no resident with this ID number in your area.")))
+            else:
+                try:
+                    review_on = datetime.date.fromisoformat(request.POST.get("review_on", ""))
+                except ValueError:
+                    review_on = None
+                _run(request, services.create_plan, user, person, goals=request.POST.get("goals", ""),
+                     interventions=request.POST.get("interventions", ""), review_on=review_on,
+                     partners=request.POST.getlist("partners"))
+        elif what in ("review", "close_plan"):
+            plan = Plan.objects.filter(worker=user, pk=request.POST.get("plan") or 0).first()
+            if plan is None:
+                raise Http404
+            try:
+                nxt = datetime.date.fromisoformat(request.POST.get("review_on", "")) if what == "review" else None
+            except ValueError:
+                nxt = None
+            _run(request, services.review_plan, user, plan, next_review=nxt, close=what == "close_plan")
         elif what in ("attended", "no_show"):
             booking = Booking.objects.filter(slot__counsellor=user, pk=request.POST.get("booking") or 0).first()
             if booking is None:
@@ -88,6 +117,7 @@ def desk(request):
         "cases": selectors.visible_cases(user).filter(counsellor=user, state=Case.State.OPEN).order_by("-opened_at")[:100],
         "bookings": Booking.objects.filter(slot__counsellor=user, state=Booking.State.BOOKED).select_related("slot__site").order_by("slot__starts_at")[:100],
         "free_slots": Slot.objects.filter(counsellor=user, starts_at__gt=now).exclude(bookings__state="booked").count(),
+        "my_free": list(Slot.objects.filter(counsellor=user, starts_at__gt=now).exclude(bookings__state="booked").select_related("site")[:50]),
         "sites": [s for s in network_selectors.visible_sites(user) if path_in_scope(user, COUNSELLING_WORK, s.org_path)][:200],
         "received": [r for r in referrals if path_in_scope(user, SMD_VIEW, r.to_path) or path_in_scope(user, COUNSELLING_WORK, r.to_path)],
         "sent": [r for r in referrals if r.sent_by_id == user.pk],
@@ -106,9 +136,12 @@ def case_page(request, pk):
     if request.method == "POST":
         what = request.POST.get("do")
         if what == "session":
+            from xinli.screening.models import Assessment
+
+            measure = Assessment.objects.filter(person=case.person, pk=request.POST.get("assessment") or 0).first()
             result = _run(request, lambda: services.add_session(
                 user, case, date=datetime.date.fromisoformat(request.POST.get("date", "")), minutes=int(request.POST.get("minutes") or 0),
-                notes=request.POST.get("notes", ""), signs_of_disorder=request.POST.get("signs") == "on"))
+                notes=request.POST.get("notes", ""), signs_of_disorder=request.POST.get("signs") == "on", assessment=measure))
             if result and result[1]:
                 messages.warning(request, bilingual(_("Signs of a mental disorder: refer the person to a hospital (Mental Health Law art. 23).")))
         elif what == "break_glass":
@@ -126,8 +159,10 @@ def case_page(request, pk):
                      urgency=request.POST.get("urgency", "routine"))
         return redirect("counselling:case", pk=pk)
     from xinli.network.models import Institution
+    from xinli.screening.models import Assessment
 
     return render(request, "counselling/case.html", {
+        "measures": Assessment.objects.filter(person=case.person).order_by("-taken_at")[:20] if case.counsellor_id == user.pk else [],
         "case": case, "sessions": sessions, "readable": services.can_read_notes(user, case), "mine": case.counsellor_id == user.pk,
         "hospitals": Institution.objects.filter(kind__in=["psychiatric_hospital", "general_hospital"]).order_by("name")[:100],
         "today": timezone.localdate(),

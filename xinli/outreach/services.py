@@ -151,3 +151,12 @@ def awareness_rate(unit, year: int) -> dict:
         n = part.count()
         out[label] = {"passed": part.filter(passed=True).count(), "respondents": n}
     return out
+
+
+def record_materials(actor, event: Event, count: int) -> Event:
+    _require(actor, event.org_unit)
+    if not isinstance(count, int) or not 0 <= count <= 100_000:
+        raise field_error("materials", _("Materials: a number from 0 to 100000."))
+    Event.objects.filter(pk=event.pk).update(materials=count)
+    event.refresh_from_db()
+    return event

@@ -51,6 +51,11 @@ def desk(request):
                 starts = timezone.make_aware(datetime.datetime.fromisoformat(request.POST.get("starts_at", "")))
                 services.create_event(user, org_unit=unit, title=request.POST.get("title", ""), kind=request.POST.get("kind", ""),
                                       starts_at=starts, place=request.POST.get("place", ""), capacity=int(request.POST.get("capacity") or 0))
+            elif what == "materials":
+                event = Event.objects.filter(scope_q(user, OUTREACH_PUBLISH), pk=request.POST.get("event") or 0).first()
+                if event is None:
+                    raise Http404
+                services.record_materials(user, event, int(request.POST.get("materials") or -1))
             elif what == "attended":
                 reg = Registration.objects.filter(event__in=Event.objects.filter(scope_q(user, OUTREACH_PUBLISH)),
                                                   pk=request.POST.get("registration") or 0).first()

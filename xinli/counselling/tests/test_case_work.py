@@ -123,3 +123,41 @@ def test_desk_shows_plan_coverage(people, personas, tree):
     client = Client()
     login_verified(client, personas.counsellor)
     assert "T09" in client.get("/counselling/").content.decode() and "0 / 1" in client.get("/counselling/").content.decode()
+
+
+def test_desk_forms_plan_review_booking_for_a_person_and_outcome_measure(people, personas, tree):
+    from django.test import Client
+
+    from xinli.archives.models import PopulationTag
+    from xinli.counselling.models import Booking, Plan, Session
+    from xinli.network import services as network
+    from xinli.screening.services import administer
+    from xinli.testing.fixtures import login_verified
+
+    client = Client()
+    login_verified(client, personas.counsellor)
+    PopulationTag.objects.create(person=people.in_a1v1, tag="empty_nest_elderly", since=TODAY)
+    client.post("/counselling/", {"do": "plan", "id_number": people.in_a1v1.id_number, "goals": "减少孤独", "interventions": "每周电话",
+                                  "review_on": (TODAY + datetime.timedelta(days=30)).isoformat(), "partners": ["family", "government"]})
+    plan = Plan.objects.get()
+    assert plan.partners == ["family", "government"] and plan.worker == personas.counsellor
+    assert services.plan_review_reminders(TODAY + datetime.timedelta(days=28)) == 1
+    client.post("/counselling/", {"do": "review", "plan": plan.pk, "review_on": (TODAY + datetime.timedelta(days=90)).isoformat()})
+    plan.refresh_from_db()
+    assert plan.review_on == TODAY + datetime.timedelta(days=90)
+    client.post("/counselling/", {"do": "close_plan", "plan": plan.pk})
+    assert Plan.objects.get().state == "closed"
+    # Booking for an archived resident into one of my free slots.
+    officer = make_user("officer", [(tree.county_a, Role.HEALTH_OFFICER)])
+    site = network.create_site(officer, org_unit=tree.a1v1, name="咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1))
+    (slot,) = services.add_slots(personas.counsellor, site, starts=[timezone.now() + datetime.timedelta(days=1)])
+    client.post("/counselling/", {"do": "book_for", "id_number": people.in_a1v2.id_number, "slot": slot.pk})
+    assert Booking.objects.get().person == people.in_a1v2
+    # An outcome measure of the same person is attached to a session; another person's is refused.
+    case = services.open_case(personas.counsellor, people.in_a1v1, reason="孤独")
+    mine, _ = administer(personas.counsellor, scale="phq9", answers=[1] * 9, person=people.in_a1v1)
+    other, _ = administer(personas.counsellor, scale="phq9", answers=[0] * 9, person=people.in_a1v2)
+    client.post(f"/counselling/cases/{case.pk}/", {"do": "session", "date": TODAY.isoformat(), "minutes": "50", "notes": "n", "assessment": mine.pk})
+    assert Session.objects.get(case=case).assessment == mine
+    with pytest.raises(ValidationError, match="assessment"):
+        services.add_session(personas.counsellor, case, date=TODAY, minutes=50, assessment=other)

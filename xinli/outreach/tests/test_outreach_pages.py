@@ -54,3 +54,16 @@ def test_awareness_form_for_a_sampled_village(tree, client):
     assert (r.rural, r.correct, r.passed) == (True, 10, True)
     assert client.post(f"/p/awareness/{tree.b1v1.pk}/", {"q_1": "对"}).status_code == 400
     assert client.get(f"/p/awareness/{tree.county_a.pk}/").status_code == 404  # sampling is by village/community
+
+
+def test_materials_distributed_are_recorded(tree, client):
+    officer = make_user("pub2", [(tree.county_a, Role.PUBLICITY_OFFICER)])
+    event = Event.objects.create(title="讲座", kind="school", org_unit=tree.a1, org_path=tree.a1.path,
+                                 starts_at=timezone.now() + datetime.timedelta(days=1), place="礼堂", capacity=50, created_by=officer)
+    login_verified(client, officer)
+    client.post("/outreach/", {"do": "materials", "event": event.pk, "materials": "120"})
+    event.refresh_from_db()
+    assert event.materials == 120
+    client.post("/outreach/", {"do": "materials", "event": event.pk, "materials": "-5"})
+    event.refresh_from_db()
+    assert event.materials == 120
