@@ -124,14 +124,6 @@ class SiteStatusInputSerializer(StrictSerializerMixin, serializers.Serializer):
     note = serializers.CharField(label=_("note"), max_length=200, required=False, allow_blank=True)
 
 
-def _distance_km(lat1, lng1, lat2, lng2) -> float:
-    import math
-
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(a))
-
-
 @extend_schema(parameters=[OpenApiParameter("kind", str), OpenApiParameter("active", bool),
                            OpenApiParameter("near", str, description="lat,lng: the sites with coordinates, nearest first")])
 class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
@@ -162,10 +154,10 @@ class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         except ValueError:
             raise field_error("near", _("Near: latitude,longitude in degrees, e.g. 36.07,120.38.")) from None
         sites = [s for s in self.get_queryset().filter(latitude__isnull=False, longitude__isnull=False)[:2000]]
-        sites.sort(key=lambda s: _distance_km(lat, lng, float(s.latitude), float(s.longitude)))
+        sites.sort(key=lambda s: selectors.distance_km(lat, lng, float(s.latitude), float(s.longitude)))
         rows = SiteSerializer(sites[:50], many=True).data
         for row, site in zip(rows, sites[:50], strict=False):
-            row["distance_km"] = round(_distance_km(lat, lng, float(site.latitude), float(site.longitude)), 2)
+            row["distance_km"] = round(selectors.distance_km(lat, lng, float(site.latitude), float(site.longitude)), 2)
         return Response({"count": len(rows), "results": rows})
 
     @extend_schema(request=SiteInputSerializer, responses={201: SiteSerializer})

@@ -28,3 +28,12 @@ def visible_staff(user) -> QuerySet[Staff]:
 def record_staff_listing(user, staff) -> None:
     for s in staff:
         audit.record(user, audit.Action.READ, obj=s, org_path=s.org_path, purpose="workforce")
+
+
+def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance (haversine) in kilometres, for "nearest site" lists."""
+    import math
+
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lng2 - lng1) / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))

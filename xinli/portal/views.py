@@ -88,8 +88,29 @@ def sites(request):
         found = list(Site.objects.filter(org_path__startswith=unit.path, kind__in=PUBLIC_SITE_KINDS, pk__in=active)
                      .select_related("org_unit").order_by("org_path", "name")[:200])
     townships = list(OrgUnit.objects.filter(parent=unit, level="township").order_by("code")) if unit is not None and unit.level == "county" else []
+    near, error = request.GET.get("near", ""), ""
+    if near:
+        from xinli.network.selectors import distance_km
+
+        try:
+            lat, lng = (float(x) for x in near.split(","))
+            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+                raise ValueError
+        except ValueError:
+            from django.utils.translation import gettext_lazy as _
+
+            from xinli.core.i18n import bilingual
+
+            error = bilingual(_("Near: latitude,longitude in degrees, e.g. 36.07,120.38."))
+        else:
+            active = SiteStatus.objects.filter(status=SiteStatus.Status.ACTIVE, end__isnull=True).values("site_id")
+            located = list(Site.objects.filter(kind__in=PUBLIC_SITE_KINDS, pk__in=active, latitude__isnull=False, longitude__isnull=False)
+                           .select_related("org_unit")[:2000])
+            for site in located:
+                site.distance_km = round(distance_km(lat, lng, float(site.latitude), float(site.longitude)), 1)
+            found = sorted(located, key=lambda x: x.distance_km)[:20]
     return render(request, "portal/sites.html", {"unit": unit, "sites": found, "counties": _counties(), "townships": townships,
-                                                 "hotline": HOTLINE})
+                                                 "hotline": HOTLINE, "near": near, "error": error}, status=400 if error else 200)
 
 
 def articles(request):

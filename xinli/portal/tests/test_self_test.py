@@ -56,3 +56,18 @@ def test_site_finder_lists_open_sites(client, tree):
     services.set_site_status(officer, closed, status="closed", on=datetime.date(2025, 1, 1))
     page = client.get("/p/sites/", {"unit": tree.county_a.pk}).content.decode()
     assert open_site.name in page and "汇泉社工室" not in page and "9:00-17:00" in page
+
+
+def test_site_finder_by_distance(client, tree):
+    from xinli.accounts.policy import Role
+    from xinli.network import services
+    from xinli.testing.fixtures import make_user
+
+    officer = make_user("o2", [(tree.county_a, Role.HEALTH_OFFICER)])
+    services.create_site(officer, org_unit=tree.a1v1, name="远处咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1),
+                         latitude="36.300000", longitude="120.600000")
+    services.create_site(officer, org_unit=tree.a1v2, name="近处咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1),
+                         latitude="36.070000", longitude="120.380000")
+    page = client.get("/p/sites/", {"near": "36.06,120.37"}).content.decode()
+    assert page.index("近处咨询室") < page.index("远处咨询室") and " km" in page
+    assert client.get("/p/sites/", {"near": "here"}).status_code == 400
