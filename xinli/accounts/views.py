@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from xinli.core import audit
+from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
 
@@ -163,7 +164,7 @@ def users_view(request):
             messages.success(request, bilingual(_("Role granted.")))
             return redirect("accounts:users")
         elif action == "revoke":
-            assignment = selectors.assignments_in_scope(actor).filter(pk=request.POST.get("assignment") or 0).first()
+            assignment = selectors.assignments_in_scope(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
             if assignment is None:
                 raise Http404
             services.revoke_assignment(actor, assignment)

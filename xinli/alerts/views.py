@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
+from xinli.core.forms import form_pk
 from xinli.core.scoping import has_capability
 
 from . import selectors, services
@@ -196,7 +197,7 @@ def case_detail(request, pk):
             _service_call(request, crisis.close_case, request.user, case, summary=request.POST.get("summary", ""),
                           high_risk=request.POST.get("high_risk") == "on")
         elif what == "follow_up":
-            fu = case.follow_ups.filter(pk=request.POST.get("follow_up") or 0).first()
+            fu = case.follow_ups.filter(pk=form_pk(request.POST.get("follow_up"))).first()
             if fu is not None:
                 _service_call(request, crisis.complete_follow_up, request.user, fu, request.POST.get("note", ""))
         return redirect("alerts:case_detail", pk=pk)

@@ -28,3 +28,9 @@ class BilingualForm(forms.Form):
                 self.add_error(key if key in self.fields else None, errs)
         else:
             self.add_error(None, exc.messages)
+
+
+def form_pk(value) -> int:
+    """An object id posted by a form: the integer, or 0 (matches nothing) for anything else — never an exception."""
+    text = str(value or "").strip()
+    return int(text) if text.isdigit() and len(text) < 19 else 0

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import COUNSELLING_WORK, SMD_VIEW
+from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
 
@@ -54,7 +55,7 @@ def desk(request):
                 if case:
                     return redirect("counselling:case", pk=case.pk)
         elif what == "slots":
-            site = network_selectors.visible_sites(user).filter(pk=request.POST.get("site") or 0).first()
+            site = network_selectors.visible_sites(user).filter(pk=form_pk(request.POST.get("site"))).first()
             if site is None:
                 raise Http404
             try:
@@ -67,7 +68,7 @@ def desk(request):
                 messages.error(request, bilingual(_("Form: check the dates (YYYY-MM-DD) and the choices.")))
         elif what == "book_for":
             person = person_selectors.search_persons(user, id_number=request.POST.get("id_number", "")).first()
-            slot = Slot.objects.filter(counsellor=user, pk=request.POST.get("slot") or 0).first()
+            slot = Slot.objects.filter(counsellor=user, pk=form_pk(request.POST.get("slot"))).first()
             if person is None or slot is None:
                 messages.error(request, bilingual(_("Person: no resident with this ID number in your area.")))
             else:
@@ -86,7 +87,7 @@ def desk(request):
                      interventions=request.POST.get("interventions", ""), review_on=review_on,
                      partners=request.POST.getlist("partners"))
         elif what in ("review", "close_plan"):
-            plan = Plan.objects.filter(worker=user, pk=request.POST.get("plan") or 0).first()
+            plan = Plan.objects.filter(worker=user, pk=form_pk(request.POST.get("plan"))).first()
             if plan is None:
                 raise Http404
             try:
@@ -95,12 +96,12 @@ def desk(request):
                 nxt = None
             _run(request, services.review_plan, user, plan, next_review=nxt, close=what == "close_plan")
         elif what in ("attended", "no_show"):
-            booking = Booking.objects.filter(slot__counsellor=user, pk=request.POST.get("booking") or 0).first()
+            booking = Booking.objects.filter(slot__counsellor=user, pk=form_pk(request.POST.get("booking"))).first()
             if booking is None:
                 raise Http404
             _run(request, services.mark_booking, user, booking, state=what)
         elif what in ("receive", "reply"):
-            ref = selectors.visible_referrals(user).filter(pk=request.POST.get("referral") or 0).first()
+            ref = selectors.visible_referrals(user).filter(pk=form_pk(request.POST.get("referral"))).first()
             if ref is None:
                 raise Http404
             if what == "receive":
@@ -138,7 +139,7 @@ def case_page(request, pk):
         if what == "session":
             from xinli.screening.models import Assessment
 
-            measure = Assessment.objects.filter(person=case.person, pk=request.POST.get("assessment") or 0).first()
+            measure = Assessment.objects.filter(person=case.person, pk=form_pk(request.POST.get("assessment"))).first()
             result = _run(request, lambda: services.add_session(
                 user, case, date=datetime.date.fromisoformat(request.POST.get("date", "")), minutes=int(request.POST.get("minutes") or 0),
                 notes=request.POST.get("notes", ""), signs_of_disorder=request.POST.get("signs") == "on", assessment=measure))
@@ -151,7 +152,7 @@ def case_page(request, pk):
         elif what == "refer":
             from xinli.network.models import Institution
 
-            inst = Institution.objects.filter(pk=request.POST.get("institution") or 0, kind__in=["psychiatric_hospital", "general_hospital"]).first()
+            inst = Institution.objects.filter(pk=form_pk(request.POST.get("institution")), kind__in=["psychiatric_hospital", "general_hospital"]).first()
             if inst is None:
                 messages.error(request, bilingual(_("Institution: choose the hospital.")))
             else:

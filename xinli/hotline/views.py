@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
-from xinli.core.forms import BilingualForm
+from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
 
@@ -149,7 +149,7 @@ def line_new(request):
     """A hotline supervisor adds a line for a unit of their region (from the hotline page)."""
     from xinli.regions.models import OrgUnit
 
-    unit = OrgUnit.objects.filter(pk=request.POST.get("org_unit") or 0).first()
+    unit = OrgUnit.objects.filter(pk=form_pk(request.POST.get("org_unit"))).first()
     if unit is None or not path_in_scope(request.user, HOTLINE_SUPERVISE, unit.path):
         raise Http404
     try:

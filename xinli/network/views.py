@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import NETWORK_MANAGE
+from xinli.core.forms import form_pk
 from xinli.core.scoping import has_capability, path_in_scope
 
 from . import coverage, selectors, services
@@ -155,7 +156,7 @@ def inspections_page(request):
                 inspection.record_inspection(user, plan, inst, date=datetime.date.fromisoformat(request.POST.get("date", "")),
                                              results=results, findings=findings)
             elif what == "close":
-                rect = Rectification.objects.filter(scope_q(user, NETWORK_MANAGE), pk=request.POST.get("rectification") or 0).first()
+                rect = Rectification.objects.filter(scope_q(user, NETWORK_MANAGE), pk=form_pk(request.POST.get("rectification"))).first()
                 if rect is None:
                     raise Http404
                 inspection.close_rectification(user, rect, evidence=request.POST.get("evidence", ""))
@@ -198,8 +199,8 @@ def workforce_page(request):
                 services.create_course(user, org_unit=unit, title=request.POST.get("title", ""), provider=request.POST.get("provider", ""),
                                        hours=request.POST.get("hours") or None)
             elif what == "attendance":
-                course = Course.objects.filter(scope_q(user, NETWORK_MANAGE), pk=request.POST.get("course") or 0).first()
-                staff = selectors.visible_staff(user).filter(pk=request.POST.get("staff") or 0).first()
+                course = Course.objects.filter(scope_q(user, NETWORK_MANAGE), pk=form_pk(request.POST.get("course"))).first()
+                staff = selectors.visible_staff(user).filter(pk=form_pk(request.POST.get("staff"))).first()
                 if course is None or staff is None:
                     raise Http404
                 services.record_attendance(user, course, staff, date=datetime.date.fromisoformat(request.POST.get("date", "")))
@@ -209,7 +210,7 @@ def workforce_page(request):
                                           recruited_on=datetime.date.fromisoformat(request.POST.get("recruited_on", "")),
                                           trained=request.POST.get("trained") == "on")
             elif what == "hours":
-                volunteer = Volunteer.objects.filter(scope_q(user, NETWORK_MANAGE), pk=request.POST.get("volunteer") or 0).first()
+                volunteer = Volunteer.objects.filter(scope_q(user, NETWORK_MANAGE), pk=form_pk(request.POST.get("volunteer"))).first()
                 if volunteer is None:
                     raise Http404
                 services.log_volunteer_service(user, volunteer, date=datetime.date.fromisoformat(request.POST.get("date", "")),

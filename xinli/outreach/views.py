@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import OUTREACH_PUBLISH
+from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
 
@@ -35,14 +36,14 @@ def desk(request):
         try:
             if what == "write":
                 unit = next(u for u in units if str(u.pk) == request.POST.get("org_unit"))
-                article = mine_or_area.filter(pk=request.POST.get("article") or 0).first()
+                article = mine_or_area.filter(pk=form_pk(request.POST.get("article"))).first()
                 article = services.write_article(user, org_unit=unit, title=request.POST.get("title", ""), body=request.POST.get("body", ""),
                                                  category=request.POST.get("category", ""), summary=request.POST.get("summary", ""),
                                                  article=article)
                 if request.POST.get("submit") == "1":
                     services.submit(user, article)
             elif what in ("approve", "reject"):
-                article = mine_or_area.filter(pk=request.POST.get("article") or 0).first()
+                article = mine_or_area.filter(pk=form_pk(request.POST.get("article"))).first()
                 if article is None:
                     raise Http404
                 services.review(user, article, approve=what == "approve", note=request.POST.get("note", ""))
@@ -52,13 +53,13 @@ def desk(request):
                 services.create_event(user, org_unit=unit, title=request.POST.get("title", ""), kind=request.POST.get("kind", ""),
                                       starts_at=starts, place=request.POST.get("place", ""), capacity=int(request.POST.get("capacity") or 0))
             elif what == "materials":
-                event = Event.objects.filter(scope_q(user, OUTREACH_PUBLISH), pk=request.POST.get("event") or 0).first()
+                event = Event.objects.filter(scope_q(user, OUTREACH_PUBLISH), pk=form_pk(request.POST.get("event"))).first()
                 if event is None:
                     raise Http404
                 services.record_materials(user, event, int(request.POST.get("materials") or -1))
             elif what == "attended":
                 reg = Registration.objects.filter(event__in=Event.objects.filter(scope_q(user, OUTREACH_PUBLISH)),
-                                                  pk=request.POST.get("registration") or 0).first()
+                                                  pk=form_pk(request.POST.get("registration"))).first()
                 if reg is None:
                     raise Http404
                 services.mark_attendance(user, reg)

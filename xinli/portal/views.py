@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import translation
 
+from xinli.core.forms import form_pk
 from xinli.network.models import Site, SiteKind, SiteStatus
 from xinli.regions.models import OrgUnit
 from xinli.scales import ScoringError, definitions, score
@@ -80,7 +81,7 @@ def _counties():
 
 def sites(request):
     """Open sites in a chosen area (county or township), with address, hours and phone."""
-    unit = OrgUnit.objects.filter(pk=request.GET.get("unit") or 0, level__in=["city", "county", "township"]).first() if (
+    unit = OrgUnit.objects.filter(pk=form_pk(request.GET.get("unit")), level__in=["city", "county", "township"]).first() if (
         request.GET.get("unit") or "").isdigit() else None
     found = []
     if unit is not None:
@@ -148,7 +149,7 @@ def events(request):
 
     message = error = ""
     if request.method == "POST":
-        event = Event.objects.filter(pk=request.POST.get("event") or 0).first()
+        event = Event.objects.filter(pk=form_pk(request.POST.get("event"))).first()
         if event is None:
             raise Http404
         try:
@@ -199,7 +200,7 @@ def book(request, site_id):
                 counselling.join_waiting_list(site, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""))
                 waiting = True
             else:
-                slot = Slot.objects.filter(pk=request.POST.get("slot") or 0, site=site).first()
+                slot = Slot.objects.filter(pk=form_pk(request.POST.get("slot")), site=site).first()
                 if slot is None:
                     raise Http404
                 booking = counselling.book(slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),

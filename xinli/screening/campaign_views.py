@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import SCREENING_CAMPAIGN
-from xinli.core.forms import BilingualForm
+from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions import selectors as unit_selectors
@@ -121,7 +121,7 @@ def campaign_participants(request, pk):
     if not campaigns.responsible_for(request.user, campaign):
         raise Http404
     if request.method == "POST":
-        p = campaign.participants.filter(pk=request.POST.get("participant") or 0).first()
+        p = campaign.participants.filter(pk=form_pk(request.POST.get("participant"))).first()
         if p is None:
             raise Http404
         try:
