@@ -31,12 +31,7 @@ def seed_outreach(rng: random.Random) -> dict:
     now = timezone.now()
     city = OrgUnit.objects.get(level="city")
     writer = User.objects.get(username="publicity_officer")
-    from xinli.accounts.policy import Role
-    from xinli.accounts.services import create_user
-
-    editor = User.objects.filter(username="publicity_editor").first() or create_user(
-        username="publicity_editor", password="Xl-Demo-Editor-2026!", display_name="科普审核员（青岛市）",
-        assignments=[(city, Role.PUBLICITY_OFFICER)], is_demo=True)
+    editor = User.objects.get(username="publicity_editor")
     for title, category, body in ARTICLES:
         a = outreach.write_article(writer, org_unit=city, title=title, category=category, body=body, summary=body[3:40])
         outreach.submit(writer, a)

@@ -262,6 +262,7 @@ DEMO_ACCOUNTS = [
     ("smd_doctor", Role.SMD_DOCTOR, "township"),
     ("police_liaison", Role.POLICE_LIAISON, "township"),
     ("publicity_officer", Role.PUBLICITY_OFFICER, "city"),
+    ("publicity_editor", Role.PUBLICITY_OFFICER, "city"),  # reviews the publicity officer's articles
 ]
 
 
