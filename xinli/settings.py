@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "xinli.portal",
     "xinli.outreach",
     "xinli.counselling",
+    "xinli.indicators",
     "xinli.demo",
 ]
 
