@@ -9,6 +9,7 @@ from xinli.alerts import api as alerts_api
 from xinli.archives import api as archives_api
 from xinli.counselling import api as counselling_api
 from xinli.hotline import api as hotline_api
+from xinli.indicators import api as indicators_api
 from xinli.network import api as network_api
 from xinli.regions import api as regions_api
 from xinli.screening import api as screening_api
@@ -41,6 +42,7 @@ router.register("network/volunteers", network_api.VolunteerViewSet, basename="ne
 router.register("counselling/cases", counselling_api.CaseViewSet, basename="counselling-case")
 router.register("counselling/plans", counselling_api.PlanViewSet, basename="counselling-plan")
 router.register("counselling/referrals", counselling_api.ReferralViewSet, basename="counselling-referral")
+router.register("indicators/values", indicators_api.ValueViewSet, basename="indicator-value")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

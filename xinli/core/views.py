@@ -81,6 +81,7 @@ def nav_flags(user):
         "outreach": has_capability(user, OUTREACH_PUBLISH),
         "counselling": has_capability(user, COUNSELLING_WORK) or has_capability(user, SMD_VIEW),
         "smd_indicators": has_capability(user, INDICATORS_VIEW),
+        "indicators": has_capability(user, INDICATORS_VIEW),
         "hotline": has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }

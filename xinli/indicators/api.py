@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, viewsets
+
+from . import selectors, services
+from .models import Rollup
+from .registry import REGISTRY
+
+
+@extend_schema(parameters=[OpenApiParameter("indicator", str), OpenApiParameter("org", str, description="org unit code"),
+                           OpenApiParameter("period", str, description="year, e.g. 2026")])
+class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Indicator values from the rollups: value, numerator, denominator, target and status (green / amber / red)."""
+
+    queryset = Rollup.objects.none()
+    scope_model = Rollup
+    scope_field = "org_path"
+
+    def get_queryset(self):
+        qs = selectors.visible_rollups(self.request.user)
+        p = self.request.query_params
+        if p.get("indicator"):
+            qs = qs.filter(indicator=p["indicator"])
+        if p.get("org"):
+            qs = qs.filter(org_unit__code=p["org"])
+        if p.get("period"):
+            qs = qs.filter(period=p["period"])
+        return qs.order_by("indicator", "org_path")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        rows = []
+        for r in page:
+            target = services.target_for(r.indicator, r.org_unit, int(r.period))
+            rows.append({"id": r.pk, "indicator": r.indicator, "name": REGISTRY[r.indicator].zh if r.indicator in REGISTRY else r.indicator,
+                         "org": r.org_unit.code, "org_name": r.org_unit.name, "period": r.period,
+                         "value": _s(r.value), "numerator": _s(r.numerator), "denominator": _s(r.denominator), "target": _s(target),
+                         "status": services.status(r.indicator, r.value, target) if r.indicator in REGISTRY else None})
+        return self.get_paginated_response(rows)
+
+
+def _s(value) -> str | None:
+    """Decimals as strings, like every other decimal in the API (no float rounding)."""
+    if value is None:
+        return None
+    if hasattr(value, "to_integral") and value == value.to_integral():
+        return str(int(value))
+    return str(value)
