@@ -1,15 +1,37 @@
 """School-campaign load test with locust on loopback against gunicorn + PostgreSQL (issue 3), see BENCHMARKS.md.
 
-    .venv/bin/pip install -e ".[bench]"                       # locust (make bench-campaign does this)
-    .venv/bin/python bench/bench_campaign.py                   # set up, then 50 users for 60 s
-    .venv/bin/python bench/bench_campaign.py --users 5 --seconds 5 --participants 2000    # smoke run
-    .venv/bin/python bench/bench_campaign.py --workers 3 --skip-setup
+    make bench-campaign                                         # pip install -e ".[bench]" (locust), then the default run
+    .venv/bin/python bench/bench_campaign.py                    # set up, then 50 users for 60 s on 2 sync workers
+    .venv/bin/python bench/bench_campaign.py --users 5 --seconds 5 --participants 2000      # smoke run
+    .venv/bin/python bench/bench_campaign.py --skip-setup --workers 3                       # another server size,
+    .venv/bin/python bench/bench_campaign.py --skip-setup --workers 2 --threads 4           # same campaign, fresh codes
 
-Steps: (1) drop/create the PostgreSQL database xinli_bench_campaign, migrate, seed the tiny demo (no activity) and
-create, through the campaign service, one open PHQ-9 campaign for a senior high school (no under-14s) with enough
-one-time codes; (2) start gunicorn (sync workers, no DEBUG) on 127.0.0.1; (3) run locust headless; (4) count the
-rows: assessments of the campaign and participants marked completed must equal locust's successful submissions
-(zero lost); (5) print and save bench/results/campaign-<time>.json. Only 127.0.0.1 is contacted.
+Target (issue 3): 50 concurrent participants submitting PHQ-9 sustain >= 200 submissions/s with p95 < 250 ms and
+zero errors or lost submissions.
+
+1. Drop and create the PostgreSQL database ``--db`` (default xinli_bench_campaign) on 127.0.0.1:5432 (user
+   postgres, trust authentication), keys in var/bench-keys.json (``manage.py generate_keys --file``, never
+   overwritten), XINLI_DEMO=1, migrate, ``seed_demo --size tiny --no-activity`` (the tree and the demo accounts),
+   then, through ``xinli.screening.campaigns.create_campaign`` as the demo school psychologist, one open PHQ-9
+   campaign for a senior high school with ``--participants`` one-time codes (classes of 50, nobody under 14, so no
+   guardian consent is needed). The plaintext codes (read back through the ORM, which decrypts them) go, shuffled,
+   to var/<db>-codes.txt.
+2. Start gunicorn (``.venv/bin/gunicorn xinli.wsgi``, no DEBUG) on 127.0.0.1 with ``--workers``/``--threads``
+   (sync workers when --threads is 1, gthread otherwise); wait for /healthz.
+3. Run locust headless (bench/locustfile_campaign.py, FastHttpUser, no think time): ``-u USERS -r USERS -t SECONDS``;
+   each user takes the next unused code; anything but 201 is a failure. ``--stop-timeout`` lets the requests in
+   flight at the time limit finish and be counted, so the server's rows and the client's count can be compared
+   exactly.
+4. Count the rows: assessments of the campaign with mode ``campaign``, participants with ``completed_at`` set,
+   and compare the set of completed codes with the codes locust got a 201 for (lost = a 201 without a row; extra
+   = a row without a 201).
+5. Print and save bench/results/campaign-<time>.json: submissions/s, exact p50/p95/p99 (from every request's
+   time, and locust's own rounded figures), failures, rows, CPU seconds used by gunicorn, PostgreSQL and locust,
+   the gunicorn and PostgreSQL configuration; stop gunicorn.
+
+Alert e-mail/SMS deliveries are switched off (XINLI_NOTIFY_CHANNELS empty: the in-app notifications are still
+written) and the server's var directory is var/bench-campaign/, so nothing is queued into the demo's Huey file.
+Every wait is bounded in time. Only 127.0.0.1 is contacted.
 """
 
 from __future__ import annotations
@@ -17,12 +39,16 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import math
 import os
+import platform
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -31,30 +57,77 @@ VENV = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench" / "results"
 HOST = "127.0.0.1"
 TARGET_RPS, TARGET_P95_MS = 200.0, 250.0
+PER_CLASS = 50
+CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def env_for(db: str) -> dict:
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", default="xinli_bench_campaign", help="throwaway PostgreSQL database (dropped!)")
+    parser.add_argument("--key-file", default=str(ROOT / "var" / "bench-keys.json"))
+    parser.add_argument("--users", type=int, default=50, help="concurrent simulated participants")
+    parser.add_argument("--seconds", type=int, default=60, help="locust run time")
+    parser.add_argument("--participants", type=int, default=30_000,
+                        help="codes to create; must exceed what the run can use (about 300/s x seconds)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)")
+    parser.add_argument("--port", type=int, default=0, help="gunicorn port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--stop-timeout", type=int, default=15, help="seconds locust waits for requests in flight")
+    parser.add_argument("--skip-setup", action="store_true", help="reuse the database and the unused codes of the last setup")
+    parser.add_argument("--out", default="", help="result file (default bench/results/campaign-<time>.json)")
+    args = parser.parse_args(argv)
+    if not args.db.replace("_", "").isalnum() or not args.db.islower() or args.db in ("xinli_bench", "postgres"):
+        parser.error("--db must be a plain lower-case identifier of a throwaway database (not xinli_bench)")
+    if not 1 <= args.seconds <= 600 or not 1 <= args.users <= 500 or not 1 <= args.participants <= 200_000:
+        parser.error("--seconds 1..600, --users 1..500, --participants 1..200000")
+    if not 1 <= args.workers <= 32 or not 1 <= args.threads <= 64 or not 1 <= args.stop_timeout <= 120:
+        parser.error("--workers 1..32, --threads 1..64, --stop-timeout 1..120")
+    return args
+
+
+def env_for(args) -> dict:
     env = dict(os.environ)
-    env.update({"DATABASE_URL": f"postgres://postgres@{HOST}:5432/{db}", "XINLI_KEY_FILE": str(ROOT / "var" / "bench-keys.json"),
-                "XINLI_DEMO": "1", "DJANGO_SETTINGS_MODULE": "xinli.settings", "XINLI_NOTIFY_CHANNELS": ""})
-    env.pop("XINLI_DEBUG", None)
+    env.update({
+        "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{args.db}",
+        "XINLI_KEY_FILE": str(Path(args.key_file).resolve()),
+        "XINLI_DEMO": "1",
+        "DJANGO_SETTINGS_MODULE": "xinli.settings",
+        "XINLI_NOTIFY_CHANNELS": "",
+        "XINLI_VAR_DIR": str(ROOT / "var" / "bench-campaign"),
+        "XINLI_STATIC_ROOT": str(ROOT / "var" / "static"),
+    })
+    for name in ("XINLI_DEBUG", "REDIS_URL", "XINLI_HUEY_IMMEDIATE"):
+        env.pop(name, None)  # DEBUG keeps every query in memory; no outside queue
+    (ROOT / "var" / "bench-campaign").mkdir(parents=True, exist_ok=True)
     return env
 
 
-def setup(db: str, participants: int, codes_file: Path) -> int:
-    psql = ["psql", "-h", HOST, "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c"]
-    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"], check=True)
-    subprocess.run([*psql, f"CREATE DATABASE {db}"], check=True)
-    env = env_for(db)
-    py = str(VENV / "python")
-    subprocess.run([py, "manage.py", "generate_keys", "--file", env["XINLI_KEY_FILE"]], cwd=ROOT, env=env, check=True)
-    subprocess.run([py, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
-    subprocess.run([py, "manage.py", "seed_demo", "--size", "tiny", "--no-activity", "--accounts-file",
-                    str(ROOT / "var" / f"{db}-accounts.json")], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    os.environ.update(env)
+def django_setup(env: dict) -> None:
+    os.environ.update({k: env[k] for k in ("DATABASE_URL", "XINLI_KEY_FILE", "XINLI_DEMO", "DJANGO_SETTINGS_MODULE",
+                                           "XINLI_NOTIFY_CHANNELS", "XINLI_VAR_DIR", "XINLI_STATIC_ROOT")})
+    sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
+
+
+def run(cmd: list[str], env: dict, timeout: float, **kw) -> None:
+    subprocess.run(cmd, cwd=ROOT, env=env, check=True, timeout=timeout, **kw)
+
+
+def setup(args, env: dict, codes_file: Path) -> int:
+    psql = ["psql", "-h", HOST, "-p", "5432", "-U", "postgres", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", "postgres", "-c"]
+    print(f"== setup: drop and create {args.db}, migrate, seed_demo --size tiny", flush=True)
+    run([*psql, f"DROP DATABASE IF EXISTS {args.db} WITH (FORCE)"], env, 120)
+    run([*psql, f"CREATE DATABASE {args.db}"], env, 120)
+    py = str(VENV / "python")
+    run([py, "manage.py", "generate_keys", "--file", env["XINLI_KEY_FILE"]], env, 120)
+    run([py, "manage.py", "migrate", "--noinput", "-v", "0"], env, 900)
+    run([py, "manage.py", "seed_demo", "--size", "tiny", "--no-activity", "--accounts-file",
+         str(ROOT / "var" / f"{args.db}-accounts.json")], env, 1800, stdout=subprocess.DEVNULL)
+
+    django_setup(env)
+    from django.db import connection
     from django.utils import timezone
 
     from xinli.accounts.models import User
@@ -62,32 +135,80 @@ def setup(db: str, participants: int, codes_file: Path) -> int:
 
     psy = User.objects.get(username="school_psychologist")
     unit = psy.assignments.get().org_unit
-    per_class = 50
-    classes = -(-participants // per_class)
-    groups = [{"grade": f"高{1 + c // 100}", "name": f"{c % 100 + 1}班",
-               "participants": [{"label": f"S{c:03d}-{i:02d}", "minor_under_14": False} for i in range(per_class)]}
-              for c in range(classes)]
+    classes = -(-args.participants // PER_CLASS)
+    groups = []
+    left = args.participants
+    for c in range(classes):
+        n = min(PER_CLASS, left)
+        left -= n
+        groups.append({"grade": f"高{1 + c % 3}", "name": f"{c // 3 + 1}班",
+                       "participants": [{"label": f"S{c:04d}-{i:02d}", "minor_under_14": False} for i in range(n)]})
     now = timezone.now()
     t0 = time.perf_counter()
-    campaign = create_campaign(psy, name="负载测试普查", kind="school", institution="青岛市第一中学", org_unit=unit,
-                               scales=["phq9"], opens_at=now - datetime.timedelta(hours=1),
-                               closes_at=now + datetime.timedelta(days=1), groups=groups)
-    codes = [p.code for p in campaign.participants.order_by("?")]
-    codes_file.write_text("\n".join(codes) + "\n")
-    print(f"campaign {campaign.pk}: {len(codes)} participant codes in {time.perf_counter() - t0:.1f} s -> {codes_file}")
+    campaign = create_campaign(psy, name="负载测试普查（PHQ-9）", kind="school", institution="负载测试高级中学",
+                               org_unit=unit, scales=["phq9"], opens_at=now - datetime.timedelta(hours=1),
+                               closes_at=now + datetime.timedelta(days=2), groups=groups)
+    codes = [p.code for p in campaign.participants.all()]  # decrypted by the ORM
+    random.shuffle(codes)
+    write_codes(codes_file, codes)
+    print(f"campaign {campaign.pk} at {unit.name}: {len(codes)} participant codes in {time.perf_counter() - t0:.1f} s "
+          f"-> {codes_file.relative_to(ROOT)}", flush=True)
+    connection.close()
     return campaign.pk
 
 
-def percentile(histogram: dict, q: float) -> float:
-    """Percentile from locust's response-time histogram {rounded ms: count} (the same rounding locust reports)."""
-    points = sorted((float(ms), n) for ms, n in histogram.items())
-    total = sum(n for _, n in points)
-    seen = 0
-    for ms, n in points:
-        seen += n
-        if seen >= q / 100 * total:
-            return ms
-    return points[-1][0] if points else float("nan")
+def write_codes(path: Path, codes: list[str]) -> None:
+    path.write_text("\n".join(codes) + "\n", encoding="utf-8")
+    path.chmod(0o600)
+
+
+def unused_codes(campaign_id: int) -> list[str]:
+    from django.db import connection
+
+    from xinli.screening.models import Participant
+
+    codes = [p.code for p in Participant.objects.filter(campaign_id=campaign_id, completed_at__isnull=True).only("code")]
+    connection.close()
+    random.shuffle(codes)
+    return codes
+
+
+def count_rows(campaign_id: int, ok_codes: set[str] | None = None) -> dict:
+    """Rows of the campaign, through the ORM. With ``ok_codes``, also the codes that got a 201 but have no
+    completed participant (lost) and completed participants whose code never got a 201 (extra)."""
+    from django.db import connection
+    from django.db.models import Count
+
+    from xinli.alerts.models import Alert
+    from xinli.screening.campaigns import _code_index
+    from xinli.screening.models import Assessment, Mode, Participant
+
+    assessments = Assessment.objects.filter(campaign_id=campaign_id, mode=Mode.CAMPAIGN)
+    completed = Participant.objects.filter(campaign_id=campaign_id, completed_at__isnull=False)
+    out = {
+        "assessments": assessments.count(),
+        "assessment_participants": assessments.values("participant_id").distinct().count(),
+        "participants_completed": completed.count(),
+        "participants_with_2plus_assessments": assessments.values("participant_id").annotate(n=Count("id"))
+        .filter(n__gt=1).count(),
+        "alerts_of_campaign": Alert.objects.filter(campaign_id=campaign_id).count(),
+    }
+    if ok_codes is not None:
+        done = set(completed.values_list("code_bidx", flat=True))
+        ok_bidx = {_code_index(c) for c in ok_codes}
+        out["lost"] = len(ok_bidx - done)
+        out["extra"] = len(done - ok_bidx)
+    connection.close()
+    return out
+
+
+def port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind((HOST, port))
+        except OSError:
+            return False
+    return True
 
 
 def free_port() -> int:
@@ -96,95 +217,318 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def count_rows(db: str, campaign_id: int) -> tuple[int, int]:
-    out = subprocess.run(["psql", "-h", HOST, "-U", "postgres", "-X", "-At", "-d", db, "-c",
-                          f"SELECT (SELECT count(*) FROM screening_assessment WHERE campaign_id = {int(campaign_id)} AND mode = 'campaign'), "
-                          f"(SELECT count(*) FROM screening_participant WHERE campaign_id = {int(campaign_id)} AND completed_at IS NOT NULL)"],
-                         check=True, capture_output=True, text=True).stdout.strip()
-    a, p = out.split("|")
-    return int(a), int(p)
+def gunicorn_cmd(args, port: int) -> list[str]:
+    worker_class = "sync" if args.threads == 1 else "gthread"
+    return [str(VENV / "gunicorn"), "xinli.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(args.workers),
+            "--worker-class", worker_class, "--threads", str(args.threads), "--backlog", "2048",
+            "--log-level", "warning", "--no-control-socket"]
+
+
+def start_gunicorn(cmd: list[str], env: dict, port: int, log_path: Path) -> subprocess.Popen:
+    log = log_path.open("w")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited with {proc.returncode}; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=5) as resp:
+                if resp.status == 200:
+                    return proc
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.25)
+    stop_gunicorn(proc)
+    raise SystemExit(f"gunicorn did not answer /healthz within 90 s; see {log_path}")
+
+
+def stop_gunicorn(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)  # the arbiter stops its workers
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+
+
+def proc_stat(pid: int) -> tuple[str, int, float] | None:
+    """(comm, ppid, CPU seconds) of a process from /proc, or None if it is gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    comm = raw[raw.index("(") + 1:raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2:].split()
+    return comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def cpu_snapshot(gunicorn_pid: int) -> dict[str, dict[int, float]]:
+    """CPU seconds so far of the gunicorn arbiter and workers, and of every postgres process."""
+    out: dict[str, dict[int, float]] = {"gunicorn": {}, "postgres": {}}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        st = proc_stat(int(entry.name))
+        if st is None:
+            continue
+        comm, ppid, cpu = st
+        if int(entry.name) == gunicorn_pid or ppid == gunicorn_pid:
+            out["gunicorn"][int(entry.name)] = cpu
+        elif comm == "postgres" or comm.startswith("postgres"):
+            out["postgres"][int(entry.name)] = cpu
+    return out
+
+
+def machine_cpu() -> dict[str, float]:
+    """Whole-machine CPU seconds so far (all cores) from /proc/stat: busy, idle, iowait, steal."""
+    v = [int(x) / CLK_TCK for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
+    return {"busy": user + nice + system + irq + softirq, "idle": idle, "iowait": iowait, "steal": steal}
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    return {k: round(sum(after[k].values()) - sum(before[k].get(pid, 0.0) for pid in after[k]), 2) for k in after}
+
+
+def wait_with_rusage(proc: subprocess.Popen, timeout: float) -> tuple[int, float]:
+    """Wait (bounded) for a child; return its exit code and the CPU seconds it used (os.wait4)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid == proc.pid:
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            return proc.returncode, usage.ru_utime + usage.ru_stime
+        time.sleep(0.2)
+    proc.kill()
+    proc.wait(timeout=10)
+    raise SystemExit("locust did not finish in time")
+
+
+def percentile(sorted_values: list[float], p: float) -> float:
+    """Nearest-rank percentile of an ascending list."""
+    if not sorted_values:
+        return math.nan
+    return sorted_values[max(1, math.ceil(p / 100 * len(sorted_values))) - 1]
+
+
+def locust_percentile(histogram: dict, q: float) -> float:
+    """Percentile from locust's response-time histogram {rounded ms: count} (as locust reports it)."""
+    points = sorted((float(ms), n) for ms, n in histogram.items())
+    total, seen = sum(n for _, n in points), 0
+    for ms, n in points:
+        seen += n
+        if seen >= q / 100 * total:
+            return ms
+    return math.nan
+
+
+def machine_info() -> dict:
+    info = {"nproc": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                info["cpu"] = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                info["mem_total_gib"] = round(int(line.split()[1]) / 1024 / 1024, 1)
+        info["loadavg_before"] = Path("/proc/loadavg").read_text().split()[:3]
+    except OSError:
+        pass
+    return info
+
+
+def postgres_info(db: str) -> dict:
+    q = ("SELECT name, setting FROM pg_settings WHERE name IN ('server_version', 'fsync', 'synchronous_commit', "
+         "'shared_buffers', 'max_connections', 'full_page_writes', 'commit_delay')")
+    out = subprocess.run(["psql", "-h", HOST, "-U", "postgres", "-X", "-At", "-F", "=", "-d", db, "-c", q],
+                         capture_output=True, text=True, timeout=30).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def git_head() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
+                               text=True, timeout=10)
+        return head.stdout.strip() + ("+uncommitted changes" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.TimeoutExpired):
+        return ""
+
+
+def read_request_log(path: Path) -> tuple[list[list], dict]:
+    rows, summary = [], {}
+    for line in path.read_text().splitlines():
+        item = json.loads(line)
+        if isinstance(item, dict):
+            summary = item
+        else:
+            rows.append(item)
+    return rows, summary
+
+
+def windows(rows: list[list], t0: float, span: float, width: float = 10.0) -> list[dict]:
+    """Successful submissions per second and p95 per ``width``-second window (by response end; the last window
+    is divided by its real length)."""
+    buckets: dict[int, list[float]] = {}
+    for _code, start, ms, _status, ok in rows:
+        if ok:
+            buckets.setdefault(int((start + ms / 1000 - t0) // width), []).append(ms)
+    return [{"from_s": int(k * width),
+             "submissions_per_s": round(len(v) / max(1e-9, min(width, span - k * width)), 1),
+             "p95_ms": round(percentile(sorted(v), 95), 1)} for k, v in sorted(buckets.items())]
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", default="xinli_bench_campaign")
-    parser.add_argument("--users", type=int, default=50)
-    parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("--participants", type=int, default=20_000, help="codes to create (more than the run can use)")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (2 measured best on 2 cores)")
-    parser.add_argument("--skip-setup", action="store_true", help="reuse the database and codes of the last setup")
-    args = parser.parse_args(argv)
-    if not args.db.replace("_", "").isalnum() or not 1 <= args.seconds <= 600 or not 1 <= args.users <= 500:
-        parser.error("bad --db, --seconds (1–600) or --users (1–500)")
+    args = parse_args(argv)
+    os.chdir(ROOT)
+    env = env_for(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     codes_file = ROOT / "var" / f"{args.db}-codes.txt"
     state_file = ROOT / "var" / f"{args.db}-campaign.json"
     if args.skip_setup:
+        if not state_file.exists():
+            raise SystemExit(f"{state_file} missing: run once without --skip-setup")
         campaign_id = json.loads(state_file.read_text())["campaign"]
-        # Drop the codes already used by earlier runs.
-        used = count_rows(args.db, campaign_id)[1]
-        print(f"reusing campaign {campaign_id}; {used} codes already used")
+        django_setup(env)
+        fresh = unused_codes(campaign_id)
+        write_codes(codes_file, fresh)
+        print(f"== reusing campaign {campaign_id} in {args.db}: {len(fresh)} unused codes", flush=True)
     else:
-        campaign_id = setup(args.db, args.participants, codes_file)
-        state_file.write_text(json.dumps({"campaign": campaign_id}))
-    before = count_rows(args.db, campaign_id)
-    if args.skip_setup:
-        # Keep only codes not yet completed (the file order is random; completed ones would fail as "already used").
-        os.environ.update(env_for(args.db))
-        import django
+        campaign_id = setup(args, env, codes_file)
+        state_file.write_text(json.dumps({"db": args.db, "campaign": campaign_id}))
+    available = len([c for c in codes_file.read_text().splitlines() if c.strip()])
+    if available < args.seconds * 300:
+        print(f"warning: only {available} unused codes; a fast run may exhaust them (then it is marked invalid)")
+    before = count_rows(campaign_id)
 
-        django.setup()
-        from xinli.screening.models import Participant
-
-        fresh = [p.code for p in Participant.objects.filter(campaign_id=campaign_id, completed_at__isnull=True)]
-        codes_file.write_text("\n".join(fresh) + "\n")
-
-    port = free_port()
+    port = args.port or free_port()
+    if not port_free(port):
+        raise SystemExit(f"{HOST}:{port} is in use; pass another --port")
     stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
-    server = subprocess.Popen([str(VENV / "gunicorn"), "xinli.wsgi", "--bind", f"{HOST}:{port}", "--workers", str(args.workers),
-                               "--worker-class", "sync", "--backlog", "2048"], cwd=ROOT, env=env_for(args.db),
-                              stdout=subprocess.DEVNULL, stderr=open(RESULTS / f"campaign-gunicorn-{stamp}.log", "w"),
-                              start_new_session=True)
+    prefix = RESULTS / f"campaign-{stamp}"
+    log_path = RESULTS / f"campaign-{stamp}-gunicorn.log"
+    request_log = RESULTS / f"campaign-{stamp}-requests.jsonl"
+    cmd = gunicorn_cmd(args, port)
+    machine = machine_info()
+    print("== gunicorn:", " ".join(cmd[1:]), flush=True)
+    server = start_gunicorn(cmd, env, port, log_path)
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(f"http://{HOST}:{port}/healthz", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.2)
-        prefix = RESULTS / f"campaign-{stamp}"
-        env = dict(os.environ, CAMPAIGN_CODES=str(codes_file))
-        cmd = [str(VENV / "locust"), "-f", str(ROOT / "bench" / "locustfile_campaign.py"), "--headless", "-u", str(args.users),
-               "-r", str(args.users), "-t", f"{args.seconds}s", "--host", f"http://{HOST}:{port}", "--csv", str(prefix),
-               "--only-summary", "--loglevel", "WARNING", "--json-file", f"{prefix}-final"]
-        print("running:", " ".join(cmd[1:]))
-        subprocess.run(cmd, cwd=ROOT, env=env, timeout=args.seconds + 120)
+        cpu_before, machine_before = cpu_snapshot(server.pid), machine_cpu()
+        locust_env = dict(env, CAMPAIGN_CODES=str(codes_file), CAMPAIGN_LOG=str(request_log))
+        lcmd = [str(VENV / "locust"), "-f", str(ROOT / "bench" / "locustfile_campaign.py"), "--headless",
+                "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--stop-timeout",
+                str(args.stop_timeout), "--host", f"http://{HOST}:{port}", "--csv", str(prefix), "--only-summary",
+                "--loglevel", "WARNING", "--json-file", f"{prefix}-locust", "--exit-code-on-error", "0"]
+        print("== locust:", " ".join(lcmd[1:]), flush=True)
+        t_start = time.monotonic()
+        locust_rc, locust_cpu = wait_with_rusage(subprocess.Popen(lcmd, cwd=ROOT, env=locust_env),
+                                                 args.seconds + args.stop_timeout + 120)
+        wall = time.monotonic() - t_start
+        cpu_after, machine_after = cpu_snapshot(server.pid), machine_cpu()
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(20)
-    # The final stats (the CSV is a periodic snapshot and can miss the last seconds).
-    entry = next(e for e in json.loads(Path(f"{prefix}-final.json").read_text()) if e["name"] == "campaign submission")
-    requests, failures = entry["num_requests"], entry["num_failures"]
-    rps = requests / max(1e-9, entry["last_request_timestamp"] - entry["start_time"])
-    p50, p95, p99 = (percentile(entry["response_times"], q) for q in (50, 95, 99))
-    after = count_rows(args.db, campaign_id)
-    stored, completed = after[0] - before[0], after[1] - before[1]
-    ok = requests - failures
+        stop_gunicorn(server)
+    if locust_rc != 0:
+        print(f"warning: locust exited with {locust_rc}")
+
+    rows, summary = read_request_log(request_log)
+    stats = next(e for e in json.loads(Path(f"{prefix}-locust.json").read_text()) if e["name"] == "campaign submission")
+    ok_rows = [r for r in rows if r[4]]
+    ok_codes = {r[0] for r in ok_rows}
+    failures = len(rows) - len(ok_rows)
+    t_first = min(r[1] for r in rows) if rows else 0.0
+    t_last = max(r[1] + r[2] / 1000 for r in rows) if rows else 0.0
+    span = max(1e-9, t_last - t_first)
+    lat = sorted(r[2] for r in rows)
+    ok_lat = sorted(r[2] for r in ok_rows)
+    after = count_rows(campaign_id, ok_codes)
+    stored = after["assessments"] - before["assessments"]
+    completed = after["participants_completed"] - before["participants_completed"]
+    cpu = cpu_used(cpu_before, cpu_after)
+    cpu["locust"] = round(locust_cpu, 2)
+    machine_used = {k: round(machine_after[k] - machine_before[k], 2) for k in machine_after}
+    # Busy CPU of everything else on the machine during the run (other jobs, the driver): should be near 0.
+    cpu["other_processes"] = round(max(0.0, machine_used["busy"] - sum(cpu.values())), 2)
+    status_counts: dict[str, int] = {}
+    for r in rows:
+        status_counts[str(r[3])] = status_counts.get(str(r[3]), 0) + 1
+
+    rps = len(ok_rows) / span
+    p50, p95, p99 = (round(percentile(lat, q), 1) for q in (50, 95, 99))
     result = {
-        "started": stamp, "users": args.users, "seconds": args.seconds, "gunicorn_workers": args.workers,
-        "requests": requests, "failures": failures, "submissions_per_second": rps, "p50_ms": p50, "p95_ms": p95,
-        "p99_ms": p99, "assessments_stored": stored, "participants_completed": completed,
-        # Requests still in flight when locust stops are stored by the server but never counted by the client.
-        "lost": max(0, ok - stored), "in_flight_at_stop": max(0, stored - ok),
-        "meets_target": (rps >= TARGET_RPS and p95 < TARGET_P95_MS and failures == 0 and stored >= ok
-                         and stored - ok <= args.users and stored == completed),
+        "benchmark": "campaign", "started": stamp, "git": git_head(), "database": args.db, "campaign": campaign_id,
+        "machine": machine, "postgresql": postgres_info(args.db),
+        "gunicorn": {"command": " ".join(cmd[1:]), "workers": args.workers, "threads": args.threads,
+                     "worker_class": "sync" if args.threads == 1 else "gthread",
+                     "conn_max_age": int(env.get("XINLI_CONN_MAX_AGE", "60")), "debug": False, "demo": True},
+        "locust": {"users": args.users, "spawn_rate": args.users, "seconds": args.seconds,
+                   "stop_timeout": args.stop_timeout, "user_class": "FastHttpUser", "wait_time": 0,
+                   "exit_code": locust_rc},
+        "requests": len(rows), "successful": len(ok_rows), "failures": failures, "status_counts": status_counts,
+        "codes_taken": summary.get("codes_taken"), "codes_available": summary.get("codes_available"),
+        "codes_exhausted": summary.get("exhausted"),
+        "measured_span_s": round(span, 2), "wall_s": round(wall, 1),
+        "submissions_per_second": round(rps, 1),
+        "p50_ms": p50, "p95_ms": p95, "p99_ms": p99,
+        "max_ms": round(lat[-1], 1) if lat else math.nan,
+        "successful_p95_ms": round(percentile(ok_lat, 95), 1),
+        "locust_reported": {"num_requests": stats["num_requests"], "num_failures": stats["num_failures"],
+                            "p50_ms": locust_percentile(stats["response_times"], 50),
+                            "p95_ms": locust_percentile(stats["response_times"], 95),
+                            "p99_ms": locust_percentile(stats["response_times"], 99),
+                            "rps": round(stats["num_requests"] / max(1e-9, stats["last_request_timestamp"]
+                                                                      - stats["start_time"]), 1)},
+        "per_10s": windows(rows, t_first, span),
+        "rows": {"assessments_stored": stored, "participants_completed": completed,
+                 "distinct_participants_in_assessments": after["assessment_participants"]
+                 - before["assessment_participants"],
+                 "participants_with_2plus_assessments": after["participants_with_2plus_assessments"],
+                 "alerts_raised": after["alerts_of_campaign"] - before["alerts_of_campaign"],
+                 "lost_201_without_row": after["lost"], "extra_row_without_201": after["extra"]},
+        "cpu_seconds": cpu,
+        "machine_cpu_seconds": machine_used,
+        "cpu_ms_per_submission": {k: round(v * 1000 / max(1, stored), 2) for k, v in cpu.items()},
+        "requests_log": str(request_log.relative_to(ROOT)),
     }
-    (RESULTS / f"campaign-{stamp}.json").write_text(json.dumps(result, indent=1))
-    print(f"{requests} submissions, {failures} failures, {rps:.1f} submissions/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms")
-    print(f"rows: {stored} assessments stored, {completed} codes completed, successful submissions {ok} -> "
-          f"lost {result['lost']}, in flight when the client stopped {result['in_flight_at_stop']}")
-    print(f"target (>= {TARGET_RPS:.0f}/s, p95 < {TARGET_P95_MS:.0f} ms, no errors, none lost): {'met' if result['meets_target'] else 'MISSED'}")
-    return 0
+    zero_lost = (stored == len(ok_rows) == completed and after["lost"] == 0 and after["extra"] == 0
+                 and after["participants_with_2plus_assessments"] == 0)
+    valid = not summary.get("exhausted") and len(rows) == summary.get("codes_taken")
+    result["valid_run"] = valid
+    result["meets_target"] = bool(valid and rps >= TARGET_RPS and p95 < TARGET_P95_MS and failures == 0 and zero_lost)
+    out_path = Path(args.out) if args.out else RESULTS / f"campaign-{stamp}.json"
+    out_path.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+
+    g = result["gunicorn"]
+    print(f"RESULT gunicorn {g['workers']} {g['worker_class']} worker(s) x {g['threads']} thread(s); locust {args.users} "
+          f"users, {args.seconds} s")
+    print(f"RESULT {len(rows)} submissions, {len(ok_rows)} with 201, {failures} failures {status_counts}; "
+          f"{rps:.1f} submissions/s over {span:.1f} s")
+    print(f"RESULT latency ms (all requests, exact): p50 {p50}  p95 {p95}  p99 {p99}  max {result['max_ms']}; "
+          f"locust's rounded p50/p95/p99: {result['locust_reported']['p50_ms']:.0f}/"
+          f"{result['locust_reported']['p95_ms']:.0f}/{result['locust_reported']['p99_ms']:.0f}")
+    print("RESULT per 10 s: " + ", ".join(f"{w['from_s']}s {w['submissions_per_s']}/s p95 {w['p95_ms']}"
+                                          for w in result["per_10s"]))
+    print(f"RESULT rows: {stored} campaign assessments, {completed} participants completed, 201 responses "
+          f"{len(ok_rows)}; lost (201 without row) {after['lost']}, extra (row without 201) {after['extra']}; "
+          f"{result['rows']['alerts_raised']} alerts raised")
+    print(f"RESULT CPU seconds during the run: gunicorn {cpu['gunicorn']}, postgres {cpu['postgres']}, "
+          f"locust {cpu['locust']} in {span:.1f} s on {machine['nproc']} cores "
+          f"(per submission ms: {result['cpu_ms_per_submission']})")
+    capacity = wall * (os.cpu_count() or 1)
+    print(f"RESULT machine CPU during locust's {wall:.0f} s: busy {machine_used['busy']:.0f} s, idle "
+          f"{machine_used['idle']:.0f} s, iowait {machine_used['iowait']:.0f} s of {capacity:.0f} core-seconds; "
+          f"other processes {cpu['other_processes']} s")
+    if cpu["other_processes"] > 0.1 * capacity:
+        print("RESULT WARNING: other processes used more than 10 % of the machine during the run; the figures are "
+              "not those of an idle machine")
+    if not valid:
+        print("RESULT INVALID RUN: codes ran out or a request was not recorded; use more --participants")
+    print(f"RESULT target (>= {TARGET_RPS:.0f}/s, p95 < {TARGET_P95_MS:.0f} ms, no errors, none lost): "
+          f"{'met' if result['meets_target'] else 'MISSED'}")
+    print(f"wrote {out_path.relative_to(ROOT) if out_path.is_relative_to(ROOT) else out_path}")
+    return 0 if valid and failures == 0 and zero_lost else 1
 
 
 if __name__ == "__main__":

@@ -9,3 +9,13 @@ from .services import rebuild
 def nightly_rebuild():
     """Refresh this year's indicator values every night (the dashboards read only these rows)."""
     return rebuild(timezone.localdate().year)
+
+
+@db_periodic_task(crontab(hour="6", minute="10"))
+def daily_early_warning():
+    """Run the aberration detection on yesterday's complete day."""
+    from datetime import timedelta
+
+    from .warning import detect
+
+    return len(detect(timezone.localdate() - timedelta(days=1)))

@@ -27,6 +27,25 @@ def scorecard(request):
     unit = OrgUnit.objects.filter(code=request.GET.get("org", "")).first() or (tops[0] if tops else None)
     if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path):
         raise Http404
+    if request.method == "POST":
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+
+        from xinli.core.forms import form_pk
+
+        from .models import Signal
+        from .warning import review
+
+        sig = Signal.objects.filter(pk=form_pk(request.POST.get("signal")), org_path__startswith=unit.path).first()
+        if sig is None:
+            raise Http404
+        try:
+            review(user, sig, confirm=request.POST.get("do") == "confirm", reason=request.POST.get("reason", ""))
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+        return redirect(request.get_full_path())
     year = request.GET.get("year") or str(timezone.localdate().year)
     year = year if year.isdigit() else str(timezone.localdate().year)
     rollups = {r.indicator: r for r in selectors.visible_rollups(user).filter(org_unit=unit, period=year)}
@@ -37,5 +56,9 @@ def scorecard(request):
         rows.append({"code": code, "ind": ind, "r": r, "target": target, "status": services.status(code, r.value if r else None, target)})
     focus = request.GET.get("indicator") if request.GET.get("indicator") in REGISTRY else "T01"
     children = list(selectors.visible_rollups(user).filter(org_unit__parent=unit, period=year, indicator=focus).order_by("-value"))
+    from .models import Signal
+
+    signals = list(Signal.objects.filter(org_path__startswith=unit.path, day__gte=timezone.localdate() - timezone.timedelta(days=30))
+                   .select_related("org_unit")[:100])
     return render(request, "indicators/scorecard.html", {"unit": unit, "year": year, "rows": rows, "children": children,
-                                                         "focus": focus, "focus_name": REGISTRY[focus].zh})
+                                                         "focus": focus, "focus_name": REGISTRY[focus].zh, "signals": signals})
