@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "xinli.outreach",
     "xinli.counselling",
     "xinli.indicators",
+    "xinli.reports",
     "xinli.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""Documents: the annual work summary (.docx) filled from the indicator rollups."""

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from xinli.accounts.policy import INDICATORS_VIEW
+from xinli.core.scoping import has_capability, path_in_scope, scope_q
+from xinli.regions.models import OrgUnit
+
+from . import services
+from .models import Report
+
+
+@login_required
+def reports(request):
+    user = request.user
+    if not has_capability(user, INDICATORS_VIEW):
+        raise Http404
+    if request.method == "POST":
+        unit = OrgUnit.objects.filter(code=request.POST.get("org", "")).first()
+        year = request.POST.get("year", "")
+        if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path) or not year.isdigit():
+            raise Http404
+        services.request_report(user, unit, int(year))
+        return redirect("reports:list")
+    from xinli.regions import selectors as unit_selectors
+
+    units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, INDICATORS_VIEW, u.path)]
+    items = Report.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit").defer("content")[:50]
+    return render(request, "reports/list.html", {"reports": items, "units": units, "year": timezone.localdate().year,
+                                                 "running": any(r.state in ("queued", "running") for r in items)})
+
+
+@login_required
+def download(request, pk):
+    report = Report.objects.filter(scope_q(request.user, INDICATORS_VIEW), pk=pk, state=Report.State.DONE).first()
+    if report is None:
+        raise Http404
+    response = HttpResponse(bytes(report.content), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    response["Content-Disposition"] = f'attachment; filename="annual-summary-{report.org_unit.code}-{report.year}.docx"'
+    return response
