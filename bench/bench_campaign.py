@@ -29,9 +29,13 @@ zero errors or lost submissions.
    time, and locust's own rounded figures), failures, rows, CPU seconds used by gunicorn, PostgreSQL and locust,
    the gunicorn and PostgreSQL configuration; stop gunicorn.
 
-Alert e-mail/SMS deliveries are switched off (XINLI_NOTIFY_CHANNELS empty: the in-app notifications are still
-written) and the server's var directory is var/bench-campaign/, so nothing is queued into the demo's Huey file.
-Every wait is bounded in time. Only 127.0.0.1 is contacted.
+The server (and the set-up) runs the committed code of ``--code`` (default HEAD), exported with ``git archive``
+to var/bench-campaign/src-<sha>/, so that edits in progress in the working tree cannot break a run (``--code
+worktree`` serves the working tree). Alert e-mail/SMS deliveries are switched off (XINLI_NOTIFY_CHANNELS empty;
+the in-app notifications are still written) and the server's var directory is var/bench-campaign/, so nothing is
+queued into the demo's Huey file. CPU use of everything else on the machine during the run is reported: the
+figures are those of an idle machine only when it is near 0. Every wait is bounded in time. Only 127.0.0.1 is
+contacted.
 """
 
 from __future__ import annotations
@@ -43,10 +47,12 @@ import math
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -55,6 +61,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv" / "bin"
 RESULTS = ROOT / "bench" / "results"
+APP = ROOT  # the code the server runs: a snapshot of a commit (--code, default HEAD) or the working tree
 HOST = "127.0.0.1"
 TARGET_RPS, TARGET_P95_MS = 200.0, 250.0
 PER_CLASS = 50
@@ -65,6 +72,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", default="xinli_bench_campaign", help="throwaway PostgreSQL database (dropped!)")
     parser.add_argument("--key-file", default=str(ROOT / "var" / "bench-keys.json"))
+    parser.add_argument("--code", default="HEAD",
+                        help="commit whose code is served (exported with git archive to var/bench-campaign/src-<sha>/, "
+                             "so edits in progress in the working tree cannot break a run), or 'worktree'")
     parser.add_argument("--users", type=int, default=50, help="concurrent simulated participants")
     parser.add_argument("--seconds", type=int, default=60, help="locust run time")
     parser.add_argument("--participants", type=int, default=30_000,
@@ -73,6 +83,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="threads per worker (> 1: gthread workers)")
     parser.add_argument("--port", type=int, default=0, help="gunicorn port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--stop-timeout", type=int, default=15, help="seconds locust waits for requests in flight")
+    parser.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                        help="before the run, wait up to this long for 10 s in a row with the machine < 10 %% busy")
     parser.add_argument("--skip-setup", action="store_true", help="reuse the database and the unused codes of the last setup")
     parser.add_argument("--out", default="", help="result file (default bench/results/campaign-<time>.json)")
     args = parser.parse_args(argv)
@@ -95,6 +107,7 @@ def env_for(args) -> dict:
         "XINLI_NOTIFY_CHANNELS": "",
         "XINLI_VAR_DIR": str(ROOT / "var" / "bench-campaign"),
         "XINLI_STATIC_ROOT": str(ROOT / "var" / "static"),
+        "PYTHONPATH": str(APP),  # the served code first (the venv's editable install points at the working tree)
     })
     for name in ("XINLI_DEBUG", "REDIS_URL", "XINLI_HUEY_IMMEDIATE"):
         env.pop(name, None)  # DEBUG keeps every query in memory; no outside queue
@@ -105,14 +118,18 @@ def env_for(args) -> dict:
 def django_setup(env: dict) -> None:
     os.environ.update({k: env[k] for k in ("DATABASE_URL", "XINLI_KEY_FILE", "XINLI_DEMO", "DJANGO_SETTINGS_MODULE",
                                            "XINLI_NOTIFY_CHANNELS", "XINLI_VAR_DIR", "XINLI_STATIC_ROOT")})
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(APP))
     import django
 
+    import xinli
+
+    if not Path(xinli.__file__).resolve().is_relative_to(APP.resolve()):
+        raise SystemExit(f"imported xinli from {xinli.__file__}, not from {APP}")
     django.setup()
 
 
 def run(cmd: list[str], env: dict, timeout: float, **kw) -> None:
-    subprocess.run(cmd, cwd=ROOT, env=env, check=True, timeout=timeout, **kw)
+    subprocess.run(cmd, cwd=APP, env=env, check=True, timeout=timeout, **kw)
 
 
 def setup(args, env: dict, codes_file: Path) -> int:
@@ -173,9 +190,10 @@ def unused_codes(campaign_id: int) -> list[str]:
     return codes
 
 
-def count_rows(campaign_id: int, ok_codes: set[str] | None = None) -> dict:
-    """Rows of the campaign, through the ORM. With ``ok_codes``, also the codes that got a 201 but have no
-    completed participant (lost) and completed participants whose code never got a 201 (extra)."""
+def count_rows(campaign_id: int, ok_codes: set[str] | None = None, done_before: set[str] = frozenset()) -> dict:
+    """Rows of the campaign, through the ORM, and the blind indexes of the completed codes. With ``ok_codes``, also
+    the codes that got a 201 but have no completed participant (lost) and participants completed since
+    ``done_before`` whose code never got a 201 (extra)."""
     from django.db import connection
     from django.db.models import Count
 
@@ -193,11 +211,12 @@ def count_rows(campaign_id: int, ok_codes: set[str] | None = None) -> dict:
         .filter(n__gt=1).count(),
         "alerts_of_campaign": Alert.objects.filter(campaign_id=campaign_id).count(),
     }
+    done = set(completed.values_list("code_bidx", flat=True))
+    out["done"] = done
     if ok_codes is not None:
-        done = set(completed.values_list("code_bidx", flat=True))
         ok_bidx = {_code_index(c) for c in ok_codes}
         out["lost"] = len(ok_bidx - done)
-        out["extra"] = len(done - ok_bidx)
+        out["extra"] = len((done - set(done_before)) - ok_bidx)
     connection.close()
     return out
 
@@ -226,7 +245,7 @@ def gunicorn_cmd(args, port: int) -> list[str]:
 
 def start_gunicorn(cmd: list[str], env: dict, port: int, log_path: Path) -> subprocess.Popen:
     log = log_path.open("w")
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(cmd, cwd=APP, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -253,6 +272,26 @@ def stop_gunicorn(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
 
 
+def wait_idle(limit: float) -> bool:
+    """Wait (at most ``limit`` seconds) until the machine has been under 10 % busy for 10 s in a row."""
+    deadline = time.monotonic() + limit
+    quiet_since = None
+    prev = machine_cpu()
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        cur = machine_cpu()
+        busy = cur["busy"] - prev["busy"]
+        total = busy + cur["idle"] - prev["idle"] + cur["iowait"] - prev["iowait"]
+        prev = cur
+        if total > 0 and busy / total < 0.10:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= 10:
+                return True
+        else:
+            quiet_since = None
+    return False
+
+
 def proc_stat(pid: int) -> tuple[str, int, float] | None:
     """(comm, ppid, CPU seconds) of a process from /proc, or None if it is gone."""
     try:
@@ -264,21 +303,50 @@ def proc_stat(pid: int) -> tuple[str, int, float] | None:
     return comm, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
-def cpu_snapshot(gunicorn_pid: int) -> dict[str, dict[int, float]]:
-    """CPU seconds so far of the gunicorn arbiter and workers, and of every postgres process."""
-    out: dict[str, dict[int, float]] = {"gunicorn": {}, "postgres": {}}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        st = proc_stat(int(entry.name))
-        if st is None:
-            continue
-        comm, ppid, cpu = st
-        if int(entry.name) == gunicorn_pid or ppid == gunicorn_pid:
-            out["gunicorn"][int(entry.name)] = cpu
-        elif comm == "postgres" or comm.startswith("postgres"):
-            out["postgres"][int(entry.name)] = cpu
-    return out
+class CpuSampler(threading.Thread):
+    """Samples, every ``interval`` seconds until stopped, the CPU seconds of the gunicorn arbiter and workers and
+    of every postgres process, so that processes which end during the run (a database connection recycled after
+    CONN_MAX_AGE, a restarted worker) are still counted up to their last sample."""
+
+    def __init__(self, gunicorn_pid: int, interval: float = 0.5):
+        super().__init__(daemon=True)
+        self.gunicorn_pid, self.interval = gunicorn_pid, interval
+        self.first: dict[int, float] = {}  # CPU at the first sample of the processes that existed at the start
+        self.last: dict[int, tuple[str, float]] = {}
+        self.halt = threading.Event()
+        self._sample(initial=True)
+
+    def _sample(self, initial: bool = False) -> None:
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            pid = int(entry.name)
+            st = proc_stat(pid)
+            if st is None:
+                continue
+            comm, ppid, cpu = st
+            if pid == self.gunicorn_pid or ppid == self.gunicorn_pid:
+                kind = "gunicorn"
+            elif comm.startswith("postgres"):
+                kind = "postgres"
+            else:
+                continue
+            if initial:
+                self.first[pid] = cpu
+            self.last[pid] = (kind, cpu)
+
+    def run(self) -> None:
+        while not self.halt.wait(self.interval):
+            self._sample()
+
+    def stop(self) -> dict[str, float]:
+        self.halt.set()
+        self.join(timeout=10)
+        self._sample()
+        out = {"gunicorn": 0.0, "postgres": 0.0}
+        for pid, (kind, cpu) in self.last.items():
+            out[kind] += cpu - self.first.get(pid, 0.0)
+        return {k: round(v, 2) for k, v in out.items()}
 
 
 def machine_cpu() -> dict[str, float]:
@@ -286,10 +354,6 @@ def machine_cpu() -> dict[str, float]:
     v = [int(x) / CLK_TCK for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
     user, nice, system, idle, iowait, irq, softirq, steal = v[:8]
     return {"busy": user + nice + system + irq + softirq, "idle": idle, "iowait": iowait, "steal": steal}
-
-
-def cpu_used(before: dict, after: dict) -> dict[str, float]:
-    return {k: round(sum(after[k].values()) - sum(before[k].get(pid, 0.0) for pid in after[k]), 2) for k in after}
 
 
 def wait_with_rusage(proc: subprocess.Popen, timeout: float) -> tuple[int, float]:
@@ -348,14 +412,33 @@ def postgres_info(db: str) -> dict:
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
-def git_head() -> str:
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, timeout=10)
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True,
-                               text=True, timeout=10)
-        return head.stdout.strip() + ("+uncommitted changes" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.TimeoutExpired):
-        return ""
+def prepare_code(spec: str) -> tuple[Path, str]:
+    """The directory of the code to serve and a description of it. A commit is exported once (git archive, which
+    only reads the repository) to var/bench-campaign/src-<sha>/."""
+    if spec == "worktree":
+        dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, timeout=30)
+        head = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              timeout=30)
+        return ROOT, f"working tree at {head.stdout.strip()}" + (" with uncommitted changes" if dirty.stdout.strip() else "")
+    rev = subprocess.run(["git", "rev-parse", "--verify", spec + "^{commit}"], cwd=ROOT, capture_output=True, text=True,
+                         timeout=30)
+    if rev.returncode != 0:
+        raise SystemExit(f"--code {spec}: not a commit")
+    sha = rev.stdout.strip()
+    dest = ROOT / "var" / "bench-campaign" / f"src-{sha[:12]}"
+    if not (dest / "manage.py").exists():
+        tmp = dest.with_name(dest.name + ".partial")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        archive = subprocess.Popen(["git", "archive", "--format=tar", sha], cwd=ROOT, stdout=subprocess.PIPE)
+        subprocess.run(["tar", "-x", "-C", str(tmp)], stdin=archive.stdout, check=True, timeout=300)
+        archive.stdout.close()
+        if archive.wait(timeout=60) != 0:
+            raise SystemExit("git archive failed")
+        tmp.rename(dest)
+    subject = subprocess.run(["git", "log", "-1", "--format=%h %cI %s", sha], cwd=ROOT, capture_output=True, text=True,
+                             timeout=30).stdout.strip()
+    return dest, f"commit {subject[:160]} (exported to {dest.relative_to(ROOT)})"
 
 
 def read_request_log(path: Path) -> tuple[list[list], dict]:
@@ -371,19 +454,23 @@ def read_request_log(path: Path) -> tuple[list[list], dict]:
 
 def windows(rows: list[list], t0: float, span: float, width: float = 10.0) -> list[dict]:
     """Successful submissions per second and p95 per ``width``-second window (by response end; the last window
-    is divided by its real length)."""
+    is divided by its real length, and left out when shorter than half a window)."""
     buckets: dict[int, list[float]] = {}
     for _code, start, ms, _status, ok in rows:
         if ok:
             buckets.setdefault(int((start + ms / 1000 - t0) // width), []).append(ms)
     return [{"from_s": int(k * width),
              "submissions_per_s": round(len(v) / max(1e-9, min(width, span - k * width)), 1),
-             "p95_ms": round(percentile(sorted(v), 95), 1)} for k, v in sorted(buckets.items())]
+             "p95_ms": round(percentile(sorted(v), 95), 1)} for k, v in sorted(buckets.items())
+            if span - k * width >= width / 2]  # a last window shorter than half a window is only the drain
 
 
 def main(argv=None) -> int:
+    global APP
     args = parse_args(argv)
     os.chdir(ROOT)
+    APP, code_desc = prepare_code(args.code)
+    print(f"== serving {code_desc}", flush=True)
     env = env_for(args)
     RESULTS.mkdir(parents=True, exist_ok=True)
     codes_file = ROOT / "var" / f"{args.db}-codes.txt"
@@ -391,19 +478,27 @@ def main(argv=None) -> int:
     if args.skip_setup:
         if not state_file.exists():
             raise SystemExit(f"{state_file} missing: run once without --skip-setup")
-        campaign_id = json.loads(state_file.read_text())["campaign"]
+        state = json.loads(state_file.read_text())
+        campaign_id = state["campaign"]
+        if state.get("code") != code_desc:
+            print(f"warning: the database was set up with {state.get('code')}", flush=True)
         django_setup(env)
         fresh = unused_codes(campaign_id)
         write_codes(codes_file, fresh)
         print(f"== reusing campaign {campaign_id} in {args.db}: {len(fresh)} unused codes", flush=True)
     else:
         campaign_id = setup(args, env, codes_file)
-        state_file.write_text(json.dumps({"db": args.db, "campaign": campaign_id}))
+        state_file.write_text(json.dumps({"db": args.db, "campaign": campaign_id, "code": code_desc}))
     available = len([c for c in codes_file.read_text().splitlines() if c.strip()])
     if available < args.seconds * 300:
         print(f"warning: only {available} unused codes; a fast run may exhaust them (then it is marked invalid)")
     before = count_rows(campaign_id)
 
+    if args.wait_idle:
+        print(f"== waiting up to {args.wait_idle:.0f} s for an idle machine ...", flush=True)
+        t0 = time.monotonic()
+        idle = wait_idle(args.wait_idle)
+        print(f"== machine {'idle' if idle else 'STILL BUSY'} after {time.monotonic() - t0:.0f} s", flush=True)
     port = args.port or free_port()
     if not port_free(port):
         raise SystemExit(f"{HOST}:{port} is in use; pass another --port")
@@ -416,7 +511,9 @@ def main(argv=None) -> int:
     print("== gunicorn:", " ".join(cmd[1:]), flush=True)
     server = start_gunicorn(cmd, env, port, log_path)
     try:
-        cpu_before, machine_before = cpu_snapshot(server.pid), machine_cpu()
+        sampler = CpuSampler(server.pid)
+        sampler.start()
+        machine_before = machine_cpu()
         locust_env = dict(env, CAMPAIGN_CODES=str(codes_file), CAMPAIGN_LOG=str(request_log))
         lcmd = [str(VENV / "locust"), "-f", str(ROOT / "bench" / "locustfile_campaign.py"), "--headless",
                 "-u", str(args.users), "-r", str(args.users), "-t", f"{args.seconds}s", "--stop-timeout",
@@ -427,7 +524,8 @@ def main(argv=None) -> int:
         locust_rc, locust_cpu = wait_with_rusage(subprocess.Popen(lcmd, cwd=ROOT, env=locust_env),
                                                  args.seconds + args.stop_timeout + 120)
         wall = time.monotonic() - t_start
-        cpu_after, machine_after = cpu_snapshot(server.pid), machine_cpu()
+        machine_after = machine_cpu()
+        cpu = sampler.stop()
     finally:
         stop_gunicorn(server)
     if locust_rc != 0:
@@ -443,10 +541,9 @@ def main(argv=None) -> int:
     span = max(1e-9, t_last - t_first)
     lat = sorted(r[2] for r in rows)
     ok_lat = sorted(r[2] for r in ok_rows)
-    after = count_rows(campaign_id, ok_codes)
+    after = count_rows(campaign_id, ok_codes, before["done"])
     stored = after["assessments"] - before["assessments"]
     completed = after["participants_completed"] - before["participants_completed"]
-    cpu = cpu_used(cpu_before, cpu_after)
     cpu["locust"] = round(locust_cpu, 2)
     machine_used = {k: round(machine_after[k] - machine_before[k], 2) for k in machine_after}
     # Busy CPU of everything else on the machine during the run (other jobs, the driver): should be near 0.
@@ -458,7 +555,7 @@ def main(argv=None) -> int:
     rps = len(ok_rows) / span
     p50, p95, p99 = (round(percentile(lat, q), 1) for q in (50, 95, 99))
     result = {
-        "benchmark": "campaign", "started": stamp, "git": git_head(), "database": args.db, "campaign": campaign_id,
+        "benchmark": "campaign", "started": stamp, "code": code_desc, "database": args.db, "campaign": campaign_id,
         "machine": machine, "postgresql": postgres_info(args.db),
         "gunicorn": {"command": " ".join(cmd[1:]), "workers": args.workers, "threads": args.threads,
                      "worker_class": "sync" if args.threads == 1 else "gthread",
@@ -480,7 +577,8 @@ def main(argv=None) -> int:
                             "p99_ms": locust_percentile(stats["response_times"], 99),
                             "rps": round(stats["num_requests"] / max(1e-9, stats["last_request_timestamp"]
                                                                       - stats["start_time"]), 1)},
-        "per_10s": windows(rows, t_first, span),
+        "window_s": (width := 10.0 if span >= 30 else 1.0),
+        "windows": windows(rows, t_first, span, width),
         "rows": {"assessments_stored": stored, "participants_completed": completed,
                  "distinct_participants_in_assessments": after["assessment_participants"]
                  - before["assessment_participants"],
@@ -508,8 +606,8 @@ def main(argv=None) -> int:
     print(f"RESULT latency ms (all requests, exact): p50 {p50}  p95 {p95}  p99 {p99}  max {result['max_ms']}; "
           f"locust's rounded p50/p95/p99: {result['locust_reported']['p50_ms']:.0f}/"
           f"{result['locust_reported']['p95_ms']:.0f}/{result['locust_reported']['p99_ms']:.0f}")
-    print("RESULT per 10 s: " + ", ".join(f"{w['from_s']}s {w['submissions_per_s']}/s p95 {w['p95_ms']}"
-                                          for w in result["per_10s"]))
+    print(f"RESULT per {width:.0f} s: " + ", ".join(f"{w['from_s']}s {w['submissions_per_s']}/s p95 {w['p95_ms']}"
+                                                   for w in result["windows"]))
     print(f"RESULT rows: {stored} campaign assessments, {completed} participants completed, 201 responses "
           f"{len(ok_rows)}; lost (201 without row) {after['lost']}, extra (row without 201) {after['extra']}; "
           f"{result['rows']['alerts_raised']} alerts raised")

@@ -54,21 +54,30 @@ def main(argv=None) -> int:
     parser.add_argument("-n", type=int, default=500, help="profiled submissions")
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--code", default="HEAD", help="commit to profile (exported like bench_campaign.py), or 'worktree'")
     args = parser.parse_args(argv)
     if not args.db.replace("_", "").isalnum() or args.db == "xinli_bench":
         parser.error("--db must be a plain identifier of the campaign benchmark database")
     if not 1 <= args.n <= 20_000:
         parser.error("-n 1..20000")
     state = json.loads((ROOT / "var" / f"{args.db}-campaign.json").read_text())
+    sys.path.insert(0, str(ROOT / "bench"))
+    from bench_campaign import prepare_code
+
+    app, code_desc = prepare_code(args.code)
     os.environ.update({
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{args.db}", "XINLI_KEY_FILE": args.key_file,
         "XINLI_DEMO": "1", "DJANGO_SETTINGS_MODULE": "xinli.settings", "XINLI_NOTIFY_CHANNELS": "",
         "XINLI_VAR_DIR": str(ROOT / "var" / "bench-campaign"), "XINLI_STATIC_ROOT": str(ROOT / "var" / "static"),
     })
     os.environ.pop("XINLI_DEBUG", None)
-    sys.path.insert(0, str(ROOT))
+    sys.path.insert(0, str(app))
     import django
 
+    import xinli
+
+    if not Path(xinli.__file__).resolve().is_relative_to(app.resolve()):
+        raise SystemExit(f"imported xinli from {xinli.__file__}, not from {app}")
     django.setup()
     from django.db import connection
     from django.test import Client
@@ -136,6 +145,7 @@ def main(argv=None) -> int:
 
     out = io.StringIO()
     n_prof = len(measured) - 2 * third
+    print(f"code: {code_desc}", file=out)
     print(f"campaign {state['campaign']} in {args.db}; {args.warmup} warm-up submissions, then {third} timed, "
           f"{third} with SQL recorded and {n_prof} profiled", file=out)
     print(f"unprofiled: {wall_ms:.2f} ms wall, {cpu_ms:.2f} ms CPU of this process per submission (client + "
