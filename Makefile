@@ -58,7 +58,7 @@ pytest: install-test
 # Regenerate message catalogues (needs GNU gettext) — the compiled .mo files are committed.
 messages: install-test
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
-	$(PY) manage.py compilemessages --ignore=.venv
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var
 
 # Benchmarks (not part of `make test`); see bench/BENCHMARKS.md.
 bench-city: install-test

@@ -62,3 +62,35 @@ def scorecard(request):
                    .select_related("org_unit")[:100])
     return render(request, "indicators/scorecard.html", {"unit": unit, "year": year, "rows": rows, "children": children,
                                                          "focus": focus, "focus_name": REGISTRY[focus].zh, "signals": signals})
+
+
+@login_required
+def scorecard_xlsx(request):
+    """The scorecard of a unit and year, and its children's values, as Excel (no person data)."""
+    import io
+
+    import xlsxwriter
+    from django.http import HttpResponse
+
+    user = request.user
+    unit = OrgUnit.objects.filter(code=request.GET.get("org", "")).first()
+    if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path):
+        raise Http404
+    year = request.GET.get("year", "")
+    year = year if year.isdigit() else str(timezone.localdate().year)
+    rollups = list(selectors.visible_rollups(user).filter(org_path__startswith=unit.path, period=year, org_unit__level__in=[
+        "city", "county", "township"]).order_by("org_path", "indicator"))
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    ws = wb.add_worksheet(year)
+    ws.write_row(0, 0, ["区划代码", "区划", "指标", "指标名称", "数值", "分子", "分母", "目标", "评价"])
+    for i, r in enumerate(rollups, 1):
+        target = services.target_for(r.indicator, r.org_unit, int(year)) if r.indicator in REGISTRY else None
+        ws.write_row(i, 0, [r.org_unit.code, r.org_unit.name, r.indicator, REGISTRY[r.indicator].zh if r.indicator in REGISTRY else "",
+                            float(r.value) if r.value is not None else "", float(r.numerator) if r.numerator is not None else "",
+                            float(r.denominator) if r.denominator is not None else "", float(target) if target is not None else "",
+                            services.status(r.indicator, r.value, target) or "" if r.indicator in REGISTRY else ""])
+    wb.close()
+    response = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="indicators-{unit.code}-{year}.xlsx"'
+    return response

@@ -23,7 +23,7 @@ def reports(request):
         year = request.POST.get("year", "")
         if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path) or not year.isdigit():
             raise Http404
-        services.request_report(user, unit, int(year))
+        services.request_report(user, unit, int(year), kind=request.POST.get("kind", "annual_summary"))
         return redirect("reports:list")
     from xinli.regions import selectors as unit_selectors
 
@@ -39,5 +39,5 @@ def download(request, pk):
     if report is None:
         raise Http404
     response = HttpResponse(bytes(report.content), content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    response["Content-Disposition"] = f'attachment; filename="annual-summary-{report.org_unit.code}-{report.year}.docx"'
+    response["Content-Disposition"] = f'attachment; filename="{report.kind}-{report.org_unit.code}-{report.year}.docx"'
     return response

@@ -84,3 +84,23 @@ def test_values_api_and_scorecard(county, officer, personas):
     login_verified(page_client, officer)
     page = page_client.get("/indicators/", {"org": "370200000000", "year": str(YEAR)}).content.decode()
     assert "T01" in page and "status-red" in page and "市南区" in page
+
+
+def test_scorecard_export_xlsx(county, officer, personas):
+    import io
+
+    from django.test import Client
+    from openpyxl import load_workbook
+
+    from xinli.testing.fixtures import login_verified
+
+    services.rebuild(YEAR, codes={"T01"})
+    client = Client()
+    login_verified(client, officer)
+    r = client.get("/indicators/export.xlsx", {"org": "370200000000", "year": str(YEAR)})
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(min_row=2, values_only=True))
+    by_code = {(row[0], row[2]): row for row in rows}
+    assert by_code[("370202000000", "T01")][5:7] == (2, 3) and by_code[("370200000000", "T01")][4] == 0.5
+    village = Client()
+    login_verified(village, personas.village_worker_1)
+    assert village.get("/indicators/export.xlsx", {"org": "370200000000"}).status_code == 404

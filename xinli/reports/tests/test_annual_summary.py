@@ -50,3 +50,24 @@ def test_reports_are_scoped(tree, personas):
     assert client.post("/reports/", {"org": tree.county_a.code, "year": str(YEAR)}).status_code == 404
     login_verified(client, personas.village_worker_1)
     assert client.get("/reports/").status_code == 404
+
+
+def test_pilot_report_follows_annex_2(tree, django_capture_on_commit_callbacks):
+    from xinli.regions.models import UnitPopulation
+
+    officer = make_user("officer2", [(tree.city, Role.HEALTH_OFFICER)])
+    UnitPopulation.objects.create(org_unit=tree.city, year=YEAR, residents=5_000_000)
+    indicators.rebuild(YEAR, codes={"T01", "T19"})
+    client = Client()
+    login_verified(client, officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/reports/", {"org": tree.city.code, "year": str(YEAR), "kind": "pilot_report"})
+    report = Report.objects.get()
+    assert (report.kind, report.state) == ("pilot_report", "done")
+    doc = Document(io.BytesIO(bytes(report.content)))
+    text = "\n".join(p.text for p in doc.paragraphs)
+    for heading in ("一、基本情况", "二、工作基础", "三、工作计划", "四、保障措施", "（四）督导评估"):
+        assert heading in text
+    # 2 counties, 3 townships, 4 villages in the fixture tree; T01 0 of 4 is red, so it is listed as a problem.
+    assert "常住人口 5000000 人" in text and "县（区、市）2 个" in text and "乡镇（街道）3 个" in text and "行政村（社区）4 个" in text
+    assert "T01 村(社区)心理咨询室或社会工作室建成率：0.0%" in text
