@@ -26,16 +26,21 @@ class Rollup(models.Model):
     and reports read only these rows."""
 
     indicator = models.CharField(max_length=10)
-    period = models.CharField(max_length=10)  # "2026"
+    period = models.CharField(max_length=10)  # "2026" (year) or "2026-03" (month: the year to the end of that month)
     org_unit = models.ForeignKey("regions.OrgUnit", on_delete=models.CASCADE, related_name="+")
     org_path = models.CharField(max_length=255, db_index=True)
+    # A disaggregation ("" = all; "sex=F", "age=14-17", "area=rural"): one row per category of the indicator's
+    # declared breakdowns.
+    breakdown = models.CharField(max_length=30, default="", blank=True)
+    # "" = computed here; otherwise the name of the instance the value was imported from (federation).
+    source = models.CharField(max_length=60, default="", blank=True)
     numerator = models.DecimalField(max_digits=14, decimal_places=4, null=True)
     denominator = models.DecimalField(max_digits=14, decimal_places=4, null=True)
     value = models.DecimalField(max_digits=14, decimal_places=6, null=True)
     computed_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["indicator", "period", "org_unit"], name="rollup_unique")]
+        constraints = [models.UniqueConstraint(fields=["indicator", "period", "org_unit", "breakdown"], name="rollup_unique_breakdown")]
 
 
 class Signal(models.Model):
@@ -63,3 +68,52 @@ class Signal(models.Model):
     class Meta:
         ordering = ["-day", "org_path"]
         constraints = [models.UniqueConstraint(fields=["org_unit", "series", "method", "day"], name="signal_unique")]
+
+
+class RiskAssessment(models.Model):
+    """A periodic written risk assessment (分析研判) of a unit's social mentality: what the signals and figures show,
+    the judged level and the measures decided. Aggregate only: never names a person."""
+
+    class Level(models.TextChoices):
+        LOW = "low", _("low")
+        MODERATE = "moderate", _("moderate")
+        HIGH = "high", _("high")
+
+    org_unit = models.ForeignKey("regions.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True)
+    period_start = models.DateField(_("from"))
+    period_end = models.DateField(_("to"))
+    level = models.CharField(_("risk level"), max_length=10, choices=Level.choices)
+    findings = models.TextField(_("findings"))
+    measures = models.TextField(_("measures"), blank=True)
+    signals = models.ManyToManyField(Signal, blank=True, related_name="assessments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-period_end", "-id"]
+
+
+class ExtremeIncident(models.Model):
+    """An extreme incident caused by psychological problems (因心理问题导致的极端案(事)件, T20), counted per unit and
+    year. Aggregate register: kind, date and place only; the people involved are in their own archives, not here."""
+
+    class Kind(models.TextChoices):
+        SUICIDE = "suicide", _("suicide")
+        SUICIDE_ATTEMPT = "suicide_attempt", _("suicide attempt")
+        HOMICIDE = "homicide", _("homicide or injury of others")
+        SMD_INCIDENT = "smd_incident", _("incident by a patient with a severe mental disorder (肇事肇祸)")
+        OTHER = "other", _("other")
+
+    org_unit = models.ForeignKey("regions.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True)
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    deaths = models.PositiveSmallIntegerField(_("deaths"), default=0)
+    injured = models.PositiveSmallIntegerField(_("injured"), default=0)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-id"]
