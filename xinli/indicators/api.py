@@ -9,7 +9,8 @@ from .registry import REGISTRY
 
 
 @extend_schema(parameters=[OpenApiParameter("indicator", str), OpenApiParameter("org", str, description="org unit code"),
-                           OpenApiParameter("period", str, description="year, e.g. 2026")])
+                           OpenApiParameter("period", str, description="year (2026) or month (2026-03: the year to the end of March)"),
+                           OpenApiParameter("breakdown", str, description='"" (default: all people) or a category, e.g. sex=F, age=18-34; "*" for every row')])
 class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Indicator values from the rollups: value, numerator, denominator, target and status (green / amber / red)."""
 
@@ -26,15 +27,21 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             qs = qs.filter(org_unit__code=p["org"])
         if p.get("period"):
             qs = qs.filter(period=p["period"])
+        if p.get("breakdown", "") != "*":
+            qs = qs.filter(breakdown=p.get("breakdown", ""))
         return qs.order_by("indicator", "org_path")
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         rows = []
+        targets = {}
         for r in page:
-            target = services.target_for(r.indicator, r.org_unit, int(r.period))
+            key = (r.org_unit_id, r.period[:4])
+            if key not in targets:
+                targets[key] = services.targets_for(r.org_unit, int(r.period[:4]))
+            target = targets[key].get(r.indicator)
             rows.append({"id": r.pk, "indicator": r.indicator, "name": REGISTRY[r.indicator].zh if r.indicator in REGISTRY else r.indicator,
-                         "org": r.org_unit.code, "org_name": r.org_unit.name, "period": r.period,
+                         "org": r.org_unit.code, "org_name": r.org_unit.name, "period": r.period, "breakdown": r.breakdown, "source": r.source,
                          "value": _s(r.value), "numerator": _s(r.numerator), "denominator": _s(r.denominator), "target": _s(target),
                          "status": services.status(r.indicator, r.value, target) if r.indicator in REGISTRY else None})
         return self.get_paginated_response(rows)

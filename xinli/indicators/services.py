@@ -6,6 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -13,51 +14,101 @@ from xinli.accounts.policy import INDICATORS_MANAGE
 from xinli.core import audit
 from xinli.core.i18n import field_error
 from xinli.core.scoping import path_in_scope
-from xinli.regions.models import OrgUnit
+from xinli.regions.models import OrgUnit, valid_on
 
 from .models import Rollup, Target
-from .registry import REGISTRY
+from .registry import REGISTRY, period_end
 
 AMBER_SHARE = Decimal("0.9")  # within 10 % of the target
 
 
-def rebuild(year: int, *, units=None, codes=None) -> int:
-    """Recompute every registered indicator for every applicable current org unit (or those given) and the year."""
-    units = list(units) if units is not None else list(OrgUnit.objects.filter(valid_to__isnull=True, level__in=["city", "county", "township"]))
+LEVELS = ("city", "county", "township", "village")
+
+
+def _value(num, den) -> Decimal | None:
+    if num is None:
+        return None
+    if den is None:
+        return Decimal(num)
+    return (Decimal(num) / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP) if den else None
+
+
+def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> int:
+    """Recompute the registered indicators of a year (or of a month: the year to that month's end) for every org
+    unit that existed on the period end (or those given), with their breakdowns, and replace the period's locally
+    computed rows in one transaction. Rows imported from other instances (federation) are left alone, and so are
+    the units they cover."""
+    period = f"{year}-{month:02d}" if month else str(year)
+    as_of = period_end(period)
+    full = units is None
+    units = list(units) if units is not None else list(OrgUnit.objects.filter(valid_on(as_of), level__in=LEVELS).order_by("path"))
+    federated = set(Rollup.objects.filter(period=period).exclude(source="").values_list("indicator", "org_unit_id"))
     now = timezone.now()
-    n = 0
+    memo: dict = {}
+    rows = []
+    done_codes = []
     for code, ind in REGISTRY.items():
         if codes and code not in codes:
             continue
-        for unit in units:
-            if unit.level not in ind.levels:
-                continue
-            num, den = ind.compute(unit, year)
-            if den is None:
-                value = Decimal(num) if num is not None else None
-            else:
-                value = (Decimal(num) / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP) if den else None
-            Rollup.objects.update_or_create(indicator=code, period=str(year), org_unit=unit, defaults={
-                "org_path": unit.path, "numerator": num, "denominator": den, "value": value, "computed_at": now})
-            n += 1
-    return n
+        done_codes.append(code)
+        applicable = [u for u in units if u.level in ind.levels and (code, u.pk) not in federated]
+        if not applicable:
+            continue
+        if ind.many is not None:
+            results = ind.many(applicable, year, as_of, memo)
+        else:
+            results = {u.pk: {"": ind.compute(u, year, as_of, memo)} for u in applicable}
+        for u in applicable:
+            for key, (num, den) in sorted(results[u.pk].items()):
+                rows.append(Rollup(indicator=code, period=period, org_unit=u, org_path=u.path, breakdown=key, numerator=num,
+                                   denominator=den, value=_value(num, den), computed_at=now))
+    with transaction.atomic():
+        stale = Rollup.objects.filter(period=period, source="", indicator__in=done_codes)
+        if not full:
+            stale = stale.filter(org_unit__in=units)
+        stale.delete()
+        Rollup.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def targets_for(unit: OrgUnit, year: int, codes=None) -> dict[str, Decimal | None]:
+    """The target in force for each indicator: the latest row of the unit or its nearest ancestor, else the
+    platform-wide row, else the registry default (or, for "fewer than last year", last year's value)."""
+    codes = list(codes) if codes is not None else list(REGISTRY)
+    rows: dict = {}
+    for t in Target.objects.filter(indicator__in=codes, year=year).order_by("set_at", "id"):  # latest wins
+        rows[(t.indicator, t.org_unit_id)] = t.value
+    out = {}
+    ancestors = list(reversed(unit.ancestor_ids))
+    decrease = [c for c in codes if REGISTRY[c].target_rule == "decrease"]
+    last = dict(Rollup.objects.filter(indicator__in=decrease, org_unit=unit, period=str(year - 1), breakdown="").values_list("indicator", "value")) if decrease else {}
+    for code in codes:
+        value = next((rows[(code, uid)] for uid in ancestors if (code, uid) in rows), rows.get((code, None), "default"))
+        if value == "default":
+            value = last.get(code) if REGISTRY[code].target_rule == "decrease" else REGISTRY[code].target
+        out[code] = value
+    return out
 
 
 def target_for(code: str, unit: OrgUnit, year: int) -> Decimal | None:
-    """The latest target row for the unit or its nearest ancestor, else the platform-wide row, else the default."""
-    rows = {t.org_unit_id: t for t in reversed(list(Target.objects.filter(indicator=code, year=year)))}  # latest wins
-    for uid in reversed(unit.ancestor_ids):
-        if uid in rows:
-            return rows[uid].value
-    if None in rows:
-        return rows[None].value
-    return REGISTRY[code].target
+    return targets_for(unit, year, [code])[code]
+
+
+def target_history(unit: OrgUnit, year: int) -> dict[str, list[Target]]:
+    """The target rows of the year that apply to the unit (its own, its ancestors', platform-wide), latest first."""
+    out: dict[str, list[Target]] = {}
+    ids = unit.ancestor_ids
+    for t in Target.objects.filter(year=year).filter(Q(org_unit_id__in=ids) | Q(org_unit__isnull=True)).select_related("org_unit", "set_by"):
+        out.setdefault(t.indicator, []).append(t)
+    return out
 
 
 def status(code: str, value, target) -> str | None:
     if value is None or target is None:
         return None
     value, target = Decimal(value), Decimal(target)
+    if REGISTRY[code].target_rule == "decrease":
+        return "green" if value < target or value == 0 else "amber" if value == target else "red"
     good = value >= target if REGISTRY[code].higher_is_better else value <= target
     if good:
         return "green"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -6,4 +6,7 @@ app_name = "indicators"
 urlpatterns = [
     path("indicators/", views.scorecard, name="scorecard"),
     path("indicators/export.xlsx", views.scorecard_xlsx, name="export"),
+    path("indicators/targets/", views.targets, name="targets"),
+    path("indicators/warning/", views.warning, name="warning"),
+    re_path(r"^indicators/(?P<code>[A-Z][A-Z0-9]{1,4})/$", views.indicator, name="indicator"),  # T01, T10U, AL1…
 ]

@@ -1,14 +1,19 @@
-"""The scorecard: every registered indicator for an org unit and year with value, target and status, and the
-ranking of the unit's children on one indicator — read from the rollups only."""
+"""The dashboard (驾驶舱): the scorecard of an org unit (every registered indicator with value, target and status, the
+drill-down to the units below), the indicator page (definition, numerator and denominator, monthly trend,
+breakdowns, ranking of the units below), target editing, and the Excel export of each table — read from the rollups
+only."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from xinli.accounts.policy import INDICATORS_VIEW
+from xinli.accounts.policy import INDICATORS_MANAGE, INDICATORS_VIEW
+from xinli.core import xlsx
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 
@@ -16,22 +21,47 @@ from . import selectors, services
 from .registry import REGISTRY
 
 
-@login_required
-def scorecard(request):
+def _unit_year(request):
+    """The unit (default: the user's top unit) and year asked for; 404 outside the user's ``indicators.view`` scope."""
     user = request.user
     if not has_capability(user, INDICATORS_VIEW):
         raise Http404
     from xinli.regions import selectors as unit_selectors
 
-    tops = [u for u in unit_selectors.top_units(user) if path_in_scope(user, INDICATORS_VIEW, u.path)]
-    unit = OrgUnit.objects.filter(code=request.GET.get("org", "")).first() or (tops[0] if tops else None)
+    code = request.GET.get("org", "")
+    if code:
+        unit = OrgUnit.objects.filter(code=code).order_by("valid_to").first()  # the current unit of the code first
+    else:
+        tops = [u for u in unit_selectors.top_units(user) if path_in_scope(user, INDICATORS_VIEW, u.path)]
+        unit = tops[0] if tops else None
     if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path):
         raise Http404
-    if request.method == "POST":
-        from django.contrib import messages
-        from django.core.exceptions import ValidationError
-        from django.shortcuts import redirect
+    this_year = timezone.localdate().year
+    year = request.GET.get("year", "")
+    year = int(year) if year.isdigit() and 2000 <= int(year) <= this_year else this_year
+    return unit, year
 
+
+def _row(code, r, unit, year, targets=None):
+    target = targets[code] if targets is not None else services.target_for(code, unit, year)
+    return {"code": code, "ind": REGISTRY[code], "r": r, "target": target,
+            "status": services.status(code, r.value if r else None, target)}
+
+
+def _children(user, unit, year, code):
+    """The units directly below with their value of one indicator, best first (units without a value last)."""
+    rs = list(selectors.visible_rollups(user).filter(org_unit__parent=unit, period=str(year), indicator=code, breakdown=""))
+    rows = [_row(code, r, r.org_unit, year) for r in rs]
+    rows.sort(key=lambda x: (x["r"].value is None, -(x["r"].value or 0) if REGISTRY[code].higher_is_better else (x["r"].value or 0),
+                             x["r"].org_unit.code))
+    return rows
+
+
+@login_required
+def scorecard(request):
+    user = request.user
+    unit, year = _unit_year(request)
+    if request.method == "POST":
         from xinli.core.forms import form_pk
 
         from .models import Signal
@@ -46,51 +76,114 @@ def scorecard(request):
             for text in exc.messages:
                 messages.error(request, text)
         return redirect(request.get_full_path())
-    year = request.GET.get("year") or str(timezone.localdate().year)
-    year = year if year.isdigit() else str(timezone.localdate().year)
-    rollups = {r.indicator: r for r in selectors.visible_rollups(user).filter(org_unit=unit, period=year)}
-    rows = []
-    for code, ind in REGISTRY.items():
-        r = rollups.get(code)
-        target = services.target_for(code, unit, int(year))
-        rows.append({"code": code, "ind": ind, "r": r, "target": target, "status": services.status(code, r.value if r else None, target)})
+    rollups = {r.indicator: r for r in selectors.visible_rollups(user).filter(org_unit=unit, period=str(year), breakdown="")}
+    targets = services.targets_for(unit, year)
+    rows = [_row(code, rollups.get(code), unit, year, targets) for code, ind in REGISTRY.items() if unit.level in ind.levels or code in rollups]
     focus = request.GET.get("indicator") if request.GET.get("indicator") in REGISTRY else "T01"
-    children = list(selectors.visible_rollups(user).filter(org_unit__parent=unit, period=year, indicator=focus).order_by("-value"))
+    children = _children(user, unit, year, focus)
+    if request.GET.get("format") == "xlsx":
+        return xlsx.response(xlsx.workbook([
+            (f"{unit.code}-{year}", ["指标 Indicator", "名称 Name", "数值 Value", "分子 Numerator", "分母 Denominator", "目标 Target", "评价 Status"],
+             [[x["code"], x["ind"].zh, *_nums(x)] for x in rows]),
+            (f"{focus} ranking", ["区划代码 Code", "区划 Unit", "数值 Value", "分子 Numerator", "分母 Denominator", "目标 Target", "评价 Status"],
+             [[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children]),
+        ]), f"scorecard-{unit.code}-{year}.xlsx")
     from .models import Signal
 
     signals = list(Signal.objects.filter(org_path__startswith=unit.path, day__gte=timezone.localdate() - timezone.timedelta(days=30))
                    .select_related("org_unit")[:100])
-    return render(request, "indicators/scorecard.html", {"unit": unit, "year": year, "rows": rows, "children": children,
-                                                         "focus": focus, "focus_name": REGISTRY[focus].zh, "signals": signals})
+    counts = {s: sum(1 for x in rows if x["status"] == s) for s in ("green", "amber", "red")}
+    return render(request, "indicators/scorecard.html", {
+        "unit": unit, "year": year, "years": _years(), "rows": rows, "children": children, "focus": focus,
+        "focus_name": REGISTRY[focus].zh, "signals": signals, "counts": counts,
+        "can_manage": path_in_scope(user, INDICATORS_MANAGE, unit.path)})
+
+
+def _nums(x):
+    r = x["r"]
+    return [r.value if r else None, r.numerator if r else None, r.denominator if r else None, x["target"], x["status"] or ""]
+
+
+def _years():
+    y = timezone.localdate().year
+    return list(range(y, y - 5, -1))
+
+
+@login_required
+def indicator(request, code):
+    """One indicator for a unit: definition, value against target, monthly trend, breakdowns and the units below."""
+    if code not in REGISTRY:
+        raise Http404
+    user = request.user
+    unit, year = _unit_year(request)
+    ind = REGISTRY[code]
+    mine = {(r.period, r.breakdown): r for r in selectors.visible_rollups(user).filter(org_unit=unit, indicator=code)}
+    main = _row(code, mine.get((str(year), "")), unit, year)
+    breakdowns = [{"key": k, "r": r} for (p, k), r in sorted(mine.items()) if p == str(year) and k]
+    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    trend = {"labels": [m[5:] for m in months],
+             "value": [_f(mine.get((m, ""))) for m in months],
+             "target": [float(main["target"]) if main["target"] is not None else None] * 12,
+             "names": {"value": str(ind.zh), "target": "目标"}}
+    history = [{"period": p, "r": r} for (p, k), r in sorted(mine.items(), reverse=True) if len(p) == 4 and not k]
+    children = _children(user, unit, year, code)
+    if request.GET.get("format") == "xlsx":
+        head = ["数值 Value", "分子 Numerator", "分母 Denominator", "目标 Target", "评价 Status"]
+        return xlsx.response(xlsx.workbook([
+            (f"{code} {unit.code}", ["区划代码 Code", "区划 Unit", *head], [[unit.code, unit.name, *_nums(main)]]),
+            ("months", ["月份 Month", "数值 Value", "分子 Numerator", "分母 Denominator"],
+             [[m, r.value, r.numerator, r.denominator] for m in months if (r := mine.get((m, "")))]),
+            ("breakdowns", ["分组 Breakdown", "数值 Value", "分子 Numerator", "分母 Denominator"],
+             [[b["key"], b["r"].value, b["r"].numerator, b["r"].denominator] for b in breakdowns]),
+            ("units below", ["区划代码 Code", "区划 Unit", *head], [[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children]),
+        ]), f"{code}-{unit.code}-{year}.xlsx")
+    return render(request, "indicators/indicator.html", {
+        "unit": unit, "year": year, "years": _years(), "ind": ind, "code": code, "main": main, "breakdowns": breakdowns,
+        "trend": trend if any(v is not None for v in trend["value"]) else None, "history": history, "children": children})
+
+
+def _f(r):
+    return float(r.value) if r is not None and r.value is not None else None
+
+
+@login_required
+def targets(request):
+    """Targets of a unit and year: the one in force (and where it comes from), its history, and a form to change it
+    (``indicators.manage`` over the unit)."""
+    user = request.user
+    unit, year = _unit_year(request)
+    can_manage = path_in_scope(user, INDICATORS_MANAGE, unit.path)
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404
+        try:
+            services.set_target(user, code=request.POST.get("indicator", ""), unit=unit, year=year, value=request.POST.get("value", "").strip())
+            messages.success(request, f'{request.POST.get("indicator")} ✓')
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+        return redirect(request.get_full_path())
+    history = services.target_history(unit, year)
+    rows = [{"code": code, "ind": ind, "target": services.target_for(code, unit, year), "history": history.get(code, [])}
+            for code, ind in REGISTRY.items() if unit.level in ind.levels]
+    return render(request, "indicators/targets.html", {"unit": unit, "year": year, "years": _years(), "rows": rows, "can_manage": can_manage})
 
 
 @login_required
 def scorecard_xlsx(request):
-    """The scorecard of a unit and year, and its children's values, as Excel (no person data)."""
-    import io
-
-    import xlsxwriter
-    from django.http import HttpResponse
-
+    """Every rollup of the unit and the units below for the year, as Excel (aggregates only, no person data)."""
     user = request.user
-    unit = OrgUnit.objects.filter(code=request.GET.get("org", "")).first()
-    if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path):
-        raise Http404
-    year = request.GET.get("year", "")
-    year = year if year.isdigit() else str(timezone.localdate().year)
-    rollups = list(selectors.visible_rollups(user).filter(org_path__startswith=unit.path, period=year, org_unit__level__in=[
+    unit, year = _unit_year(request)
+    rollups = list(selectors.visible_rollups(user).filter(org_path__startswith=unit.path, period=str(year), breakdown="", org_unit__level__in=[
         "city", "county", "township"]).order_by("org_path", "indicator"))
-    buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet(year)
-    ws.write_row(0, 0, ["区划代码", "区划", "指标", "指标名称", "数值", "分子", "分母", "目标", "评价"])
-    for i, r in enumerate(rollups, 1):
-        target = services.target_for(r.indicator, r.org_unit, int(year)) if r.indicator in REGISTRY else None
-        ws.write_row(i, 0, [r.org_unit.code, r.org_unit.name, r.indicator, REGISTRY[r.indicator].zh if r.indicator in REGISTRY else "",
-                            float(r.value) if r.value is not None else "", float(r.numerator) if r.numerator is not None else "",
-                            float(r.denominator) if r.denominator is not None else "", float(target) if target is not None else "",
-                            services.status(r.indicator, r.value, target) or "" if r.indicator in REGISTRY else ""])
-    wb.close()
-    response = HttpResponse(buf.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="indicators-{unit.code}-{year}.xlsx"'
-    return response
+    rows = []
+    targets = {}
+    for r in rollups:
+        if r.indicator not in REGISTRY:
+            continue
+        if r.org_unit_id not in targets:
+            targets[r.org_unit_id] = services.targets_for(r.org_unit, year)
+        x = _row(r.indicator, r, r.org_unit, year, targets[r.org_unit_id])
+        rows.append([r.org_unit.code, r.org_unit.name, r.indicator, REGISTRY[r.indicator].zh, *_nums(x)])
+    return xlsx.response(xlsx.workbook([(str(year), ["区划代码", "区划", "指标", "指标名称", "数值", "分子", "分母", "目标", "评价"], rows)]),
+                         f"indicators-{unit.code}-{year}.xlsx")

@@ -1,6 +1,6 @@
 """Coverage of an org unit on a day — the raw material of targets T01–T07 and T18 (DOMAIN.md §4).
 
-Point-in-time rule: a site counts when its status on the day is *active* (suspended or closed do not count). A
+Point-in-time rule: the villages and townships are those that existed on the day; a site counts when its status on the day is *active* (suspended or closed do not count). A
 year's figure is taken on 31 December of that year (or today for the current year), so a room closed in June does
 not count for that year, and a room opened in December does.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 
-from xinli.regions.models import OrgUnit
+from xinli.regions.models import OrgUnit, valid_on
 
 from .models import Institution, InstitutionKind, ManagementGroup, Site, SiteKind, SiteStatus
 
@@ -53,7 +53,7 @@ def active_sites(unit: OrgUnit, day: datetime.date, kinds) -> list[Site]:
 def compute(unit: OrgUnit, day: datetime.date) -> dict[str, Coverage]:
     out = {}
     # T01 villages
-    villages = list(OrgUnit.objects.filter(path__startswith=unit.path, level="village", valid_to__isnull=True).order_by("path"))
+    villages = list(OrgUnit.objects.filter(valid_on(day), path__startswith=unit.path, level="village").order_by("path"))
     rooms = active_sites(unit, day, [SiteKind.VILLAGE_ROOM, SiteKind.SOCIAL_WORK_ROOM])
     covered_villages = {s.org_unit_id for s in rooms}
     out["T01"] = Coverage("T01", len(villages), sum(v.pk in covered_villages for v in villages),
@@ -84,7 +84,7 @@ def compute(unit: OrgUnit, day: datetime.date) -> dict[str, Coverage]:
     rule("T06", psychiatric, SiteKind.PSYCHIATRIC_CLINIC)
     rule("T07", [i for i in institutions if i.kind == InstitutionKind.GENERAL_HOSPITAL and i.hospital_level in ("2", "3")], SiteKind.GENERAL_CLINIC)
     rule("T18", psychiatric, SiteKind.FAMILY_SCHOOL)
-    townships = list(OrgUnit.objects.filter(path__startswith=unit.path, level="township", valid_to__isnull=True).order_by("path"))
+    townships = list(OrgUnit.objects.filter(valid_on(day), path__startswith=unit.path, level="township").order_by("path"))
     grouped = set(ManagementGroup.objects.filter(org_path__startswith=unit.path, established_on__lte=day).filter(
         Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)).values_list("org_unit_id", flat=True))
     out["T19"] = Coverage("T19", len(townships), sum(t.pk in grouped for t in townships), [t for t in townships if t.pk not in grouped])

@@ -9,6 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from .codes import Kind, Level
 
 
+def valid_on(day) -> Q:
+    """Units that existed on ``day`` (``valid_from`` and ``valid_to`` inclusive; empty = open-ended): the hierarchy
+    as of a period, so a unit merged this year still carries last year's figures."""
+    return (Q(valid_from__isnull=True) | Q(valid_from__lte=day)) & (Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+
+
 class OrgUnit(models.Model):
     """One administrative unit for a period of time.
 

@@ -45,7 +45,7 @@ def fmt(code: str, value) -> str:
 
 
 def _table(doc, unit, year, codes, progress=None):
-    rows = {r.indicator: r for r in Rollup.objects.filter(org_unit=unit, period=str(year), indicator__in=codes)}
+    rows = {r.indicator: r for r in Rollup.objects.filter(org_unit=unit, period=str(year), indicator__in=codes, breakdown="")}
     table = doc.add_table(rows=1, cols=5)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ["指标", "数值", "分子/分母", "目标", "评价"], strict=True):
@@ -88,7 +88,7 @@ def build(unit, year: int, progress=None) -> bytes:
     doc.add_paragraph("本总结由社会心理服务平台依据指标汇总数据自动生成；【请填写…】处为需要撰写的内容。")
     c = counts(unit, year)
     statuses = [indicator_services.status(code, r.value, indicator_services.target_for(code, unit, year))
-                for code, r in ((r.indicator, r) for r in Rollup.objects.filter(org_unit=unit, period=str(year)) if r.indicator in REGISTRY)]
+                for code, r in ((r.indicator, r) for r in Rollup.objects.filter(org_unit=unit, period=str(year), breakdown="") if r.indicator in REGISTRY)]
     for i, title in enumerate(CHAPTERS):
         doc.add_heading(f"{i + 1}. {title}", level=1)
         if i == 0:

@@ -1,7 +1,8 @@
 """SMD indicators per org unit and calendar year (DOMAIN.md §4 T11–T17, §5). Definitions, as computed here:
 
-* **in register** — patients registered on or before 31 December of the year whose status is ``in_register``, or who
-  left the register (moved out, died, removed) after 31 December (a past year is computed as it stood then).
+* **in register** — patients registered on or before the end of the period (31 December, or ``today`` for the
+  current year or a month's end) whose status is ``in_register``, or who left the register (moved out, died, removed)
+  after it (a past year or month is computed as it stood then).
 * **reported prevalence (T11)** — in register ÷ resident population of the unit in that year × 1000 (‰). The
   population is the unit's own ``UnitPopulation`` row for the year, else the sum of its descendants' rows.
 * **managed** — in register with at least one *complete* follow-up (patient seen or reached: not lost, not a death
@@ -94,53 +95,66 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
     until = min(end, today)
     if not units:
         return []
-    prefix = min((u.path for u in units), key=len)
-    patients = list(Patient.objects.filter(org_path__startswith=prefix, registered_on__lte=end).filter(
-        Q(status=Status.IN_REGISTER) | Q(status_on__gt=end)).values("pk", "org_path", "diagnosis", "residence", "registered_on"))
+    # The deepest path that holds every requested unit (units may come from different branches).
+    parts = [u.path.strip("/").split("/") for u in units]
+    common = []
+    for segs in zip(*parts, strict=False):
+        if len(set(segs)) != 1:
+            break
+        common.append(segs[0])
+    prefix = "/" + "".join(c + "/" for c in common)
+    patients = list(Patient.objects.filter(org_path__startswith=prefix, registered_on__lte=until).filter(
+        Q(status=Status.IN_REGISTER) | Q(status_on__gt=until)).values("pk", "org_path", "diagnosis", "residence", "registered_on"))
     ids = [p["pk"] for p in patients]
     visits = defaultdict(list)
-    for pid, date, lost, died, adherence, hosp, cls in FollowUp.objects.filter(patient_id__in=ids, date__gte=start, date__lte=end).order_by(
+    for pid, date, lost, died, adherence, hosp, cls in FollowUp.objects.filter(patient_id__in=ids, date__gte=start, date__lte=until).order_by(
             "date", "id").values_list("patient_id", "date", "lost_reason", "death_date", "adherence", "hospitalised", "classification"):
         visits[pid].append((date, not lost and died is None, adherence, hosp, cls))
-    rehab = set(Support.objects.filter(patient_id__in=ids, kind=Support.Kind.REHAB, start__lte=end).filter(
+    rehab = set(Support.objects.filter(patient_id__in=ids, kind=Support.Kind.REHAB, start__lte=until).filter(
         Q(end__isnull=True) | Q(end__gte=start)).values_list("patient_id", flat=True))
     family = set(Support.objects.filter(patient_id__in=ids, kind__in=[Support.Kind.FAMILY_COUNSELLING, Support.Kind.FAMILY_SCHOOL],
-                                        start__gte=start, start__lte=end).values_list("patient_id", flat=True))
+                                        start__gte=start, start__lte=until).values_list("patient_id", flat=True))
     tasks = defaultdict(lambda: [0, 0])
     for pid, due, state, done_on in Task.objects.filter(patient_id__in=ids, due__gte=start, due__lte=until).exclude(
             state=Task.State.CANCELLED).values_list("patient_id", "due", "state", "done_on"):
         tasks[pid][0] += 1
         tasks[pid][1] += state == Task.State.DONE and done_on is not None and done_on <= due
-    out = []
-    for unit in units:
-        k = SmdIndicators(unit, year, population(unit, year))
-        for p in patients:
-            if not p["org_path"].startswith(unit.path):
-                continue
-            pid = p["pk"]
-            k.in_register += 1
-            home = p["residence"] == Residence.HOME
-            k.home += home
-            seen = [v for v in visits[pid] if v[1]]
-            last = seen[-1] if seen else None  # the last complete follow-up of the year
-            if seen:
-                k.managed += 1
-                k.home_managed += home
-                first_day = max(start, p["registered_on"])
-                days = [first_day] + [v[0] for v in seen] + [until]
-                if all((b - a).days <= GAP_DAYS for a, b in zip(days, days[1:], strict=False)):
-                    k.standardised += 1
-                if home and seen[-1][4] == Classification.STABLE:
-                    k.stable += 1
-            medicated = last is not None and (last[2] in (Adherence.REGULAR, Adherence.INTERMITTENT) or last[3] == "current")
-            k.medicated += medicated
-            k.regular += last is not None and last[2] == Adherence.REGULAR
-            if p["diagnosis"] == Diagnosis.SCHIZOPHRENIA:
-                k.schizophrenia += 1
-                k.schizophrenia_medicated += medicated
-            k.rehab += home and pid in rehab
-            k.family += home and pid in family
-            k.tasks_due += tasks[pid][0]
-            k.tasks_on_time += tasks[pid][1]
-        out.append(k.finish())
-    return out
+    # Each patient's contribution once, then added to every requested unit on the patient's path (one pass, however
+    # many units are asked for).
+    by_path = defaultdict(list)
+    out = [SmdIndicators(unit, year, population(unit, year)) for unit in units]
+    for k in out:
+        by_path[k.unit.path].append(k)
+    for p in patients:
+        pid = p["pk"]
+        home = p["residence"] == Residence.HOME
+        seen = [v for v in visits[pid] if v[1]]
+        last = seen[-1] if seen else None  # the last complete follow-up of the period
+        standardised = stable = False
+        if seen:
+            first_day = max(start, p["registered_on"])
+            days = [first_day] + [v[0] for v in seen] + [until]
+            standardised = all((b - a).days <= GAP_DAYS for a, b in zip(days, days[1:], strict=False))
+            stable = home and seen[-1][4] == Classification.STABLE
+        medicated = last is not None and (last[2] in (Adherence.REGULAR, Adherence.INTERMITTENT) or last[3] == "current")
+        schizophrenia = p["diagnosis"] == Diagnosis.SCHIZOPHRENIA
+        prefix = "/"
+        for part in p["org_path"].strip("/").split("/"):
+            prefix += part + "/"
+            for k in by_path.get(prefix, ()):
+                k.in_register += 1
+                k.home += home
+                if seen:
+                    k.managed += 1
+                    k.home_managed += home
+                    k.standardised += standardised
+                    k.stable += stable
+                k.medicated += medicated
+                k.regular += last is not None and last[2] == Adherence.REGULAR
+                k.schizophrenia += schizophrenia
+                k.schizophrenia_medicated += schizophrenia and medicated
+                k.rehab += home and pid in rehab
+                k.family += home and pid in family
+                k.tasks_due += tasks[pid][0]
+                k.tasks_on_time += tasks[pid][1]
+    return [k.finish() for k in out]
