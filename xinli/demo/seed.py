@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
-from django.utils import translation
+from django.utils import timezone, translation
 from stdnum import numdb
 from stdnum.cn import ric
 
@@ -305,6 +305,15 @@ def seed(size_name: str = "small", seed_value: int = 1, *, accounts_file: Path |
         from .activity import seed_activity
 
         extra = seed_activity(rng, size_name, villages[0].parent.parent.parent)
+        # The dashboards read only rollups: fill this year's (and, but for the big city, each month's for the trends).
+        from xinli.indicators.services import rebuild
+
+        today = timezone.localdate()
+        t3 = time.perf_counter()
+        extra["indicator_values"] = rebuild(today.year)
+        for month in (range(1, today.month + 1) if size_name != "city" else [today.month]):
+            extra["indicator_values"] += rebuild(today.year, month=month)
+        extra["indicator_seconds"] = time.perf_counter() - t3
     if accounts_file is not None:
         accounts_file.parent.mkdir(parents=True, exist_ok=True)
         accounts_file.write_text(json.dumps(accounts, ensure_ascii=False, indent=1))
