@@ -274,6 +274,18 @@ def _incident_rows(root, year, as_of):
         yield path, 1, None, ()
 
 
+# What each group of indicators is computed from, as audit object types (app label or "app.model" prefixes): the
+# periodic refresh recomputes a group when the audit log shows a write to one of these since the last refresh.
+SOURCES = {
+    "network": ("network.", "regions."),
+    "counselling": ("counselling.", "archives."),
+    "outreach": ("outreach.",),
+    "smd": ("smd.", "regions.", "archives."),
+    "crisis": ("alerts.", "hotline.", "indicators.extremeincident"),
+    "workforce": ("network.", "regions."),
+    "screening": ("screening.", "archives."),
+}
+
 D = Decimal
 ALL = ("city", "county", "township")
 DOWN = ("city", "county", "township", "village")

@@ -71,6 +71,28 @@ def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> i
     return len(rows)
 
 
+def refresh(now=None) -> int:
+    """The incremental refresh between nightly rebuilds: recompute this year's and this month's values of only the
+    indicators whose sources (``registry.SOURCES``) were written since the last computation, as the audit log shows.
+    Nothing written, nothing recomputed. (Writes that are not audited, such as anonymous survey answers, wait for
+    the nightly rebuild.)"""
+    from xinli.core.models import AuditEntry
+
+    from .registry import SOURCES
+
+    today = timezone.localdate()
+    last = Rollup.objects.filter(period=str(today.year), source="").order_by("-computed_at").values_list("computed_at", flat=True).first()
+    if last is None:
+        return rebuild(today.year) + rebuild(today.year, month=today.month)
+    written = set(AuditEntry.objects.filter(at__gt=last, action__in=["create", "update", "delete", "system"])
+                  .values_list("object_type", flat=True).distinct())
+    codes = {code for code, ind in REGISTRY.items()
+             if any(t.startswith(prefix) for t in written for prefix in SOURCES.get(ind.group, ()))}
+    if not codes:
+        return 0
+    return rebuild(today.year, codes=codes) + rebuild(today.year, month=today.month, codes=codes)
+
+
 def targets_for(unit: OrgUnit, year: int, codes=None) -> dict[str, Decimal | None]:
     """The target in force for each indicator: the latest row of the unit or its nearest ancestor, else the
     platform-wide row, else the registry default (or, for "fewer than last year", last year's value)."""

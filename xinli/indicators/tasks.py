@@ -19,6 +19,14 @@ def nightly_rebuild():
     return rebuild(today.year) + rebuild(today.year, month=today.month)
 
 
+@db_periodic_task(crontab(minute="*/15"))
+def refresh_indicators():
+    """Between nightly rebuilds, every 15 minutes: recompute the indicators whose sources were written since."""
+    from .services import refresh
+
+    return refresh()
+
+
 @db_periodic_task(crontab(hour="6", minute="10"))
 def daily_early_warning():
     """Run the aberration detection on yesterday's complete day."""

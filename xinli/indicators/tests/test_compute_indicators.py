@@ -170,4 +170,21 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
             populated.add(code) if den else None
     assert populated >= {"T01", "T09", "T12", "T13"}  # the comparison is not vacuous
     villages = OrgUnit.objects.filter(level="village", valid_to__isnull=True)
-    assert Rollup.objects.filter(indicator="T01", org_unit__in=villages).count() == villages.count()
+    assert Rollup.objects.filter(indicator="T01", period=str(YEAR), org_unit__in=villages).count() == villages.count()
+    assert Rollup.objects.filter(indicator="T01", period=f"{YEAR}-01", org_unit=units[0]).exists()  # the demo fills the months
+
+
+def test_refresh_recomputes_only_what_was_written(tree, people):
+    from xinli.core import audit
+
+    services.rebuild(YEAR)
+    services.rebuild(YEAR, month=TODAY.month)
+    assert services.refresh() == 0  # nothing written since
+    t01_before = Rollup.objects.get(indicator="T01", org_unit=tree.city, period=str(YEAR)).computed_at
+    a = assessment(people.in_a1v1, tree.a1v1, 3, timezone.now())
+    audit.record(None, audit.Action.CREATE, obj=a, org_path=a.org_path)
+    assert services.refresh() > 0
+    assert value("SC2", tree.city)[:2] == (1, 1)
+    assert value("SC2", tree.city, f"{YEAR}-{TODAY.month:02d}")[:2] == (1, 1)
+    assert Rollup.objects.get(indicator="T01", org_unit=tree.city, period=str(YEAR)).computed_at == t01_before  # untouched
+    assert services.refresh() == 0
