@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import INDICATORS_VIEW
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
@@ -20,9 +21,16 @@ def reports(request):
         raise Http404
     if request.method == "POST":
         unit = OrgUnit.objects.filter(code=request.POST.get("org", "")).first()
-        year = request.POST.get("year", "")
-        if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path) or not year.isdigit():
+        year = request.POST.get("year", "").strip()
+        if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path):
             raise Http404
+        if not (year.isdigit() and 2000 <= int(year) <= timezone.localdate().year):
+            from django.contrib import messages
+
+            from xinli.core.i18n import bilingual
+
+            messages.error(request, bilingual(_("Year: a year from 2000 to this year, e.g. {year}."), year=timezone.localdate().year))
+            return redirect("reports:list")
         services.request_report(user, unit, int(year), kind=request.POST.get("kind", "annual_summary"))
         return redirect("reports:list")
     from xinli.regions import selectors as unit_selectors

@@ -50,6 +50,12 @@ def test_reports_are_scoped(tree, personas):
     assert client.post("/reports/", {"org": tree.county_a.code, "year": str(YEAR)}).status_code == 404
     login_verified(client, personas.village_worker_1)
     assert client.get("/reports/").status_code == 404
+    # A bad year is a message naming the field, and nothing is queued.
+    login_verified(client, make_user("officer_a", [(tree.county_a, Role.HEALTH_OFFICER)]))
+    n = Report.objects.count()
+    page = client.post("/reports/", {"org": tree.county_a.code, "year": "20x6", "kind": "annual_summary"}, follow=True).content.decode()
+    assert "Year: a year from 2000" in page and Report.objects.count() == n
+    assert "Data tables (Excel)" in page or "数据表" in page
 
 
 def test_pilot_report_follows_annex_2(tree, django_capture_on_commit_callbacks):
