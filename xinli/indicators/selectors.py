@@ -7,8 +7,23 @@ from django.db.models import QuerySet
 from xinli.accounts.policy import INDICATORS_VIEW
 from xinli.core.scoping import scope_q
 
-from .models import Rollup
+from .models import ExtremeIncident, RiskAssessment, Rollup, Signal
 
 
 def visible_rollups(user) -> QuerySet[Rollup]:
     return Rollup.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit")
+
+
+def visible_signals(user) -> QuerySet[Signal]:
+    """Early-warning signals of the units under the user's ``indicators.view`` assignments."""
+    return Signal.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit", "reviewed_by")
+
+
+def visible_assessments(user) -> QuerySet[RiskAssessment]:
+    """Written risk assessments (分析研判) of the units under the user's ``indicators.view`` assignments."""
+    return RiskAssessment.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit", "author").prefetch_related("signals")
+
+
+def visible_incidents(user) -> QuerySet[ExtremeIncident]:
+    """Registered extreme incidents (aggregate rows, no person data) under the user's ``indicators.view`` assignments."""
+    return ExtremeIncident.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit", "recorded_by")

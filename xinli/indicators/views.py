@@ -89,9 +89,12 @@ def scorecard(request):
              [[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children]),
         ]), f"scorecard-{unit.code}-{year}.xlsx")
     from .models import Signal
+    from .warning import series_label
 
     signals = list(Signal.objects.filter(org_path__startswith=unit.path, day__gte=timezone.localdate() - timezone.timedelta(days=30))
                    .select_related("org_unit")[:100])
+    for sig in signals:
+        sig.label = series_label(sig.series)
     counts = {s: sum(1 for x in rows if x["status"] == s) for s in ("green", "amber", "red")}
     return render(request, "indicators/scorecard.html", {
         "unit": unit, "year": year, "years": _years(), "rows": rows, "children": children, "focus": focus,
@@ -187,3 +190,81 @@ def scorecard_xlsx(request):
         rows.append([r.org_unit.code, r.org_unit.name, r.indicator, REGISTRY[r.indicator].zh, *_nums(x)])
     return xlsx.response(xlsx.workbook([(str(year), ["区划代码", "区划", "指标", "指标名称", "数值", "分子", "分母", "目标", "评价"], rows)]),
                          f"indicators-{unit.code}-{year}.xlsx")
+
+
+@login_required
+def warning(request):
+    """The early-warning page (社会心态预警) of a unit: the last 30 days of each daily series with its alarm days, the
+    signals of the unit and the units below (new first) to confirm or dismiss, the written risk assessments (分析研判)
+    and a form to write one citing signals, and the extreme-incident register of the year (a form for holders of
+    ``indicators.manage``). 404 outside the user's ``indicators.view`` scope."""
+    import datetime
+
+    from django.core.exceptions import PermissionDenied
+    from django.db.models import Case, IntegerField, Q, Value, When
+    from django.utils.translation import gettext as _t
+
+    from xinli.core.forms import form_pk
+
+    from . import incidents
+    from . import warning as early
+    from .models import ExtremeIncident, RiskAssessment, Signal
+
+    user = request.user
+    unit, year = _unit_year(request)
+    can_manage = path_in_scope(user, INDICATORS_MANAGE, unit.path)
+    today = timezone.localdate()
+    posted: dict = {"signals": set()}
+    if request.method == "POST":
+        do = request.POST.get("do", "")
+        try:
+            if do in ("confirm", "dismiss"):
+                sig = selectors.visible_signals(user).filter(pk=form_pk(request.POST.get("signal")), org_path__startswith=unit.path).first()
+                if sig is None:
+                    raise Http404
+                early.review(user, sig, confirm=do == "confirm", reason=request.POST.get("reason", ""))
+            elif do == "assess":
+                early.write_assessment(user, org_unit=unit, period_start=request.POST.get("period_start"),
+                                       period_end=request.POST.get("period_end"), level=request.POST.get("level", ""),
+                                       findings=request.POST.get("findings", ""), measures=request.POST.get("measures", ""),
+                                       signal_ids=request.POST.getlist("signals"))
+                messages.success(request, _t("Risk assessment saved."))
+            elif do == "incident":
+                if not can_manage:
+                    raise Http404
+                incidents.record_incident(user, org_unit=unit, date=request.POST.get("date"), kind=request.POST.get("kind", ""),
+                                          deaths=request.POST.get("deaths"), injured=request.POST.get("injured"),
+                                          note=request.POST.get("note", ""))
+                messages.success(request, _t("Incident recorded."))
+            else:
+                raise Http404
+            return redirect(request.get_full_path())
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+            posted = {"do": do, **{k: request.POST.get(k, "") for k in (
+                "period_start", "period_end", "level", "findings", "measures", "date", "kind", "deaths", "injured", "note")},
+                "signals": {form_pk(x) for x in request.POST.getlist("signals")}}
+    charts = [early.chart(unit, name, today) for name in early.SERIES]
+    for c in charts:
+        c["id"] = f"chart-{c['name']}"
+    signals = list(selectors.visible_signals(user).filter(org_path__startswith=unit.path)
+                   .filter(Q(state=Signal.State.NEW) | Q(day__gte=today - datetime.timedelta(days=90)))
+                   .annotate(reviewed=Case(When(state=Signal.State.NEW, then=Value(0)), default=Value(1), output_field=IntegerField()))
+                   .order_by("reviewed", "-day", "org_path", "series", "method")[:200])
+    for s in signals:
+        s.label = early.series_label(s.series)
+    assessments = list(selectors.visible_assessments(user).filter(org_path__startswith=unit.path)[:50])
+    for a in assessments:
+        for s in a.signals.all():
+            s.label = early.series_label(s.series)
+    return render(request, "indicators/warning.html", {
+        "unit": unit, "year": year, "years": _years(), "today": today, "can_manage": can_manage,
+        "charts": charts, "chart_data": {"series": charts, "alarm": _t("alarm")},
+        "signals": signals, "assessments": assessments, "levels": RiskAssessment.Level.choices,
+        "period_start": today - datetime.timedelta(days=29),
+        "incidents": selectors.visible_incidents(user).filter(org_path__startswith=unit.path, date__year=year),
+        "incident_count": incidents.incident_count(unit, year)[0], "incident_count_before": incidents.incident_count(unit, year - 1)[0],
+        "kinds": ExtremeIncident.Kind.choices, "note_help": incidents.NOTE_HELP, "posted": posted})

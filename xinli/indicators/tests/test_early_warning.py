@@ -65,6 +65,6 @@ def test_signals_on_the_scorecard(tree):
     client = Client()
     login_verified(client, officer)
     page = client.get("/indicators/", {"org": tree.city.code}).content.decode()
-    assert "alerts_red_orange" in page and f'value="{sig.pk}"' in page
+    assert "红色和橙色预警" in page and f'value="{sig.pk}"' in page  # the series by its name
     client.post(f"/indicators/?org={tree.city.code}", {"signal": sig.pk, "do": "confirm"})
     assert Signal.objects.get().state == "confirmed"
