@@ -305,10 +305,20 @@ def seed(size_name: str = "small", seed_value: int = 1, *, accounts_file: Path |
         from .activity import seed_activity
 
         extra = seed_activity(rng, size_name, villages[0].parent.parent.parent)
-        # The dashboards read only rollups: fill this year's (and, but for the big city, each month's for the trends).
+        # Two extreme incidents last year and one this year (T20 against last year), then the early-warning
+        # detection of the last week, so the warning page has signals to review.
+        from xinli.indicators import incidents, warning
         from xinli.indicators.services import rebuild
 
         today = timezone.localdate()
+        officer = User.objects.get(username="city_officer")
+        for back, kind in ((400, "suicide"), (380, "smd_incident"), (20, "suicide_attempt")):
+            day = today - datetime.timedelta(days=back)
+            incidents.record_incident(officer, org_unit=rng.choice(villages), date=day, kind=kind, note="演示数据")
+        for back in range(7, 0, -1):
+            warning.detect(today - datetime.timedelta(days=back))
+        warning.detect(today - datetime.timedelta(days=today.weekday() + 1), weekly=True)
+        # The dashboards read only rollups: fill this year's (and, but for the big city, each month's for the trends).
         t3 = time.perf_counter()
         extra["indicator_values"] = rebuild(today.year)
         for month in (range(1, today.month + 1) if size_name != "city" else [today.month]):
