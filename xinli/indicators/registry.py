@@ -24,6 +24,8 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 
 @dataclass(frozen=True)
@@ -31,7 +33,7 @@ class Indicator:
     code: str
     zh: str
     en: str
-    definition: str  # what is counted, "active"/"this year" spelled out
+    definition: str  # (lazily translated) what is counted, "active"/"this year" spelled out
     numerator: str
     denominator: str  # "" for a plain count or a yes/no
     period: str  # "flow" (1 Jan → period end) or "stock" (on the period end)
@@ -44,6 +46,11 @@ class Indicator:
     breakdowns: tuple[str, ...] = field(default=())  # "sex", "age", "area", "kind"
     group: str = ""
     target_rule: str = ""  # "decrease": the default target is last year's value
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (the Chinese name is the official one)."""
+        return self.en if (get_language() or "").startswith("en") else self.zh
 
 
 def _day(year: int) -> datetime.date:
@@ -292,62 +299,62 @@ DOWN = ("city", "county", "township", "village")
 I = Indicator  # noqa: E741 — a short alias keeps the table readable
 REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("T01", "村(社区)心理咨询室或社会工作室建成率", "villages/communities with a room",
-      "villages/communities existing on the period end with an active village counselling room or social-work room ÷ those villages",
-      "villages with an active room", "villages", "stock", DOWN, D("0.8"), True, many=_scan(_t01_rows), group="network"),
-    I("T02", "高校心理健康教育与咨询中心设置率", "universities with a centre", "active universities with an active centre on the period end ÷ universities",
-      "universities with a centre", "universities", "stock", ("city", "county"), D("1"), True, compute=_coverage("T02"), group="network"),
-    I("T03", "高校专职心理教师师生比达标率", "universities meeting 1:4000", "universities with full-time psychology teachers × 4000 ≥ students ÷ universities",
-      "universities meeting 1:4000", "universities", "stock", ("city", "county"), D("1"), True, compute=_coverage("T03"), group="network"),
-    I("T04", "中小学心理辅导室设置率", "schools with a counselling room", "primary and secondary schools with an active counselling room on the period end ÷ schools",
-      "schools with a room", "schools", "stock", ALL, D("1"), True, compute=_coverage("T04"), group="network"),
-    I("T05", "机关企事业单位心理服务覆盖率", "workplaces with a service", "organs and enterprises above designated size with an active room or purchased service ÷ those units",
-      "units with a service", "organs and enterprises above size", "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network"),
-    I("T06", "精神专科医院心理门诊开设率", "psychiatric hospitals with a psychology clinic", "psychiatric hospitals with an active psychology clinic ÷ psychiatric hospitals",
-      "hospitals with a clinic", "psychiatric hospitals", "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network"),
-    I("T07", "二级以上综合医院精神(心理)门诊开设率", "level-2+ general hospitals with a clinic", "level-2 and level-3 general hospitals with an active psychiatry/psychology clinic ÷ those hospitals",
-      "hospitals with a clinic", "level-2+ general hospitals", "stock", ("city", "county"), D("0.4"), True, compute=_coverage("T07"), group="network"),
-    I("T08", "24小时心理援助热线 / 心理危机干预队伍", "hotline ≥ 18 h and a crisis team", "1 when a hotline of the unit or above serves ≥ 18 h a day and a crisis team covers the unit, on the period end",
-      "1 = both exist", "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis"),
-    I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan", "persons with a special-population tag active on the period end who have a plan active then ÷ those persons",
-      "tagged persons with an active plan", "tagged persons", "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling"),
-    I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", "urban survey respondents from 1 January to the period end passing ÷ urban respondents",
-      "respondents passing", "respondents", "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach"),
-    I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", "rural survey respondents from 1 January to the period end passing ÷ rural respondents",
-      "respondents passing", "respondents", "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(True)), group="outreach"),
-    I("T11", "严重精神障碍报告患病率（‰）", "SMD reported prevalence (‰)", "patients in register on the period end ÷ resident population of the year × 1000",
-      "in register × 1000", "population", "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population", 1000), group="smd"),
-    I("T12", "在册患者规范管理率", "SMD standardised management", "in register and followed up with no gap over 92 days from 1 January to the period end ÷ in register",
-      "standardised", "in register", "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd"),
-    I("T13", "在册患者治疗率(服药率)", "SMD medication rate", "in register whose last complete follow-up of the year records regular or intermittent medication, or in hospital ÷ in register",
-      "taking medication", "in register", "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd"),
-    I("T14", "精神分裂症治疗率", "schizophrenia medication rate", "F20 patients taking medication ÷ F20 patients in register",
-      "F20 taking medication", "F20 in register", "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd"),
-    I("T15", "规律服药率", "regular medication rate", "in register whose last complete follow-up of the year records regular medication ÷ in register",
-      "regular medication", "in register", "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd"),
-    I("T16", "居家患者社区康复参与率", "community rehabilitation", "home-dwelling in register with a rehabilitation record overlapping the year to date ÷ home-dwelling in register",
-      "in rehabilitation", "home-dwelling in register", "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd"),
-    I("T17", "居家患者及家属心理疏导率", "family counselling", "home-dwelling in register whose family had counselling or a family-school session from 1 January to the period end ÷ home-dwelling in register",
-      "families counselled", "home-dwelling in register", "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd"),
-    I("T18", "精神卫生医疗机构家属学校开设率", "family schools", "psychiatric hospitals with an active family school ÷ psychiatric hospitals",
-      "hospitals with a family school", "psychiatric hospitals", "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network"),
-    I("T19", "乡镇(街道)精神卫生综合管理小组建成率", "township management groups", "townships existing on the period end with a management group established and not dissolved ÷ townships",
-      "townships with a group", "townships", "stock", ("city", "county"), D("1"), True, compute=_coverage("T19"), group="network"),
-    I("T20", "因心理问题导致的极端案(事)件", "extreme incidents", "extreme incidents caused by psychological problems recorded from 1 January to the period end (target: fewer than last year)",
-      "incidents", "", "flow", DOWN, None, False, kind="count", many=_scan(_incident_rows, counts=True), group="crisis", target_rule="decrease"),
-    I("T21", "心理健康服务满意度", "service satisfaction", "satisfaction answers of 4–5 from 1 January to the period end ÷ answers",
-      "answers of 4–5", "answers", "flow", DOWN, D("0.85"), True, many=_scan(_satisfaction_rows), group="network"),
-    I("T22", "从业人员培训覆盖率", "staff trained", "active staff with a training completed from 1 January to the period end ÷ active staff",
-      "staff trained", "active staff", "flow", DOWN, D("1"), True, many=_scan(_training_rows), group="workforce"),
-    I("WF1", "每万常住人口心理服务从业人员数", "service staff per 10,000 residents", "active service staff ÷ resident population of the year × 10,000",
-      "active staff × 10,000", "population", "stock", ALL, None, True, kind="per10k", compute=_workforce, group="workforce"),
-    I("AL1", "预警按时确认率", "alerts acknowledged in time", "alerts raised from 1 January to the period end acknowledged before their first deadline (never escalated) ÷ those alerts",
-      "acknowledged in time", "alerts", "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis"),
-    I("SC1", "心理普查完成率", "screening campaign completion", "participants of the campaigns opened from 1 January to the period end who completed ÷ participants",
-      "participants completed", "participants", "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening"),
-    I("SC2", "测评阳性率（中度及以上）", "screening positive rate (moderate or worse)", "assessments from 1 January to the period end with a moderate or worse result ÷ assessments",
-      "moderate or worse", "assessments", "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening"),
-    I("HL1", "心理援助热线接通率", "hotline answer rate", "calls offered to the unit's lines from 1 January to the period end that were answered ÷ calls offered",
-      "answered", "offered", "flow", ALL, D("0.9"), True, many=_scan(_answer_rows), group="crisis"),
-    I("HL2", "高危来电回访完成率", "high-risk callers followed up", "high- and imminent-risk calls from 1 January to the period end with the follow-up done ÷ those calls",
-      "followed up", "high-risk calls", "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis"),
+      _("villages/communities existing on the period end with an active village counselling room or social-work room ÷ those villages"),
+      _("villages with an active room"), _("villages"), "stock", DOWN, D("0.8"), True, many=_scan(_t01_rows), group="network"),
+    I("T02", "高校心理健康教育与咨询中心设置率", "universities with a centre", _("active universities with an active centre on the period end ÷ universities"),
+      _("universities with a centre"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T02"), group="network"),
+    I("T03", "高校专职心理教师师生比达标率", "universities meeting 1:4000", _("universities with full-time psychology teachers × 4000 ≥ students ÷ universities"),
+      _("universities meeting 1:4000"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T03"), group="network"),
+    I("T04", "中小学心理辅导室设置率", "schools with a counselling room", _("primary and secondary schools with an active counselling room on the period end ÷ schools"),
+      _("schools with a room"), _("schools"), "stock", ALL, D("1"), True, compute=_coverage("T04"), group="network"),
+    I("T05", "机关企事业单位心理服务覆盖率", "workplaces with a service", _("organs and enterprises above designated size with an active room or purchased service ÷ those units"),
+      _("units with a service"), _("organs and enterprises above size"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network"),
+    I("T06", "精神专科医院心理门诊开设率", "psychiatric hospitals with a psychology clinic", _("psychiatric hospitals with an active psychology clinic ÷ psychiatric hospitals"),
+      _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network"),
+    I("T07", "二级以上综合医院精神(心理)门诊开设率", "level-2+ general hospitals with a clinic", _("level-2 and level-3 general hospitals with an active psychiatry/psychology clinic ÷ those hospitals"),
+      _("hospitals with a clinic"), _("level-2+ general hospitals"), "stock", ("city", "county"), D("0.4"), True, compute=_coverage("T07"), group="network"),
+    I("T08", "24小时心理援助热线 / 心理危机干预队伍", "hotline ≥ 18 h and a crisis team", _("1 when a hotline of the unit or above serves ≥ 18 h a day and a crisis team covers the unit, on the period end"),
+      _("1 = both exist"), "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis"),
+    I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan", _("persons with a special-population tag active on the period end who have a plan active then ÷ those persons"),
+      _("tagged persons with an active plan"), _("tagged persons"), "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling"),
+    I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", _("urban survey respondents from 1 January to the period end passing ÷ urban respondents"),
+      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach"),
+    I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", _("rural survey respondents from 1 January to the period end passing ÷ rural respondents"),
+      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(True)), group="outreach"),
+    I("T11", "严重精神障碍报告患病率（‰）", "SMD reported prevalence (‰)", _("patients in register on the period end ÷ resident population of the year × 1000"),
+      _("in register × 1000"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population", 1000), group="smd"),
+    I("T12", "在册患者规范管理率", "SMD standardised management", _("in register and followed up with no gap over 92 days from 1 January to the period end ÷ in register"),
+      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd"),
+    I("T13", "在册患者治疗率(服药率)", "SMD medication rate", _("in register whose last complete follow-up of the year records regular or intermittent medication, or in hospital ÷ in register"),
+      _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd"),
+    I("T14", "精神分裂症治疗率", "schizophrenia medication rate", _("F20 patients taking medication ÷ F20 patients in register"),
+      _("F20 taking medication"), _("F20 in register"), "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd"),
+    I("T15", "规律服药率", "regular medication rate", _("in register whose last complete follow-up of the year records regular medication ÷ in register"),
+      _("patients on regular medication"), _("in register"), "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd"),
+    I("T16", "居家患者社区康复参与率", "community rehabilitation", _("home-dwelling in register with a rehabilitation record overlapping the year to date ÷ home-dwelling in register"),
+      _("in rehabilitation"), _("home-dwelling in register"), "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd"),
+    I("T17", "居家患者及家属心理疏导率", "family counselling", _("home-dwelling in register whose family had counselling or a family-school session from 1 January to the period end ÷ home-dwelling in register"),
+      _("families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd"),
+    I("T18", "精神卫生医疗机构家属学校开设率", "family schools", _("psychiatric hospitals with an active family school ÷ psychiatric hospitals"),
+      _("hospitals with a family school"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network"),
+    I("T19", "乡镇(街道)精神卫生综合管理小组建成率", "township management groups", _("townships existing on the period end with a management group established and not dissolved ÷ townships"),
+      _("townships with a group"), _("townships"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T19"), group="network"),
+    I("T20", "因心理问题导致的极端案(事)件", "extreme incidents", _("extreme incidents caused by psychological problems recorded from 1 January to the period end (target: fewer than last year)"),
+      _("incidents"), "", "flow", DOWN, None, False, kind="count", many=_scan(_incident_rows, counts=True), group="crisis", target_rule="decrease"),
+    I("T21", "心理健康服务满意度", "service satisfaction", _("satisfaction answers of 4–5 from 1 January to the period end ÷ answers"),
+      _("answers of 4–5"), _("answers"), "flow", DOWN, D("0.85"), True, many=_scan(_satisfaction_rows), group="network"),
+    I("T22", "从业人员培训覆盖率", "staff trained", _("active staff with a training completed from 1 January to the period end ÷ active staff"),
+      _("staff trained"), _("active staff"), "flow", DOWN, D("1"), True, many=_scan(_training_rows), group="workforce"),
+    I("WF1", "每万常住人口心理服务从业人员数", "service staff per 10,000 residents", _("active service staff ÷ resident population of the year × 10,000"),
+      _("active staff × 10,000"), _("population"), "stock", ALL, None, True, kind="per10k", compute=_workforce, group="workforce"),
+    I("AL1", "预警按时确认率", "alerts acknowledged in time", _("alerts raised from 1 January to the period end acknowledged before their first deadline (never escalated) ÷ those alerts"),
+      _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis"),
+    I("SC1", "心理普查完成率", "screening campaign completion", _("participants of the campaigns opened from 1 January to the period end who completed ÷ participants"),
+      _("participants completed"), _("participants"), "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening"),
+    I("SC2", "测评阳性率（中度及以上）", "screening positive rate (moderate or worse)", _("assessments from 1 January to the period end with a moderate or worse result ÷ assessments"),
+      _("moderate or worse"), _("assessments"), "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening"),
+    I("HL1", "心理援助热线接通率", "hotline answer rate", _("calls offered to the unit's lines from 1 January to the period end that were answered ÷ calls offered"),
+      _("answered"), _("offered"), "flow", ALL, D("0.9"), True, many=_scan(_answer_rows), group="crisis"),
+    I("HL2", "高危来电回访完成率", "high-risk callers followed up", _("high- and imminent-risk calls from 1 January to the period end with the follow-up done ÷ those calls"),
+      _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis"),
 ]}

@@ -20,6 +20,7 @@ from .models import Rollup, Target
 from .registry import REGISTRY, period_end
 
 AMBER_SHARE = Decimal("0.9")  # within 10 % of the target
+STATUS_LABELS = {"green": _("met"), "amber": _("near"), "red": _("not met")}
 
 
 LEVELS = ("city", "county", "township", "village")

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from xinli.accounts.policy import INDICATORS_MANAGE, INDICATORS_VIEW
 from xinli.core import xlsx
@@ -44,8 +45,9 @@ def _unit_year(request):
 
 def _row(code, r, unit, year, targets=None):
     target = targets[code] if targets is not None else services.target_for(code, unit, year)
-    return {"code": code, "ind": REGISTRY[code], "r": r, "target": target,
-            "status": services.status(code, r.value if r else None, target)}
+    status = services.status(code, r.value if r else None, target)
+    return {"code": code, "ind": REGISTRY[code], "r": r, "target": target, "status": status,
+            "status_label": services.STATUS_LABELS.get(status, "")}
 
 
 def _children(user, unit, year, code):
@@ -98,13 +100,13 @@ def scorecard(request):
     counts = {s: sum(1 for x in rows if x["status"] == s) for s in ("green", "amber", "red")}
     return render(request, "indicators/scorecard.html", {
         "unit": unit, "year": year, "years": _years(), "rows": rows, "children": children, "focus": focus,
-        "focus_name": REGISTRY[focus].zh, "signals": signals, "counts": counts,
+        "focus_name": REGISTRY[focus].name, "signals": signals, "counts": counts,
         "can_manage": path_in_scope(user, INDICATORS_MANAGE, unit.path)})
 
 
 def _nums(x):
     r = x["r"]
-    return [r.value if r else None, r.numerator if r else None, r.denominator if r else None, x["target"], x["status"] or ""]
+    return [r.value if r else None, r.numerator if r else None, r.denominator if r else None, x["target"], x["status_label"]]
 
 
 def _years():
@@ -127,8 +129,8 @@ def indicator(request, code):
     trend = {"labels": [m[5:] for m in months],
              "value": [_f(mine.get((m, ""))) for m in months],
              "target": [float(main["target"]) if main["target"] is not None else None] * 12,
-             "names": {"value": str(ind.zh), "target": "目标"}}
-    history = [{"period": p, "r": r} for (p, k), r in sorted(mine.items(), reverse=True) if len(p) == 4 and not k]
+             "names": {"value": ind.name, "target": str(_("target"))}}
+    history = [{"period": p, "r": r} for (p, k), r in sorted(mine.items(), reverse=True) if len(p) == 4 and not k and p != str(year)]
     children = _children(user, unit, year, code)
     if request.GET.get("format") == "xlsx":
         head = ["数值 Value", "分子 Numerator", "分母 Denominator", "目标 Target", "评价 Status"]
