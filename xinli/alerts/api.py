@@ -10,7 +10,9 @@ from rest_framework.response import Response
 
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
+from xinli.core import audit
 from xinli.core.api import StrictSerializerMixin
+from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
 from xinli.regions.models import OrgUnit
 
@@ -89,7 +91,8 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
                                      overdue=p.get("overdue") in ("1", "true"), open_only=p.get("open") in ("1", "true"))
         person = p.get("person", "")
         if person:
-            qs = qs.filter(person_id=int(person)) if person.isdigit() else qs.none()
+            person_id = parse_pk(person)
+            qs = qs.filter(person_id=person_id) if person_id is not None else qs.none()
         return qs
 
     def list(self, request, *args, **kwargs):
@@ -176,9 +179,10 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
 
 def _pk(value) -> int:
-    if not str(value).isdigit():
+    pk = parse_pk(value)
+    if pk is None:
         raise Alert.DoesNotExist
-    return int(value)
+    return pk
 
 
 # --- crisis intervention -------------------------------------------------------------------------------------------
@@ -247,6 +251,11 @@ class CrisisCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     def get_queryset(self):
         return selectors.visible_cases(self.request.user).prefetch_related("actions", "follow_ups")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset().order_by("-opened_at", "-pk"))
+        selectors.record_case_listing(request.user, page)
+        return self.get_paginated_response(CrisisCaseSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(CrisisCaseSerializer(selectors.get_case(request.user, _pk(kwargs["pk"]))).data)
@@ -333,7 +342,17 @@ class CrisisEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
         return {"create": EventInputSerializer, "affected": AffectedInputSerializer, "state": EventStateSerializer}.get(self.action, CrisisEventSerializer)
 
     def get_queryset(self):
-        return selectors.visible_events(self.request.user).prefetch_related("affected__follow_ups", "team")
+        return selectors.visible_events(self.request.user).prefetch_related("affected__person", "affected__follow_ups", "team")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset().order_by("-occurred_at", "-pk"))
+        selectors.record_event_reads(request.user, page)
+        return self.get_paginated_response(CrisisEventSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        event = _scoped(self.get_queryset(), kwargs["pk"])
+        selectors.record_event_reads(request.user, [event], action=audit.Action.READ)
+        return Response(CrisisEventSerializer(event).data)
 
     @extend_schema(request=EventInputSerializer, responses={201: CrisisEventSerializer})
     def create(self, request, *args, **kwargs):
@@ -386,6 +405,11 @@ class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self):
         return selectors.visible_follow_ups(self.request.user, due_only=self.request.query_params.get("due") in ("1", "true"))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset().order_by("due", "pk"))
+        selectors.record_follow_up_listing(request.user, page)
+        return self.get_paginated_response(FollowUpSerializer(page, many=True).data)
 
     @extend_schema(request=NoteSerializer, responses={200: FollowUpSerializer})
     @action(detail=True, methods=["post"])

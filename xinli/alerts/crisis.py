@@ -35,6 +35,8 @@ def open_case(actor, person, *, assessment: str, safety_plan: str = "", alert=No
     _require(actor, person.org_path)
     if not (assessment or "").strip():
         raise field_error("assessment", _("Risk assessment: describe the current risk; it is required to open a case."))
+    if alert is not None and alert.person_id != person.pk:
+        raise field_error("alert", _("Alert: it is about another person; link an alert about this person or leave it empty."))
     with transaction.atomic():
         case = CrisisCase.objects.create(person=person, alert=alert, org_path=person.org_path, opened_by=actor,
                                          assessment=assessment.strip(), safety_plan=(safety_plan or "").strip())

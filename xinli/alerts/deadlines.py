@@ -28,7 +28,8 @@ def deadlines(level: str, unit: OrgUnit) -> tuple[timedelta, timedelta]:
     policies = {p.org_unit_id: p for p in DeadlinePolicy.objects.filter(org_unit_id__in=ids, level=level)}
     for uid in reversed(ids):
         if uid in policies:
-            return timedelta(minutes=policies[uid].ack_minutes), timedelta(minutes=policies[uid].contact_minutes)
+            # At least one minute to acknowledge: a zero deadline would be overdue the moment it is set.
+            return timedelta(minutes=max(1, policies[uid].ack_minutes)), timedelta(minutes=policies[uid].contact_minutes)
     defaults = {**DEFAULT_DEADLINES, **getattr(settings, "XINLI_ALERT_DEADLINES", {})}
     ack, contact = defaults[level]
     return timedelta(minutes=ack), timedelta(minutes=contact)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -138,11 +139,15 @@ class DeadlinePolicy(models.Model):
 
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="+")
     level = models.CharField(_("level"), max_length=6, choices=Level.choices)
-    ack_minutes = models.PositiveIntegerField(_("acknowledge within (minutes)"))
+    # At least one minute: an alert given a zero deadline would be overdue (and escalated) the moment it is owned.
+    ack_minutes = models.PositiveIntegerField(_("acknowledge within (minutes)"), validators=[MinValueValidator(1)])
     contact_minutes = models.PositiveIntegerField(_("first contact within (minutes)"))
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["org_unit", "level"], name="deadline_policy_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["org_unit", "level"], name="deadline_policy_unique"),
+            models.CheckConstraint(condition=Q(ack_minutes__gte=1), name="deadline_policy_ack_at_least_1"),
+        ]
 
 
 class Notification(models.Model):

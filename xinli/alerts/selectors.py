@@ -5,9 +5,9 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from xinli.accounts.policy import ALERTS_WORK, HOTLINE_SUPERVISE
+from xinli.accounts.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
 from xinli.core import audit
-from xinli.core.scoping import scope_q
+from xinli.core.scoping import has_capability, scope_q
 
 from .models import WAITING_STATES, Alert, Delivery, Level, Notification, State
 
@@ -18,12 +18,17 @@ def workable_alerts(user) -> QuerySet[Alert]:
 
 
 def visible_alerts(user) -> QuerySet[Alert]:
-    """Workable alerts, plus those the user reported and those of campaigns the user is responsible for."""
+    """Workable alerts, plus those the user reported and those of campaigns the user is responsible for — the latter
+    two only while the user still holds ``alerts.report`` over the alert's place in the tree (a reporter who lost the
+    role, or moved elsewhere, no longer follows the alert)."""
     if not getattr(user, "is_authenticated", False):
         return Alert.objects.none()
     from xinli.screening.models import Campaign
 
-    q = scope_q(user, ALERTS_WORK) | Q(reported_by=user) | Q(campaign__in=Campaign.objects.filter(responsible=user))
+    q = scope_q(user, ALERTS_WORK)
+    if has_capability(user, ALERTS_REPORT):
+        followed = Q(reported_by=user) | Q(campaign__in=Campaign.objects.filter(responsible=user))
+        q |= scope_q(user, ALERTS_REPORT) & followed
     return Alert.objects.filter(q).select_related("person", "org_unit", "owner_unit")
 
 
@@ -52,6 +57,17 @@ def record_alert_listing(user, alerts) -> None:
     """A list that shows residents' names is a read of each of them."""
     audit.record_person_reads(user, [a.person for a in alerts if a.person is not None], action=audit.Action.SEARCH,
                               purpose="alerts")
+
+
+def record_reads(user, persons, *, purpose: str, action: str = audit.Action.SEARCH) -> None:
+    """A page or list that shows residents is a read of each of them: one audit entry per person shown (a person
+    shown twice is one entry; rows about nobody in the archive are skipped)."""
+    seen, unique = set(), []
+    for person in persons:
+        if person is not None and person.pk not in seen:
+            seen.add(person.pk)
+            unique.append(person)
+    audit.record_person_reads(user, unique, action=action, purpose=purpose)
 
 
 def console_alerts(user) -> QuerySet[Alert]:
@@ -85,10 +101,32 @@ def get_case(user, pk):
     return case
 
 
+def record_case_listing(user, cases) -> None:
+    """Crisis cases listed (with their follow-ups, which are about the same person)."""
+    record_reads(user, [c.person for c in cases], purpose="crisis")
+
+
 def visible_events(user):
     from .models import CrisisEvent
 
     return CrisisEvent.objects.filter(scope_q(user, ALERTS_WORK))
+
+
+def event_affected(event):
+    """The people affected by ``event``, with their follow-ups (the caller audits the persons it shows)."""
+    return event.affected.select_related("person").prefetch_related("follow_ups")
+
+
+def record_event_reads(user, events, *, action: str = audit.Action.SEARCH) -> None:
+    """Group crises shown with their affected people: one entry per person from the archive. ``events`` must have
+    ``affected`` loaded (prefetched) or it is queried here."""
+    record_reads(user, [a.person for e in events for a in e.affected.all()], purpose="group crisis", action=action)
+
+
+def record_follow_up_listing(user, follow_ups) -> None:
+    """Follow-ups listed: each names the person of its case or the affected person of its event."""
+    record_reads(user, [f.case.person if f.case_id else (f.affected.person if f.affected_id else None) for f in follow_ups],
+                 purpose="crisis follow-up")
 
 
 def visible_follow_ups(user, *, due_only: bool = False):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
@@ -21,7 +21,7 @@ from django.utils.translation import override
 from xinli.accounts.policy import ALERTS_REPORT
 from xinli.core import audit
 from xinli.core.i18n import field_error
-from xinli.core.scoping import path_in_scope
+from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 
 from . import texts
@@ -132,9 +132,14 @@ def report(actor, *, level: str, summary: str, person=None, org_unit=None, emerg
         raise field_error("summary", _("Summary: describe what you saw or heard; it is required."))
     if person is None and org_unit is None:
         raise field_error("org_unit", _("Org unit: give the person or the org unit where the risk is."))
+    if not has_capability(actor, ALERTS_REPORT):
+        raise PermissionDenied
     unit = person.org_unit if person is not None else org_unit
     if not path_in_scope(actor, ALERTS_REPORT, unit.path):
-        raise PermissionDenied
+        # Outside the reporter's area: the same answer as an unknown id, naming the field (no 403 with details).
+        if person is not None:
+            raise field_error("person", _("Person: not found in your area; check the person id."))
+        raise field_error("org_unit", _("Org unit: not found in your area; check the org unit id."))
     if emergency:
         level = Level.RED
     return raise_alert(Signal(level=level, source=Source.EMERGENCY if emergency else Source.MANUAL,
@@ -203,20 +208,28 @@ def escalate_overdue(now=None, *, batch: int = 500, max_alerts: int = 100_000) -
 
     Each alert is claimed with a conditional UPDATE on its state *and the deadline being escalated*, in its own
     transaction: two sweepers never escalate an alert twice for one deadline, and a sweeper killed midway leaves
-    every alert either escalated (committed) or still overdue (picked up by the next run). Returns the count.
+    every alert either escalated (committed) or still overdue (picked up by the next run). One sweep escalates an
+    alert at most once, even if its new deadline has already passed (it waits for the next sweep). Returns the count.
     """
     now = now or timezone.now()
     done = 0
     next_team: dict[int, OrgUnit] = {}
     due_by: dict[tuple[str, int], object] = {}
     members: dict[int, list] = {}  # per sweep: team look-ups are the same for every alert of a unit
+    escalated: set[int] = set()  # this sweep's escalations: each alert at most once per sweep
     while done < max_alerts:
-        rows = list(Alert.objects.filter(state__in=WAITING_STATES, ack_due_at__lte=now).order_by("ack_due_at", "pk")
-                    .values_list("pk", "ack_due_at", "owner_unit_id", "level")[:batch])
+        # An alert escalated by this sweep carries last_escalated_at == now: never take it again in the same sweep.
+        rows = list(Alert.objects.filter(state__in=WAITING_STATES, ack_due_at__lte=now)
+                    .filter(Q(last_escalated_at__isnull=True) | ~Q(last_escalated_at=now))
+                    .order_by("ack_due_at", "pk").values_list("pk", "ack_due_at", "owner_unit_id", "level")[:batch])
         if not rows:
             break
+        if all(pk in escalated for pk, *_ in rows):
+            break  # only alerts this sweep already escalated are left
         claimed_any = False
         for pk, due_at, owner_id, level in rows:
+            if pk in escalated:
+                continue
             if owner_id not in next_team:
                 owner = OrgUnit.objects.get(pk=owner_id)
                 next_team[owner_id] = team_unit(owner, above=True) or owner
@@ -237,6 +250,7 @@ def escalate_overdue(now=None, *, batch: int = 500, max_alerts: int = 100_000) -
                 audit.record(None, audit.Action.UPDATE, obj=alert, person=alert.person, org_path=alert.org_path,
                              detail={"escalated_to": target.code, "deadline": due_at.isoformat()})
                 notify(members[target.pk], "alert_escalated", alert)
+            escalated.add(pk)
             claimed_any = True
             done += 1
         if not claimed_any and len(rows) < batch:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
+from xinli.core import audit
 from xinli.core.forms import form_pk
 from xinli.core.scoping import has_capability
 
@@ -168,11 +169,12 @@ def crisis_home(request):
                 return redirect("alerts:event_detail", pk=event.pk)
 
     cases = list(selectors.visible_cases(request.user).filter(state=CrisisCase.State.OPEN)[:100])
-    from xinli.core import audit
-
-    audit.record_person_reads(request.user, [c.person for c in cases], action=audit.Action.SEARCH, purpose="crisis")
+    follow_ups = list(selectors.visible_follow_ups(request.user, due_only=True)[:100])
+    # Every person named on the page: open cases, and follow-ups of closed cases and of affected people.
+    selectors.record_reads(request.user, [c.person for c in cases] + [
+        f.case.person if f.case_id else (f.affected.person if f.affected_id else None) for f in follow_ups], purpose="crisis")
     return render(request, "alerts/crisis_home.html", {
-        "cases": cases, "follow_ups": list(selectors.visible_follow_ups(request.user, due_only=True)[:100]),
+        "cases": cases, "follow_ups": follow_ups,
         "events": list(selectors.visible_events(request.user).exclude(state="closed")[:50]),
         "units": units, "event_kinds": CrisisEvent.Kind.choices, "today": timezone.localdate(),
     })
@@ -219,5 +221,7 @@ def event_detail(request, pk):
             _service_call(request, crisis.add_affected, request.user, event, label=request.POST.get("label", ""),
                           risk=request.POST.get("risk", "low"))
         return redirect("alerts:event_detail", pk=pk)
+    affected = list(selectors.event_affected(event))
+    selectors.record_reads(request.user, [a.person for a in affected], purpose="group crisis", action=audit.Action.READ)
     return render(request, "alerts/event_detail.html", {"event": event, "states": CrisisEvent.State.choices,
-                                                        "affected": event.affected.prefetch_related("follow_ups")})
+                                                        "affected": affected})

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
+from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
 
 from . import selectors, services
@@ -81,6 +82,10 @@ class CallUpdateSerializer(CallInputSerializer):
     started_at = None
 
 
+class FollowUpSerializer(StrictSerializerMixin, serializers.Serializer):
+    note = serializers.CharField(label=_("note"), max_length=2000, required=False, allow_blank=True)
+
+
 class CallSerializer(serializers.ModelSerializer):
     line_name = serializers.CharField(source="line.name", read_only=True)
     counsellor_name = serializers.CharField(source="counsellor.__str__", read_only=True, default="")
@@ -128,14 +133,8 @@ class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         """Per day: offered, answered, answer and abandonment rates, average speed of answer (s), high-risk share,
         follow-up completion of high-risk callers. Default: the last 7 days."""
         line = self.get_object()
-        today = timezone.localdate()
-        try:
-            date_to = datetime.date.fromisoformat(request.query_params.get("to") or today.isoformat())
-            date_from = datetime.date.fromisoformat(request.query_params.get("from") or (date_to - datetime.timedelta(days=6)).isoformat())
-        except ValueError:
-            raise field_error("from", _("Dates: use YYYY-MM-DD for from and to.")) from None
-        if date_from > date_to or (date_to - date_from).days > 366:
-            raise field_error("from", _("Dates: from must be on or before to, at most one year apart."))
+        date_from, date_to = services.kpi_range(request.query_params.get("from"), request.query_params.get("to"),
+                                                timezone.localdate())
         return Response({"line": line.pk, "days": [k.as_dict() for k in services.kpis(line, date_from, date_to)]})
 
     @extend_schema(request={"text/csv": str}, responses={201: dict, 400: dict})
@@ -166,16 +165,23 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     scope_field = "org_path"
 
     def get_serializer_class(self):
-        return {"create": CallInputSerializer, "partial_update": CallUpdateSerializer}.get(self.action, CallSerializer)
+        return {"create": CallInputSerializer, "partial_update": CallUpdateSerializer,
+                "follow_up": FollowUpSerializer}.get(self.action, CallSerializer)
 
     def get_queryset(self):
         p = self.request.query_params
         qs = selectors.visible_calls(self.request.user)
         if p.get("open_high_risk") in ("1", "true"):
             qs = selectors.open_high_risk(self.request.user)
-        if p.get("line", "").isdigit():
-            qs = qs.filter(line_id=int(p["line"]))
+        line_id = parse_pk(p.get("line"))
+        if line_id is not None:
+            qs = qs.filter(line_id=line_id)
         return qs
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        selectors.record_call_listing(request.user, page)
+        return self.get_paginated_response(CallSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         return Response(CallSerializer(selectors.get_call(request.user, _pk(kwargs["pk"]))).data)
@@ -220,21 +226,23 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         """Earlier calls from the same number (repeat-caller recognition), newest first."""
         return Response(CallSerializer(selectors.previous_calls(request.user, request.query_params.get("phone", "")), many=True).data)
 
-    @extend_schema(request=None, responses={200: CallSerializer})
+    @extend_schema(request=FollowUpSerializer, responses={200: CallSerializer})
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request, pk=None):
         """Record that the high-risk caller was followed up."""
         call = selectors.visible_calls(request.user).filter(pk=_pk(pk)).first()
         if call is None:
             raise Call.DoesNotExist
-        note = request.data.get("note", "") if hasattr(request.data, "get") else ""
-        return Response(CallSerializer(services.complete_follow_up(request.user, call, str(note)[:2000])).data)
+        s = FollowUpSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(CallSerializer(services.complete_follow_up(request.user, call, s.validated_data.get("note", ""))).data)
 
 
 def _pk(value) -> int:
-    if not str(value).isdigit():
+    pk = parse_pk(value)
+    if pk is None:
         raise Call.DoesNotExist
-    return int(value)
+    return pk
 
 
 __all__ = ["LineViewSet", "CallViewSet", "PROBLEM_TYPES"]

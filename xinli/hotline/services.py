@@ -56,13 +56,12 @@ def record_call(actor, line: Line, data: dict) -> Call:
     into) an alert for the crisis team, in the same transaction; a high-risk call gets a follow-up date."""
     _require(actor, HOTLINE_OPERATE, line)
     data = dict(data)
+    if data.get("started_at") is None:
+        # A finished call registered afterwards: it started no later than it was answered.
+        data["started_at"] = data.get("answered_at") or timezone.now()
     _check(line, data)
     call = Call(line=line, counsellor=actor, org_path=line.org_path, **data)
-    call.risk = triage_risk(**{f: getattr(call, f) for f in TRIAGE_FIELDS})
-    if call.risk in HIGH_RISKS:
-        if call.category in (Category.GENERAL, Category.INFORMATION):
-            call.category = Category.SUICIDE_RISK
-        call.follow_up_due = call.follow_up_due or (timezone.localdate() + datetime.timedelta(days=1))
+    _derive(call)
     with transaction.atomic():
         call.save()
         audit.record(actor, audit.Action.CREATE, obj=call, person=call.person, org_path=call.org_path,
@@ -78,26 +77,40 @@ EDITABLE = {"answered_at", "ended_at", "kind", "category", "problem_types", *TRI
             "transfer_at", "transfer_reference", "notes", "follow_up_plan", "follow_up_due", "seat", "recording_notice"}
 
 
+DERIVED = ("risk", "category", "follow_up_due", "transfer_at")
+
+
+def _derive(call: Call) -> None:
+    """What follows from the handling record, the same on registration and on every correction: the triage risk;
+    a high-risk call is a suicide-risk call (unless already filed as crisis) and gets a follow-up date; a transfer
+    has a time."""
+    if call.action == Action.TRANSFER and call.transfer_at is None:
+        call.transfer_at = timezone.now()
+    call.risk = triage_risk(**{f: getattr(call, f) for f in TRIAGE_FIELDS})
+    if call.risk in HIGH_RISKS:
+        if call.category in (Category.GENERAL, Category.INFORMATION):
+            call.category = Category.SUICIDE_RISK
+        call.follow_up_due = call.follow_up_due or (timezone.localdate() + datetime.timedelta(days=1))
+
+
 def update_call(actor, call: Call, data: dict) -> Call:
     """Complete or correct a call (typically at its end): the triage is re-scored and a risk that rose raises or
-    upgrades the alert."""
+    upgrades the alert. The row is re-read under a lock and only the fields sent (and what follows from them) are
+    written, so a follow-up or another correction recorded meanwhile is never overwritten by a stale copy."""
     _require(actor, HOTLINE_OPERATE, call.line)
     unknown = set(data) - EDITABLE
     if unknown:
         field = sorted(unknown)[0]
         raise field_error(field, _("{name}: cannot be changed after the call is registered."), name=field)
-    current = {f: getattr(call, f) for f in EDITABLE - {"seat"}}
-    _check(call.line, {**current, **data, "started_at": call.started_at})
-    before = call.risk
-    for name, value in data.items():
-        setattr(call, name, value)
-    if call.action == Action.TRANSFER and call.transfer_at is None:
-        call.transfer_at = timezone.now()
-    call.risk = triage_risk(**{f: getattr(call, f) for f in TRIAGE_FIELDS})
-    if call.risk in HIGH_RISKS and call.follow_up_due is None:
-        call.follow_up_due = timezone.localdate() + datetime.timedelta(days=1)
     with transaction.atomic():
-        call.save()
+        call = Call.objects.select_for_update().select_related("line").get(pk=call.pk)
+        current = {f: getattr(call, f) for f in EDITABLE - {"seat"}}
+        _check(call.line, {**current, **data, "started_at": call.started_at})
+        before = call.risk
+        for name, value in data.items():
+            setattr(call, name, value)
+        _derive(call)
+        call.save(update_fields=sorted({*data, *DERIVED}))
         audit.record(actor, audit.Action.UPDATE, obj=call, person=call.person, org_path=call.org_path,
                      detail={"fields": sorted(data), "risk": call.risk})
         if RISK_ORDER.index(call.risk) > RISK_ORDER.index(before) or (call.alert_id is None and call.risk != Risk.LOW):
@@ -156,7 +169,12 @@ def _raise_alert(actor, call: Call):
 
 
 def complete_follow_up(actor, call: Call, note: str = "") -> Call:
+    """Record that a high-risk caller was followed up (only high-risk calls have a follow-up)."""
     _require(actor, HOTLINE_OPERATE, call.line)
+    if not isinstance(note, str) or len(note) > 2000:
+        raise field_error("note", _("Note: text of at most 2000 characters."))
+    if call.risk not in HIGH_RISKS:
+        raise field_error("follow_up", _("Follow-up: only a high-risk call has a follow-up to record."))
     with transaction.atomic():
         if Call.objects.filter(pk=call.pk, follow_up_done_at__isnull=True).update(follow_up_done_at=timezone.now()) != 1:
             raise field_error("follow_up", _("Follow-up: already recorded as done."))
@@ -214,8 +232,28 @@ def import_cdr(actor, line: Line, text: str) -> CdrReport:
     if actor is not None:
         _require(actor, HOTLINE_SUPERVISE, line)
     report = CdrReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    # newline="": the csv module itself recognises \r\n, \n and a lone \r (old spreadsheet exports) as line ends.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    read = [0]  # the last line read without error
+    try:
+        return _import_cdr(actor, line, reader, report, read)
+    except csv.Error as exc:  # e.g. a field over the csv module's size limit: the record after the last good one
+        report.errors.append((read[0] + 1, bilingual(
+            _("file: cannot be read as CSV here ({error}); export the records again as a plain CSV file"), error=exc)))
+        return report
+
+
+def _existing_ids(line: Line, ids: list[str]) -> set[str]:
+    found = set()
+    for i in range(0, len(ids), 1000):  # chunks: a long IN list exceeds SQLite's variable limit
+        found.update(CallDetailRecord.objects.filter(line=line, external_id__in=ids[i:i + 1000])
+                     .values_list("external_id", flat=True))
+    return found
+
+
+def _import_cdr(actor, line: Line, reader, report: CdrReport, read: list[int]) -> CdrReport:
     header = [h.strip() for h in (reader.fieldnames or [])]
+    read[0] = reader.line_num
     missing = [c for c in CDR_COLUMNS if c not in header]
     if missing:
         report.errors.append((1, bilingual(_("header: missing columns {columns}; the header must be call_id,offered_at,answered_at,ended_at"),
@@ -224,6 +262,7 @@ def import_cdr(actor, line: Line, text: str) -> CdrReport:
     reader.fieldnames = header
     rows, seen = [], {}
     for line_no, raw in enumerate(reader, start=2):
+        read[0] = reader.line_num
         row = {k: (v or "").strip() for k, v in raw.items() if k}
         problems = []
         if not row["call_id"]:
@@ -250,13 +289,19 @@ def import_cdr(actor, line: Line, text: str) -> CdrReport:
             rows.append((row["call_id"], times))
     if report.errors:
         return report
-    existing = set(CallDetailRecord.objects.filter(line=line, external_id__in=[r[0] for r in rows]).values_list("external_id", flat=True))
-    new = [CallDetailRecord(line=line, external_id=cid, org_path=line.org_path, **t) for cid, t in rows if cid not in existing]
+    ids = [r[0] for r in rows]
     with transaction.atomic():
-        CallDetailRecord.objects.bulk_create(new, batch_size=1000)
+        # Imports into one line queue behind each other (row lock on PostgreSQL), so the check below sees what an
+        # earlier import committed; ignore_conflicts covers the rest (SQLite, a row inserted between check and
+        # insert): a record already there is left unchanged, never a duplicate-key error.
+        Line.objects.select_for_update().filter(pk=line.pk).first()
+        existing = _existing_ids(line, ids)
+        new = [CallDetailRecord(line=line, external_id=cid, org_path=line.org_path, **t) for cid, t in rows if cid not in existing]
+        CallDetailRecord.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        created = len(_existing_ids(line, ids)) - len(existing) if new else 0
         audit.record(actor, audit.Action.CREATE, object_type="hotline.calldetailrecord", object_id=str(line.pk),
-                     org_path=line.org_path, detail={"imported": len(new), "unchanged": len(rows) - len(new)})
-    report.created, report.unchanged = len(new), len(rows) - len(new)
+                     org_path=line.org_path, detail={"imported": created, "unchanged": len(rows) - created})
+    report.created, report.unchanged = created, len(rows) - created
     return report
 
 
@@ -305,9 +350,38 @@ class DayKpi:
                 "high_risk_followed_up": self.high_risk_followed_up, "follow_up_completion": self.follow_up_completion}
 
 
+KPI_YEARS = (2000, 2100)
+
+
+def kpi_range(date_from: str | None, date_to: str | None, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The KPI period from the ``from`` and ``to`` texts (YYYY-MM-DD; default: the 7 days up to ``to``, which
+    defaults to today). Dates outside the years 2000–2100, from after to, or more than a year apart are refused
+    with a bilingual error naming the field."""
+    try:
+        end = datetime.date.fromisoformat(date_to) if date_to else today
+    except ValueError:
+        raise field_error("to", _("Dates: use YYYY-MM-DD for from and to.")) from None
+    if not KPI_YEARS[0] <= end.year <= KPI_YEARS[1]:
+        raise field_error("to", _("Dates: from and to must be between 2000-01-01 and 2100-12-31."))
+    try:
+        start = (datetime.date.fromisoformat(date_from) if date_from
+                 else max(end - datetime.timedelta(days=6), datetime.date(KPI_YEARS[0], 1, 1)))
+    except ValueError:
+        raise field_error("from", _("Dates: use YYYY-MM-DD for from and to.")) from None
+    if not KPI_YEARS[0] <= start.year <= KPI_YEARS[1]:
+        raise field_error("from", _("Dates: from and to must be between 2000-01-01 and 2100-12-31."))
+    if start > end or (end - start).days > 366:
+        raise field_error("from", _("Dates: from must be on or before to, at most one year apart."))
+    return start, end
+
+
 def kpis(line: Line, date_from: datetime.date, date_to: datetime.date) -> list[DayKpi]:
     """Per local day: offered/answered/abandoned and speed of answer from the call-detail records; recorded calls,
     high-risk share and follow-up completion of high-risk callers from the call records."""
+    if not all(KPI_YEARS[0] <= d.year <= KPI_YEARS[1] for d in (date_from, date_to)):
+        raise field_error("from", _("Dates: from and to must be between 2000-01-01 and 2100-12-31."))
+    if date_from > date_to or (date_to - date_from).days > 366:
+        raise field_error("from", _("Dates: from must be on or before to, at most one year apart."))
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(date_from, datetime.time.min, tzinfo=tz)
     end = datetime.datetime.combine(date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)

@@ -171,13 +171,12 @@ def line_kpis(request, pk):
         raise Http404
     today = timezone.localdate()
     try:
-        date_to = datetime.date.fromisoformat(request.GET.get("to") or today.isoformat())
-        date_from = datetime.date.fromisoformat(request.GET.get("from") or (date_to - datetime.timedelta(days=6)).isoformat())
-    except ValueError:
-        date_to, date_from = today, today - datetime.timedelta(days=6)
-        messages.error(request, bilingual(_("Dates: use YYYY-MM-DD for from and to.")))
-    if date_from > date_to or (date_to - date_from).days > 366:
-        date_from = date_to - datetime.timedelta(days=6)
+        date_from, date_to = services.kpi_range(request.GET.get("from"), request.GET.get("to"), today)
+    except ValidationError as exc:
+        # A bad period shows the last 7 days with the reason, as before (the page stays usable).
+        date_from, date_to = today - datetime.timedelta(days=6), today
+        for text in exc.messages:
+            messages.error(request, text)
     errors = []
     if request.method == "POST":
         upload = request.FILES.get("file")

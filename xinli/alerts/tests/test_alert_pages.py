@@ -59,3 +59,19 @@ def test_inbox_shows_the_message_and_the_unread_badge(alert, teams):
     assert f"#{alert.pk}" in inbox and 'class="unread"' in inbox
     client.post("/inbox/read-all/")
     assert 'class="badge"' not in client.get("/").content.decode()
+
+
+def test_the_confidential_outcome_note_is_shown_only_to_those_who_work_the_alert(alert, teams, personas):
+    team = Client()
+    login_verified(team, teams["township"])
+    team.post(f"/alerts/{alert.pk}/acknowledge/")
+    team.post(f"/alerts/{alert.pk}/close/", {"outcome": "counselling", "note": "家暴，已转介妇联"})
+    assert "家暴，已转介妇联" in team.get(f"/alerts/{alert.pk}/").content.decode()
+    # The counsellor who reported it still follows the alert and sees its outcome, but not the note.
+    reporter = Client()
+    login_verified(reporter, personas.counsellor)
+    r = reporter.get(f"/alerts/{alert.pk}/")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "家暴，已转介妇联" not in page
+    assert "taken into counselling" in page or "咨询" in page

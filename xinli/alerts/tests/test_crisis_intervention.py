@@ -98,3 +98,16 @@ def test_event_in_the_future_is_refused(teams, tree):
     r = api(teams["county"]).post("/api/v1/crisis-events/", {"name": "x", "kind": "other", "org_unit": tree.a2.pk,
                                                             "occurred_at": (timezone.now() + datetime.timedelta(days=1)).isoformat()}, format="json")
     assert r.status_code == 400 and "occurred_at" in r.json()
+
+
+def test_a_case_cannot_be_linked_to_an_alert_about_someone_else(people, personas, teams):
+    administer(personas.counsellor, scale="phq9", answers=[0] * 8 + [3], person=people.in_a1v1)
+    alert = Alert.objects.get()
+    r = api(teams["county"]).post("/api/v1/crisis-cases/", {"person": people.in_a1v2.pk, "alert": alert.pk,
+                                                            "assessment": "x"}, format="json")
+    assert r.status_code == 400 and "another person" in r.json()["alert"][0], r.content
+    assert not CrisisCase.objects.exists()
+    # The alert's own person is fine.
+    r = api(teams["county"]).post("/api/v1/crisis-cases/", {"person": people.in_a1v1.pk, "alert": alert.pk,
+                                                            "assessment": "x"}, format="json")
+    assert r.status_code == 201 and CrisisCase.objects.get().alert == alert

@@ -130,3 +130,33 @@ def test_periodic_sweep_runs_every_30_seconds(people, teams, monkeypatch):
     assert tasks.sweep_alerts.call_local() == 1
     assert scheduled == [{"delay": 30}]
     assert tasks.sweep_alerts_again.call_local() == 0
+
+
+def test_a_zero_minute_deadline_policy_is_refused(tree):
+    from django.core.exceptions import ValidationError
+    from django.db import IntegrityError, transaction
+
+    from xinli.alerts.models import DeadlinePolicy
+
+    policy = DeadlinePolicy(org_unit=tree.county_a, level="red", ack_minutes=0, contact_minutes=60)
+    with pytest.raises(ValidationError) as exc:
+        policy.full_clean()
+    assert "ack_minutes" in exc.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DeadlinePolicy.objects.create(org_unit=tree.county_a, level="red", ack_minutes=0, contact_minutes=60)
+    DeadlinePolicy(org_unit=tree.county_a, level="red", ack_minutes=1, contact_minutes=60).full_clean()
+
+
+def test_one_sweep_escalates_an_alert_at_most_once_even_if_the_new_deadline_has_passed(people, teams, monkeypatch):
+    """A deadline that is already over when it is set (a zero-minute policy from before the rule) must not make one
+    sweep escalate the same alert again and again up the tree; the next sweep takes the next step."""
+    (alert,) = raise_red(people)
+    monkeypatch.setattr(services, "deadlines", lambda level, unit: (datetime.timedelta(0), datetime.timedelta(0)))
+    now = alert.ack_due_at + MIN
+    assert services.escalate_overdue(now=now, max_alerts=20) == 1
+    alert.refresh_from_db()
+    assert (alert.escalations, alert.ack_due_at) == (1, now)
+    assert AlertEvent.objects.filter(kind="escalated").count() == 1
+    assert services.escalate_overdue(now=now + MIN, max_alerts=20) == 1
+    assert Alert.objects.get().escalations == 2
+

@@ -117,8 +117,13 @@ def test_bad_reports_are_refused_with_the_field_named(personas, people, body, fi
     assert not Alert.objects.exists()
 
 
-def test_reporting_outside_ones_area_is_forbidden(personas, people, tree):
+def test_reporting_outside_ones_area_is_a_field_error(personas, people, tree):
+    # An org unit outside the reporter's area answers like an unknown one: 400 naming the field, not 403.
     r = api(personas.village_worker_1).post("/api/v1/alerts/", {"summary": "x", "org_unit": tree.b1v1.pk}, format="json")
+    assert r.status_code == 400 and "not found in your area" in r.json()["org_unit"][0], r.content
+    assert not Alert.objects.exists()
+    # A user without alerts.report anywhere is still refused outright.
+    r = api(personas.nobody).post("/api/v1/alerts/", {"summary": "x", "org_unit": tree.a1v1.pk}, format="json")
     assert r.status_code == 403 and not Alert.objects.exists()
 
 
@@ -131,3 +136,45 @@ def test_inbox_lists_only_ones_own_notifications(alert, teams):
     assert api(teams["township"]).get("/api/v1/notifications/", {"unread": "1"}).json()["results"] == []
     assert api(teams["county"]).get("/api/v1/notifications/").json()["results"] == []
     assert Notification.objects.get().read_at is not None
+
+
+def test_a_reporter_who_loses_the_role_no_longer_follows_the_alert(alert, personas, people, tree):
+    from xinli.accounts.models import Assignment, User
+    from xinli.accounts.policy import Role
+    from xinli.accounts.services import grant_role, revoke_assignment
+
+    counsellor = personas.counsellor  # administered the PHQ-9: the alert's reporter
+    assert alert.reported_by == counsellor
+    assert [a["id"] for a in api(counsellor).get("/api/v1/alerts/").json()["results"]] == [alert.pk]
+    # Moved to another township (still a counsellor, so still alerts.report, but not over the resident): gone.
+    revoke_assignment(personas.province_admin, Assignment.objects.get(user=counsellor))
+    grant_role(counsellor, tree.a2, Role.COUNSELLOR)
+    moved = User.objects.get(pk=counsellor.pk)
+    assert api(moved).get("/api/v1/alerts/").json()["results"] == []
+    assert api(moved).get(f"/api/v1/alerts/{alert.pk}/").status_code == 404
+    # No role left at all: gone too.
+    Assignment.objects.filter(user=counsellor).update(active=False)
+    gone = User.objects.get(pk=counsellor.pk)
+    assert api(gone).get("/api/v1/alerts/").json()["results"] == []
+    assert api(gone).get(f"/api/v1/alerts/{alert.pk}/").status_code == 404
+
+
+def test_campaign_staff_follow_campaign_alerts_only_while_they_hold_the_role(tree, teams):
+    import datetime as dt
+
+    from xinli.accounts.models import Assignment, User
+    from xinli.accounts.policy import Role
+    from xinli.alerts.selectors import visible_alerts
+    from xinli.screening import campaigns
+    from xinli.testing.fixtures import make_user
+
+    psy = make_user("school_psy", [(tree.a1, Role.SCHOOL_PSYCHOLOGIST)])
+    now = timezone.now()
+    c = campaigns.create_campaign(psy, name="普查", kind="school", institution="一中", org_unit=tree.a1, scales=["phq9"],
+                                  opens_at=now - dt.timedelta(hours=1), closes_at=now + dt.timedelta(days=1),
+                                  groups=[{"grade": "初二", "name": "1班", "participants": [{"label": "甲", "minor_under_14": False}]}])
+    campaigns.submit(c.participants.get().code, {"phq9": {str(i): v for i, v in enumerate([2, 2, 2, 2, 1, 1, 0, 0, 0], 1)}})
+    alert = Alert.objects.get()
+    assert list(visible_alerts(psy)) == [alert]
+    Assignment.objects.filter(user=psy).update(active=False)
+    assert list(visible_alerts(User.objects.get(pk=psy.pk))) == []

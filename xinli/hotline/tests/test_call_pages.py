@@ -101,3 +101,12 @@ def test_supervisor_adds_a_line_from_the_hotline_page(tree, client):
     assert r["Location"] == f"/hotline/lines/{line.pk}/" and line.seats.count() == 3
     client.post("/hotline/lines/new/", {"name": "", "org_unit": tree.city.pk, "seats": "2"})
     assert Line.objects.count() == 1
+
+
+def test_the_hotline_page_title_is_only_the_title(tree, client):
+    sup = make_user("sup4", [(tree.city, Role.HOTLINE_SUPERVISOR)])
+    login_verified(client, sup)
+    page = client.get("/hotline/").content.decode()
+    title = page.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert "<" not in title and ("Hotline" in title or "热线" in title)
+    assert page.count('action="/hotline/lines/new/"') == 1  # the new-line form, once, in the page body

@@ -95,3 +95,83 @@ def test_cdr_upload_through_the_api(line, supervisor, personas):
     operator = APIClient()
     operator.force_authenticate(personas.hotline_operator)
     assert operator.post(f"/api/v1/hotline/lines/{line.pk}/cdr-import/", {"file": SimpleUploadedFile("c.csv", CDR.encode())}).status_code == 403
+
+
+@pytest.mark.parametrize("params, field", [
+    ({"to": "0001-01-01"}, "to"),
+    ({"from": "9999-12-31"}, "from"),
+    ({"from": "9999-12-25", "to": "9999-12-31"}, "to"),
+    ({"from": "0001-01-01", "to": "0001-01-02"}, "to"),
+    ({"from": "1999-12-31", "to": "2000-01-05"}, "from"),
+    ({"to": "2101-01-01"}, "to"),
+])
+def test_kpi_dates_outside_2000_to_2100_are_a_bilingual_400(line, supervisor, params, field):
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    r = client.get(f"/api/v1/hotline/lines/{line.pk}/kpis/", params)
+    assert r.status_code == 400 and "2000-01-01" in r.json()[field][0], r.content
+
+
+def test_kpi_dates_at_the_edges_of_the_range_work(line, supervisor):
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    r = client.get(f"/api/v1/hotline/lines/{line.pk}/kpis/", {"to": "2000-01-02"})  # the default week stops at 2000-01-01
+    assert r.status_code == 200 and [d["day"] for d in r.json()["days"]] == ["2000-01-01", "2000-01-02"]
+    r = client.get(f"/api/v1/hotline/lines/{line.pk}/kpis/", {"from": "2100-12-31", "to": "2100-12-31"})
+    assert r.status_code == 200 and len(r.json()["days"]) == 1
+
+
+def test_the_kpi_service_refuses_extreme_dates(line):
+    from django.core.exceptions import ValidationError
+
+    for start, end in ((datetime.date.min, datetime.date.min), (datetime.date.max, datetime.date.max)):
+        with pytest.raises(ValidationError):
+            services.kpis(line, start, end)
+
+
+@pytest.mark.parametrize("query", ["to=0001-01-01", "from=9999-12-31", "from=9999-12-31&to=9999-12-31", "from=x"])
+def test_the_kpi_page_explains_extreme_dates_and_shows_the_last_week(line, supervisor, client, query):
+    from xinli.testing.fixtures import login_verified
+
+    login_verified(client, supervisor)
+    r = client.get(f"/hotline/lines/{line.pk}/?{query}")
+    assert r.status_code == 200
+    page = r.content.decode()
+    assert "YYYY-MM-DD" in page or "2000-01-01" in page
+    assert timezone.localdate().isoformat() in page or timezone.localdate().strftime("%m-%d") in page
+
+
+def test_cdr_with_carriage_return_line_endings_is_imported(line, supervisor):
+    report = services.import_cdr(supervisor, line, CDR.replace("\n", "\r"))
+    assert report.ok and report.created == 6 and CallDetailRecord.objects.count() == 6
+
+
+def test_a_cdr_field_over_the_csv_limit_is_an_error_naming_the_line(line, supervisor):
+    huge = CDR + "c7," + "x" * 140_000 + ",,\n"
+    report = services.import_cdr(supervisor, line, huge)
+    assert not report.ok and report.errors[0][0] == 8 and "CSV" in report.errors[0][1]
+    assert not CallDetailRecord.objects.exists()
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    r = client.post(f"/api/v1/hotline/lines/{line.pk}/cdr-import/", huge, content_type="text/csv")
+    assert r.status_code == 400 and r.json()["file"][0].startswith("line 8: ")
+    assert not CallDetailRecord.objects.exists()
+
+
+def test_a_concurrent_import_of_the_same_records_is_not_an_error(line, supervisor, monkeypatch):
+    """Another import commits c1 after this one looked for existing records and before it inserts: the record is
+    left as it is, every record exists once, and nothing fails."""
+    manager = CallDetailRecord.objects
+    real = manager.bulk_create
+
+    def other_import_first(objs, **kwargs):
+        CallDetailRecord(line=line, external_id="c1", offered_at=local("2026-11-20 08:00:00"), org_path=line.org_path).save()
+        return real(objs, **kwargs)
+
+    monkeypatch.setattr(manager, "bulk_create", other_import_first)
+    client = APIClient()
+    client.force_authenticate(supervisor)
+    r = client.post(f"/api/v1/hotline/lines/{line.pk}/cdr-import/", CDR, content_type="text/csv")
+    assert r.status_code == 201, r.content
+    assert r.json()["created"] + r.json()["unchanged"] == 6
+    assert sorted(CallDetailRecord.objects.values_list("external_id", flat=True)) == ["c1", "c2", "c3", "c4", "c5", "c6"]

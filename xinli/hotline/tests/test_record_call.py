@@ -156,3 +156,15 @@ def test_call_records_younger_than_three_years_cannot_be_deleted(personas, line)
     assert Call.objects.count() == 2
     Call.objects.filter(started_at__lt=timezone.now() - datetime.timedelta(days=3 * 366)).delete()  # past retention: allowed
     assert list(Call.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_a_finished_call_registered_afterwards_started_when_it_was_answered(personas, line):
+    import datetime
+
+    r = post(personas.hotline_operator, line, answered_at="2026-11-20T08:00:20+08:00", ended_at="2026-11-20T08:30:00+08:00")
+    assert r.status_code == 201, r.content
+    call = Call.objects.get()
+    assert call.started_at == call.answered_at == datetime.datetime(2026, 11, 20, 0, 0, 20, tzinfo=datetime.UTC)
+    # An explicit start after the answer is still refused.
+    r = post(personas.hotline_operator, line, started_at="2026-11-20T09:00:00+08:00", answered_at="2026-11-20T08:00:20+08:00")
+    assert r.status_code == 400 and "answered_at" in r.json()
