@@ -148,12 +148,18 @@ def _hotline_t08(unit, year, as_of, memo):
     return (1 if ok else 0), None
 
 
-def _workforce(unit, year, as_of, memo):
-    """Active service staff × 10,000 ÷ resident population of the year."""
-    from xinli.network.models import Staff
-    from xinli.smd.indicators import population
+def _workforce(units, year, as_of, memo):
+    """Active service staff × 10,000 ÷ resident population of the year (one grouped count of the staff, one query
+    for the populations)."""
+    from django.db.models import Count
 
-    return Staff.objects.filter(org_path__startswith=unit.path, active=True).count() * 10000, population(unit, year)
+    from xinli.network.models import Staff
+    from xinli.smd.indicators import populations
+
+    staff = Staff.objects.filter(org_path__startswith=_root(units), active=True).order_by().values_list("org_path").annotate(n=Count("id"))
+    counts = aggregate(units, ((path, n * 10000, 0, ()) for path, n in staff), counts=True)
+    pops = populations(units, year)
+    return {u.pk: {"": (counts[u.pk][""][0], pops[u.pk])} for u in units}
 
 
 # --- set-based scans -------------------------------------------------------------------------------------------
@@ -188,16 +194,21 @@ def _t01_rows(root, year, as_of):
 
 
 def _t09_rows(root, year, as_of):
-    """Persons with a special-population tag active on the day; covered with a plan active on the day."""
+    """Persons with a special-population tag active on the day; covered with a plan active on the day. Counted in
+    SQL per (org_path, sex): a few thousand groups instead of every tagged person."""
+    from django.db.models import Count
+
     from xinli.archives.models import Person, PopulationTag
     from xinli.counselling.models import Plan
 
     _, hi = _span(year, as_of)
     tags = PopulationTag.objects.filter(since__lte=as_of).filter(Q(until__isnull=True) | Q(until__gt=as_of))
-    planned = set(Plan.objects.filter(org_path__startswith=root, created_at__lt=hi).filter(
-        Q(state=Plan.State.ACTIVE, closed_at__isnull=True) | Q(closed_at__gte=hi)).values_list("person_id", flat=True))
-    for pk, path, sex in Person.objects.filter(org_path__startswith=root, pk__in=tags.values("person_id")).values_list("pk", "org_path", "sex"):
-        yield path, int(pk in planned), 1, (f"sex={sex}",)
+    planned = Plan.objects.filter(org_path__startswith=root, created_at__lt=hi).filter(
+        Q(state=Plan.State.ACTIVE, closed_at__isnull=True) | Q(closed_at__gte=hi)).values("person_id")
+    groups = Person.objects.filter(org_path__startswith=root, pk__in=tags.values("person_id")).order_by().values_list(
+        "org_path", "sex").annotate(n=Count("id"), covered=Count("id", filter=Q(pk__in=planned)))
+    for path, sex, n, covered in groups:
+        yield path, covered, n, (f"sex={sex}",)
 
 
 def _awareness_rows(rural):
@@ -346,7 +357,7 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("T22", "从业人员培训覆盖率", "staff trained", _("active staff with a training completed from 1 January to the period end ÷ active staff"),
       _("staff trained"), _("active staff"), "flow", DOWN, D("1"), True, many=_scan(_training_rows), group="workforce"),
     I("WF1", "每万常住人口心理服务从业人员数", "service staff per 10,000 residents", _("active service staff ÷ resident population of the year × 10,000"),
-      _("active staff × 10,000"), _("population"), "stock", ALL, None, True, kind="per10k", compute=_workforce, group="workforce"),
+      _("active staff × 10,000"), _("population"), "stock", ALL, None, True, kind="per10k", many=_workforce, group="workforce"),
     I("AL1", "预警按时确认率", "alerts acknowledged in time", _("alerts raised from 1 January to the period end acknowledged before their first deadline (never escalated) ÷ those alerts"),
       _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis"),
     I("SC1", "心理普查完成率", "screening campaign completion", _("participants of the campaigns opened from 1 January to the period end who completed ÷ participants"),

@@ -26,11 +26,13 @@ STATUS_LABELS = {"green": _("met"), "amber": _("near"), "red": _("not met")}
 LEVELS = ("city", "county", "township", "village")
 
 
-def _value(num, den) -> Decimal | None:
+def _value(num, den, kind: str) -> Decimal | None:
+    """numerator ÷ denominator; a count or yes/no is its numerator; a rate without a denominator (no population
+    figure, nobody to count) has no value."""
     if num is None:
         return None
     if den is None:
-        return Decimal(num)
+        return Decimal(num) if kind in ("count", "flag") else None
     return (Decimal(num) / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP) if den else None
 
 
@@ -62,7 +64,7 @@ def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> i
         for u in applicable:
             for key, (num, den) in sorted(results[u.pk].items()):
                 rows.append(Rollup(indicator=code, period=period, org_unit=u, org_path=u.path, breakdown=key, numerator=num,
-                                   denominator=den, value=_value(num, den), computed_at=now))
+                                   denominator=den, value=_value(num, den, ind.kind), computed_at=now))
     with transaction.atomic():
         stale = Rollup.objects.filter(period=period, source="", indicator__in=done_codes)
         if not full:

@@ -88,6 +88,52 @@ def population(unit: OrgUnit, year: int) -> int | None:
     return total or None
 
 
+def populations(units: list[OrgUnit], year: int) -> dict[int, int | None]:
+    """``population(unit, year)`` for many units with one query: ``{unit.pk: residents or None}``.
+
+    A row counts for every unit on its path strictly below its nearest ancestor that has a row of its own (the same
+    "deepest rows of each branch" rule as ``population``); a unit with its own row takes that row."""
+    if not units:
+        return {}
+    root = "/" + "".join(s + "/" for s in _common([u.path for u in units]))
+    rows = dict(UnitPopulation.objects.filter(year=year, org_unit__path__startswith=root).values_list(
+        "org_unit__path", "residents"))
+    sums = defaultdict(int)
+    for path, residents in rows.items():
+        below = []
+        for prefix in reversed(_prefixes(path)[:-1]):  # the ancestors, nearest first
+            if prefix in rows:
+                break
+            below.append(prefix)
+        for prefix in below:
+            sums[prefix] += residents
+    out = {}
+    for u in units:
+        own = rows.get(u.path)
+        out[u.pk] = own if own is not None else (sums.get(u.path) or None)
+    return out
+
+
+def _prefixes(path: str) -> list[str]:
+    """'/1/7/42/' → ['/1/', '/1/7/', '/1/7/42/']."""
+    out, prefix = [], "/"
+    for part in path.strip("/").split("/"):
+        if part:
+            prefix += part + "/"
+            out.append(prefix)
+    return out
+
+
+def _common(paths: list[str]) -> list[str]:
+    """The segments of the deepest path that holds every path given."""
+    common = []
+    for segs in zip(*(p.strip("/").split("/") for p in paths), strict=False):
+        if len(set(segs)) != 1:
+            break
+        common.append(segs[0])
+    return common
+
+
 def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None) -> list[SmdIndicators]:
     """Indicators for each unit (one pass over the patients of the units' common subtree)."""
     today = today or timezone.localdate()
@@ -96,13 +142,7 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
     if not units:
         return []
     # The deepest path that holds every requested unit (units may come from different branches).
-    parts = [u.path.strip("/").split("/") for u in units]
-    common = []
-    for segs in zip(*parts, strict=False):
-        if len(set(segs)) != 1:
-            break
-        common.append(segs[0])
-    prefix = "/" + "".join(c + "/" for c in common)
+    prefix = "/" + "".join(c + "/" for c in _common([u.path for u in units]))
     patients = list(Patient.objects.filter(org_path__startswith=prefix, registered_on__lte=until).filter(
         Q(status=Status.IN_REGISTER) | Q(status_on__gt=until)).values("pk", "org_path", "diagnosis", "residence", "registered_on"))
     ids = [p["pk"] for p in patients]
@@ -122,7 +162,8 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
     # Each patient's contribution once, then added to every requested unit on the patient's path (one pass, however
     # many units are asked for).
     by_path = defaultdict(list)
-    out = [SmdIndicators(unit, year, population(unit, year)) for unit in units]
+    pops = populations(units, year)
+    out = [SmdIndicators(unit, year, pops[unit.pk]) for unit in units]
     for k in out:
         by_path[k.unit.path].append(k)
     for p in patients:

@@ -122,6 +122,29 @@ def test_hierarchy_as_of_the_period_keeps_a_merged_unit_in_last_year(tree, perso
     assert below == {tree.a1.pk, tree.a2.pk}
 
 
+def test_staff_per_10000_residents(tree, personas):
+    """WF1: county A has 3 active staff (2 in village A1v1, 1 in township A2) and 1 inactive; populations: A1v1
+    8,000, A1v2 12,000, A2 10,000 (no row for A1 or county A). By hand: A = 3 × 10,000 ÷ 30,000 = 1.0;
+    A1 = 2 × 10,000 ÷ 20,000 = 1.0; A2 = 1 × 10,000 ÷ 10,000 = 1.0; county B: no staff, no population → no value;
+    villages are not a level of WF1."""
+    from xinli.network import services as network
+    from xinli.network.models import Staff
+    from xinli.regions.models import UnitPopulation
+
+    officer = personas.county_officer
+    staff = [network.create_staff(officer, org_unit=unit, name=name, profession="counsellor", education="master")
+             for unit, name in ((tree.a1v1, "甲"), (tree.a1v1, "乙"), (tree.a2, "丙"), (tree.a2v1, "丁"))]
+    Staff.objects.filter(pk=staff[-1].pk).update(active=False)
+    for unit, n in ((tree.a1v1, 8000), (tree.a1v2, 12000), (tree.a2, 10000)):
+        UnitPopulation.objects.create(org_unit=unit, year=YEAR, residents=n)
+    services.rebuild(YEAR, codes={"WF1"})
+    assert value("WF1", tree.county_a) == (30000, 30000, Decimal("1"))
+    assert value("WF1", tree.a1) == (20000, 20000, Decimal("1"))
+    assert value("WF1", tree.a2)[:2] == (10000, 10000)
+    assert value("WF1", tree.county_b) == (0, None, None)
+    assert not Rollup.objects.filter(indicator="WF1", org_unit=tree.a1v1).exists()
+
+
 def test_extreme_incidents_against_last_year(tree):
     for day in (datetime.date(LAST, 2, 1), datetime.date(LAST, 7, 1), datetime.date(LAST, 9, 1)):
         ExtremeIncident.objects.create(org_unit=tree.a1v1, org_path=tree.a1v1.path, date=day, kind="suicide")
@@ -145,6 +168,7 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
     from xinli.counselling.services import plan_coverage
     from xinli.network import coverage
     from xinli.network.inspection import satisfaction_rate
+    from xinli.network.models import Staff
     from xinli.network.services import training_coverage
     from xinli.outreach.services import awareness_rate
     from xinli.regions.models import OrgUnit
@@ -158,7 +182,9 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
         checks = {"T01": (lambda u: (coverage.compute(u, TODAY)["T01"].covered, coverage.compute(u, TODAY)["T01"].total)),
                   "T09": plan_coverage, "T21": lambda u: satisfaction_rate(u, YEAR), "T22": lambda u: training_coverage(u, YEAR),
                   "T10U": lambda u: tuple(awareness_rate(u, YEAR)["urban"].values()),
-                  "T10R": lambda u: tuple(awareness_rate(u, YEAR)["rural"].values())}
+                  "T10R": lambda u: tuple(awareness_rate(u, YEAR)["rural"].values()),
+                  "WF1": lambda u: (Staff.objects.filter(org_path__startswith=u.path, active=True).count() * 10000,
+                                    smd.population(u, YEAR))}
         for code, fn in checks.items():
             expected = fn(u)
             assert value(code, u)[:2] == expected, (code, u)
@@ -168,7 +194,7 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
                                  "T13": (k.medicated, k.in_register), "T16": (k.rehab, k.home), "T17": (k.family, k.home)}.items():
             assert value(code, u)[:2] == (num, den), (code, u)
             populated.add(code) if den else None
-    assert populated >= {"T01", "T09", "T12", "T13"}  # the comparison is not vacuous
+    assert populated >= {"T01", "T09", "T12", "T13", "WF1"}  # the comparison is not vacuous
     villages = OrgUnit.objects.filter(level="village", valid_to__isnull=True)
     assert Rollup.objects.filter(indicator="T01", period=str(YEAR), org_unit__in=villages).count() == villages.count()
     assert Rollup.objects.filter(indicator="T01", period=f"{YEAR}-01", org_unit=units[0]).exists()  # the demo fills the months

@@ -102,3 +102,18 @@ def test_population_row_of_the_unit_itself_wins(register_2025):
     UnitPopulation.objects.create(org_unit=tree.a1, year=2025, residents=8000)
     assert indicators.compute([tree.a1], 2025)[0].population == 8000
     assert indicators.compute([tree.a1], 2024)[0].population is None
+
+
+def test_populations_of_many_units_equal_population_of_each(tree):
+    """Rows at mixed levels: county A has its own row (it wins over its villages'), township a1 none (sum of its two
+    villages), township a2 its own row, county B only a village row; the city sums A's row and B's village row.
+    By hand: city = 50,000 + 700 = 50,700; a1 = 1,000 + 2,000 = 3,000; province likewise 50,700."""
+    for unit, n in ((tree.county_a, 50000), (tree.a1v1, 1000), (tree.a1v2, 2000), (tree.a2, 4000), (tree.b1v1, 700)):
+        UnitPopulation.objects.create(org_unit=unit, year=2025, residents=n)
+    units = [tree.province, tree.city, tree.county_a, tree.county_b, tree.a1, tree.a2, tree.b1, *tree.villages()]
+    many = indicators.populations(units, 2025)
+    assert many == {u.pk: indicators.population(u, 2025) for u in units}
+    assert (many[tree.city.pk], many[tree.a1.pk], many[tree.county_b.pk], many[tree.a2v1.pk]) == (50700, 3000, 700, None)
+    # Units from two branches only (the common root is the city, which is not asked for).
+    assert indicators.populations([tree.a1, tree.b1], 2025) == {tree.a1.pk: 3000, tree.b1.pk: 700}
+    assert indicators.populations([tree.a1], 2024) == {tree.a1.pk: None}
