@@ -9,7 +9,7 @@ PORT ?= 8000
 SIZE ?= small
 SEED ?= 1
 
-.PHONY: demo test lint pytest install install-test browser-deps migrate seed serve worker messages bench-city bench-api bench-campaign bench-alerts clean
+.PHONY: demo test lint pytest install install-test browser-deps migrate seed serve worker messages prod-check fuzz-api bench-city bench-api bench-campaign bench-alerts bench-indicators bench-load bench-faults clean
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,15 @@ lint: install-test
 pytest: install-test
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
+# Production configuration check: Django's deploy checks plus ours (keys, debug off, HSTS, CSP, secure cookies, ...).
+# Run it with the production environment loaded, e.g. `set -a; . /etc/xinli/xinli.env; set +a; make prod-check`.
+prod-check: $(VENV)/.installed
+	$(PY) manage.py prod_check
+
+# The long schemathesis run over the whole API (make test runs 5 examples per operation).
+fuzz-api: install-test
+	XINLI_FUZZ_EXAMPLES=$${XINLI_FUZZ_EXAMPLES:-200} $(VENV)/bin/pytest -q xinli/core/tests/test_api_fuzz.py
+
 # Regenerate message catalogues (needs GNU gettext) — the compiled .mo files are committed.
 messages: install-test
 	$(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var
@@ -73,6 +82,20 @@ bench-campaign: install-test
 
 bench-alerts: install-test
 	$(PY) bench/bench_alerts.py all
+
+bench-indicators: install-test
+	$(PY) bench/bench_indicators.py
+
+# Mixed production workload with a 10x surge of campaign submissions (gunicorn + PostgreSQL + Redis on loopback).
+bench-load: install-test
+	$(PIP) install --quiet -e ".[bench]"
+	$(PY) bench/bench_load.py
+
+# Fault scripts (needs root: its own PostgreSQL cluster on 5433, dropped afterwards, and a tmpfs); each prints what
+# was lost.
+bench-faults: install-test
+	$(PIP) install --quiet -e ".[bench]"
+	$(PY) bench/bench_faults.py all
 
 clean:
 	rm -rf var/xinli.sqlite3 var/huey.sqlite3* var/demo-accounts.json

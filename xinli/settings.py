@@ -111,13 +111,25 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------------------
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'xinli.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("XINLI_CONN_MAX_AGE", "60")))}
+# Health checks: a persistent connection broken by a database restart is replaced at the next request, not used.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=int(os.environ.get("XINLI_CONN_MAX_AGE", "60")),
+                                              conn_health_checks=True)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so two writers never both read the audit chain head.
     DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file (not memory) so that a test can prove no plaintext reaches the database file.
     DATABASES["default"]["TEST"] = {"NAME": os.environ.get("XINLI_TEST_SQLITE") or str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+# Read replica (optional): a PostgreSQL hot standby streaming from the primary. When set, dashboards, the indicator
+# values API and exports read rollups and aggregate counts from it (xinli.core.db.read_alias); every write, every
+# audited read of a person and everything else stays on "default". There is no database router on purpose: code
+# chooses the replica explicitly with ``.using(read_alias())``. In tests the alias mirrors the default test database.
+XINLI_REPLICA_DATABASE_URL = os.environ.get("XINLI_REPLICA_DATABASE_URL", "")
+if XINLI_REPLICA_DATABASE_URL:
+    DATABASES["replica"] = dj_database_url.parse(XINLI_REPLICA_DATABASE_URL,
+                                                 conn_max_age=int(os.environ.get("XINLI_CONN_MAX_AGE", "60")),
+                                                 conn_health_checks=True)
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work (Huey) -----------------------------------------------------------------------------------
@@ -129,6 +141,8 @@ if REDIS_URL:
         "name": "xinli",
         "url": REDIS_URL,
         "immediate": HUEY_IMMEDIATE,
+        # Periodic tasks at local wall-clock times (03:05 is 03:05 in XINLI_TIME_ZONE; Django sets the process TZ).
+        "utc": False,
         "consumer": {"workers": int(os.environ.get("XINLI_HUEY_WORKERS", "2")), "worker_type": "thread"},
     }
 else:
@@ -137,6 +151,8 @@ else:
         "name": "xinli",
         "filename": str(VAR_DIR / "huey.sqlite3"),
         "immediate": HUEY_IMMEDIATE,
+        # Periodic tasks at local wall-clock times (03:05 is 03:05 in XINLI_TIME_ZONE; Django sets the process TZ).
+        "utc": False,
         "consumer": {"workers": int(os.environ.get("XINLI_HUEY_WORKERS", "2")), "worker_type": "thread"},
     }
 
@@ -177,6 +193,27 @@ XINLI_REQUIRE_2FA = env_bool("XINLI_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "Xinli"
 XINLI_API_TOKEN_HOURS = int(os.environ.get("XINLI_API_TOKEN_HOURS", "12"))
 
+# --- Rate limits per client address (xinli/core/ratelimit.py) and the cache that counts them -----------------
+# "N/SECONDS": at most N requests per fixed window of SECONDS from one client address (the address the audit log
+# records); "0" turns a limit off. Axes still locks an account after XINLI_LOGIN_FAILURE_LIMIT failures; these limits
+# stop one address from trying many accounts or flooding the public forms. Keep them generous: an intranet or a
+# mobile carrier puts many people behind one address.
+#   XINLI_RATE_LOGIN  - staff login, API token and portal account login attempts (POST)   default 30/300
+#   XINLI_RATE_PORTAL - anonymous portal submissions: self-tests, bookings, cancellations, event sign-ups, awareness
+#                       and satisfaction surveys, portal account registration (POST)      default 30/60
+XINLI_RATE_LIMITS = {
+    "login": os.environ.get("XINLI_RATE_LOGIN", "30/300"),
+    "portal": os.environ.get("XINLI_RATE_PORTAL", "30/60"),
+}
+XINLI_RATE_LIMITS = {bucket: (int(text.partition("/")[0] or 0), max(1, int(text.partition("/")[2] or 60)))
+                     for bucket, text in XINLI_RATE_LIMITS.items()}
+# Counters live in the default cache: per process in memory, or shared in Redis when REDIS_URL is set.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": "xinli"}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "xinli"}}
+
 # --- Crypto (GB/T 39786: SM4 for stored personal data, SM3 for hashes) --------------------------------------
 # XINLI_DATA_KEYS="k2:<base64 16 bytes>,k1:<base64>" (first is used to encrypt; all decrypt);
 # XINLI_INDEX_KEY="<base64 32 bytes>" keys the HMAC-SM3 blind indexes. Without them, the key file below is read
@@ -195,11 +232,11 @@ REST_FRAMEWORK = {
         "xinli.accounts.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "xinli.core.query.ValidQueryParameters"],
     "DEFAULT_PAGINATION_CLASS": "xinli.core.api.Pagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "xinli.core.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "xinli.core.api.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -215,6 +252,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("XINLI_MAX_BODY_BYTES", str(1024 * 1024)))
+# Imports (xinli/core/uploads.py): the largest uploaded or imported file, the most data rows read from one sheet, and
+# the most bytes an .xlsx may unpack to (an .xlsx is a zip: a small file can expand to gigabytes).
+XINLI_MAX_UPLOAD_BYTES = int(os.environ.get("XINLI_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
+XINLI_MAX_IMPORT_ROWS = int(os.environ.get("XINLI_MAX_IMPORT_ROWS", "200000"))
+XINLI_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("XINLI_MAX_XLSX_UNPACKED_BYTES", str(500 * 1024 * 1024)))
 
 # --- Internationalisation (Chinese by default, English switch) ------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -241,7 +283,14 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_HSTS_SECONDS = int(os.environ.get("XINLI_HSTS_SECONDS", "0"))
+# Sent only when XINLI_HSTS_SECONDS > 0; covers the platform's own sub-domains (e.g. api.<host>), not the parent domain.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("XINLI_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_SSL_REDIRECT = env_bool("XINLI_SSL_REDIRECT", False)
+# --- Behind the TLS-terminating reverse proxy (deploy/nginx) ---------------------------------------------------
+# nginx sets X-Forwarded-Proto; trust it only when the app port is reachable from nginx alone (gunicorn binds to
+# 127.0.0.1 or a unix socket). Without it Django sees plain HTTP and SECURE_SSL_REDIRECT would loop.
+if env_bool("XINLI_PROXY_SSL_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -271,3 +320,8 @@ LOGGING = {
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 XINLI_PLATFORM_NAME = _("Social Psychological Service Platform")
+
+# --- Backup key (manage.py export_archive / restore_archive / encrypt_backup / decrypt_backup; docs/backup.md) ---
+# Base64 of 16 random bytes: the SM4 key archives are encrypted with. A backup key, never one of XINLI_DATA_KEYS;
+# kept apart from the backup files. Empty: the commands need --key-file.
+XINLI_BACKUP_KEY = os.environ.get("XINLI_BACKUP_KEY", "")

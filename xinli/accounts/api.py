@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.views.decorators.debug import sensitive_post_parameters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, authentication_classes, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -7,6 +8,8 @@ from rest_framework.response import Response
 
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import bilingual
+from xinli.core.openapi import ApiErrorSerializer
+from xinli.core.ratelimit import rate_limited
 
 from . import services
 
@@ -19,9 +22,12 @@ class TokenRequestSerializer(StrictSerializerMixin, serializers.Serializer):
 
 @extend_schema(
     request=TokenRequestSerializer,
-    responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()})},
+    responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()}),
+               429: OpenApiResponse(ApiErrorSerializer, description="Too many login attempts from this address.")},
     description="Exchange username, password and (for roles that need it) a TOTP code for an API token.",
 )
+@sensitive_post_parameters("password", "otp")
+@rate_limited("login")
 @api_view(["POST"])
 @authentication_classes([])
 @permission_classes([AllowAny])

@@ -14,12 +14,14 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 
 from xinli.core import audit
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.ratelimit import rate_limited
 from xinli.core.scoping import has_capability, path_in_scope
 
 from . import selectors, services
@@ -37,6 +39,8 @@ def lockout_response(request, credentials, *args, **kwargs):
     return render(request, "accounts/login.html", {"form": LoginForm(), "error": message}, status=403)
 
 
+@sensitive_post_parameters("password", "otp")  # error reports never show them
+@rate_limited("login")
 def login_view(request):
     form = LoginForm(request.POST if request.method == "POST" else None)
     error = ""
@@ -64,6 +68,7 @@ def logout_view(request):
     return redirect("accounts:login")
 
 
+@sensitive_post_parameters("token")
 @login_required
 def two_factor_view(request):
     """Enrol an authenticator app (first time) or present a code for this session."""
@@ -133,6 +138,7 @@ def _manageable_units(user):
     return [u for u in visible_units(user).order_by("path") if path_in_scope(user, ACCOUNTS_MANAGE, u.path)]
 
 
+@sensitive_post_parameters("password")
 @login_required
 def users_view(request):
     """System administrator: accounts and role assignments in their area; create, assign, revoke, disable."""

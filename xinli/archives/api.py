@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xinli.core.api import StrictSerializerMixin
+from xinli.core.forms import parse_pk
 from xinli.regions.models import OrgUnit
 
 from . import selectors, services
@@ -155,10 +156,10 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
 
 def _pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Person.DoesNotExist from None
+    pk = parse_pk(value)  # at most 18 digits: a longer number would overflow the database column (500)
+    if pk is None:
+        raise Person.DoesNotExist
+    return pk
 
 
 @extend_schema(parameters=[OpenApiParameter("person", int)])

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .i18n import bilingual, generic_message
+from .query import check_query_values
 
 
 class Pagination(PageNumberPagination):
@@ -24,9 +25,13 @@ class Pagination(PageNumberPagination):
     max_page_size = 200
 
     def paginate_queryset(self, queryset, request, view=None):
+        check_query_values(request, {self.page_query_param: int, self.page_size_query_param: int}, minimum=1)
         page_size = self.get_page_size(request)
         if not page_size:
             return None
+        if getattr(queryset, "ordered", True) is False:
+            # An unordered query may repeat or skip rows between pages: order by id when the view did not.
+            queryset = queryset.order_by("pk")
         if request.query_params.get(self.page_query_param, "1") in ("", "1"):
             rows = list(queryset[: page_size + 1])
             if len(rows) <= page_size:
@@ -110,6 +115,9 @@ def exception_handler(exc, context):
         response.data = {"detail": bilingual(_("Request body: not valid JSON; send a JSON object."))}
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response.data = {"detail": bilingual(_("Not logged in, or the token is invalid or expired; log in again."))}
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # Session-authenticated write without the CSRF token (DRF's SessionAuthentication): say so, not "role".
+        response.data = {"detail": bilingual(_("CSRF token: missing or wrong; reload the page and retry, or use an API token."))}
     elif isinstance(exc, exceptions.PermissionDenied):
         response.data = {"detail": bilingual(_("Your role does not allow this action."))}
     elif isinstance(exc, exceptions.UnsupportedMediaType):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
 from .middleware import current
@@ -80,9 +80,10 @@ def _entry(actor, action, *, obj=None, object_type="", object_id="", person=None
     )
 
 
-def _seal_rows(rows: list[tuple[int, str, str, int]]) -> None:
+def _seal_rows(rows: list[tuple[int, str, str, int]], using: str = DEFAULT_DB_ALIAS) -> None:
     """One set-based UPDATE per batch (a join with a VALUES list): its plan does not depend on table statistics,
     which lag behind a burst of new entries."""
+    connection = connections[using]
     cast = "::bigint" if connection.vendor == "postgresql" else ""
     values = ", ".join(f"(%s{cast}, %s, %s, %s{cast})" for _ in rows)
     sql = (f"UPDATE core_auditentry SET seq = v.seq, prev_hash = v.prev_hash, hash = v.hash "
@@ -95,7 +96,7 @@ def _seal_rows(rows: list[tuple[int, str, str, int]]) -> None:
             raise RuntimeError(f"audit sealing: {cur.rowcount} of {len(rows)} entries updated")
 
 
-def seal(batch: int = 2000) -> int:
+def seal(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> int:
     """Link every committed, unsealed entry into the chain (oldest ``id`` first); returns how many were sealed.
 
     Entries are content-hashed, so the work is CPU-light; one sealer at a time holds the chain head. An entry whose
@@ -104,9 +105,9 @@ def seal(batch: int = 2000) -> int:
     """
     sealed = 0
     while True:
-        with transaction.atomic():
-            head, _ = AuditHead.objects.select_for_update().get_or_create(pk=1)
-            chunk = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
+        with transaction.atomic(using=using):
+            head, _ = AuditHead.objects.using(using).select_for_update().get_or_create(pk=1)
+            chunk = list(AuditEntry.objects.using(using).filter(seq__isnull=True).order_by("id")[:batch])
             if not chunk:
                 return sealed
             seq, prev = head.last_seq, head.last_hash
@@ -116,8 +117,8 @@ def seal(batch: int = 2000) -> int:
                 entry.seq, entry.prev_hash = seq, prev
                 prev = entry.compute_hash()
                 rows.append((seq, entry.prev_hash, prev, entry.id))
-            _seal_rows(rows)
-            AuditHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+            _seal_rows(rows, using)
+            AuditHead.objects.using(using).filter(pk=1).update(last_seq=seq, last_hash=prev)
             sealed += len(rows)
         if len(chunk) < batch:
             return sealed
@@ -132,16 +133,16 @@ class ChainReport:
     sealed_now: int = 0
 
 
-def verify_chain(batch: int = 2000) -> ChainReport:
+def verify_chain(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> ChainReport:
     """Seal what is pending, then recompute every hash in chain order. Reports the first broken link: an edited
     entry, a removed entry (gap), a re-linked entry, or a truncated tail (head disagrees)."""
-    sealed_now = seal()
+    sealed_now = seal(using=using)
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
     last_seq = 0
     while True:
-        chunk = list(AuditEntry.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch])
+        chunk = list(AuditEntry.objects.using(using).filter(seq__gte=expected_seq).order_by("seq")[:batch])
         if not chunk:
             break
         for entry in chunk:
@@ -155,7 +156,7 @@ def verify_chain(batch: int = 2000) -> ChainReport:
             last_seq = entry.seq
             expected_seq += 1
             checked += 1
-    head = AuditHead.objects.filter(pk=1).first()
+    head = AuditHead.objects.using(using).filter(pk=1).first()
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
         return ChainReport(False, checked, last_seq + 1, "chain head disagrees with the last entry (tail removed)")
     return ChainReport(True, checked, sealed_now=sealed_now)

@@ -16,7 +16,7 @@ import base64
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.views.decorators.debug import sensitive_variables
 
 NONCE_BYTES = 12
 TAG_BYTES = 16
@@ -43,10 +44,12 @@ def sm3_hex(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class KeyRing:
-    data_keys: dict[str, bytes]  # key id -> 16-byte SM4 key
+    # repr=False: a key ring printed in a log line or shown as a local in an error report shows no key.
+    data_keys: dict[str, bytes] = field(repr=False)  # key id -> 16-byte SM4 key
     active_key_id: str
-    index_key: bytes
+    index_key: bytes = field(repr=False)
 
+    @sensitive_variables()  # error reports show neither the plaintext (personal data) nor key material
     def encrypt(self, plaintext: str, aad: bytes) -> str:
         nonce = os.urandom(NONCE_BYTES)
         encryptor = Cipher(algorithms.SM4(self.data_keys[self.active_key_id]), modes.GCM(nonce)).encryptor()
@@ -55,6 +58,7 @@ class KeyRing:
         blob = base64.b64encode(nonce + body + encryptor.tag).decode("ascii")
         return f"{self.active_key_id}{SEPARATOR}{blob}"
 
+    @sensitive_variables()
     def decrypt(self, token: str, aad: bytes) -> str:
         key_id, sep, blob = token.partition(SEPARATOR)
         if not sep or key_id not in self.data_keys:
@@ -73,20 +77,24 @@ class KeyRing:
         except InvalidTag as exc:
             raise DecryptionError("ciphertext failed authentication") from exc
 
+    @sensitive_variables()
     def blind_index(self, domain: str, value: str) -> str:
         mac = hmac.HMAC(self.index_key, hashes.SM3())
         mac.update(domain.encode("utf-8") + b"\x00" + value.encode("utf-8"))
         return mac.finalize().hex()
 
 
+@sensitive_variables()
 def new_data_key() -> str:
     return base64.b64encode(os.urandom(16)).decode("ascii")
 
 
+@sensitive_variables()
 def new_index_key() -> str:
     return base64.b64encode(os.urandom(32)).decode("ascii")
 
 
+@sensitive_variables()
 def parse_data_keys(spec: str) -> list[tuple[str, bytes]]:
     """Parse ``"k2:<b64>,k1:<b64>"``; the first key encrypts, every key decrypts."""
     keys = []
@@ -101,6 +109,7 @@ def parse_data_keys(spec: str) -> list[tuple[str, bytes]]:
     return keys
 
 
+@sensitive_variables()
 def build_keyring(data_keys_spec: str, index_key_b64: str) -> KeyRing:
     keys = parse_data_keys(data_keys_spec)
     if not keys:
@@ -111,6 +120,7 @@ def build_keyring(data_keys_spec: str, index_key_b64: str) -> KeyRing:
     return KeyRing(data_keys=dict(keys), active_key_id=keys[0][0], index_key=index_key)
 
 
+@sensitive_variables()
 def read_key_file(path: Path) -> tuple[str, str]:
     data = json.loads(path.read_text())
     spec = ",".join(f"{k}:{v}" for k, v in data["data_keys"])
@@ -121,6 +131,7 @@ _lock = threading.Lock()
 _keyring: KeyRing | None = None
 
 
+@sensitive_variables()
 def keyring() -> KeyRing:
     """The process-wide key ring, built once from settings (environment first, then the key file)."""
     global _keyring

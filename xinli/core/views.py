@@ -85,3 +85,17 @@ def nav_flags(user):
         "hotline": has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }
+
+
+def page_not_found(request, exception=None):
+    """404 for an address that matches no route: JSON under /api/ (what API clients parse), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+        from django.utils.translation import gettext_lazy as _
+
+        from .i18n import bilingual
+
+        return JsonResponse({"detail": bilingual(_("Not found, or outside your area."))}, status=404)
+    from django.views.defaults import page_not_found as default_page_not_found
+
+    return default_page_not_found(request, exception)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,6 +18,7 @@ from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
+from xinli.core.uploads import upload_problem
 
 from . import selectors, services
 from .models import PROBLEM_TYPES, Action, Call, Category, Kind, Line, Seat, Transfer
@@ -146,6 +148,8 @@ class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         if isinstance(data, str):
             text = data
         elif data.get("file") is not None and hasattr(data["file"], "read"):
+            if upload_problem(data["file"]):
+                raise DjangoValidationError({"file": [upload_problem(data["file"])]})
             text = data["file"].read().decode("utf-8-sig", errors="replace")
         else:
             raise field_error("file", _("File: upload the CSV as the form field 'file' or send it as text/csv."))
@@ -220,8 +224,9 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                 raise field_error("seat", _("Seat: not a seat of this hotline."))
         return Response(CallSerializer(services.update_call(request.user, call, v)).data)
 
-    @extend_schema(parameters=[OpenApiParameter("phone", str, required=True)], responses={200: CallSerializer(many=True)})
-    @action(detail=False, methods=["get"])
+    @extend_schema(parameters=[OpenApiParameter("phone", str, description="the caller's number; without it the list is empty")],
+                   responses={200: CallSerializer(many=True)})
+    @action(detail=False, methods=["get"], pagination_class=None)
     def previous(self, request):
         """Earlier calls from the same number (repeat-caller recognition), newest first."""
         return Response(CallSerializer(selectors.previous_calls(request.user, request.query_params.get("phone", "")), many=True).data)

@@ -20,6 +20,7 @@ from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.core.uploads import upload_problem
 
 from . import selectors, services
 from .models import PROBLEM_TYPES, Action, Call, Category, Kind, Transfer
@@ -131,6 +132,8 @@ def follow_up(request, pk):
 @require_POST
 def handover(request):
     user = request.user
+    if not has_capability(user, HOTLINE_OPERATE):
+        raise Http404
     calls = list(selectors.open_high_risk(user))
     by_line = {}
     for c in calls:
@@ -182,6 +185,8 @@ def line_kpis(request, pk):
         upload = request.FILES.get("file")
         if upload is None:
             errors = [bilingual(_("File: choose the CSV exported by the telephone system."))]
+        elif upload_problem(upload):
+            errors = [upload_problem(upload)]
         else:
             try:
                 report = services.import_cdr(request.user, line, upload.read().decode("utf-8-sig", errors="replace"))

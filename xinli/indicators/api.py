@@ -1,11 +1,29 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 
 from . import selectors, services
 from .models import Rollup
 from .registry import REGISTRY
+
+
+class ValueSerializer(serializers.Serializer):
+    """One indicator value; decimals as strings (no float rounding), null when there is none."""
+
+    id = serializers.IntegerField()
+    indicator = serializers.CharField()
+    name = serializers.CharField()
+    org = serializers.CharField(help_text="org unit code")
+    org_name = serializers.CharField()
+    period = serializers.CharField()
+    breakdown = serializers.CharField(allow_blank=True)
+    source = serializers.CharField(allow_blank=True, help_text='"" = computed here, else the instance it was imported from')
+    value = serializers.CharField(allow_null=True)
+    numerator = serializers.CharField(allow_null=True)
+    denominator = serializers.CharField(allow_null=True)
+    target = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True)
 
 
 @extend_schema(parameters=[OpenApiParameter("indicator", str), OpenApiParameter("org", str, description="org unit code"),
@@ -15,6 +33,7 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """Indicator values from the rollups: value, numerator, denominator, target and status (green / amber / red)."""
 
     queryset = Rollup.objects.none()
+    serializer_class = ValueSerializer
     scope_model = Rollup
     scope_field = "org_path"
 
@@ -44,7 +63,7 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                          "org": r.org_unit.code, "org_name": r.org_unit.name, "period": r.period, "breakdown": r.breakdown, "source": r.source,
                          "value": _s(r.value), "numerator": _s(r.numerator), "denominator": _s(r.denominator), "target": _s(target),
                          "status": services.status(r.indicator, r.value, target) if r.indicator in REGISTRY else None})
-        return self.get_paginated_response(rows)
+        return self.get_paginated_response(ValueSerializer(rows, many=True).data)
 
 
 def _s(value) -> str | None:

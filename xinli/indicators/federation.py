@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core import audit
+from xinli.core.db import read_alias
 from xinli.core.i18n import bilingual
 from xinli.regions.codes import CODE_RE
 from xinli.regions.models import OrgUnit
@@ -52,7 +53,7 @@ def _s(value) -> str | None:
 def export_values(unit: OrgUnit, period: str, *, instance: str) -> dict:
     """The locally computed values (``source=""``) of ``period`` for ``unit`` and every unit under it, as a
     JSON-able document. Aggregates only: indicator, unit, breakdown and the three numbers; nothing about persons."""
-    rows = (Rollup.objects.filter(period=period, source="", org_path__startswith=unit.path)
+    rows = (Rollup.objects.using(read_alias()).filter(period=period, source="", org_path__startswith=unit.path)
             .select_related("org_unit", "org_unit__parent").order_by("org_path", "indicator", "breakdown"))
     values = []
     for r in rows:

@@ -5,13 +5,15 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from xinli.accounts.policy import INDICATORS_VIEW
+from xinli.core.db import read_alias
 from xinli.core.scoping import scope_q
 
 from .models import ExtremeIncident, RiskAssessment, Rollup, Signal
 
 
 def visible_rollups(user) -> QuerySet[Rollup]:
-    return Rollup.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit")
+    """Aggregates only, so read from the replica when one is configured (dashboards, values API, Excel exports)."""
+    return Rollup.objects.using(read_alias()).filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit")
 
 
 def visible_signals(user) -> QuerySet[Signal]:

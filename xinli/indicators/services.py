@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import INDICATORS_MANAGE
 from xinli.core import audit
+from xinli.core.db import read_alias
 from xinli.core.i18n import field_error
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit, valid_on
@@ -106,7 +107,8 @@ def targets_for(unit: OrgUnit, year: int, codes=None) -> dict[str, Decimal | Non
     out = {}
     ancestors = list(reversed(unit.ancestor_ids))
     decrease = [c for c in codes if REGISTRY[c].target_rule == "decrease"]
-    last = dict(Rollup.objects.filter(indicator__in=decrease, org_unit=unit, period=str(year - 1), breakdown="").values_list("indicator", "value")) if decrease else {}
+    last = dict(Rollup.objects.using(read_alias()).filter(indicator__in=decrease, org_unit=unit, period=str(year - 1), breakdown="")
+                .values_list("indicator", "value")) if decrease else {}
     for code in codes:
         value = next((rows[(code, uid)] for uid in ancestors if (code, uid) in rows), rows.get((code, None), "default"))
         if value == "default":

@@ -117,7 +117,13 @@ def _row(actor, sheet: str, r: dict) -> None:
 def import_workbook(actor, path, *, skip_invalid: bool = False) -> Report:
     from openpyxl import load_workbook
 
+    from xinli.core.uploads import too_many_rows, workbook_problem
+
     report = Report()
+    problem = workbook_problem(path)
+    if problem:
+        report.errors.append(("file", 0, problem))
+        return report
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 — any unreadable file is one clear error
@@ -138,6 +144,9 @@ def import_workbook(actor, path, *, skip_invalid: bool = False) -> Report:
                     continue
                 report.created[sheet] = 0
                 for line, values in enumerate(rows, start=2):
+                    if too_many_rows(line):
+                        report.errors.append((sheet, line, too_many_rows(line)))
+                        break
                     r = dict(zip(header, values, strict=False))
                     if not any(v not in (None, "") for v in r.values()):
                         continue

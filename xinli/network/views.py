@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core.forms import form_pk
+from xinli.core.ratelimit import rate_limited
 from xinli.core.scoping import has_capability, path_in_scope
 
 from . import coverage, selectors, services
@@ -66,6 +67,7 @@ def public_evaluations(request):
         "rows": inspection.evaluations(year), "year": year, "years": list(range(today.year, today.year - 5, -1))})
 
 
+@rate_limited("portal")
 def feedback(request, site_id):
     """Public (no login): a short satisfaction survey after a visit to a site."""
     from django.core.exceptions import ValidationError

@@ -8,8 +8,10 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import translation
+from django.views.decorators.debug import sensitive_post_parameters
 
 from xinli.core.forms import form_pk
+from xinli.core.ratelimit import rate_limited
 from xinli.network.models import Site, SiteKind, SiteStatus
 from xinli.regions.models import OrgUnit
 from xinli.scales import ScoringError, definitions, score
@@ -37,6 +39,7 @@ def home(request):
     return render(request, "portal/home.html", {"tests": _tests(), "hotline": HOTLINE})
 
 
+@rate_limited("portal")
 def self_test(request, code):
     if code not in PUBLIC_TESTS or code not in definitions.registry():
         raise Http404
@@ -141,6 +144,7 @@ def article(request, pk):
     return render(request, "portal/article.html", {"article": item, "hotline": HOTLINE})
 
 
+@rate_limited("portal")
 def events(request):
     from django.utils import timezone
 
@@ -162,6 +166,7 @@ def events(request):
                   status=400 if error else 200)
 
 
+@rate_limited("portal")
 def awareness(request, unit_id):
     """The core-knowledge survey for a sampled org unit (the link is handed out by the survey team)."""
     from xinli.outreach.services import record_awareness, sample_survey
@@ -183,6 +188,7 @@ def awareness(request, unit_id):
                   status=400 if error else 200)
 
 
+@rate_limited("portal")
 def book(request, site_id):
     """Free slots of a site, booking with name and phone (no account), or the waiting list when none is free."""
     from django.utils import timezone
@@ -213,6 +219,7 @@ def book(request, site_id):
                                                 "hotline": HOTLINE}, status=400 if error else 200)
 
 
+@rate_limited("portal")
 def cancel_booking(request):
     from xinli.counselling import services as counselling
     from xinli.counselling.models import Booking
@@ -244,6 +251,8 @@ def _resident(request):
     return user if user.is_authenticated and hasattr(user, "resident_account") else None
 
 
+@sensitive_post_parameters("password", "phone")
+@rate_limited("portal")
 def account_register(request):
     from django.contrib.auth import login
     from django.shortcuts import redirect
@@ -263,6 +272,8 @@ def account_register(request):
     return render(request, "portal/account_register.html", {"error": error, "hotline": HOTLINE}, status=400 if error else 200)
 
 
+@sensitive_post_parameters("password", "phone")
+@rate_limited("login")
 def account_login(request):
     from django.contrib.auth import login
     from django.shortcuts import redirect

@@ -59,7 +59,17 @@ def import_units(text: str, *, actor=None, valid_from: datetime.date | None = No
     kind, population) so an import can be re-run.
     """
     report = ImportReport()
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    # newline="": the csv module itself recognises \r\n, \n and a lone \r as line ends.
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    try:
+        return _import_units(reader, report, actor=actor, valid_from=valid_from)
+    except csv.Error as exc:  # e.g. a NUL byte or a field over the csv module's size limit
+        report.errors.append((reader.line_num or 1, bilingual(
+            _("file: cannot be read as CSV here ({error}); export the records again as a plain CSV file"), error=exc)))
+        return report
+
+
+def _import_units(reader, report: ImportReport, *, actor, valid_from) -> ImportReport:
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:

@@ -2,7 +2,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from xinli.accounts.policy import REGIONS_VIEW
 from xinli.archives import selectors as person_selectors
+from xinli.core.scoping import has_capability
 
 from . import selectors
 from .models import OrgUnit
@@ -12,6 +14,8 @@ from .models import OrgUnit
 def browser(request, pk=None):
     """Org-unit browser: the user's units, or one unit with its children (children load with htmx)."""
     user = request.user
+    if not has_capability(user, REGIONS_VIEW):
+        raise Http404
     q = request.GET.get("q", "").strip()
     if pk is None:
         unit, units = None, list(selectors.search_units(user, q)[:100]) if q else list(selectors.top_units(user))

@@ -11,6 +11,7 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from xinli.core.db import read_alias
 from xinli.indicators import services as indicator_services
 from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY
@@ -45,7 +46,7 @@ def fmt(code: str, value) -> str:
 
 
 def _table(doc, unit, year, codes, progress=None):
-    rows = {r.indicator: r for r in Rollup.objects.filter(org_unit=unit, period=str(year), indicator__in=codes, breakdown="")}
+    rows = {r.indicator: r for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), indicator__in=codes, breakdown="")}
     table = doc.add_table(rows=1, cols=5)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ["指标", "数值", "分子/分母", "目标", "评价"], strict=True):
@@ -70,14 +71,15 @@ def counts(unit, year) -> dict:
     from xinli.screening.models import Assessment
 
     p = unit.path
+    db = read_alias()  # counts only (no person is read), so the replica may answer
     return {
-        "residents": Person.objects.filter(org_path__startswith=p).count(),
-        "assessments": Assessment.objects.filter(org_path__startswith=p, taken_at__year=year).count(),
-        "calls": Call.objects.filter(org_path__startswith=p, started_at__year=year).count(),
-        "sites": Site.objects.filter(org_path__startswith=p).count(),
-        "staff": Staff.objects.filter(org_path__startswith=p, active=True).count(),
-        "articles": Article.objects.filter(org_path__startswith=p, state="published", published_at__year=year).count(),
-        "events": Event.objects.filter(org_path__startswith=p, starts_at__year=year).count(),
+        "residents": Person.objects.using(db).filter(org_path__startswith=p).count(),
+        "assessments": Assessment.objects.using(db).filter(org_path__startswith=p, taken_at__year=year).count(),
+        "calls": Call.objects.using(db).filter(org_path__startswith=p, started_at__year=year).count(),
+        "sites": Site.objects.using(db).filter(org_path__startswith=p).count(),
+        "staff": Staff.objects.using(db).filter(org_path__startswith=p, active=True).count(),
+        "articles": Article.objects.using(db).filter(org_path__startswith=p, state="published", published_at__year=year).count(),
+        "events": Event.objects.using(db).filter(org_path__startswith=p, starts_at__year=year).count(),
     }
 
 
@@ -88,7 +90,7 @@ def build(unit, year: int, progress=None) -> bytes:
     doc.add_paragraph("本总结由社会心理服务平台依据指标汇总数据自动生成；【请填写…】处为需要撰写的内容。")
     c = counts(unit, year)
     statuses = [indicator_services.status(code, r.value, indicator_services.target_for(code, unit, year))
-                for code, r in ((r.indicator, r) for r in Rollup.objects.filter(org_unit=unit, period=str(year), breakdown="") if r.indicator in REGISTRY)]
+                for code, r in ((r.indicator, r) for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), breakdown="") if r.indicator in REGISTRY)]
     for i, title in enumerate(CHAPTERS):
         doc.add_heading(f"{i + 1}. {title}", level=1)
         if i == 0:

@@ -8,6 +8,7 @@ import io
 
 from docx import Document
 
+from xinli.core.db import read_alias
 from xinli.indicators import services as indicator_services
 from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY
@@ -39,13 +40,13 @@ def build(unit, year: int, progress=None) -> bytes:
         progress(25)
     doc.add_heading("二、工作基础", level=1)
     doc.add_heading("（一）组织领导", level=2)
-    t19 = Rollup.objects.filter(org_unit=unit, period=str(year), indicator="T19", breakdown="").first()
+    t19 = Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), indicator="T19", breakdown="").first()
     doc.add_paragraph(f"乡镇（街道）精神卫生综合管理小组建成率 {fmt('T19', t19.value if t19 else None)}。【请填写：领导小组与部门协作机制】")
     doc.add_heading("（二）具体工作措施、经验、特色", level=2)
     doc.add_paragraph("【请填写】")
     doc.add_heading("（三）急需解决的问题", level=2)
     red = []
-    for r in Rollup.objects.filter(org_unit=unit, period=str(year), breakdown=""):
+    for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), breakdown=""):
         if r.indicator in REGISTRY:
             target = indicator_services.target_for(r.indicator, unit, year)
             if indicator_services.status(r.indicator, r.value, target) == "red":

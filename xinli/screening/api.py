@@ -8,11 +8,19 @@ from rest_framework.response import Response
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
+from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
 
 from . import fhir, selectors, services
 from .models import Assessment, Mode, Participant
 
+
+def _pk(value) -> int:
+    """An assessment id from the URL; anything that is not one (``-5e-324``, 30 digits) is simply not found."""
+    pk = parse_pk(value)
+    if pk is None:
+        raise Assessment.DoesNotExist
+    return pk
 
 class AssessmentInputSerializer(StrictSerializerMixin, serializers.Serializer):
     scale = serializers.CharField(label=_("instrument"), max_length=32)
@@ -41,6 +49,15 @@ class FhirImportSerializer(StrictSerializerMixin, serializers.Serializer):
     resource = serializers.JSONField(label=_("FHIR QuestionnaireResponse"))
     person = serializers.IntegerField(label=_("person"), required=False, allow_null=True)
     idempotency_key = serializers.CharField(label=_("idempotency key"), max_length=64, required=False)
+
+
+def idempotency_key(request, validated: dict) -> str | None:
+    """The client's idempotency key: the ``idempotency_key`` body field, else the ``Idempotency-Key`` header (the
+    usual HTTP convention; at most 64 characters). A retry with the same key never creates a second record."""
+    key = validated.get("idempotency_key") or request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and len(key) > 64:
+        raise field_error("Idempotency-Key", _("Idempotency-Key header: at most 64 characters; send a shorter key, e.g. a UUID."))
+    return key
 
 
 def _person_or_error(user, pk):
@@ -74,7 +91,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return qs
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(AssessmentSerializer(selectors.get_assessment(request.user, kwargs["pk"])).data)
+        return Response(AssessmentSerializer(selectors.get_assessment(request.user, _pk(kwargs["pk"]))).data)
 
     @extend_schema(responses={201: AssessmentSerializer, 200: AssessmentSerializer})
     def create(self, request, *args, **kwargs):
@@ -84,14 +101,14 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         person = _person_or_error(request.user, v.get("person"))
         mode = v.get("mode") or (Mode.STAFF if person else Mode.SELF)
         assessment, created = services.administer(request.user, scale=v["scale"], answers=v["answers"], person=person,
-                                                  mode=mode, sex=v.get("sex"), idempotency_key=v.get("idempotency_key"))
+                                                  mode=mode, sex=v.get("sex"), idempotency_key=idempotency_key(request, v))
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={200: dict})
     @action(detail=True, methods=["get"])
     def fhir(self, request, pk=None):
         """FHIR R4 Bundle: the QuestionnaireResponse and the Observation of the total."""
-        return Response(fhir.bundle(selectors.get_assessment(request.user, pk)))
+        return Response(selectors.fhir_export(request.user, _pk(pk)))
 
     @extend_schema(request=FhirImportSerializer, responses={201: AssessmentSerializer})
     @action(detail=False, methods=["post"], url_path="fhir-import")
@@ -102,7 +119,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         v = s.validated_data
         person = _person_or_error(request.user, v.get("person"))
         assessment, created = services.import_fhir_response(request.user, v["resource"], person=person,
-                                                            idempotency_key=v.get("idempotency_key"))
+                                                            idempotency_key=idempotency_key(request, v))
         return Response(AssessmentSerializer(assessment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(responses={200: dict})
@@ -120,6 +137,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 class SubmissionSerializer(StrictSerializerMixin, serializers.Serializer):
     code = serializers.CharField(label=_("participant code"), max_length=20)
     responses = serializers.DictField(label=_("answers by instrument"), child=serializers.JSONField())
+    idempotency_key = serializers.CharField(label=_("idempotency key"), max_length=64, required=False)
 
 
 class CampaignSubmissionView(viewsets.ViewSet):
@@ -130,13 +148,15 @@ class CampaignSubmissionView(viewsets.ViewSet):
     scope_model = Participant
     scope_field = "org_path"
 
-    @extend_schema(request=SubmissionSerializer, responses={201: dict})
+    @extend_schema(request=SubmissionSerializer, responses={201: dict, 200: dict})
     def create(self, request):
         from . import campaigns
 
         s = SubmissionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        created = campaigns.submit(s.validated_data["code"], s.validated_data["responses"])
+        stored, created = campaigns.submit(s.validated_data["code"], s.validated_data["responses"],
+                                           idempotency_key=idempotency_key(request, s.validated_data))
         # The participant sees no score here: follow-up is the counsellor's job. Urgent answers get the hotline.
-        urgent = any(a.critical or a.severity >= 3 for a in created)
-        return Response({"saved": len(created), "urgent": urgent, "hotline": "12356" if urgent else None}, status=201)
+        urgent = any(a.critical or a.severity >= 3 for a in stored)
+        return Response({"saved": len(stored), "urgent": urgent, "hotline": "12356" if urgent else None},
+                        status=201 if created else 200)

@@ -143,13 +143,19 @@ def campaign_participants(request, pk):
 
 @login_required
 def campaign_export(request, pk):
+    """The positive list as Excel: de-identified unless ``identified=1`` with a ``purpose`` (both audited)."""
     campaign = _campaign_or_404(request.user, pk)
+    identified = request.GET.get("identified") == "1"
     try:
-        data = campaigns.export_positive_xlsx(request.user, campaign)
+        data = campaigns.export_positive_xlsx(request.user, campaign, identified=identified, purpose=request.GET.get("purpose", ""))
     except PermissionDenied:
         raise Http404 from None
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return redirect("screening:campaign_detail", pk=pk)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-positive.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="campaign-{campaign.pk}-positive{"-identified" if identified else ""}.xlsx"'
     return response
 
 
@@ -192,7 +198,7 @@ def participant_form(request, code):
                      for s in participant.campaign.scales}
         responses = {s: {k: int(v) if v.lstrip("-").isdigit() else v for k, v in a.items()} for s, a in responses.items()}
         try:
-            created = campaigns.submit(code, responses)
+            created, _new = campaigns.submit(code, responses)
         except ValidationError as exc:
             errors = exc.messages
         else:

@@ -6,8 +6,8 @@ import secrets
 from collections import Counter
 from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -107,17 +107,44 @@ def participant_for_code(code: str) -> Participant:
     return p
 
 
-def submit(code: str, responses: dict[str, dict]) -> list[Assessment]:
+def replayed_submission(code: str, idempotency_key: str | None) -> list[Assessment] | None:
+    """The assessments of an earlier submission of ``code`` made with ``idempotency_key`` (a client retrying after
+    a lost response), or None. A key already used with another code is refused."""
+    if not idempotency_key:
+        return None
+    first = Assessment.objects.filter(idempotency_key=idempotency_key).select_related("participant").first()
+    if first is None:
+        return None
+    if first.mode != Mode.CAMPAIGN or first.participant is None or first.participant.code_bidx != _code_index(code or ""):
+        raise field_error("idempotency_key", _("Idempotency key: already used by another submission; send a new key."))
+    return list(Assessment.objects.filter(participant=first.participant, mode=Mode.CAMPAIGN).order_by("pk"))
+
+
+def submit(code: str, responses: dict[str, dict], idempotency_key: str | None = None) -> tuple[list[Assessment], bool]:
     """A participant submits every instrument of the campaign at once: ``{"phq9": {"1": 0, ...}, ...}``.
-    All or nothing: any invalid answer rejects the whole submission, and the code is used only on success."""
+    All or nothing: any invalid answer rejects the whole submission, and the code is used only on success.
+
+    Returns (assessments, created). With ``idempotency_key`` (stored on the first assessment), a retry of a
+    submission whose response was lost returns the stored assessments with created False instead of "code already
+    used"; a concurrent duplicate waits for the first on the participant row and then gets the same answer."""
     from xinli.scales import ScoringError, score
 
     from .services import scoring_error
 
+    replay = replayed_submission(code, idempotency_key)
+    if replay is not None:
+        return replay, False
     with transaction.atomic():
-        p = participant_for_code(code)
+        try:
+            p = participant_for_code(code)
+        except ValidationError:
+            if (replay := replayed_submission(code, idempotency_key)) is not None:
+                return replay, False
+            raise
         # Claim the code first: a concurrent second use finds it completed and fails.
         if Participant.objects.filter(pk=p.pk, completed_at__isnull=True).update(completed_at=timezone.now()) != 1:
+            if (replay := replayed_submission(code, idempotency_key)) is not None:
+                return replay, False  # the concurrent first submission with this key committed meanwhile
             raise field_error("code", _("Participant code: already used; each code can be used once. Ask your teacher or organiser."))
         missing = [s for s in p.campaign.scales if s not in (responses or {})]
         if missing:
@@ -125,14 +152,21 @@ def submit(code: str, responses: dict[str, dict]) -> list[Assessment]:
         created = []
         from . import services
 
-        for scale in p.campaign.scales:
+        for i, scale in enumerate(p.campaign.scales):
             try:
                 result = score(scale, responses[scale])
             except ScoringError as exc:
                 raise scoring_error(exc) from None
-            created.append(services.store_result(None, result, person=p.person, mode=Mode.CAMPAIGN,
-                                                 campaign=p.campaign, participant=p))
-    return created
+            try:
+                created.append(services.store_result(None, result, person=p.person, mode=Mode.CAMPAIGN,
+                                                     campaign=p.campaign, participant=p,
+                                                     idempotency_key=idempotency_key if i == 0 else None))
+            except IntegrityError:
+                if not idempotency_key:
+                    raise
+                # The same key sent at the same moment with another code: that one won; this one writes nothing.
+                raise field_error("idempotency_key", _("Idempotency key: already used by another submission; send a new key.")) from None
+    return created, True
 
 
 @dataclass
@@ -171,8 +205,12 @@ def positive_list(actor, campaign: Campaign) -> list[Assessment]:
     return rows
 
 
-def export_positive_xlsx(actor, campaign: Campaign) -> bytes:
-    """The positive list as an Excel file (XlsxWriter). Audited as an export."""
+def export_positive_xlsx(actor, campaign: Campaign, *, identified: bool = False, purpose: str = "") -> bytes:
+    """The positive list as an Excel file (XlsxWriter), audited as an export with its row count. De-identified by
+    default: each participant appears as ``P`` + a stable number instead of the name or number entered at set-up;
+    ``identified=True`` (with a stated ``purpose``, recorded in the audit entry) writes the labels."""
+    if identified and not purpose.strip():
+        raise field_error("purpose", _("Purpose: an export with names needs the purpose of the export."))
     import io
 
     import xlsxwriter
@@ -187,13 +225,15 @@ def export_positive_xlsx(actor, campaign: Campaign) -> bytes:
     for col, h in enumerate(headers):
         ws.write(0, col, h, head)
     for r, a in enumerate(rows, start=1):
-        values = [a.participant.group.grade, a.participant.group.name, a.participant.label, a.scale, float(a.total), a.band,
+        who = a.participant.label if identified else f"P{a.participant.pk:06d}"
+        values = [a.participant.group.grade, a.participant.group.name, who, a.scale, float(a.total), a.band,
                   ", ".join(a.critical_items), timezone.localtime(a.taken_at).strftime("%Y-%m-%d %H:%M")]
         for col, v in enumerate(values):
             ws.write(r, col, v, red if a.critical else None)
     ws.set_column(0, 7, 16)
     wb.close()
-    audit.record(actor, audit.Action.EXPORT, obj=campaign, org_path=campaign.org_path, detail={"rows": len(rows), "format": "xlsx"})
+    audit.record(actor, audit.Action.EXPORT, obj=campaign, org_path=campaign.org_path, purpose=purpose.strip()[:60],
+                 detail={"rows": len(rows), "format": "xlsx", "identified": identified})
     return buf.getvalue()
 
 

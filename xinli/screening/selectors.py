@@ -24,6 +24,18 @@ def get_assessment(user, pk) -> Assessment:
     return assessment
 
 
+def fhir_export(user, pk) -> dict:
+    """The FHIR R4 Bundle of one assessment: de-identified (the subject is the archive's internal id, never a name
+    or ID number), audited as an export of that person."""
+    from . import fhir
+
+    assessment = visible_assessments(user).get(pk=pk)
+    bundle = fhir.bundle(assessment)
+    audit.record(user, audit.Action.EXPORT, obj=assessment, person=assessment.person,
+                 detail={"format": "fhir", "resources": len(bundle["entry"]), "identified": False})
+    return bundle
+
+
 def person_history(person) -> QuerySet[Assessment]:
     """Assessments of a person already fetched through an audited selector."""
     return Assessment.objects.filter(person=person).order_by("taken_at")

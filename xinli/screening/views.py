@@ -106,9 +106,15 @@ def assessment_report(request, pk):
     """The personal report as a PDF, for printing or handing to the person."""
     from django.http import HttpResponse
 
+    from xinli.core import audit
+
     from .reports import report_pdf
 
     assessment = _assessment_or_404(request.user, pk)
-    response = HttpResponse(report_pdf(_result_context(assessment)), content_type="application/pdf")
+    data = report_pdf(_result_context(assessment))
+    # The person's own report, handed to them: identified by purpose, so each download is an audited export.
+    audit.record(request.user, audit.Action.EXPORT, obj=assessment, person=assessment.person,
+                 detail={"format": "pdf", "identified": True})
+    response = HttpResponse(data, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="assessment-{assessment.pk}.pdf"'
     return response

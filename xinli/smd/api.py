@@ -8,7 +8,7 @@ import json
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -302,7 +302,12 @@ class WorklistViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = TaskSerializer
     scope_model = Task
     scope_field = "org_path"
+    pagination_class = None  # the whole worklist in one answer: {"count": n, "results": [...]}
+    schema_list_is_object = True
 
+    @extend_schema(parameters=[OpenApiParameter("overdue", bool, description="overdue follow-ups only")],
+                   responses={200: inline_serializer("Worklist", {"count": serializers.IntegerField(),
+                                                                  "results": TaskSerializer(many=True)})})
     def list(self, request, *args, **kwargs):
         w = selectors.worklist(request.user)
         rows = w["overdue"] if request.query_params.get("overdue") in ("1", "true") else w["overdue"] + w["due"]

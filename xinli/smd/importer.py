@@ -70,7 +70,13 @@ def _text(value) -> str:
 def import_workbook(actor, path, *, skip_invalid: bool = False) -> ImportReport:
     from openpyxl import load_workbook
 
+    from xinli.core.uploads import too_many_rows, workbook_problem
+
     report = ImportReport()
+    problem = workbook_problem(path)
+    if problem:
+        report.errors.append((0, problem))
+        return report
     try:
         ws = load_workbook(path, read_only=True, data_only=True).worksheets[0]
     except Exception as exc:  # noqa: BLE001 — any unreadable file is one clear error
@@ -85,6 +91,9 @@ def import_workbook(actor, path, *, skip_invalid: bool = False) -> ImportReport:
     try:
         with transaction.atomic():
             for line, values in enumerate(rows, start=2):
+                if too_many_rows(line):
+                    report.errors.append((line, too_many_rows(line)))
+                    break
                 row = dict(zip(header, values, strict=False))
                 if not any(v not in (None, "") for v in row.values()):
                     continue

@@ -158,3 +158,12 @@ def login_verified(client, user):
     return device
 
 
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Every test starts with empty per-address rate-limit counters (many tests post from the same address)."""
+    from xinli.core import ratelimit
+
+    ratelimit.reset()
+    yield

@@ -73,6 +73,7 @@ def test_unicode_digits_in_call_ids_are_not_found(personas, line, bad):
     assert client.patch(f"/api/v1/hotline/calls/{bad}/", {"ideation": 1}, format="json").status_code == 404
     assert client.get(f"/api/v1/hotline/calls/{bad}/").status_code == 404
     assert client.post(f"/api/v1/hotline/calls/{bad}/follow-up/", {}, format="json").status_code == 404
-    r = client.get("/api/v1/hotline/calls/", {"line": bad})  # not a line id: the filter is ignored, as for "abc"
-    assert r.status_code == 200 and [c["id"] for c in r.json()["results"]] == [call_id]
+    r = client.get("/api/v1/hotline/calls/", {"line": bad})  # not an integer: a 400 naming the parameter (schema)
+    assert r.status_code == 400 and "line" in r.json()
+    assert [c["id"] for c in client.get("/api/v1/hotline/calls/", {"line": line.pk}).json()["results"]] == [call_id]
     assert Call.objects.get().ideation == 8

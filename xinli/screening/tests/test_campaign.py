@@ -68,7 +68,7 @@ def test_end_to_end_submission_progress_positive_list_and_export(client, campaig
     login_verified(client, psychologist)
     page = client.get(f"/campaigns/{campaign.pk}/").content.decode()
     assert "2 / 5" in page and "学生B" in page
-    r = client.get(f"/campaigns/{campaign.pk}/positive.xlsx")
+    r = client.get(f"/campaigns/{campaign.pk}/positive.xlsx", {"identified": "1", "purpose": "班主任约谈"})
     sheet = load_workbook(io.BytesIO(r.content)).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][2] == "学生B" and rows[1][3] == "phq9" and rows[1][4] == 17 and rows[1][6] == "9"

@@ -3,6 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.views.decorators.debug import sensitive_variables
 
 from xinli.core.crypto import new_data_key, new_index_key
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--print", action="store_true", help="print XINLI_DATA_KEYS/XINLI_INDEX_KEY lines instead")
         parser.add_argument("--add", action="store_true", help="add a new active data key to the key file")
 
+    @sensitive_variables("data")  # the new keys never appear in an error report
     def handle(self, *args, file, print: bool, add: bool, **options):
         if print:
             self.stdout.write(f"XINLI_DATA_KEYS=k1:{new_data_key()}\nXINLI_INDEX_KEY={new_index_key()}")

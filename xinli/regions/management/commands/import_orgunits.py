@@ -15,7 +15,12 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.exists():
             raise CommandError(f"文件不存在 / file not found: {file}")
-        report = import_units(path.read_text(encoding="utf-8-sig"))
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"文件不是 UTF-8 编码，请另存为 UTF-8 CSV / the file is not UTF-8 ({exc.reason} at byte "
+                               f"{exc.start}); save it again as CSV UTF-8") from None
+        report = import_units(text)
         for line, message in report.warnings:
             self.stdout.write(self.style.WARNING(f"line {line}: {message}"))
         if not report.ok:

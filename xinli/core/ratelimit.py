@@ -1,0 +1,92 @@
+"""Per-client-address rate limits (fixed window) on Django's cache framework.
+
+django-axes locks an *account* after repeated failures; this limits how many login attempts and anonymous portal
+submissions one *address* may make per window, so that a single client cannot guess passwords across many accounts or
+flood the public forms. The address is the one the audit log records (``xinli.core.middleware.client_ip``: the last
+hop the reverse proxy appended to X-Forwarded-For, else REMOTE_ADDR).
+
+Limits are ``settings.XINLI_RATE_LIMITS = {bucket: (max_requests, window_seconds)}``; ``max_requests <= 0`` turns a
+bucket off. The counters live in the ``default`` cache: LocMem per process by default (each web worker counts on its
+own), Redis when ``REDIS_URL`` is set (one count across every host). When the cache is unreachable the request is
+served uncounted (fail open, with a warning in the log): a Redis outage must not lock everybody out.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from .i18n import bilingual
+from .middleware import client_ip
+
+log = logging.getLogger(__name__)
+_now = time.time  # the clock; tests move it instead of sleeping
+_namespace = uuid.uuid4().hex[:8]  # changed by reset() so that tests start from zero without flushing a shared cache
+
+
+def reset() -> None:
+    """Forget every counter (used between tests)."""
+    global _namespace
+    _namespace = uuid.uuid4().hex[:8]
+
+
+def check(bucket: str, request) -> int:
+    """Count one request of ``request``'s client in ``bucket``; return 0 when allowed, otherwise the seconds until
+    the window ends (for Retry-After)."""
+    limit, window = settings.XINLI_RATE_LIMITS.get(bucket, (0, 60))
+    if limit <= 0:
+        return 0
+    now = _now()
+    slot = int(now // window)
+    key = f"xinli:rl:{_namespace}:{bucket}:{client_ip(request) or 'unknown'}:{slot}"
+    try:
+        cache.add(key, 0, timeout=window + 1)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window + 1)
+            count = 1
+    except Exception:  # noqa: BLE001 — the cache (Redis) is down: serve the request rather than fail it
+        log.warning("rate limit %s not counted: the cache is unavailable", bucket, exc_info=False)
+        return 0
+    if count <= limit:
+        return 0
+    return max(1, math.ceil((slot + 1) * window - now))
+
+
+def too_many(request, retry_after: int, *, api: bool = False):
+    """The 429 answer: JSON for the API, a page for the browser; both bilingual and with Retry-After."""
+    text = bilingual(_("Too many attempts from your address; wait {seconds} seconds and try again."), seconds=retry_after)
+    if api or request.path.startswith("/api/"):
+        response = JsonResponse({"detail": text}, status=429)
+    else:
+        response = render(request, "core/too_many_requests.html", {"message": text}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
+
+
+def rate_limited(bucket: str, methods=("POST",)):
+    """View decorator: count the view's ``methods`` requests per client address in ``bucket``; over the limit the
+    view is not run and the client gets a 429."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if request.method in methods:
+                retry_after = check(bucket, request)
+                if retry_after:
+                    return too_many(request, retry_after)
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

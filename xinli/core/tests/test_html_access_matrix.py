@@ -1,0 +1,284 @@
+"""Every HTML route (every URL pattern outside ``api/v1/``), every persona: the access matrix.
+
+Routes are enumerated from the URL conf and each must appear in ``ROUTES`` below (a new route without an entry fails
+``test_every_html_route_is_in_the_matrix``). For each route:
+
+(a) anonymous → a redirect to the login page, unless the route is PUBLIC (each with its reason);
+(b) a logged-in persona holding none of the route's capabilities → 403 or 404, never 200 with data;
+(c) a route with an object (``<int:pk>`` …) asked for an object outside the persona's area by a persona who holds the
+    capability → 404; routes taking ``?org=`` are asked for a unit outside the area → 404.
+
+Routes every logged-in user reaches for their own things (home, own inbox, own 2FA, logout) are in ``OWN``: they
+answer 200/302 to anyone logged in and must not show a resident's name.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+from xinli.accounts.policy import GRANTS, Role
+from xinli.core.tests.test_authorization_matrix import assessments  # noqa: F401  (the shared object fixture)
+from xinli.testing.fixtures import login_verified, make_user
+
+pytestmark = pytest.mark.django_db
+
+# Reachable without login, with the reason.
+PUBLIC = {
+    "accounts/login/": "the login page",
+    "healthz": "load-balancer health check; says only 'ok'",
+    "i18n/setlang/": "language switch (Django); stores a cookie only",
+    "jsi18n/": "JavaScript translation catalogue; static text",
+    "s/": "campaign participant start page: the one-time code is the credential",
+    "s/<str:code>/": "campaign participant form: the one-time code is the credential",
+    "public/evaluations/": "public disclosure of institution evaluations (network, DOMAIN: published results)",
+    "feedback/site/<int:site_id>/": "anonymous satisfaction survey of a site (T21)",
+    "p/": "public self-help portal",
+    "p/test/<str:code>/": "portal: anonymous self-test",
+    "p/sites/": "portal: finder of open counselling rooms and clinics",
+    "p/articles/": "portal: published articles",
+    "p/articles/<int:pk>/": "portal: one published article",
+    "p/events/": "portal: public events",
+    "p/book/<int:site_id>/": "portal: booking a counselling time (name and phone, no account)",
+    "p/cancel/": "portal: cancel a booking with its reference",
+    "p/account/": "portal: the resident's own optional account (its own login by phone)",
+    "p/account/register/": "portal: register a resident account",
+    "p/account/login/": "portal: resident log-in",
+    "p/awareness/<int:unit_id>/": "portal: awareness survey link handed out by the survey team",
+    "api/schema/": "the OpenAPI description: no data, the same text as the open-source repository (restrict at nginx if wanted)",
+    "api/docs/": "offline API docs UI over that description; every call it makes needs a login or token",
+}
+# Any logged-in user, for their own things only.
+OWN = {
+    "": "home: the user's own summary (counts only for capabilities held)",
+    "accounts/logout/": "ends the caller's own session (POST)",
+    "accounts/2fa/": "the caller's own TOTP enrolment",
+    "inbox/": "the caller's own notifications",
+    "inbox/read-all/": "marks the caller's own notifications read (POST)",
+}
+
+# Capability routes: pattern -> (any of these capabilities, object key or None, method, query for an outside unit).
+# "obj" names an object in county B (市北区); every persona in ``outsiders`` works in county A or lower.
+ROUTES = {
+    "accounts/security/": ({"security.manage"}, None, "get"),
+    "accounts/users/": ({"accounts.manage"}, None, "get"),
+    "org/": ({"regions.view"}, None, "get"),
+    "org/<int:pk>/": ({"regions.view"}, "unit", "get"),
+    "persons/": ({"archives.view"}, None, "get"),
+    "persons/new/": ({"archives.edit"}, None, "get"),
+    "persons/<int:pk>/": ({"archives.view"}, "person", "get"),
+    "persons/<int:pk>/edit/": ({"archives.edit"}, "person", "get"),
+    "persons/<int:pk>/consents/new/": ({"archives.edit"}, "person", "get"),
+    "persons/consents/<int:pk>/withdraw/": ({"archives.edit"}, "consent", "post"),
+    "audit/": ({"audit.view"}, None, "get"),
+    "persons/<int:pk>/assess/": ({"screening.administer"}, "person", "get"),
+    "assessments/<int:pk>/": ({"archives.view", "screening.administer"}, "assessment", "get"),
+    "assessments/<int:pk>/report.pdf": ({"archives.view", "screening.administer"}, "assessment", "get"),
+    "campaigns/": ({"screening.campaign"}, None, "get"),
+    "campaigns/<int:pk>/": ({"screening.campaign"}, "campaign", "get"),
+    "campaigns/<int:pk>/participants/": ({"screening.campaign"}, "campaign", "get"),
+    "campaigns/<int:pk>/positive.xlsx": ({"screening.campaign"}, "campaign", "get"),
+    "campaigns/<int:pk>/close/": ({"screening.campaign"}, "campaign", "post"),
+    "alerts/": ({"alerts.work", "alerts.report"}, None, "get"),
+    "alerts/console/": ({"alerts.work", "hotline.supervise"}, None, "get"),
+    "alerts/<int:pk>/": ({"alerts.work", "alerts.report"}, "alert", "get"),
+    "alerts/<int:pk>/case/": ({"alerts.work"}, "alert", "post"),
+    "alerts/<int:pk>/<str:action>/": ({"alerts.work"}, "alert", "post"),
+    "crisis/": ({"alerts.work"}, None, "get"),
+    "crisis/cases/<int:pk>/": ({"alerts.work"}, "crisis_case", "get"),
+    "crisis/events/<int:pk>/": ({"alerts.work"}, "crisis_event", "get"),
+    "hotline/": ({"hotline.operate", "hotline.supervise"}, None, "get"),
+    "hotline/new/": ({"hotline.operate"}, None, "get"),
+    "hotline/previous/": ({"hotline.operate"}, None, "get"),
+    "hotline/handover/": ({"hotline.operate"}, None, "post"),
+    "hotline/calls/<int:pk>/": ({"hotline.operate", "hotline.supervise"}, "call", "get"),
+    "hotline/calls/<int:pk>/follow-up/": ({"hotline.operate", "hotline.supervise"}, "call", "post"),
+    "hotline/lines/<int:pk>/": ({"hotline.operate", "hotline.supervise"}, "line", "get"),
+    "hotline/lines/new/": ({"hotline.supervise"}, "unit_form", "post"),
+    "smd/": ({"smd.view", "smd.basic"}, None, "get"),
+    "smd/indicators/": ({"indicators.view", "smd.view"}, None, "get"),
+    "smd/export.xlsx": ({"smd.view"}, None, "get"),
+    "smd/patients/<int:pk>/": ({"smd.view", "smd.basic"}, "patient", "get"),
+    "smd/patients/<int:pk>/follow-up/": ({"smd.followup"}, "patient", "get"),
+    "network/": ({"network.manage"}, None, "get"),
+    "network/export.xlsx": ({"network.manage"}, None, "get"),
+    "network/inspections/": ({"network.manage"}, None, "get"),
+    "network/workforce/": ({"network.manage"}, None, "get"),
+    "outreach/": ({"outreach.publish"}, None, "get"),
+    "counselling/": ({"counselling.work", "smd.view"}, None, "get"),
+    "counselling/cases/<int:pk>/": ({"counselling.work"}, "counselling_case", "get"),
+    "indicators/": ({"indicators.view"}, "org_query", "get"),
+    "indicators/export.xlsx": ({"indicators.view"}, "org_query", "get"),
+    "indicators/targets/": ({"indicators.view"}, "org_query", "get"),
+    "indicators/warning/": ({"indicators.view"}, "org_query", "get"),
+    "^indicators/(?P<code>[A-Z][A-Z0-9]{1,4})/$": ({"indicators.view"}, "org_query", "get"),
+    "reports/": ({"indicators.view"}, None, "get"),
+    "reports/<int:pk>/download/": ({"indicators.view"}, "report", "get"),
+}
+
+
+def html_routes() -> list[tuple[str, URLPattern]]:
+    out = []
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern) and not (prefix + str(p.pattern)).startswith("api/v1/"):
+                out.append((prefix + str(p.pattern), p))
+
+    walk(get_resolver().url_patterns)
+    return out
+
+
+def _url(route: str, pk=0, code="PHQ9") -> str:
+    url = route.replace("^", "").replace("$", "")
+    url = re.sub(r"\(\?P<code>[^)]*\)", "T01", url)
+    url = re.sub(r"<int:\w+>", str(pk), url)
+    url = url.replace("<str:action>", "acknowledge").replace("<str:code>", code)
+    return "/" + url
+
+
+def test_every_html_route_is_in_the_matrix():
+    routes = {r for r, _ in html_routes()}
+    assert len(routes) >= 70
+    tables = [set(PUBLIC), set(OWN), set(ROUTES)]
+    missing = routes - set().union(*tables)
+    assert not missing, f"HTML routes missing from the access matrix (add them to ROUTES/PUBLIC/OWN): {sorted(missing)}"
+    stale = set().union(*tables) - routes
+    assert not stale, f"entries for routes that no longer exist: {sorted(stale)}"
+    for a in tables:  # each route in exactly one table
+        for b in tables:
+            assert a is b or not (a & b)
+
+
+def test_anonymous_is_sent_to_login_except_public_routes(people):
+    client = Client()
+    for route, _pattern in html_routes():
+        url = _url(route, people.in_b1v1.pk)
+        r = client.post(url) if route in OWN and "POST" in OWN[route] or (ROUTES.get(route, (0, 0, ""))[2] == "post") else client.get(url)
+        if route in PUBLIC:
+            assert r.status_code < 500 and "/accounts/login/" not in r.get("Location", ""), (route, r.status_code)
+            continue
+        assert r.status_code == 302 and r["Location"].startswith("/accounts/login/"), (route, r.status_code, r.get("Location"))
+    # The public pages that take no object answer 200 (not merely "not a redirect").
+    for route in ("accounts/login/", "healthz", "s/", "public/evaluations/", "p/", "p/sites/", "p/articles/", "p/events/"):
+        assert client.get(_url(route)).status_code == 200, route
+
+
+@pytest.fixture
+def outside(tree, people, assessments):  # noqa: F811
+    """One object of each kind in county B (市北区), outside every county-A persona's area."""
+    from xinli.alerts.models import Alert, CrisisCase, CrisisEvent
+    from xinli.archives.models import Consent
+    from xinli.counselling.models import Case
+    from xinli.hotline.models import Call, Line
+    from xinli.reports.models import Report
+    from xinli.screening import campaigns
+    from xinli.screening.models import Assessment
+    from xinli.smd.models import Patient
+
+    b = tree.county_b.path
+    person = people.in_b1v1
+    city_psy = make_user("city_psy", [(tree.city, Role.SCHOOL_PSYCHOLOGIST)])
+    now = timezone.now()
+    campaign = campaigns.create_campaign(city_psy, name="市北一中普查", kind="school", institution="市北一中", org_unit=tree.county_b,
+                                         scales=["phq9"], opens_at=now, closes_at=now + datetime.timedelta(days=7),
+                                         groups=[{"name": "1班", "grade": "初一", "count": 2}])
+    objs = {
+        "unit": tree.county_b, "person": person, "consent": Consent.objects.filter(person=person).first(),
+        "assessment": Assessment.objects.filter(person=person).first(), "campaign": campaign,
+        "alert": Alert.objects.filter(org_path__startswith=b, person=person).first(),
+        "crisis_case": CrisisCase.objects.filter(person=person).first(),
+        "crisis_event": CrisisEvent.objects.filter(org_path__startswith=b).first(),
+        "call": Call.objects.filter(org_path__startswith=b).first(), "line": Line.objects.filter(org_unit=tree.county_b).first(),
+        "patient": Patient.objects.filter(person=person).first(), "counselling_case": Case.objects.filter(person=person).first(),
+        "report": Report.objects.create(kind="annual_summary", org_unit=tree.county_b, org_path=b, year=2025, state="done",
+                                        progress=100, content=b"PK-not-really-a-docx", requested_by=city_psy),
+    }
+    missing = [k for k, v in objs.items() if v is None]
+    assert not missing, f"fixture objects not built: {missing}"
+    for k, v in objs.items():
+        path = getattr(v, "path", None) or getattr(v, "org_path", None) or getattr(getattr(v, "person", None), "org_path", "")
+        assert path.startswith(b), (k, path)
+    return objs
+
+
+def _personas(personas, tree):
+    """The fixture personas plus one county-A holder of each capability the fixture personas lack."""
+    out = dict(personas.all())
+    out["school_psychologist"] = make_user("psy_a", [(tree.county_a, Role.SCHOOL_PSYCHOLOGIST)])
+    out["hotline_supervisor"] = make_user("sup_a", [(tree.county_a, Role.HOTLINE_SUPERVISOR)])
+    out["publicity_officer"] = make_user("pub_a", [(tree.county_a, Role.PUBLICITY_OFFICER)])
+    out["psychiatrist"] = make_user("psychiatrist_a", [(tree.a1, Role.PSYCHIATRIST)])
+    return out
+
+
+def _caps(user) -> set[str]:
+    return {c for a in user.active_assignments() for c in GRANTS[a.role].capabilities}
+
+
+def _covers(user, path: str) -> bool:
+    return any(path.startswith(a.org_unit.path) for a in user.active_assignments())
+
+
+def _fingerprint():
+    """Enough state to see that a refused POST changed nothing."""
+    from xinli.alerts.models import Alert, CrisisCase
+    from xinli.archives.models import Consent
+    from xinli.hotline.models import Call, Line
+    from xinli.screening.models import Campaign
+
+    return (sorted(Alert.objects.values_list("pk", "state")), sorted(Consent.objects.values_list("pk", "withdrawn_at")),
+            sorted(Campaign.objects.values_list("pk", "status")), Line.objects.count(), CrisisCase.objects.count(),
+            sorted(Call.objects.values_list("pk", "handed_over_at")))
+
+
+def test_personas_without_the_capability_or_outside_the_area_get_404(tree, people, personas, outside):
+    names = [p.name for p in people.all()]
+    outsider_name = people.in_b1v1.name
+    before = _fingerprint()
+    checked = {"no_capability": 0, "outside": 0, "own": 0}
+    outside_routes = set()
+    for persona_name, user in _personas(personas, tree).items():
+        client = Client()
+        login_verified(client, user)
+        caps = _caps(user)
+        for route, (needed, key, method) in ROUTES.items():
+            obj = outside.get(key) if key not in (None, "org_query", "unit_form") else None
+            url = _url(route, obj.pk if obj is not None else 0, code=outside["campaign"].participants.first().code)
+            data = {"org_unit": outside["unit"].pk, "name": "越权", "outcome": "resolved"} if key == "unit_form" else {}
+            if not (caps & needed):
+                r = getattr(client, method)(url, data)
+                assert r.status_code in (403, 404), (persona_name, route, "no capability", r.status_code)
+                checked["no_capability"] += 1
+                continue
+            if key is None:
+                continue
+            outside_path = outside["unit"].path
+            if _covers(user, outside_path):
+                continue  # province-level personas: the object is in their area
+            if key == "org_query":
+                r = client.get(url, {"org": outside["unit"].code})
+            else:
+                r = getattr(client, method)(url, data)
+            assert r.status_code == 404, (persona_name, route, "outside the area", r.status_code)
+            assert outsider_name not in r.content.decode(errors="replace"), (persona_name, route)
+            checked["outside"] += 1
+            outside_routes.add(route)
+        for route in sorted(OWN, key=lambda r: r == "accounts/logout/"):  # logout last: a TOTP code is not accepted twice
+            r = client.post(_url(route)) if "POST" in OWN[route] else client.get(_url(route))
+            assert r.status_code in (200, 302), (persona_name, route, r.status_code)
+            body = r.content.decode(errors="replace")
+            assert not any(n in body for n in names), (persona_name, route, "a resident's name on a page every user reaches")
+            checked["own"] += 1
+    assert _fingerprint() == before
+    # Every object route was exercised as "outside the area" by at least one persona.
+    assert checked["no_capability"] > 300, checked
+    object_routes = {r for r, (_n, key, _m) in ROUTES.items() if key is not None}
+    assert object_routes - outside_routes == set(), "object routes never asked for an object outside the area"

@@ -1,0 +1,92 @@
+"""A client that lost the response to a submission retries with the same idempotency key (body field or
+``Idempotency-Key`` header): exactly one record exists and the retry is answered 200 with the same result."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from xinli.accounts.policy import Role
+from xinli.screening import campaigns
+from xinli.screening.models import Assessment, Participant
+from xinli.testing.fixtures import make_user
+
+pytestmark = pytest.mark.django_db
+
+PHQ9 = {str(i): 1 for i in range(1, 10)}
+
+
+@pytest.fixture
+def codes(tree):
+    psy = make_user("school_psy", [(tree.county_a, Role.SCHOOL_PSYCHOLOGIST)])
+    now = timezone.now()
+    c = campaigns.create_campaign(psy, name="普查", kind="workplace", institution="某公司", org_unit=tree.county_a,
+                                  scales=["phq9", "gad7"], opens_at=now - datetime.timedelta(hours=1),
+                                  closes_at=now + datetime.timedelta(days=1), groups=[{"name": "A", "count": 3}])
+    return [p.code for p in c.participants.order_by("pk")]
+
+
+def body(code, **extra):
+    return {"code": code, "responses": {"phq9": PHQ9, "gad7": {str(i): 2 for i in range(1, 8)}}, **extra}
+
+
+def test_campaign_retry_after_a_dropped_response_stores_one_submission(codes, monkeypatch):
+    """The server commits, then the response is lost (here: building it fails, the client sees a 500). The retry
+    with the same header gets 200 and the stored result; the code's two assessments exist once."""
+    from xinli.screening import api as screening_api
+
+    client = APIClient(raise_request_exception=False)
+    real_response, calls = screening_api.Response, []
+
+    def lost_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionResetError("response lost on the way back")
+        return real_response(*args, **kwargs)
+
+    monkeypatch.setattr(screening_api, "Response", lost_once)
+    r = client.post("/api/v1/campaign-submissions/", body(codes[0]), format="json", HTTP_IDEMPOTENCY_KEY="k-0001")
+    assert r.status_code == 500
+    assert Assessment.objects.count() == 2  # committed before the response was lost
+    r = client.post("/api/v1/campaign-submissions/", body(codes[0]), format="json", HTTP_IDEMPOTENCY_KEY="k-0001")
+    assert r.status_code == 200 and r.json()["saved"] == 2
+    r = client.post("/api/v1/campaign-submissions/", body(codes[0], idempotency_key="k-0001"), format="json")
+    assert r.status_code == 200
+    assert Assessment.objects.count() == 2
+    assert Participant.objects.filter(completed_at__isnull=False).count() == 1
+
+
+def test_campaign_without_key_or_with_another_key_is_refused_as_a_used_code(codes):
+    client = APIClient()
+    assert client.post("/api/v1/campaign-submissions/", body(codes[0]), format="json").status_code == 201
+    r = client.post("/api/v1/campaign-submissions/", body(codes[0]), format="json", HTTP_IDEMPOTENCY_KEY="k-new")
+    assert r.status_code == 400 and "already used" in r.json()["code"][0]
+    assert Assessment.objects.count() == 2
+
+
+def test_a_key_reused_for_another_code_is_refused_and_writes_nothing(codes):
+    client = APIClient()
+    assert client.post("/api/v1/campaign-submissions/", body(codes[0]), format="json",
+                       HTTP_IDEMPOTENCY_KEY="k-0002").status_code == 201
+    r = client.post("/api/v1/campaign-submissions/", body(codes[1]), format="json", HTTP_IDEMPOTENCY_KEY="k-0002")
+    assert r.status_code == 400 and "idempotency_key" in r.json()
+    assert Assessment.objects.count() == 2
+    assert Participant.objects.filter(completed_at__isnull=False).count() == 1
+
+
+def test_assessment_retry_with_the_header_stores_one_row(personas, people):
+    client = APIClient()
+    client.force_authenticate(personas.counsellor)
+    payload = {"scale": "phq9", "person": people.in_a1v1.pk, "answers": PHQ9}
+    r1 = client.post("/api/v1/assessments/", payload, format="json", HTTP_IDEMPOTENCY_KEY="tablet-42-0001")
+    r2 = client.post("/api/v1/assessments/", payload, format="json", HTTP_IDEMPOTENCY_KEY="tablet-42-0001")
+    assert (r1.status_code, r2.status_code) == (201, 200)
+    assert r1.json()["id"] == r2.json()["id"]
+    assert Assessment.objects.count() == 1
+
+
+def test_a_header_longer_than_64_characters_is_a_bilingual_400(codes):
+    r = APIClient().post("/api/v1/campaign-submissions/", body(codes[0]), format="json", HTTP_IDEMPOTENCY_KEY="x" * 65)
+    assert r.status_code == 400 and "Idempotency-Key" in r.json()
+    assert not Assessment.objects.exists()
