@@ -304,6 +304,14 @@ CONTENT_SECURITY_POLICY = {
 }
 
 EMAIL_BACKEND = os.environ.get("XINLI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The SMTP relay for alert e-mails (the government mail system's relay on the intranet).
+EMAIL_HOST = os.environ.get("XINLI_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("XINLI_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("XINLI_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("XINLI_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("XINLI_EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = os.environ.get("XINLI_EMAIL_FROM", "xinli@localhost")
 # Alert notifications: outside channels in use (the in-app inbox is always on) and the SMS gateway class.
 XINLI_NOTIFY_CHANNELS = [c for c in os.environ.get("XINLI_NOTIFY_CHANNELS", "email,sms").split(",") if c]
 XINLI_SMS_BACKEND = os.environ.get("XINLI_SMS_BACKEND", "xinli.alerts.channels.LoggingSmsBackend")

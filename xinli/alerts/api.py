@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -210,6 +210,7 @@ class CrisisCaseSerializer(serializers.ModelSerializer):
                   "high_risk", "closed_at", "closing_summary", "actions", "follow_ups"]
 
 
+@extend_schema_serializer(component_name="CrisisCaseInput")
 class CaseInputSerializer(StrictSerializerMixin, serializers.Serializer):
     person = serializers.IntegerField(label=_("person"))
     assessment = serializers.CharField(label=_("risk assessment"), max_length=5000)

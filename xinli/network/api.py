@@ -6,7 +6,7 @@ import datetime
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -325,6 +325,7 @@ class CoverageViewSet(viewsets.GenericViewSet):
 # --- inspections, training, volunteers -------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="InspectionPlan")
 class PlanSerializer(serializers.ModelSerializer):
     checklist_items = serializers.JSONField(source="checklist.items", read_only=True)
 
@@ -333,6 +334,7 @@ class PlanSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "org_unit", "start", "end", "checklist_items"]
 
 
+@extend_schema_serializer(component_name="InspectionPlanInput")
 class PlanInputSerializer(StrictSerializerMixin, serializers.Serializer):
     name = serializers.CharField(label=_("name"), max_length=100)
     checklist = serializers.CharField(label=_("checklist"), max_length=100, required=False, help_text="a checklist name (default: the seeded one)")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,7 +32,14 @@ def reports(request):
 
             messages.error(request, bilingual(_("Year: a year from 2000 to this year, e.g. {year}."), year=timezone.localdate().year))
             return redirect("reports:list")
-        services.request_report(user, unit, int(year), kind=request.POST.get("kind", "annual_summary"))
+        try:
+            services.request_report(user, unit, int(year), kind=request.POST.get("kind", "annual_summary"))
+        except DatabaseError as exc:
+            if not services.disk_full(exc):
+                raise
+            from django.contrib import messages
+
+            messages.error(request, services.failure_message(exc))  # the request was not recorded (nothing written)
         return redirect("reports:list")
     from xinli.regions import selectors as unit_selectors
 

@@ -8,7 +8,7 @@ import json
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -81,6 +81,7 @@ class RegisterSerializer(StrictSerializerMixin, serializers.Serializer):
     management_level = serializers.IntegerField(label=_("case-management level"), min_value=1, max_value=3, required=False, default=1)
 
 
+@extend_schema_serializer(component_name="SmdFollowUp")
 class FollowUpSerializer(serializers.ModelSerializer):
     medications = serializers.SerializerMethodField()
 

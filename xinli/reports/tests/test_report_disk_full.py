@@ -78,3 +78,16 @@ def test_other_failures_are_bilingual_and_a_report_is_built_once(tree, officer, 
     # A failed (or done) report is not built again by a second queued task.
     monkeypatch.setattr(annual, "build", lambda unit, year, progress=None: b"docx")
     assert services.run(report.pk).state == "failed"
+
+
+def test_a_request_refused_by_a_full_database_is_a_message_not_a_500(tree, officer, monkeypatch):
+    def full(*args, **kwargs):
+        raise OperationalError("database or disk is full")
+
+    monkeypatch.setattr(Report.objects, "create", full)
+    client = Client()
+    login_verified(client, officer)
+    response = client.post("/reports/", {"org": tree.city.code, "year": str(YEAR), "kind": "annual_summary"}, follow=True)
+    assert response.status_code == 200
+    assert "free disk space" in response.content.decode()
+    assert not Report.objects.exists()
