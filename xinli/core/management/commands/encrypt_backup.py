@@ -1,27 +1,10 @@
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
-
-from xinli.core.archive import ArchiveError, load_backup_key
+from xinli.core.archive.filecommand import FileCryptCommand
 from xinli.core.archive.filecrypt import encrypt_file
 
 
-class Command(BaseCommand):
-    help = ("Encrypt a backup file (e.g. a pg_dump) with SM4-GCM under the backup key (--key-file or XINLI_BACKUP_KEY), streamed; see docs/backup.md.")
+class Command(FileCryptCommand):
+    help = "Encrypt a backup file (e.g. a pg_dump) with SM4-GCM under the backup key (--key-file or XINLI_BACKUP_KEY), streamed; see docs/backup.md."
+    verb = "encrypted"
 
-    def add_arguments(self, parser):
-        parser.add_argument("src")
-        parser.add_argument("dst", help="file to write (refused if it exists)")
-        parser.add_argument("--key-file", help="file holding the base64 backup key (default: XINLI_BACKUP_KEY)")
-
-    def handle(self, *args, src, dst, key_file, **options):
-        source, target = Path(src), Path(dst)
-        if target.exists():
-            raise CommandError(f"文件已存在 / {dst} already exists; choose a new file name")
-        try:
-            size = encrypt_file(source, target, load_backup_key(key_file))
-        except OSError as exc:
-            raise CommandError(f"无法读写文件 / cannot read or write {exc.filename}: {exc.strerror}") from exc
-        except ArchiveError as exc:
-            raise CommandError(str(exc)) from exc
-        self.stdout.write(self.style.SUCCESS(f"{dst}: {size} bytes encrypted"))
+    def transform(self, source, target, key):
+        return encrypt_file(source, target, key)
