@@ -10,13 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
-from xinli.core import audit
+from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
 from xinli.core.scoping import path_in_scope
 
 from .models import BreakGlass, Case, Plan, Referral, Session
 
-BREAK_GLASS_HOURS = 4
+BREAK_GLASS_HOURS = breakglass.HOURS
 
 
 def open_case(actor, person, *, reason: str, supervisor=None, site=None) -> Case:
@@ -71,22 +71,14 @@ def close_case(actor, case: Case, *, summary: str) -> Case:
 def can_read_notes(user, case: Case) -> bool:
     if user.pk in (case.counsellor_id, case.supervisor_id):
         return True
-    return BreakGlass.objects.filter(case=case, user=user, expires_at__gt=timezone.now()).exists()
+    return breakglass.active(BreakGlass.objects.filter(case=case, user=user)).exists()
 
 
 def break_glass(actor, case: Case, *, reason: str) -> BreakGlass:
     """Time-limited access to the notes for someone else who works with persons in the area, with a stated reason."""
     if not path_in_scope(actor, COUNSELLING_WORK, case.org_path):
         raise PermissionDenied
-    if len((reason or "").strip()) < 10:
-        raise field_error("reason", _("Reason: explain the emergency (at least 10 characters); it is recorded."))
-    now = timezone.now()
-    with transaction.atomic():
-        grant = BreakGlass.objects.create(case=case, user=actor, reason=reason.strip()[:300], granted_at=now,
-                                          expires_at=now + datetime.timedelta(hours=BREAK_GLASS_HOURS))
-        audit.record(actor, audit.Action.BREAK_GLASS, obj=case, person=case.person, purpose=reason.strip()[:60],
-                     detail={"expires_at": grant.expires_at.isoformat()})
-    return grant
+    return breakglass.open_grant(actor, BreakGlass, obj=case, person=case.person, reason=reason, case=case)
 
 
 # --- personalised plans -----------------------------------------------------------------------------------------

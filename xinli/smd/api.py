@@ -24,6 +24,7 @@ from xinli.regions.models import OrgUnit
 from . import indicators, selectors, services
 from .models import (
     Adherence,
+    BreakGlass,
     Diagnosis,
     Emergency,
     FollowUp,
@@ -174,7 +175,18 @@ class StatusInputSerializer(StrictSerializerMixin, serializers.Serializer):
     on = serializers.DateField(label=_("status since"), required=False, allow_null=True)
 
 
-INPUTS = {"create": RegisterSerializer, "follow_ups": FollowUpInputSerializer, "emergencies": EmergencyInputSerializer,
+class BreakGlassInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    reason = serializers.CharField(label=_("reason"), max_length=300)
+
+
+@extend_schema_serializer(component_name="SmdBreakGlass")
+class BreakGlassSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = BreakGlass
+        fields = ["id", "patient", "reason", "granted_at", "expires_at"]
+
+
+INPUTS = {"break_glass": BreakGlassInputSerializer, "create": RegisterSerializer, "follow_ups": FollowUpInputSerializer, "emergencies": EmergencyInputSerializer,
           "team": TeamInputSerializer, "support": SupportInputSerializer, "status": StatusInputSerializer}
 
 
@@ -211,7 +223,8 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
         selectors.record_listing(request.user, page)
-        return self.get_paginated_response([self._serialize(p, selectors.may_see_clinical(request.user, p)) for p in page])
+        broken = selectors.glass_broken(request.user)
+        return self.get_paginated_response([self._serialize(p, selectors.may_see_clinical(request.user, p, broken)) for p in page])
 
     def retrieve(self, request, *args, **kwargs):
         patient, clinical = selectors.get_patient(request.user, _pk(kwargs["pk"]))
@@ -238,13 +251,27 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     @extend_schema(methods=["post"], request=FollowUpInputSerializer, responses={201: FollowUpSerializer})
     @action(detail=True, methods=["get", "post"], url_path="follow-ups")
     def follow_ups(self, request, pk=None):
-        patient = self._clinical(pk)
-        if request.method == "GET":
-            selectors.get_patient(request.user, patient.pk)
+        if request.method == "GET":  # treating roles, or a case-team member who broke the glass
+            patient, clinical = selectors.get_patient(request.user, _pk(pk))
+            if not clinical:
+                raise Patient.DoesNotExist
             return Response(FollowUpSerializer(selectors.follow_ups(patient), many=True).data)
+        patient = self._clinical(pk)
         s = FollowUpInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return Response(FollowUpSerializer(services.record_follow_up(request.user, patient, s.validated_data)).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=BreakGlassInputSerializer, responses={201: BreakGlassSerializer})
+    @action(detail=True, methods=["post"], url_path="break-glass")
+    def break_glass(self, request, pk=None):
+        """A case-team member opens the patient's clinical details for four hours, read only, with a recorded reason."""
+        patient = selectors.visible_patients(request.user).filter(pk=_pk(pk)).first()
+        if patient is None:
+            raise Patient.DoesNotExist
+        s = BreakGlassInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        return Response(BreakGlassSerializer(services.break_glass(request.user, patient, reason=s.validated_data["reason"])).data,
                         status=status.HTTP_201_CREATED)
 
     @extend_schema(request=EmergencyInputSerializer, responses={201: EmergencySerializer})

@@ -248,3 +248,14 @@ class ReminderPolicy(models.Model):
     org_unit = models.OneToOneField("regions.OrgUnit", on_delete=models.CASCADE, related_name="+")
     days_before = models.PositiveSmallIntegerField(_("remind days before due"), default=3)
     days_after = models.PositiveSmallIntegerField(_("remind days after due"), default=3)
+
+
+class BreakGlass(models.Model):
+    """Emergency access to a patient's clinical details for a case-team member (``smd.basic``): a reason, four hours,
+    an audit entry (``xinli.core.breakglass``)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="break_glass")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(_("reason"), max_length=300)
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)

@@ -1,6 +1,7 @@
 """Scoped reads of the SMD register. Treating roles (``smd.view``) see clinical details; case-team roles
-(``smd.basic``: police liaison, community workers) see only name, address, risk level and the responsible doctor.
-Every view of a patient is audited."""
+(``smd.basic``: police liaison, community workers) see only name, address, risk level and the responsible doctor,
+unless they broke the glass for that patient (a reason, four hours: ``services.break_glass``). Every view of a
+patient is audited."""
 
 from __future__ import annotations
 
@@ -10,10 +11,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from xinli.accounts.policy import SMD_BASIC, SMD_VIEW
-from xinli.core import audit
+from xinli.core import audit, breakglass
 from xinli.core.scoping import path_in_scope, scope_q
 
-from .models import FollowUp, Patient, Status, Task
+from .models import BreakGlass, FollowUp, Patient, Status, Task
 
 
 def clinical_patients(user) -> QuerySet[Patient]:
@@ -24,16 +25,28 @@ def visible_patients(user) -> QuerySet[Patient]:
     return Patient.objects.filter(scope_q(user, SMD_VIEW) | scope_q(user, SMD_BASIC)).select_related("person", "doctor")
 
 
-def may_see_clinical(user, patient: Patient) -> bool:
+def glass_broken(user) -> set[int]:
+    """Ids of the patients whose clinical details ``user`` may read now through an open break-the-glass grant."""
+    return set(breakglass.active(BreakGlass.objects.filter(user=user)).values_list("patient_id", flat=True))
+
+
+def may_see_clinical(user, patient: Patient, broken: set[int] | None = None) -> bool:
+    if path_in_scope(user, SMD_VIEW, patient.org_path):
+        return True
+    return patient.pk in (glass_broken(user) if broken is None else broken)
+
+
+def may_follow_up(user, patient: Patient) -> bool:
     return path_in_scope(user, SMD_VIEW, patient.org_path)
 
 
 def get_patient(user, pk) -> tuple[Patient, bool]:
-    """The patient and whether the user may see clinical details; audited either way."""
+    """The patient and whether the user may see clinical details; audited either way (the purpose says how)."""
     patient = visible_patients(user).get(pk=pk)
-    clinical = may_see_clinical(user, patient)
+    treating = path_in_scope(user, SMD_VIEW, patient.org_path)
+    clinical = treating or may_see_clinical(user, patient)
     audit.record(user, audit.Action.READ, obj=patient, person=patient.person, org_path=patient.org_path,
-                 purpose="smd" if clinical else "smd basic")
+                 purpose="smd" if treating else "smd break-glass" if clinical else "smd basic")
     return patient, clinical
 
 

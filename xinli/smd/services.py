@@ -12,8 +12,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import SMD_FOLLOWUP
-from xinli.core import audit
+from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP, SMD_VIEW
+from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
 from xinli.core.scoping import path_in_scope
 
@@ -25,6 +25,7 @@ from .models import (
     SOCIAL,
     SYMPTOMS,
     Adherence,
+    BreakGlass,
     Classification,
     Diagnosis,
     Emergency,
@@ -272,6 +273,15 @@ def change_status(actor, patient: Patient, *, status: str, reason: str = "", on=
         patient.refresh_from_db()
         audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"status": status})
     return patient
+
+
+def break_glass(actor, patient: Patient, *, reason: str) -> BreakGlass:
+    """Emergency access to the patient's clinical details (diagnosis, follow-ups, medication, team, emergencies) for
+    four hours, read only, for a case-team member who sees the patient's basic record (``smd.basic``); the reason is
+    recorded and the audit administrator sees the grant. Treating roles already see everything and need none."""
+    if not path_in_scope(actor, SMD_BASIC, patient.org_path) or path_in_scope(actor, SMD_VIEW, patient.org_path):
+        raise PermissionDenied
+    return breakglass.open_grant(actor, BreakGlass, obj=patient, person=patient.person, reason=reason, patient=patient)
 
 
 def send_reminders(today: datetime.date | None = None) -> int:

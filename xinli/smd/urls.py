@@ -9,4 +9,5 @@ urlpatterns = [
     path("smd/export.xlsx", views.export, name="export"),
     path("smd/patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("smd/patients/<int:pk>/follow-up/", views.follow_up_new, name="follow_up_new"),
+    path("smd/patients/<int:pk>/break-glass/", views.break_glass, name="break_glass"),
 ]

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core.forms import BilingualForm
@@ -51,12 +52,29 @@ def patient_detail(request, pk):
         patient, clinical = selectors.get_patient(request.user, pk)
     except Patient.DoesNotExist:
         raise Http404 from None
-    context = {"patient": patient, "clinical": clinical}
+    context = {"patient": patient, "clinical": clinical, "can_follow_up": selectors.may_follow_up(request.user, patient)}
     if clinical:
         context.update(follow_ups=list(selectors.follow_ups(patient)[:50]), emergencies=list(patient.emergencies.order_by("-occurred_at")),
                        team=list(patient.team.select_related("user")), support=list(patient.support.all()[:50]),
                        tasks=list(patient.tasks.filter(state="due")))
     return render(request, "smd/patient_detail.html", context)
+
+
+@login_required
+@require_POST
+def break_glass(request, pk):
+    """A case-team member opens the clinical details for four hours with a recorded reason (or sees why not)."""
+    patient = selectors.visible_patients(request.user).filter(pk=pk).first()
+    if patient is None:
+        raise Http404
+    try:
+        services.break_glass(request.user, patient, reason=request.POST.get("reason", ""))
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    return redirect("smd:patient_detail", pk=patient.pk)
 
 
 def _choices(mapping):

@@ -105,6 +105,7 @@ ROUTES = {
     "smd/export.xlsx": ({"smd.view"}, None, "get"),
     "smd/patients/<int:pk>/": ({"smd.view", "smd.basic"}, "patient", "get"),
     "smd/patients/<int:pk>/follow-up/": ({"smd.followup"}, "patient", "get"),
+    "smd/patients/<int:pk>/break-glass/": ({"smd.basic"}, "patient", "post"),
     "network/": ({"network.manage"}, None, "get"),
     "network/export.xlsx": ({"network.manage"}, None, "get"),
     "network/inspections/": ({"network.manage"}, None, "get"),
