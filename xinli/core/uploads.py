@@ -19,7 +19,12 @@ from .i18n import bilingual
 
 def upload_problem(upload) -> str | None:
     """An uploaded file (``request.FILES[...]``) that is too large to import."""
-    if upload.size is not None and upload.size > settings.XINLI_MAX_UPLOAD_BYTES:
+    return size_problem(upload.size)
+
+
+def size_problem(size: int | None) -> str | None:
+    """A file or request body of ``size`` bytes that is too large to import."""
+    if size is not None and size > settings.XINLI_MAX_UPLOAD_BYTES:
         return bilingual(_("File: larger than {limit} MB; split it and upload the parts."),
                          limit=settings.XINLI_MAX_UPLOAD_BYTES // (1024 * 1024))
     return None

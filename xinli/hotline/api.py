@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,7 +19,7 @@ from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
-from xinli.core.uploads import upload_problem
+from xinli.core.uploads import size_problem, upload_problem
 
 from . import selectors, services
 from .models import PROBLEM_TYPES, Action, Call, Category, Kind, Line, Seat, Transfer
@@ -28,7 +29,11 @@ class CsvParser(BaseParser):
     media_type = "text/csv"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return stream.read().decode("utf-8-sig", errors="replace")
+        # DRF streams the body here without DATA_UPLOAD_MAX_MEMORY_SIZE: read at most one byte past the upload limit.
+        data = stream.read(settings.XINLI_MAX_UPLOAD_BYTES + 1)
+        if problem := size_problem(len(data)):
+            raise DjangoValidationError({"file": [problem]})
+        return data.decode("utf-8-sig", errors="replace")
 
 
 class LineSerializer(serializers.ModelSerializer):

@@ -25,6 +25,8 @@ class Report(models.Model):
     error = models.CharField(max_length=300, blank=True)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
+    # When the build running now was claimed: the re-queue sweep takes a report back only if this is long past.
+    started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-requested_at"]

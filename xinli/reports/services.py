@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -50,12 +51,13 @@ def enqueue_build(report_id: int) -> None:
 def requeue_stuck(older_than: timedelta = timedelta(minutes=2), limit: int = 200,
                   running_for: timedelta = timedelta(minutes=30)) -> int:
     """Queue again the reports still ``queued`` some minutes after they were requested (their task was never queued,
-    or was lost with the queue), and those still ``running`` long after the request (the worker building them was
-    killed: Huey does not re-run a task whose worker died; a build takes seconds). Queuing one twice is harmless:
-    ``run`` builds only a report it claims."""
+    or was lost with the queue), and those still ``running`` long after their build was claimed (the worker building
+    them was killed: Huey does not re-run a task whose worker died; a build takes seconds). Queuing one twice is
+    harmless: ``run`` builds only a report it claims."""
     now = timezone.now()
-    Report.objects.filter(state=Report.State.RUNNING, requested_at__lte=now - running_for).update(
-        state=Report.State.QUEUED, progress=0)
+    # Judged by when the build started: a report claimed late (it waited in a queue that was down) is not stuck.
+    Report.objects.filter(Q(started_at__lte=now - running_for) | Q(started_at__isnull=True, requested_at__lte=now - running_for),
+                          state=Report.State.RUNNING).update(state=Report.State.QUEUED, progress=0)
     cutoff = now - older_than
     ids = list(Report.objects.filter(state=Report.State.QUEUED, requested_at__lte=cutoff)
                .order_by("requested_at").values_list("pk", flat=True)[:limit])
@@ -95,7 +97,8 @@ def run(report_id: int) -> Report:
     partial document, and the report is marked ``failed`` with a bilingual message."""
     from . import annual, pilot
 
-    if Report.objects.filter(pk=report_id, state=Report.State.QUEUED).update(state=Report.State.RUNNING, progress=0) != 1:
+    if Report.objects.filter(pk=report_id, state=Report.State.QUEUED).update(
+            state=Report.State.RUNNING, progress=0, started_at=timezone.now()) != 1:
         return Report.objects.get(pk=report_id)  # already built, being built, or failed
     report = Report.objects.get(pk=report_id)
     build = pilot.build if report.kind == "pilot_report" else annual.build

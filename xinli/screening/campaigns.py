@@ -107,17 +107,23 @@ def participant_for_code(code: str) -> Participant:
     return p
 
 
-def replayed_submission(code: str, idempotency_key: str | None) -> list[Assessment] | None:
+def replayed_submission(code: str, idempotency_key: str | None, responses: dict | None = None) -> list[Assessment] | None:
     """The assessments of an earlier submission of ``code`` made with ``idempotency_key`` (a client retrying after
-    a lost response), or None. A key already used with another code is refused."""
+    a lost response), or None. A key already used with another code, or with other answers, is refused."""
+    from .services import same_answers
+
     if not idempotency_key:
         return None
     first = Assessment.objects.filter(idempotency_key=idempotency_key).select_related("participant").first()
     if first is None:
         return None
+    used = field_error("idempotency_key", _("Idempotency key: already used by another submission; send a new key."))
     if first.mode != Mode.CAMPAIGN or first.participant is None or first.participant.code_bidx != _code_index(code or ""):
-        raise field_error("idempotency_key", _("Idempotency key: already used by another submission; send a new key."))
-    return list(Assessment.objects.filter(participant=first.participant, mode=Mode.CAMPAIGN).order_by("pk"))
+        raise used
+    stored = list(Assessment.objects.filter(participant=first.participant, mode=Mode.CAMPAIGN).order_by("pk"))
+    if not all(same_answers(a, a.scale, (responses or {}).get(a.scale)) for a in stored):
+        raise used
+    return stored
 
 
 def submit(code: str, responses: dict[str, dict], idempotency_key: str | None = None) -> tuple[list[Assessment], bool]:
@@ -131,19 +137,19 @@ def submit(code: str, responses: dict[str, dict], idempotency_key: str | None = 
 
     from .services import scoring_error
 
-    replay = replayed_submission(code, idempotency_key)
+    replay = replayed_submission(code, idempotency_key, responses)
     if replay is not None:
         return replay, False
     with transaction.atomic():
         try:
             p = participant_for_code(code)
         except ValidationError:
-            if (replay := replayed_submission(code, idempotency_key)) is not None:
+            if (replay := replayed_submission(code, idempotency_key, responses)) is not None:
                 return replay, False
             raise
         # Claim the code first: a concurrent second use finds it completed and fails.
         if Participant.objects.filter(pk=p.pk, completed_at__isnull=True).update(completed_at=timezone.now()) != 1:
-            if (replay := replayed_submission(code, idempotency_key)) is not None:
+            if (replay := replayed_submission(code, idempotency_key, responses)) is not None:
                 return replay, False  # the concurrent first submission with this key committed meanwhile
             raise field_error("code", _("Participant code: already used; each code can be used once. Ask your teacher or organiser."))
         missing = [s for s in p.campaign.scales if s not in (responses or {})]

@@ -37,12 +37,9 @@ def administer(actor, *, scale: str, answers, person=None, mode: str = Mode.STAF
 
     Returns (assessment, created). The same ``idempotency_key`` never creates two records: a retry returns the
     first one. Invalid answers raise a bilingual ValidationError naming the item; nothing is written."""
-    if idempotency_key:
-        existing = Assessment.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.administered_by_id != getattr(actor, "pk", None):
-                raise field_error("idempotency_key", _("Idempotency key: already used by another submission; send a new key."))
-            return existing, False
+    if idempotency_key and (existing := _replayed(actor, idempotency_key, scale=scale, answers=answers, person=person,
+                                                  sex=sex)) is not None:
+        return existing, False
     if person is not None and not path_in_scope(actor, SCREENING_ADMINISTER, person.org_path):
         raise PermissionDenied
     if person is None and mode == Mode.STAFF:
@@ -55,11 +52,36 @@ def administer(actor, *, scale: str, answers, person=None, mode: str = Mode.STAF
         return store_result(actor, result, person=person, mode=mode, sex=sex or _sex_of(person) or "",
                             idempotency_key=idempotency_key), True
     except IntegrityError:
-        # A concurrent retry with the same key won the race: return its record.
-        existing = Assessment.objects.filter(idempotency_key=idempotency_key).first() if idempotency_key else None
+        # A concurrent retry with the same key won the race: return its record (if it is this actor's same submission).
+        existing = _replayed(actor, idempotency_key, scale=scale, answers=answers, person=person, sex=sex) if idempotency_key else None
         if existing is None:
             raise
         return existing, False
+
+
+def same_answers(stored: Assessment, scale: str, answers, sex: str | None = None) -> bool:
+    """Whether ``answers`` to ``scale`` are the answers ``stored`` holds (as scored: a list and a dict of the same
+    answers are the same). Answers that cannot be scored are not."""
+    if stored.scale != scale:
+        return False
+    try:
+        result = score(scale, answers, sex=sex)
+    except ScoringError:
+        return False
+    return json.loads(json.dumps(result.answers, ensure_ascii=False)) == stored.answers
+
+
+def _replayed(actor, idempotency_key: str, *, scale: str, answers, person, sex) -> Assessment | None:
+    """The assessment this actor stored earlier with ``idempotency_key`` for the same submission (same instrument,
+    person and answers), or None if the key is new. The key used by someone else or for another submission is a
+    400: a retry never returns another user's record, and a reused key never silently drops new answers."""
+    existing = Assessment.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is None:
+        return None
+    if (existing.administered_by_id != getattr(actor, "pk", None) or existing.person_id != getattr(person, "pk", None)
+            or not same_answers(existing, scale, answers, sex=sex or _sex_of(person))):
+        raise field_error("idempotency_key", _("Idempotency key: already used by another submission; send a new key."))
+    return existing
 
 
 def store_result(actor, result, *, person=None, mode: str, sex: str = "", idempotency_key: str | None = None,

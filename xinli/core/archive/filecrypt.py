@@ -81,5 +81,8 @@ def decrypt_file(src: Path, dst: Path, key: bytes) -> int:
             part.unlink(missing_ok=True)
             raise ArchiveError(f"备份文件已被修改或损坏 / {src} was altered or damaged (SM4-GCM authentication "
                                f"failed): use another copy") from exc
+        except BaseException:  # e.g. a full disk: never leave partly decrypted content behind
+            part.unlink(missing_ok=True)
+            raise
     part.replace(dst)
     return body

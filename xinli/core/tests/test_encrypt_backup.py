@@ -44,3 +44,41 @@ def test_existing_output_is_refused(files):
     with pytest.raises(CommandError, match="already exists"):
         call_command("encrypt_backup", str(dump), str(tmp / "x.enc"))
     assert (tmp / "x.enc").read_bytes() == b"keep me"
+
+
+def test_a_disk_full_while_decrypting_leaves_no_partial_plaintext(files, monkeypatch):
+    """The partial output is decrypted dump content: a write that fails half-way (ENOSPC) must remove it too."""
+    import errno
+
+    from xinli.core.archive import filecrypt
+
+    tmp, dump = files
+    call_command("encrypt_backup", str(dump), str(tmp / "x.enc"))
+    real_cipher = filecrypt.Cipher
+
+    class FullAfterOneBlock:
+        def __init__(self, *args, **kwargs):
+            self.real, self.blocks = real_cipher(*args, **kwargs), 0
+
+        def decryptor(self):
+            dec, outer = self.real.decryptor(), self
+
+            class Dec:
+                def authenticate_additional_data(self, data):
+                    dec.authenticate_additional_data(data)
+
+                def update(self, chunk):
+                    outer.blocks += 1
+                    if outer.blocks > 1:
+                        raise OSError(errno.ENOSPC, "No space left on device", "back.dump.part")
+                    return dec.update(chunk)
+
+                def finalize(self):
+                    return dec.finalize()
+
+            return Dec()
+
+    monkeypatch.setattr(filecrypt, "Cipher", FullAfterOneBlock)
+    with pytest.raises(CommandError, match="No space left"):
+        call_command("decrypt_backup", str(tmp / "x.enc"), str(tmp / "back.dump"))
+    assert sorted(p.name for p in tmp.iterdir()) == ["x.enc", "xinli.dump"]

@@ -83,3 +83,20 @@ def test_oversized_upload_is_refused_before_parsing(client, line, settings):
     assert response.status_code == 400
     assert "MB" in response.json()["file"][0]
     assert not hotline.cdrs.exists()
+
+
+@pytest.mark.django_db
+def test_an_oversized_csv_sent_as_the_body_is_refused_like_an_uploaded_file(client, line, settings):
+    """``Content-Type: text/csv`` bodies bypass both the upload check and DATA_UPLOAD_MAX_MEMORY_SIZE (DRF streams
+    them to the parser): the parser itself must stop at XINLI_MAX_UPLOAD_BYTES."""
+    from xinli.accounts.services import issue_token
+
+    settings.XINLI_MAX_UPLOAD_BYTES = 1024
+    supervisor, hotline = line
+    key, _t = issue_token(supervisor)
+    rows = "".join(f"c{i},2026-01-01T08:{i % 60:02d}:00,,2026-01-01T08:{i % 60:02d}:30\n" for i in range(100))
+    response = client.post(f"/api/v1/hotline/lines/{hotline.pk}/cdr-import/", (HEADER + rows).encode(),
+                           content_type="text/csv", HTTP_AUTHORIZATION=f"Token {key}")
+    assert response.status_code == 400, response.content[:300]
+    assert "MB" in response.json()["file"][0]
+    assert not hotline.cdrs.exists()

@@ -90,3 +90,61 @@ def test_a_header_longer_than_64_characters_is_a_bilingual_400(codes):
     r = APIClient().post("/api/v1/campaign-submissions/", body(codes[0]), format="json", HTTP_IDEMPOTENCY_KEY="x" * 65)
     assert r.status_code == 400 and "Idempotency-Key" in r.json()
     assert not Assessment.objects.exists()
+
+
+def test_the_same_key_with_different_answers_or_another_person_is_a_400_and_writes_nothing(personas, people):
+    """docs/api.md: "The same key with a different submission is a 400" — a client that reuses a key by mistake
+    must not have its new answers silently dropped in favour of the old ones."""
+    client = APIClient()
+    client.force_authenticate(personas.counsellor)
+    payload = {"scale": "phq9", "person": people.in_a1v1.pk, "answers": PHQ9}
+    assert client.post("/api/v1/assessments/", payload, format="json", HTTP_IDEMPOTENCY_KEY="k-body").status_code == 201
+    other_answers = {**payload, "answers": {str(i): 3 for i in range(1, 10)}}
+    r = client.post("/api/v1/assessments/", other_answers, format="json", HTTP_IDEMPOTENCY_KEY="k-body")
+    assert r.status_code == 400 and "idempotency_key" in r.json(), r.content
+    other_person = {**payload, "person": people.in_a1v2.pk}
+    r = client.post("/api/v1/assessments/", other_person, format="json", HTTP_IDEMPOTENCY_KEY="k-body")
+    assert r.status_code == 400 and "idempotency_key" in r.json(), r.content
+    other_scale = {"scale": "gad7", "person": people.in_a1v1.pk, "answers": {str(i): 1 for i in range(1, 8)}}
+    r = client.post("/api/v1/assessments/", other_scale, format="json", HTTP_IDEMPOTENCY_KEY="k-body")
+    assert r.status_code == 400 and "idempotency_key" in r.json(), r.content
+    # The same answers as a list are the same submission.
+    r = client.post("/api/v1/assessments/", {**payload, "answers": [1] * 9}, format="json", HTTP_IDEMPOTENCY_KEY="k-body")
+    assert r.status_code == 200
+    assert Assessment.objects.count() == 1
+
+
+def test_the_same_key_and_code_with_different_answers_is_a_400(codes):
+    client = APIClient()
+    assert client.post("/api/v1/campaign-submissions/", body(codes[0]), format="json",
+                       HTTP_IDEMPOTENCY_KEY="k-0003").status_code == 201
+    changed = body(codes[0])
+    changed["responses"]["phq9"] = {str(i): 3 for i in range(1, 10)}
+    r = client.post("/api/v1/campaign-submissions/", changed, format="json", HTTP_IDEMPOTENCY_KEY="k-0003")
+    assert r.status_code == 400 and "idempotency_key" in r.json(), r.content
+    assert client.post("/api/v1/campaign-submissions/", body(codes[0]), format="json",
+                       HTTP_IDEMPOTENCY_KEY="k-0003").status_code == 200
+    assert Assessment.objects.count() == 2
+
+
+def test_a_key_taken_by_another_user_at_the_same_moment_does_not_hand_over_their_assessment(personas, people, monkeypatch):
+    """Another user's request with the same key commits between this request's look-up and its INSERT: the unique
+    constraint stops the INSERT, and the answer must be a 400, not the other user's assessment."""
+    from xinli.screening import services
+
+    real_store, raced = services.store_result, []
+
+    def store_after_the_other_commit(actor, result, **kwargs):
+        if not raced:
+            raced.append(1)
+            real_store(personas.crisis_team, result, person=kwargs["person"], mode=kwargs["mode"],
+                       idempotency_key=kwargs["idempotency_key"])
+        return real_store(actor, result, **kwargs)
+
+    monkeypatch.setattr(services, "store_result", store_after_the_other_commit)
+    client = APIClient()
+    client.force_authenticate(personas.counsellor)
+    r = client.post("/api/v1/assessments/", {"scale": "phq9", "person": people.in_a1v1.pk, "answers": PHQ9},
+                    format="json", HTTP_IDEMPOTENCY_KEY="k-race")
+    assert r.status_code == 400 and "idempotency_key" in r.json(), r.content
+    assert list(Assessment.objects.values_list("administered_by__username", flat=True)) == ["crisis_team"]
