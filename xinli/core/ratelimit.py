@@ -39,15 +39,34 @@ def reset() -> None:
     _namespace = uuid.uuid4().hex[:8]
 
 
-def check(bucket: str, request) -> int:
-    """Count one request of ``request``'s client in ``bucket``; return 0 when allowed, otherwise the seconds until
-    the window ends (for Retry-After)."""
+def _window(bucket: str, request):
+    """(limit, window seconds, key of the current window, seconds until it ends); limit <= 0: the bucket is off."""
     limit, window = settings.XINLI_RATE_LIMITS.get(bucket, (0, 60))
-    if limit <= 0:
-        return 0
     now = _now()
     slot = int(now // window)
     key = f"xinli:rl:{_namespace}:{bucket}:{client_ip(request) or 'unknown'}:{slot}"
+    return limit, window, key, max(1, math.ceil((slot + 1) * window - now))
+
+
+def exhausted(bucket: str, request) -> int:
+    """Without counting: the seconds until the window ends when ``request``'s client has used up ``bucket``, else 0.
+    For buckets that count only failures (wrong campaign codes): look before trying, count when it fails."""
+    limit, _window_s, key, retry_after = _window(bucket, request)
+    if limit <= 0:
+        return 0
+    try:
+        count = cache.get(key) or 0
+    except Exception:  # noqa: BLE001 — fail open, as in check()
+        return 0
+    return retry_after if count >= limit else 0
+
+
+def check(bucket: str, request) -> int:
+    """Count one request of ``request``'s client in ``bucket``; return 0 when allowed, otherwise the seconds until
+    the window ends (for Retry-After)."""
+    limit, window, key, retry_after = _window(bucket, request)
+    if limit <= 0:
+        return 0
     try:
         cache.add(key, 0, timeout=window + 1)
         try:
@@ -58,9 +77,7 @@ def check(bucket: str, request) -> int:
     except Exception:  # noqa: BLE001 — the cache (Redis) is down: serve the request rather than fail it
         log.warning("rate limit %s not counted: the cache is unavailable", bucket, exc_info=False)
         return 0
-    if count <= limit:
-        return 0
-    return max(1, math.ceil((slot + 1) * window - now))
+    return 0 if count <= limit else retry_after
 
 
 def too_many(request, retry_after: int, *, api: bool = False):

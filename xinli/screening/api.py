@@ -1,5 +1,6 @@
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
@@ -7,9 +8,11 @@ from rest_framework.response import Response
 
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
+from xinli.core import ratelimit
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
+from xinli.core.openapi import ApiErrorSerializer
 
 from . import fhir, selectors, services
 from .models import Assessment, Mode, Participant
@@ -148,14 +151,24 @@ class CampaignSubmissionView(viewsets.ViewSet):
     scope_model = Participant
     scope_field = "org_path"
 
-    @extend_schema(request=SubmissionSerializer, responses={201: dict, 200: dict})
+    @extend_schema(request=SubmissionSerializer,
+                   responses={201: dict, 200: dict,
+                              429: OpenApiResponse(ApiErrorSerializer, description="Too many wrong codes from this address.")})
     def create(self, request):
         from . import campaigns
 
         s = SubmissionSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        stored, created = campaigns.submit(s.validated_data["code"], s.validated_data["responses"],
-                                           idempotency_key=idempotency_key(request, s.validated_data))
+        retry_after = ratelimit.exhausted("code", request)  # wrong codes are counted per address, as on the pages
+        if retry_after:
+            return ratelimit.too_many(request, retry_after, api=True)
+        try:
+            stored, created = campaigns.submit(s.validated_data["code"], s.validated_data["responses"],
+                                               idempotency_key=idempotency_key(request, s.validated_data))
+        except ValidationError as exc:
+            if "code" in getattr(exc, "error_dict", {}):
+                ratelimit.check("code", request)
+            raise
         # The participant sees no score here: follow-up is the counsellor's job. Urgent answers get the hotline.
         urgent = any(a.critical or a.severity >= 3 for a in stored)
         return Response({"saved": len(stored), "urgent": urgent, "hotline": "12356" if urgent else None},

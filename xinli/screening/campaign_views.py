@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import SCREENING_CAMPAIGN
+from xinli.core import ratelimit
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
@@ -172,24 +173,31 @@ def campaign_close(request, pk):
 
 # --- Participant pages (no login: the one-time code is the credential) ------------------------------------------
 
+def _participant(request, code):
+    """The participant of ``code``, or the page to show instead: wrong codes are counted per client address
+    (``XINLI_RATE_CODE``), so that codes cannot be guessed by trying; a class typing its codes stays far below."""
+    retry_after = ratelimit.exhausted("code", request)
+    if retry_after:
+        return None, ratelimit.too_many(request, retry_after)
+    try:
+        return campaigns.participant_for_code(code), None
+    except ValidationError as exc:
+        ratelimit.check("code", request)
+        return None, render(request, "screening/participant_start.html", {"code": code, "error": " ".join(exc.messages)}, status=400)
+
+
 def participant_start(request):
     code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
-    error = ""
     if code:
-        try:
-            campaigns.participant_for_code(code)
-        except ValidationError as exc:
-            error = " ".join(exc.messages)
-        else:
-            return redirect("screening:participant_form", code=code)
-    return render(request, "screening/participant_start.html", {"code": code, "error": error}, status=400 if error else 200)
+        participant, refused = _participant(request, code)
+        return refused or redirect("screening:participant_form", code=code)
+    return render(request, "screening/participant_start.html", {"code": code, "error": ""})
 
 
 def participant_form(request, code):
-    try:
-        participant = campaigns.participant_for_code(code)
-    except ValidationError as exc:
-        return render(request, "screening/participant_start.html", {"code": code, "error": " ".join(exc.messages)}, status=400)
+    participant, refused = _participant(request, code)
+    if refused:
+        return refused
     lang = _lang()
     errors = []
     posted = request.POST if request.method == "POST" else {}

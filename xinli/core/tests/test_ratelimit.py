@@ -104,3 +104,22 @@ def test_a_cache_outage_serves_the_request_uncounted(client, tight_limits, monke
     for n in range(5):  # more than the limit of 3: nothing is counted while the cache is down
         assert _login(client, n).status_code == 403
     assert "rate limit login not counted" in caplog.text
+
+
+@pytest.mark.django_db
+def test_wrong_campaign_codes_are_limited_right_ones_are_not(client, settings, monkeypatch):
+    """Codes cannot be found by trying: wrong codes count per address (pages and API share the bucket); a right
+    code is never counted, and once the address is over the limit even a lookup is refused until the window ends."""
+    settings.XINLI_RATE_LIMITS = {"code": (3, 60)}
+    clock = [1_000_000.0]
+    monkeypatch.setattr(ratelimit, "_now", lambda: clock[0])
+    for n in range(2):
+        assert client.post("/s/", {"code": f"WRONG00{n}"}, REMOTE_ADDR="10.0.0.7").status_code == 400
+    assert client.get("/s/WRONG009/", REMOTE_ADDR="10.0.0.7").status_code == 400
+    api = client.post("/api/v1/campaign-submissions/", {"code": "WRONG010", "responses": {"phq9": {}}},
+                      content_type="application/json", REMOTE_ADDR="10.0.0.7")
+    assert api.status_code == 429 and "Retry-After" in api
+    assert client.post("/s/", {"code": "WRONG011"}, REMOTE_ADDR="10.0.0.7").status_code == 429
+    assert client.post("/s/", {"code": "WRONG012"}, REMOTE_ADDR="10.0.0.8").status_code == 400  # another address
+    clock[0] += 60
+    assert client.post("/s/", {"code": "WRONG013"}, REMOTE_ADDR="10.0.0.7").status_code == 400

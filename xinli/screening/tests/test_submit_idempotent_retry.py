@@ -148,3 +148,17 @@ def test_a_key_taken_by_another_user_at_the_same_moment_does_not_hand_over_their
                     format="json", HTTP_IDEMPOTENCY_KEY="k-race")
     assert r.status_code == 400 and "idempotency_key" in r.json(), r.content
     assert list(Assessment.objects.values_list("administered_by__username", flat=True)) == ["crisis_team"]
+
+
+def test_right_codes_are_never_counted_against_the_wrong_code_limit(codes, settings):
+    """A class submits from one school address: with a wrong-code limit of 1, three right codes all go through; the
+    first wrong code is answered 400 and uses up the limit, the next one is refused with 429."""
+    from xinli.core import ratelimit
+
+    ratelimit.reset()
+    settings.XINLI_RATE_LIMITS = {"code": (1, 300)}
+    client = APIClient()
+    for code in codes:
+        assert client.post("/api/v1/campaign-submissions/", body(code), format="json").status_code == 201
+    assert client.post("/api/v1/campaign-submissions/", body("WRONGCOD"), format="json").status_code == 400
+    assert client.post("/api/v1/campaign-submissions/", body("WRONGCOE"), format="json").status_code == 429
