@@ -4,6 +4,9 @@ answers or a severe result open the crisis screen with the hotline and emergency
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
@@ -50,11 +53,21 @@ def self_test(request, code):
     if request.method == "POST":
         answers = {i.id: int(posted[f"q_{i.id}"]) for i in d.items if (posted.get(f"q_{i.id}") or "").lstrip("-").isdigit()}
         keep = posted.get("keep") == "on"
+        submission = posted.get("submission", "")
         try:
             if keep:
                 from xinli.screening.services import administer
 
-                assessment, _created = administer(_resident(request), scale=code, answers=answers, mode=Mode.SELF)
+                # The form's one-time submission id makes a double-sent form (a retry, a second tap) store once;
+                # the same id with other answers (the resident went back and changed them) is a new submission.
+                key = submission if re.fullmatch(r"[0-9a-f]{32}", submission) else None
+                try:
+                    assessment, _created = administer(_resident(request), scale=code, answers=answers, mode=Mode.SELF,
+                                                      idempotency_key=key and f"portal-{key}")
+                except ValidationError as exc:
+                    if not (key and "idempotency_key" in getattr(exc, "error_dict", {})):
+                        raise
+                    assessment, _created = administer(_resident(request), scale=code, answers=answers, mode=Mode.SELF)
                 critical, severity, band = assessment.critical_items, assessment.severity, assessment.band
                 total = assessment.total
             else:
@@ -75,7 +88,8 @@ def self_test(request, code):
         for i in d.items]
     return render(request, "portal/self_test.html", {
         "code": code, "name": d.name(lang), "instructions": (d.raw.get("instructions") or {}).get(lang, ""), "items": items,
-        "errors": errors, "licence": d.raw["licence"].get(lang), "hotline": HOTLINE}, status=400 if errors else 200)
+        "errors": errors, "licence": d.raw["licence"].get(lang), "hotline": HOTLINE,
+        "submission": posted.get("submission") or uuid.uuid4().hex}, status=400 if errors else 200)
 
 
 def _counties():

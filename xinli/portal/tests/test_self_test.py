@@ -71,3 +71,19 @@ def test_site_finder_by_distance(client, tree):
     page = client.get("/p/sites/", {"near": "36.06,120.37"}).content.decode()
     assert page.index("近处咨询室") < page.index("远处咨询室") and " km" in page
     assert client.get("/p/sites/", {"near": "here"}).status_code == 400
+
+
+def test_a_double_sent_kept_self_test_is_stored_once(client):
+    """The form carries a one-time submission id: sending it twice (a retry, a second tap) stores one record; the same
+    id with changed answers (the resident went back) is a new record."""
+    page = client.get("/p/test/gad7/").content.decode()
+    submission = page.split('name="submission" value="')[1].split('"')[0]
+    assert len(submission) == 32
+    form = answers([1] * 7) | {"keep": "on", "submission": submission}
+    assert client.post("/p/test/gad7/", form).status_code == 200
+    assert client.post("/p/test/gad7/", form).status_code == 200
+    assert Assessment.objects.count() == 1
+    changed = answers([2] * 7) | {"keep": "on", "submission": submission}
+    r = client.post("/p/test/gad7/", changed)
+    assert r.status_code == 200 and "<p class=\"big\">14" in r.content.decode()
+    assert sorted(Assessment.objects.values_list("total", flat=True)) == [7, 14]
