@@ -4,6 +4,7 @@ while ``rest_framework.views`` is still loading."""
 
 from __future__ import annotations
 
+import copy
 import re
 
 from rest_framework import exceptions, permissions
@@ -72,6 +73,7 @@ def _declared_parameters(request, view) -> list:
             continue
         seen.add(id(schema))
         try:
+            schema = copy.copy(schema)  # the class-level inspector is shared by every thread: never set state on it
             schema.view = view
             schema.method = request.method
             parameters += schema.get_override_parameters()
