@@ -11,6 +11,12 @@ fails ``test_export_archive`` until someone decides where it belongs.
 * **dependencies** — every row a selected row points at and that was not selected (the subtree's ancestors, a
   hospital in another county a referral went to, the users who recorded things, the checklist of an inspection):
   added until closed. They are restored only where the target lacks them.
+* **personal** — a region or child model holding personal data: an encrypted or blind-index column, or a link to
+  such a model (a tag names its person, a task its patient). A row of a personal model outside the region is never
+  exported, not even as a dependency (purpose limitation, PIPL): a link to it from a region row (a call in county A
+  whose caller lives in county B, the alert it raised there) is exported as NULL when the key is nullable; when it
+  is not, the region row itself is **left out**, and so is everything that needs it (a case kept in A for a person
+  now in B, with its sessions). The manifest counts what was withheld, left out and cleared.
 * **stub** — users travel as inactive stubs: username and display name only, no password, no mobile, no roles, no
   second factor, no tokens. A restore never grants anyone access.
 * **excluded** — listed below with the reason.
@@ -23,6 +29,8 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.db.models import Q
+
+from ..fields import BlindIndexField, EncryptedTextField
 
 CHUNK = 900  # ids per IN (...) list: under SQLite's default limit of 999 parameters
 
@@ -94,6 +102,23 @@ def classify() -> dict[str, str]:
     return kinds
 
 
+def personal_labels(kinds=None) -> set[str]:
+    """The region and child models that hold personal data: an encrypted or blind-index column, or a foreign key
+    to such a model (until closed). Their rows outside the region never leave it."""
+    kinds = kinds or classify()
+    models = [m for m in all_models() if kinds.get(label(m)) in ("region", "child")]
+    out = {label(m) for m in models
+           if any(isinstance(f, (EncryptedTextField, BlindIndexField)) for f in m._meta.concrete_fields)}
+    changed = True
+    while changed:
+        changed = False
+        for m in models:
+            if label(m) not in out and any(label(f.related_model) in out for f in fks(m)):
+                out.add(label(m))
+                changed = True
+    return out
+
+
 def parent_fks(model, kinds):
     """The keys that make a child row belong to the region: non-null ones if the model has any, else the others."""
     cands = [f for f in fks(model) if kinds.get(label(f.related_model)) in ("region", "child")]
@@ -104,10 +129,18 @@ def parent_fks(model, kinds):
 @dataclass
 class Selection:
     """Primary keys per model: ``own`` rows belong to the region (must be absent from a restore target),
-    ``deps`` rows are needed by them (restored only where missing)."""
+    ``deps`` rows are needed by them (restored only where missing). Not exported: ``withheld`` rows of personal
+    models outside the region that selected rows point at, and ``left_out`` region rows whose non-null key points
+    at a withheld or left-out row (they are no longer in ``own``)."""
 
     own: dict[type, set] = field(default_factory=dict)
     deps: dict[type, set] = field(default_factory=dict)
+    withheld: dict[type, set] = field(default_factory=dict)
+    left_out: dict[type, set] = field(default_factory=dict)
+
+    def gone(self, model) -> set:
+        """Rows of ``model`` a link may point at but the archive does not hold: links to them are cleared."""
+        return self.withheld.get(model, set()) | self.left_out.get(model, set())
 
     def has(self, model, pk) -> bool:
         return pk in self.own.get(model, ()) or pk in self.deps.get(model, ())
@@ -165,12 +198,40 @@ def select(unit, using: str = "default") -> Selection:
             codes |= set(assessments._base_manager.using(using).filter(pk__in=ids[i:i + CHUNK])
                          .values_list("scale", flat=True).distinct())
         sel.deps[scales] = _in_chunks(scales, using, "code", codes)
-    _close(sel, using, kinds)
-    return sel
+    personal = {by_label[lab] for lab in personal_labels(kinds)}
+    base = {m: set(pks) for m, pks in sel.deps.items()}
+    while True:
+        # Rows left out may have been the only ones pointing at some dependency: close again from scratch.
+        sel.deps, sel.withheld = {m: set(pks) for m, pks in base.items()}, {}
+        _close(sel, using, kinds, personal)
+        if not _leave_out(sel, using):
+            return sel
 
 
-def _close(sel: Selection, using: str, kinds) -> None:
-    """Add every row a selected row points at, until nothing new appears."""
+def _leave_out(sel: Selection, using: str) -> bool:
+    """Move region rows whose non-null key points at a withheld or left-out row to ``left_out``, until closed.
+    (Only rows of personal models can be affected: a model linking a personal model is personal itself; and a
+    dependency is never of a personal model, so dependencies stay complete.)"""
+    moved = False
+    changed = True
+    while changed:
+        changed = False
+        for model in list(sel.own):
+            for f in fks(model):
+                gone = sel.gone(f.related_model)
+                if f.null or not gone or not sel.own.get(model):
+                    continue
+                rows = _in_chunks(model, using, f.attname, gone) & sel.own[model]
+                if rows:
+                    sel.own[model] -= rows
+                    sel.left_out.setdefault(model, set()).update(rows)
+                    changed = moved = True
+    return moved
+
+
+def _close(sel: Selection, using: str, kinds, personal=frozenset()) -> None:
+    """Add every row a selected row points at, until nothing new appears; a row of a personal model outside the
+    region is withheld instead (not added, not followed)."""
     pending = {m: set(sel.pks(m)) for m in sel.models()}
     while pending:
         wanted: dict[type, set] = {}
@@ -179,13 +240,16 @@ def _close(sel: Selection, using: str, kinds) -> None:
                 target = f.related_model
                 if kinds.get(label(target)) == "excluded":
                     continue
-                ids = list(pks)
+                ids, gone = list(pks), sel.gone(target)
                 for i in range(0, len(ids), CHUNK):
                     refs = model._base_manager.using(using).filter(pk__in=ids[i:i + CHUNK]).exclude(
                         **{f"{f.attname}__isnull": True}).values_list(f.attname, flat=True).distinct()
-                    wanted.setdefault(target, set()).update(r for r in refs if not sel.has(target, r))
+                    wanted.setdefault(target, set()).update(r for r in refs if not sel.has(target, r) and r not in gone)
         pending = {}
         for target, ids in wanted.items():
+            if target in personal:
+                sel.withheld.setdefault(target, set()).update(ids)
+                continue
             if ids:
                 sel.deps.setdefault(target, set()).update(ids)
                 pending[target] = ids

@@ -58,6 +58,25 @@ def verify_manifest(payload: dict) -> None:
         raise ArchiveError("审计记录与清单不符 / the audit entries do not match the manifest")
 
 
+def check_region(payload: dict) -> None:
+    """The archive holds no personal data of persons outside the region: no row of a personal model
+    (``plan.personal_labels``) as a dependency, and every region row under the region's path. An archive made before
+    this rule carried such rows: it is refused, not restored."""
+    path = payload["org"]["path"]
+    personal = plan.personal_labels()
+    for lab, block in payload["tables"].items():
+        if lab not in personal:
+            continue
+        outside = len(block["deps"])
+        if "org_path" in block["columns"]:
+            i = block["columns"].index("org_path")
+            outside += sum(1 for r in block["own"] if not (r[i] or "").startswith(path))
+        if outside:
+            raise ArchiveError(f"归档含区域外人员的数据（{block['table']} {outside} 行），拒绝恢复 / the archive holds "
+                               f"{outside} rows of {block['table']} outside the region (personal data of persons "
+                               f"outside it): nothing was restored; export the region again with this version")
+
+
 def _entries(block: dict) -> list[AuditEntry]:
     fields = rows.columns(AuditEntry)
     return [AuditEntry(**{f.attname: rows.python_value(f, v) for f, v in zip(fields, row, strict=True)}) for row in block["rows"]]
@@ -68,9 +87,9 @@ def verify_segment(payload: dict) -> SegmentReport:
     (``AuditEntry.compute_hash``) to its recorded hash given its recorded predecessor hash; positions strictly
     increase; wherever two exported entries are neighbours in the chain they link; position 1 links to the genesis
     hash; nothing lies beyond the chain head recorded at export, and an entry at the head carries the head's hash;
-    every entry concerns the region. Not provable from the file alone: that the source held no other entry about the
-    region (completeness) and that a predecessor hash outside the segment belongs to a genuine entry; compare with the
-    source's ``verify_audit`` for that (docs/backup.md)."""
+    every entry concerns the region and names no person outside it. Not provable from the file alone: that the
+    source held no other entry about the region (completeness) and that a predecessor hash outside the segment
+    belongs to a genuine entry; compare with the source's ``verify_audit`` for that (docs/backup.md)."""
     entries = _entries(payload["audit"])
     head = payload["audit"]["head"]
     path, persons = payload["org"]["path"], set(payload["region_person_ids"])
@@ -97,6 +116,8 @@ def verify_segment(payload: dict) -> SegmentReport:
             raise bad("超出导出时的链头", "beyond the chain head recorded at export")
         if not (e.org_path.startswith(path) or e.person_id in persons):
             raise bad("不属于该区域", "does not concern the archived region")
+        if e.person_id is not None and e.person_id not in persons:
+            raise bad("涉及区域外的人员", "names a person outside the archived region")
         prev = e
     return SegmentReport(len(entries), links, runs)
 
@@ -168,6 +189,7 @@ def restore(data: bytes, key: bytes, *, using: str = "default") -> RestoreReport
     if header.get("org") != payload["org"]["code"]:
         raise ArchiveError("归档头与内容不符 / the archive's header names another region than its content")
     verify_manifest(payload)
+    check_region(payload)
     segment = verify_segment(payload)
     path = payload["org"]["path"]
     there = plan.region_rows_exist(path, using)

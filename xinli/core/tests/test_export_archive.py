@@ -115,6 +115,13 @@ def test_every_model_has_an_archive_rule():
     assert [k for k, v in kinds.items() if v == "unclassified"] == []
     assert kinds["archives.person"] == "region" and kinds["alerts.alertevent"] == "child"
     assert kinds["counselling.session"] == "child" and kinds["otp_totp.totpdevice"] == "excluded"
+    # Rows of these never leave their region (their own encrypted columns, or a link to a person-scoped row) ...
+    personal = plan.personal_labels(kinds)
+    assert {"archives.person", "hotline.call", "alerts.alert", "archives.populationtag", "smd.task",
+            "counselling.session", "network.staff", "alerts.notification"} <= personal
+    # ... while reference rows of another region (a hospital, a site, a hotline line, a campaign) may be dependencies.
+    assert not {"network.institution", "network.site", "hotline.line", "screening.campaign", "regions.orgunit",
+                "accounts.user"} & personal
 
 
 def test_export_and_restore_into_an_empty_database(region, tree, people, key, tmp_path):
@@ -309,3 +316,104 @@ def test_a_target_of_another_installation_is_refused_and_left_unchanged(region, 
     with pytest.raises(ArchiveError, match="conflict with rows of the target database"):
         restore(data, key, using=TARGET)
     assert not Person.objects.using(TARGET).exists() and OrgUnit.objects.using(TARGET).count() == 1
+
+
+def _stored(model, pk):
+    """The row as stored (ciphertext and blind indexes, never decrypted), as the archive would carry it."""
+    from xinli.core.archive import rows
+
+    return rows.read_rows(model, [pk], "default")[0]
+
+
+def test_a_person_of_another_region_never_leaves_with_the_region(region, tree, people, key):
+    """A call taken on county A's line from a resident of county B (it raised an alert in B), and a counselling case
+    kept in A for a person now living in B: A's archive holds no row of that person, of that alert or of that case
+    (read in the decrypted archive, not only counted); the call travels with both links cleared; the case and its
+    session are left out and counted; the audit entries naming that person stay behind; the archive restores into
+    an empty database and verifies. An archive carrying such rows or entries is refused."""
+    from django.contrib.auth import get_user_model
+
+    from xinli.alerts.models import Alert
+    from xinli.archives.models import Person
+    from xinli.core.archive import rows
+    from xinli.core.crypto import keyring
+    from xinli.core.fields import BlindIndexField, EncryptedTextField
+    from xinli.counselling.models import Case, Session
+    from xinli.hotline.models import Call, Line
+    from xinli.hotline.services import record_call
+
+    b = people.in_b1v1
+    city = get_user_model().objects.get(username="archive_city")
+    call = record_call(city, Line.objects.get(org_unit=region), {
+        "caller_phone": "13800000001", "recording_notice": True, "ideation": 8, "has_plan": True, "person": b, "consent_to_link": True})
+    assert call.org_path == region.path and call.alert.org_path.startswith(tree.county_b.path)
+    moved = Case.objects.get(person=b)
+    Case.objects.filter(pk=moved.pk).update(org_path=tree.a1.path)  # the case stayed in A when the person moved
+    session = Session.objects.get(case=moved)
+    call_entry = AuditEntry.objects.get(object_type="hotline.call", object_id=str(call.pk), action="create")
+    assert call_entry.org_path == region.path and call_entry.person_id == b.pk
+
+    result = export_region(region.code, key)
+    call_entry.refresh_from_db()  # sealed by the export: it has its chain position now
+    assert call_entry.seq is not None
+    payload = _payload(result.data, key)
+    tables = payload["tables"]
+
+    def pks(lab):
+        block = tables.get(lab, {"own": [], "deps": [], "columns": ["id"]})
+        return {r[block["columns"].index("id")] for r in block["own"] + block["deps"]}
+
+    # No row of B's person, of the alert raised in B, of the case or its session.
+    assert b.pk not in pks("archives.person") and tables["archives.person"]["deps"] == []
+    assert call.alert_id not in pks("alerts.alert") and moved.pk not in pks("counselling.case")
+    assert session.pk not in pks("counselling.session") and call.pk in pks("hotline.call")
+    # Read the content: every person in the archive decrypts to a resident of A ...
+    persons = tables["archives.person"]
+    name_i = persons["columns"].index("name")
+    ring, aad = keyring(), Person._meta.get_field("name")._aad()
+    assert sorted(ring.decrypt(r[name_i], aad) for r in persons["own"]) == sorted(["张三丰", "李四", "王五"])
+    # ... and no stored personal value of B's person, alert, case or session appears anywhere in it.
+    text = container.canonical(payload).decode()
+    secrets = [v for model, pk in ((Person, b.pk), (Alert, call.alert_id), (Case, moved.pk), (Session, session.pk))
+               for f, v in zip(rows.columns(model), _stored(model, pk), strict=True)
+               if isinstance(f, (EncryptedTextField, BlindIndexField)) and v]
+    assert len(secrets) >= 8 and [s for s in secrets if s in text] == []
+    # The call itself travels, pointing at nothing outside.
+    calls = tables["hotline.call"]
+    row = next(r for r in calls["own"] if r[calls["columns"].index("id")] == call.pk)
+    assert row[calls["columns"].index("person_id")] is None and row[calls["columns"].index("alert_id")] is None
+    assert payload["manifest"]["outside_persons"] == {
+        "withheld": {"alerts.alert": 1, "archives.person": 1},
+        "left_out": {"counselling.case": 1, "counselling.session": 1},
+        "links_cleared": {"hotline.call.alert_id": 1, "hotline.call.person_id": 1}}
+    assert (result.left_out, result.links_cleared) == (2, 2)
+    export = AuditEntry.objects.filter(action="export", object_type="core.archive").get()
+    assert (export.detail["left_out"], export.detail["links_cleared"], export.detail["withheld"]) == (2, 2, 2)
+    # No audit entry naming B's person, though the call's entry carries A's path.
+    cols = payload["audit"]["columns"]
+    assert call_entry.seq not in [r[cols.index("seq")] for r in payload["audit"]["rows"]]
+    assert {r[cols.index("person_id")] for r in payload["audit"]["rows"]} <= {None, *payload["region_person_ids"]}
+
+    report = restore(result.data, key, using=TARGET)
+    restored = Call.objects.using(TARGET).get(pk=call.pk)
+    assert restored.person_id is None and restored.alert_id is None and restored.caller_phone == "13800000001"
+    assert not Person.objects.using(TARGET).filter(pk=b.pk).exists()
+    assert not Case.objects.using(TARGET).filter(pk=moved.pk).exists()
+    assert report.inserted["archives_person"] == 3 and verify_chain(using=TARGET).ok
+    assert not AuditEntry.objects.using(TARGET).filter(person_id=b.pk).exists()
+
+    # An archive carrying B's person (as a made-before-this-rule archive did) is refused, and so is an audit
+    # entry naming that person, even a genuine one of the source chain.
+    doctored = _payload(result.data, key)
+    doctored["tables"]["archives.person"]["deps"].append(_stored(Person, b.pk))
+    block = doctored["tables"]["archives.person"]
+    doctored["manifest"]["tables"]["archives.person"].update(deps=1, sm3=table_digest(block))
+    with pytest.raises(ArchiveError, match="rows of archives_person outside the region"):
+        restore(_reseal(doctored, key, region.code), key, using=TARGET)
+    doctored = _payload(result.data, key)
+    audit_rows = doctored["audit"]["rows"] + [rows.read_rows(AuditEntry, [call_entry.pk], "default")[0]]
+    audit_rows.sort(key=lambda r: r[cols.index("seq")])
+    doctored["audit"]["rows"] = audit_rows
+    doctored["manifest"]["audit"].update(count=len(audit_rows), sm3=sm3_hex(container.canonical(audit_rows)))
+    with pytest.raises(ArchiveError, match=f"source chain entry {call_entry.seq}: names a person outside"):
+        restore(_reseal(doctored, key, region.code), key, using=TARGET)

@@ -35,4 +35,5 @@ class Command(BaseCommand):
             raise CommandError(f"--out: 无法写入 / cannot write {out}: {exc.strerror}") from exc
         self.stdout.write(self.style.SUCCESS(
             f"{out}: {result.rows} rows in {result.tables} tables, {result.audit_entries} audit entries, "
+            f"left out {result.left_out} rows linking persons outside the region, {result.links_cleared} links cleared, "
             f"SM3 {result.digest}"))
