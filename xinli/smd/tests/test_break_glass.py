@@ -72,7 +72,8 @@ def test_the_page_offers_the_glass_and_the_audit_admin_sees_it(patient, police, 
     assert client.get(f"/smd/patients/{patient.pk}/follow-up/").status_code == 404
     auditor = Client()
     login_verified(auditor, personas.audit_admin)
-    assert "police" in auditor.get("/audit/", {"action": "break_glass"}).content.decode()
+    listed = auditor.get("/audit/", {"action": "break_glass"}).content.decode()
+    assert "police" in listed and REASON[:20] in listed and "expires_at: " in listed  # who, why, until when
 
 
 def test_service_refuses_a_user_without_the_basic_view(patient, personas):
