@@ -131,32 +131,52 @@ class ChainReport:
     broken_seq: int | None = None
     reason: str = ""
     sealed_now: int = 0
+    from_seq: int = 1  # the first entry verified (after a checkpoint: the one following it)
+    checkpoint: tuple[int, str] | None = None  # (seq, hash) recorded by this verification
 
 
-def verify_chain(batch: int = 2000, using: str = DEFAULT_DB_ALIAS) -> ChainReport:
+def verify_chain(batch: int = 2000, using: str = DEFAULT_DB_ALIAS, *, since_checkpoint: bool = False) -> ChainReport:
     """Seal what is pending, then recompute every hash in chain order. Reports the first broken link: an edited
-    entry, a removed entry (gap), a re-linked entry, or a truncated tail (head disagrees)."""
+    entry, a removed entry (gap), a re-linked entry, or a truncated tail (head disagrees).
+
+    ``since_checkpoint``: start after the latest ``AuditCheckpoint`` (whose entry must still carry the checkpoint's
+    hash) instead of the first entry — the nightly run at province scale, where a full pass takes hours; changes
+    before the checkpoint are found by the weekly full run. An intact chain records a new checkpoint."""
+    from .models import AuditCheckpoint
+
     sealed_now = seal(using=using)
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
     last_seq = 0
+    checkpoint = AuditCheckpoint.objects.using(using).first() if since_checkpoint else None
+    if checkpoint is not None:
+        at = AuditEntry.objects.using(using).filter(seq=checkpoint.seq).first()
+        if at is None or at.hash != checkpoint.hash or at.compute_hash() != at.hash:
+            return ChainReport(False, 0, checkpoint.seq, "the checkpoint entry was changed or removed", from_seq=checkpoint.seq)
+        prev_hash, expected_seq, last_seq = checkpoint.hash, checkpoint.seq + 1, checkpoint.seq
+    from_seq = expected_seq
     while True:
         chunk = list(AuditEntry.objects.using(using).filter(seq__gte=expected_seq).order_by("seq")[:batch])
         if not chunk:
             break
         for entry in chunk:
             if entry.seq != expected_seq:
-                return ChainReport(False, checked, expected_seq, f"entry {expected_seq} is missing")
+                return ChainReport(False, checked, expected_seq, f"entry {expected_seq} is missing", from_seq=from_seq)
             if entry.prev_hash != prev_hash:
-                return ChainReport(False, checked, entry.seq, "link to the previous entry is broken")
+                return ChainReport(False, checked, entry.seq, "link to the previous entry is broken", from_seq=from_seq)
             if entry.compute_hash() != entry.hash:
-                return ChainReport(False, checked, entry.seq, "entry content does not match its hash")
+                return ChainReport(False, checked, entry.seq, "entry content does not match its hash", from_seq=from_seq)
             prev_hash = entry.hash
             last_seq = entry.seq
             expected_seq += 1
             checked += 1
     head = AuditHead.objects.using(using).filter(pk=1).first()
     if head is not None and (head.last_seq != last_seq or head.last_hash != prev_hash):
-        return ChainReport(False, checked, last_seq + 1, "chain head disagrees with the last entry (tail removed)")
-    return ChainReport(True, checked, sealed_now=sealed_now)
+        return ChainReport(False, checked, last_seq + 1, "chain head disagrees with the last entry (tail removed)",
+                           from_seq=from_seq)
+    mark = None
+    if last_seq:
+        AuditCheckpoint.objects.using(using).create(seq=last_seq, hash=prev_hash, full=checkpoint is None)
+        mark = (last_seq, prev_hash)
+    return ChainReport(True, checked, sealed_now=sealed_now, from_seq=from_seq, checkpoint=mark)

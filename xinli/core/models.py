@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .crypto import sm3_hex
@@ -111,3 +112,17 @@ class AuditHead(models.Model):
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     last_seq = models.BigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+
+class AuditCheckpoint(models.Model):
+    """The end of the chain as a verification found it intact: nightly verification goes on from the latest
+    checkpoint (the entries since, and the checkpoint entry's hash unchanged); a full verification from the first
+    entry runs weekly. The checkpoint's hash is printed so that it can also be kept outside the database."""
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    full = models.BooleanField(default=False)  # a verification from the first entry
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-seq", "-id"]

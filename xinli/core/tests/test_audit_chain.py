@@ -116,3 +116,42 @@ def test_postgresql_refuses_deleting_recent_entries():
     _write(1)
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cur:
         cur.execute("DELETE FROM core_auditentry")
+
+
+def test_nightly_verification_goes_on_from_the_checkpoint_and_the_weekly_one_from_the_start():
+    from xinli.core.models import AuditCheckpoint
+
+    _write(5)
+    first = verify_chain()
+    assert first.ok and first.checked == 5 and first.checkpoint[0] == 5
+    assert AuditCheckpoint.objects.get().full
+    _write(3)
+    nightly = verify_chain(since_checkpoint=True)
+    assert (nightly.ok, nightly.checked, nightly.from_seq, nightly.checkpoint[0]) == (True, 3, 6, 8)
+    assert not AuditCheckpoint.objects.first().full
+    assert verify_chain(since_checkpoint=True).checked == 0  # nothing new: still intact, nothing re-read
+    # An edit before the checkpoint is not re-read at night, but the weekly full run finds it.
+    _tamper("UPDATE core_auditentry SET object_id = %s WHERE seq = %s", ["forged", 2])
+    assert verify_chain(since_checkpoint=True).ok
+    full = verify_chain()
+    assert (full.ok, full.broken_seq) == (False, 2)
+
+
+def test_an_edit_after_or_at_the_checkpoint_is_found_at_night():
+    _write(4)
+    assert verify_chain().ok  # checkpoint at entry 4
+    _write(2)
+    _tamper("UPDATE core_auditentry SET object_id = %s WHERE seq = %s", ["forged", 6])
+    assert (verify_chain(since_checkpoint=True).broken_seq) == 6
+    _tamper("UPDATE core_auditentry SET object_id = %s WHERE seq = %s", ["forged", 4])
+    report = verify_chain(since_checkpoint=True)
+    assert (report.ok, report.broken_seq) == (False, 4) and "checkpoint" in report.reason
+    with pytest.raises(CommandError, match="entry 4"):
+        call_command("verify_audit", "--since-checkpoint")
+
+
+def test_verify_audit_prints_the_checkpoint(capsys):
+    _write(2)
+    call_command("verify_audit")
+    out = capsys.readouterr().out
+    assert "2 entries verified from the first entry" in out and "checkpoint: entry 2 hash " in out
