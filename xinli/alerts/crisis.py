@@ -38,7 +38,8 @@ def open_case(actor, person, *, assessment: str, safety_plan: str = "", alert=No
     if alert is not None and alert.person_id != person.pk:
         raise field_error("alert", _("Alert: it is about another person; link an alert about this person or leave it empty."))
     with transaction.atomic():
-        case = CrisisCase.objects.create(person=person, alert=alert, org_path=person.org_path, opened_by=actor,
+        case = CrisisCase.objects.create(person=person, alert=alert, org_path=person.org_path, county_code=person.county_code,
+                                         opened_by=actor,
                                          assessment=assessment.strip(), safety_plan=(safety_plan or "").strip())
         audit.record(actor, audit.Action.CREATE, obj=case, person=person, detail={"alert": getattr(alert, "pk", None)})
     return case
@@ -51,7 +52,7 @@ def add_action(actor, case: CrisisCase, *, kind: str, note: str = "") -> CrisisA
     if kind not in CrisisAction.Kind.values:
         raise field_error("kind", _("Kind: choose one of {choices}."), choices=", ".join(CrisisAction.Kind.values))
     with transaction.atomic():
-        act = CrisisAction.objects.create(case=case, kind=kind, actor=actor, note=note.strip())
+        act = CrisisAction.objects.create(case=case, kind=kind, actor=actor, note=note.strip(), county_code=case.county_code)
         audit.record(actor, audit.Action.UPDATE, obj=case, person=case.person, detail={"action": kind})
     return act
 
@@ -79,7 +80,8 @@ def close_case(actor, case: CrisisCase, *, summary: str, high_risk: bool) -> Cri
         case.closing_summary = summary.strip()
         case.save(update_fields=["closing_summary"])
         if high_risk:
-            FollowUp.objects.bulk_create([FollowUp(case=case, due=today + datetime.timedelta(days=d), org_path=case.org_path)
+            FollowUp.objects.bulk_create([FollowUp(case=case, due=today + datetime.timedelta(days=d), org_path=case.org_path,
+                                                   county_code=case.county_code)
                                           for d in CASE_FOLLOW_UP_DAYS])
         audit.record(actor, audit.Action.UPDATE, obj=case, person=case.person, detail={"state": "closed", "high_risk": high_risk})
     return case
@@ -95,6 +97,7 @@ def create_event(actor, *, name: str, kind: str, org_unit, occurred_at, descript
         raise field_error("occurred_at", _("Occurred: cannot be in the future."))
     with transaction.atomic():
         event = CrisisEvent.objects.create(name=name.strip(), kind=kind, org_unit=org_unit, org_path=org_unit.path,
+                                           county_code=org_unit.county_code,
                                            occurred_at=occurred_at, description=description, created_by=actor)
         event.team.set([actor, *team])
         audit.record(actor, audit.Action.CREATE, obj=event, org_path=event.org_path, detail={"kind": kind})
@@ -114,10 +117,12 @@ def add_affected(actor, event: CrisisEvent, *, person=None, label: str = "", ris
     start = timezone.localtime(event.occurred_at).date()
     today = timezone.localdate()
     path = person.org_path if person is not None else event.org_path
+    county = person.county_code if person is not None else event.county_code
     with transaction.atomic():
         affected = AffectedPerson.objects.create(event=event, person=person, label=(label or "").strip(), risk=risk,
-                                                 assigned_to=assigned_to, org_path=path)
-        FollowUp.objects.bulk_create([FollowUp(affected=affected, due=max(today, start + datetime.timedelta(days=d)), org_path=path)
+                                                 assigned_to=assigned_to, org_path=path, county_code=county)
+        FollowUp.objects.bulk_create([FollowUp(affected=affected, due=max(today, start + datetime.timedelta(days=d)), org_path=path,
+                                               county_code=county)
                                       for d in EVENT_FOLLOW_UP_DAYS])
         audit.record(actor, audit.Action.CREATE, obj=affected, person=person, org_path=path, detail={"event": event.pk, "risk": risk})
     return affected

@@ -129,6 +129,7 @@ class AlertEvent(models.Model):
     from_unit = models.ForeignKey("regions.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     to_unit = models.ForeignKey("regions.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     detail = models.JSONField(default=dict, blank=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -195,6 +196,7 @@ class CrisisCase(models.Model):
     person = models.ForeignKey("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="crisis_cases")
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="crisis_cases")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
@@ -222,6 +224,7 @@ class CrisisAction(models.Model):
     at = models.DateTimeField(default=timezone.now)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     note = EncryptedTextField(_("note"))
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["at", "id"]
@@ -246,6 +249,7 @@ class CrisisEvent(models.Model):
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
     occurred_at = models.DateTimeField(_("occurred"))
     description = EncryptedTextField(_("description"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESPONSE)
@@ -264,6 +268,7 @@ class AffectedPerson(models.Model):
     risk = models.CharField(_("risk level"), max_length=6, choices=[("low", _("low")), ("medium", _("medium")), ("high", _("high"))], default="low")
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
 
 class FollowUp(models.Model):
@@ -276,6 +281,7 @@ class FollowUp(models.Model):
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = EncryptedTextField(_("note"))
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["due", "id"]

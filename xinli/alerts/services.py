@@ -100,6 +100,7 @@ def _create(signal: Signal, key: str, actor) -> Alert:
         reported_by=signal.reported_by if getattr(signal.reported_by, "pk", None) else None,
     )
     AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.RAISED, at=now, actor=_user(actor), to_unit=owner,
+                              county_code=alert.county_code,
                               detail={"source": signal.source, "level": signal.level})
     audit.record(actor, audit.Action.CREATE, obj=alert, person=signal.person, org_path=alert.org_path,
                  detail={"level": alert.level, "source": alert.source, "cause": alert.cause})
@@ -117,7 +118,7 @@ def _merge(alert: Alert, signal: Signal, actor) -> Alert:
                        contact_due_at=min(alert.contact_due_at, now + contact))
     Alert.objects.filter(pk=alert.pk).update(**changes)
     alert.refresh_from_db()
-    AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.MERGED, at=now, actor=_user(actor),
+    AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.MERGED, at=now, actor=_user(actor), county_code=alert.county_code,
                               detail={"source": signal.source, "level": signal.level, "upgraded": upgraded})
     audit.record(actor, audit.Action.UPDATE, obj=alert, person=alert.person, org_path=alert.org_path,
                  detail={"merged": signal.source, "level": alert.level})
@@ -161,7 +162,8 @@ def _transition(actor, alert: Alert, allowed, kind, message, **changes) -> Alert
     if Alert.objects.filter(pk=alert.pk, state__in=allowed).update(**changes) != 1:
         raise field_error("state", message, state=alert.get_state_display())
     alert.refresh_from_db()
-    AlertEvent.objects.create(alert=alert, kind=kind, at=now, actor=_user(actor), detail={"state": alert.state})
+    AlertEvent.objects.create(alert=alert, kind=kind, at=now, actor=_user(actor), detail={"state": alert.state},
+                              county_code=alert.county_code)
     audit.record(actor, audit.Action.UPDATE, obj=alert, person=alert.person, org_path=alert.org_path,
                  detail={"state": alert.state, **({"outcome": alert.outcome} if alert.outcome else {})})
     return alert
@@ -246,7 +248,8 @@ def escalate_overdue(now=None, *, batch: int = 500, max_alerts: int = 100_000) -
                     continue  # acknowledged meanwhile, or another sweeper escalated this deadline
                 alert = Alert.objects.select_related("person", "owner_unit").get(pk=pk)
                 AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.ESCALATED, at=now, from_unit_id=owner_id,
-                                          to_unit=target, detail={"deadline": due_at.isoformat()})
+                                          to_unit=target, detail={"deadline": due_at.isoformat()},
+                                          county_code=alert.county_code)
                 audit.record(None, audit.Action.UPDATE, obj=alert, person=alert.person, org_path=alert.org_path,
                              detail={"escalated_to": target.code, "deadline": due_at.isoformat()})
                 notify(members[target.pk], "alert_escalated", alert)

@@ -27,6 +27,7 @@ class Case(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closing_summary = EncryptedTextField(_("closing summary"))
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
 
 class Session(models.Model):
@@ -37,6 +38,7 @@ class Session(models.Model):
     assessment = models.ForeignKey("screening.Assessment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     signs_of_disorder = models.BooleanField(_("signs of a mental disorder"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["date", "id"]
@@ -50,6 +52,7 @@ class BreakGlass(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
 
 class Plan(models.Model):
@@ -69,6 +72,7 @@ class Plan(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person"], condition=Q(state="active"), name="one_active_plan_per_person")]
@@ -98,6 +102,7 @@ class Referral(models.Model):
     reply = EncryptedTextField(_("reply"))
     replied_at = models.DateTimeField(null=True, blank=True)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)  # the person's
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
     to_path = models.CharField(max_length=255, editable=False, db_index=True)  # the receiving institution's
 
     @property
@@ -138,6 +143,7 @@ class Booking(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     reminded = models.BooleanField(default=False)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         # One live booking per slot: double booking is impossible even under concurrency.
@@ -151,3 +157,4 @@ class WaitingListEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     offered = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)

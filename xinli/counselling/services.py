@@ -25,7 +25,8 @@ def open_case(actor, person, *, reason: str, supervisor=None, site=None) -> Case
     if not (reason or "").strip():
         raise field_error("reason", _("Reason: say why the person came for counselling."))
     with transaction.atomic():
-        case = Case.objects.create(person=person, counsellor=actor, supervisor=supervisor, site=site, reason=reason.strip(), org_path=person.org_path)
+        case = Case.objects.create(person=person, counsellor=actor, supervisor=supervisor, site=site, reason=reason.strip(), org_path=person.org_path,
+                                   county_code=person.county_code)
         audit.record(actor, audit.Action.CREATE, obj=case, person=person)
     return case
 
@@ -47,7 +48,7 @@ def add_session(actor, case: Case, *, date: datetime.date, minutes: int, notes: 
         raise field_error("assessment", _("Outcome measure: must be an assessment of the same person."))
     with transaction.atomic():
         session = Session.objects.create(case=case, date=date, minutes=minutes, notes=(notes or "").strip(), assessment=assessment,
-                                         signs_of_disorder=signs_of_disorder, created_by=actor)
+                                         signs_of_disorder=signs_of_disorder, created_by=actor, county_code=case.county_code)
         audit.record(actor, audit.Action.UPDATE, obj=case, person=case.person, detail={"session": session.pk})
     prompt = signs_of_disorder and not Referral.objects.filter(person=case.person, sent_at__gte=case.opened_at).exists()
     return session, prompt
@@ -78,7 +79,8 @@ def break_glass(actor, case: Case, *, reason: str) -> BreakGlass:
     """Time-limited access to the notes for someone else who works with persons in the area, with a stated reason."""
     if not path_in_scope(actor, COUNSELLING_WORK, case.org_path):
         raise PermissionDenied
-    return breakglass.open_grant(actor, BreakGlass, obj=case, person=case.person, reason=reason, case=case)
+    return breakglass.open_grant(actor, BreakGlass, obj=case, person=case.person, reason=reason, case=case,
+                                 county_code=case.county_code)
 
 
 # --- personalised plans -----------------------------------------------------------------------------------------
@@ -98,7 +100,8 @@ def create_plan(actor, person, *, goals: str, interventions: str, review_on: dat
     try:
         with transaction.atomic():
             plan = Plan.objects.create(person=person, goals=goals.strip(), interventions=interventions.strip(), partners=list(partners),
-                                       worker=worker or actor, review_on=review_on, org_path=person.org_path)
+                                       worker=worker or actor, review_on=review_on, org_path=person.org_path,
+                                       county_code=person.county_code)
             audit.record(actor, audit.Action.CREATE, obj=plan, person=person)
     except IntegrityError:
         raise field_error("person", _("Person: already has an active plan; review or close it first.")) from None
@@ -159,7 +162,8 @@ def refer(actor, person, *, institution, reason: str, urgency: str = "routine", 
         raise field_error("urgency", _("Urgency: routine or urgent."))
     with transaction.atomic():
         ref = Referral.objects.create(person=person, to_institution=institution, back=back, reason=reason.strip(), documents=documents,
-                                      urgency=urgency, sent_by=actor, org_path=person.org_path, to_path=institution.org_path)
+                                      urgency=urgency, sent_by=actor, org_path=person.org_path, to_path=institution.org_path,
+                                      county_code=person.county_code)
         audit.record(actor, audit.Action.CREATE, obj=ref, person=person, detail={"to": institution.pk, "urgency": urgency, "back": back})
     return ref
 
@@ -241,7 +245,8 @@ def book(slot, *, name: str, phone: str, person=None, actor=None, account=None):
         with transaction.atomic():
             booking = Booking.objects.create(slot=slot, person=person, account=account, name=(name or "").strip()[:50],
                                              phone=(phone or "").strip()[:20],
-                                             reference=secrets.token_hex(4).upper(), org_path=slot.org_path)
+                                             reference=secrets.token_hex(4).upper(), org_path=slot.org_path,
+                                             county_code=slot.site.org_unit.county_code)
             audit.record(actor, audit.Action.CREATE, obj=booking, person=person, org_path=slot.org_path)
     except IntegrityError:
         raise field_error("slot", _("Slot: just taken by someone else; choose another time.")) from None
@@ -283,7 +288,8 @@ def join_waiting_list(site, *, name: str, phone: str):
 
     if not (name or "").strip() or not (phone or "").strip():
         raise field_error("phone", _("Name and phone: both are needed to offer you a freed time."))
-    return WaitingListEntry.objects.create(site=site, name=name.strip()[:50], phone=phone.strip()[:20], org_path=site.org_path)
+    return WaitingListEntry.objects.create(site=site, name=name.strip()[:50], phone=phone.strip()[:20], org_path=site.org_path,
+                                           county_code=site.org_unit.county_code)
 
 
 def mark_booking(actor, booking, *, state: str):

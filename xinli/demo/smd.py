@@ -77,24 +77,24 @@ def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today:
                                      social_function=v.get("social_function"))
                 medications = json.dumps([dict(zip(("name", "dose", "usage"), rng.choice(MEDICINES), strict=True))], ensure_ascii=False)
                 follow_ups.append(FollowUp(patient=patient, classification=out.classification, next_due=out.next_due,
-                                           doctor=patient.doctor, org_path=patient.org_path,
+                                           doctor=patient.doctor, org_path=patient.org_path, county_code=patient.county_code,
                                            medications=medications if patient.consent_community else "",
                                            referral_institution="青岛市精神卫生中心" if out.refer else "", **v))
                 if last_outcome is not None and last_outcome.next_due is not None:
-                    tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=day, org_path=patient.org_path))
+                    tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=day, org_path=patient.org_path, county_code=patient.county_code))
                 last_outcome, last_visit = out, v
                 gap = (last_outcome.next_due - day).days if last_outcome.next_due else 30
                 day = day + datetime.timedelta(days=max(7, gap + rng.randint(-10, 25)))
             if patient.status == "in_register" and last_outcome is not None and last_outcome.next_due is not None:
-                tasks.append(Task(patient=patient, due=last_outcome.next_due, org_path=patient.org_path))
+                tasks.append(Task(patient=patient, due=last_outcome.next_due, org_path=patient.org_path, county_code=patient.county_code))
             if last_visit is not None:
                 patient.classification, patient.risk, patient.last_follow_up = last_outcome.classification, last_visit["risk"], last_visit["date"]
             if patient.residence == "home" and rng.random() < 0.55:
                 supports.append(Support(patient=patient, kind="rehab", start=start + datetime.timedelta(days=rng.randint(0, 300)),
-                                        institution="社区精神康复站", org_path=patient.org_path))
+                                        institution="社区精神康复站", org_path=patient.org_path, county_code=patient.county_code))
             if patient.residence == "home" and rng.random() < 0.5:
                 supports.append(Support(patient=patient, kind="family_school", start=today - datetime.timedelta(days=rng.randint(1, 300)),
-                                        institution="青岛市精神卫生中心家属学校", org_path=patient.org_path))
+                                        institution="青岛市精神卫生中心家属学校", org_path=patient.org_path, county_code=patient.county_code))
         FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
         Task.objects.bulk_create(tasks, batch_size=5000)
         Support.objects.bulk_create(supports, batch_size=5000)

@@ -125,6 +125,7 @@ class Call(models.Model):
     handed_over_at = models.DateTimeField(_("last handed over"), null=True, blank=True)
     alert = models.ForeignKey("alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]

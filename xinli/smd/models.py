@@ -138,6 +138,7 @@ class FollowUp(models.Model):
     doctor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -164,6 +165,7 @@ class Task(models.Model):
     done_on = models.DateField(null=True, blank=True)
     reminded = models.JSONField(default=list, blank=True)  # reminder kinds sent: before / after
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["due", "id"]
@@ -190,6 +192,7 @@ class Emergency(models.Model):
     alert = models.ForeignKey("alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     @property
     def overdue(self) -> bool:
@@ -214,6 +217,7 @@ class TeamMember(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     name = EncryptedTextField(_("name"))
     phone = EncryptedTextField(_("phone"))
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
 
 class Support(models.Model):
@@ -237,6 +241,7 @@ class Support(models.Model):
     note = EncryptedTextField(_("note"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-start", "-id"]
@@ -259,3 +264,4 @@ class BreakGlass(models.Model):
     reason = models.CharField(_("reason"), max_length=300)
     granted_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)

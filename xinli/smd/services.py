@@ -70,7 +70,7 @@ def register_patient(actor, person, data: dict) -> Patient:
     try:
         with transaction.atomic():
             patient.save()
-            Task.objects.create(patient=patient, due=timezone.localdate() + rules.TWO_WEEKS, org_path=patient.org_path)
+            Task.objects.create(patient=patient, due=timezone.localdate() + rules.TWO_WEEKS, org_path=patient.org_path, county_code=patient.county_code)
             audit.record(actor, audit.Action.CREATE, obj=patient, person=person, detail={"diagnosis": patient.diagnosis})
     except IntegrityError:
         raise field_error("person", _("Person: already on the register.")) from None
@@ -145,7 +145,7 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
                              social_function=d.get("social_function", {}), hospitalised=d.get("hospitalised", ""))
     if outcome.refer and not (d.get("referral_institution") or "").strip():
         raise field_error("referral_institution", _("Referral: an unstable patient must be referred; give the institution."))
-    fu = FollowUp(patient=patient, doctor=actor, org_path=patient.org_path, classification=outcome.classification,
+    fu = FollowUp(patient=patient, doctor=actor, org_path=patient.org_path, county_code=patient.county_code, classification=outcome.classification,
                   next_due=outcome.next_due, **d)
     from xinli.alerts import raise_for_smd_risk
 
@@ -157,7 +157,7 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
             Task.objects.filter(pk=first.pk).update(state=Task.State.DONE, done_by=fu, done_on=fu.date)
         Task.objects.filter(pk__in=[t.pk for t in open_tasks[1:]]).update(state=Task.State.CANCELLED)
         if outcome.next_due is not None:
-            Task.objects.create(patient=patient, due=outcome.next_due, org_path=patient.org_path)
+            Task.objects.create(patient=patient, due=outcome.next_due, org_path=patient.org_path, county_code=patient.county_code)
         changes = {"last_follow_up": fu.date}
         if outcome.classification:
             changes.update(classification=outcome.classification, risk=fu.risk)
@@ -167,7 +167,7 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
         patient.refresh_from_db()
         if outcome.refer:
             Support.objects.create(patient=patient, kind=Support.Kind.REFERRAL_OUT, start=fu.date, institution=fu.referral_institution,
-                                   note=fu.referral_reason or "", recorded_by=actor, org_path=patient.org_path)
+                                   note=fu.referral_reason or "", recorded_by=actor, org_path=patient.org_path, county_code=patient.county_code)
         if outcome.classification == Classification.UNSTABLE:
             convene_team(actor, patient)
         audit.record(actor, audit.Action.CREATE, obj=fu, person=patient.person, org_path=patient.org_path,
@@ -186,7 +186,8 @@ def convene_team(actor, patient: Patient) -> list[TeamMember]:
     new = []
     for role in TeamRole.values:
         if role not in existing:
-            new.append(TeamMember(patient=patient, role=role, user=patient.doctor if role == TeamRole.DOCTOR else None))
+            new.append(TeamMember(patient=patient, role=role, user=patient.doctor if role == TeamRole.DOCTOR else None,
+                                  county_code=patient.county_code))
     TeamMember.objects.bulk_create(new)
     members = [m.user for m in patient.team.select_related("user") if m.user is not None]
     notify(members, "smd_team", params={"patient": patient.pk})
@@ -200,7 +201,8 @@ def add_team_member(actor, patient: Patient, *, role: str, user=None, name: str 
     if user is None and not name.strip():
         raise field_error("name", _("Name: give the member's name or pick a platform user."))
     with transaction.atomic():
-        member = TeamMember.objects.create(patient=patient, role=role, user=user, name=name.strip(), phone=phone.strip())
+        member = TeamMember.objects.create(patient=patient, role=role, user=user, name=name.strip(), phone=phone.strip(),
+                                           county_code=patient.county_code)
         audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"team": role})
     return member
 
@@ -219,7 +221,7 @@ def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, acti
     with transaction.atomic():
         em = Emergency.objects.create(patient=patient, trigger=trigger, occurred_at=occurred_at, actions=actions, police=police,
                                       ambulance=ambulance, outcome=outcome, completed_at=timezone.now() if complete else None,
-                                      created_by=actor, org_path=patient.org_path)
+                                      created_by=actor, org_path=patient.org_path, county_code=patient.county_code)
         em.alert = raise_alert(Signal(level="red", source=Source.EMERGENCY, cause="smd:emergency", person=patient.person,
                                       org_unit=patient.person.org_unit, reported_by=actor,
                                       summary=f"SMD emergency: {Trigger(trigger).label}"), actor=actor)
@@ -255,7 +257,7 @@ def add_support(actor, patient: Patient, *, kind: str, start, end=None, institut
         raise field_error("kind", _("Health check: only with the patient's (or guardian's) consent on file."))
     with transaction.atomic():
         s = Support.objects.create(patient=patient, kind=kind, start=start, end=end, institution=institution.strip(), note=note,
-                                   recorded_by=actor, org_path=patient.org_path)
+                                   recorded_by=actor, org_path=patient.org_path, county_code=patient.county_code)
         audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"support": kind})
     return s
 
@@ -281,7 +283,8 @@ def break_glass(actor, patient: Patient, *, reason: str) -> BreakGlass:
     recorded and the audit administrator sees the grant. Treating roles already see everything and need none."""
     if not path_in_scope(actor, SMD_BASIC, patient.org_path) or path_in_scope(actor, SMD_VIEW, patient.org_path):
         raise PermissionDenied
-    return breakglass.open_grant(actor, BreakGlass, obj=patient, person=patient.person, reason=reason, patient=patient)
+    return breakglass.open_grant(actor, BreakGlass, obj=patient, person=patient.person, reason=reason, patient=patient,
+                                 county_code=patient.county_code)
 
 
 def send_reminders(today: datetime.date | None = None) -> int:
