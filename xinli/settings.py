@@ -202,11 +202,11 @@ XINLI_API_TOKEN_HOURS = int(os.environ.get("XINLI_API_TOKEN_HOURS", "12"))
 #   XINLI_RATE_PORTAL - anonymous portal submissions: self-tests, bookings, cancellations, event sign-ups, awareness
 #                       and satisfaction surveys, portal account registration (POST)      default 30/60
 #   XINLI_RATE_CODE   - WRONG campaign participant codes (unknown, used, closed) tried from one address, on the
-#                       participant pages and the submission API; right codes are not counted   default 60/300
+#                       participant pages and the submission API; right codes are not counted  default 300/300
 XINLI_RATE_LIMITS = {
     "login": os.environ.get("XINLI_RATE_LOGIN", "30/300"),
     "portal": os.environ.get("XINLI_RATE_PORTAL", "30/60"),
-    "code": os.environ.get("XINLI_RATE_CODE", "60/300"),
+    "code": os.environ.get("XINLI_RATE_CODE", "300/300"),
 }
 XINLI_RATE_LIMITS = {bucket: (int(text.partition("/")[0] or 0), max(1, int(text.partition("/")[2] or 60)))
                      for bucket, text in XINLI_RATE_LIMITS.items()}
