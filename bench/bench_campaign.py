@@ -97,7 +97,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def env_for(args) -> dict:
+def env_for(args, app: Path | None = None, var_dir: Path | None = None) -> dict:
+    """The environment of every child process: the bench database, its key file, demo mode, no outside queue, and
+    the code under test (``app``, default this script's snapshot) first on the path. Other benchmarks pass their own
+    snapshot and state folder."""
+    var_dir = var_dir or ROOT / "var" / "bench-campaign"
     env = dict(os.environ)
     env.update({
         "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{args.db}",
@@ -105,13 +109,13 @@ def env_for(args) -> dict:
         "XINLI_DEMO": "1",
         "DJANGO_SETTINGS_MODULE": "xinli.settings",
         "XINLI_NOTIFY_CHANNELS": "",
-        "XINLI_VAR_DIR": str(ROOT / "var" / "bench-campaign"),
+        "XINLI_VAR_DIR": str(var_dir),
         "XINLI_STATIC_ROOT": str(ROOT / "var" / "static"),
-        "PYTHONPATH": str(APP),  # the served code first (the venv's editable install points at the working tree)
+        "PYTHONPATH": str(app or APP),  # the served code first (the venv's editable install points at the working tree)
     })
     for name in ("XINLI_DEBUG", "REDIS_URL", "XINLI_HUEY_IMMEDIATE"):
         env.pop(name, None)  # DEBUG keeps every query in memory; no outside queue
-    (ROOT / "var" / "bench-campaign").mkdir(parents=True, exist_ok=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
     return env
 
 

@@ -78,6 +78,7 @@ CLK_TCK = os.sysconf("SC_CLK_TCK")
 CHILD_MARK = "BENCH_CHILD_RESULT "
 
 sys.path.insert(0, str(ROOT / "bench"))
+from bench_campaign import env_for as env_for_app  # noqa: E402
 from bench_campaign import (  # noqa: E402 — bench/ is not a package
     free_port,
     machine_cpu,
@@ -168,21 +169,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def env_for(args) -> dict:
-    env = dict(os.environ)
-    env.update({
-        "DATABASE_URL": f"postgres://postgres@{HOST}:5432/{args.db}",
-        "XINLI_KEY_FILE": str(Path(args.key_file).resolve()),
-        "XINLI_DEMO": "1",
-        "DJANGO_SETTINGS_MODULE": "xinli.settings",
-        "XINLI_NOTIFY_CHANNELS": "",
-        "XINLI_VAR_DIR": str(VAR),
-        "XINLI_STATIC_ROOT": str(ROOT / "var" / "static"),
-        "PYTHONPATH": str(APP),  # the code under test first (the venv's editable install points at the working tree)
-    })
-    for name in ("XINLI_DEBUG", "REDIS_URL", "XINLI_HUEY_IMMEDIATE"):
-        env.pop(name, None)
-    VAR.mkdir(parents=True, exist_ok=True)
-    return env
+    return env_for_app(args, app=APP, var_dir=VAR)
 
 
 def stamp_now() -> str:

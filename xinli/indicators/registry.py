@@ -106,13 +106,9 @@ def _scan(rows_fn, counts=False):
 
 
 def _root(units) -> str:
-    parts = [u.path.strip("/").split("/") for u in units]
-    common = []
-    for segs in zip(*parts, strict=False):
-        if len(set(segs)) != 1:
-            break
-        common.append(segs[0])
-    return "/" + "".join(c + "/" for c in common)
+    from xinli.regions.models import common_path
+
+    return common_path([u.path for u in units])
 
 
 AGE_BANDS = ((0, 13, "0-13"), (14, 17, "14-17"), (18, 34, "18-34"), (35, 59, "35-59"), (60, 200, "60+"))

@@ -9,6 +9,26 @@ from django.utils.translation import gettext_lazy as _
 from .codes import Kind, Level
 
 
+def path_prefixes(path: str) -> list[str]:
+    """A materialised path and its ancestors' paths, top first: '/1/7/42/' → ['/1/', '/1/7/', '/1/7/42/']."""
+    out, prefix = [], "/"
+    for part in path.strip("/").split("/"):
+        if part:
+            prefix += part + "/"
+            out.append(prefix)
+    return out
+
+
+def common_path(paths) -> str:
+    """The deepest path that holds every path given ('/' when they share no unit): the root of one scan over all."""
+    common = []
+    for segs in zip(*(p.strip("/").split("/") for p in paths), strict=False):
+        if len(set(segs)) != 1:
+            break
+        common.append(segs[0])
+    return "/" + "".join(c + "/" for c in common)
+
+
 def valid_on(day) -> Q:
     """Units that existed on ``day`` (``valid_from`` and ``valid_to`` inclusive; empty = open-ended): the hierarchy
     as of a period, so a unit merged this year still carries last year's figures."""

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
-from xinli.regions.models import OrgUnit, UnitPopulation
+from xinli.regions.models import OrgUnit, UnitPopulation, common_path, path_prefixes
 
 from .models import Adherence, Classification, Diagnosis, FollowUp, Patient, Residence, Status, Support, Task
 
@@ -95,13 +95,13 @@ def populations(units: list[OrgUnit], year: int) -> dict[int, int | None]:
     "deepest rows of each branch" rule as ``population``); a unit with its own row takes that row."""
     if not units:
         return {}
-    root = "/" + "".join(s + "/" for s in _common([u.path for u in units]))
+    root = common_path([u.path for u in units])
     rows = dict(UnitPopulation.objects.filter(year=year, org_unit__path__startswith=root).values_list(
         "org_unit__path", "residents"))
     sums = defaultdict(int)
     for path, residents in rows.items():
         below = []
-        for prefix in reversed(_prefixes(path)[:-1]):  # the ancestors, nearest first
+        for prefix in reversed(path_prefixes(path)[:-1]):  # the ancestors, nearest first
             if prefix in rows:
                 break
             below.append(prefix)
@@ -114,26 +114,6 @@ def populations(units: list[OrgUnit], year: int) -> dict[int, int | None]:
     return out
 
 
-def _prefixes(path: str) -> list[str]:
-    """'/1/7/42/' → ['/1/', '/1/7/', '/1/7/42/']."""
-    out, prefix = [], "/"
-    for part in path.strip("/").split("/"):
-        if part:
-            prefix += part + "/"
-            out.append(prefix)
-    return out
-
-
-def _common(paths: list[str]) -> list[str]:
-    """The segments of the deepest path that holds every path given."""
-    common = []
-    for segs in zip(*(p.strip("/").split("/") for p in paths), strict=False):
-        if len(set(segs)) != 1:
-            break
-        common.append(segs[0])
-    return common
-
-
 def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None) -> list[SmdIndicators]:
     """Indicators for each unit (one pass over the patients of the units' common subtree)."""
     today = today or timezone.localdate()
@@ -142,7 +122,7 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
     if not units:
         return []
     # The deepest path that holds every requested unit (units may come from different branches).
-    prefix = "/" + "".join(c + "/" for c in _common([u.path for u in units]))
+    prefix = common_path([u.path for u in units])
     patients = list(Patient.objects.filter(org_path__startswith=prefix, registered_on__lte=until).filter(
         Q(status=Status.IN_REGISTER) | Q(status_on__gt=until)).values("pk", "org_path", "diagnosis", "residence", "registered_on"))
     ids = [p["pk"] for p in patients]
