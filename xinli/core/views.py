@@ -77,6 +77,7 @@ def nav_flags(user):
         "console": has_capability(user, ALERTS_WORK) or has_capability(user, HOTLINE_SUPERVISE),
         "crisis": has_capability(user, ALERTS_WORK),
         "smd": has_capability(user, SMD_VIEW) or has_capability(user, SMD_BASIC),
+        "smd_clinical": has_capability(user, SMD_VIEW),
         "network": has_capability(user, NETWORK_MANAGE),
         "outreach": has_capability(user, OUTREACH_PUBLISH),
         "counselling": has_capability(user, COUNSELLING_WORK) or has_capability(user, SMD_VIEW),

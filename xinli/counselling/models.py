@@ -71,6 +71,7 @@ class Plan(models.Model):
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.ACTIVE, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    reminded_on = models.DateField(null=True, blank=True)  # the day the worker was last reminded of the review
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
 

@@ -6,9 +6,11 @@ import datetime
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinli.accounts.models import User
 from xinli.accounts.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
 from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
@@ -127,17 +129,23 @@ def review_plan(actor, plan: Plan, *, next_review: datetime.date | None = None, 
 
 
 def plan_review_reminders(today: datetime.date | None = None) -> int:
-    """Tell each responsible worker about their plans due for review within 3 days or overdue (once a day)."""
+    """Tell each responsible worker about their plans due for review within 3 days or overdue, once a day. The
+    worker's plans are claimed with one conditional UPDATE (``reminded_on`` not yet today) in the transaction that
+    writes the message, as the alert sweeper claims alerts: a second worker racing finds nothing left to claim and
+    sends nothing. Returns the number of workers told."""
     from xinli.alerts.services import notify
 
     today = today or timezone.localdate()
-    due = Plan.objects.filter(state=Plan.State.ACTIVE, review_on__lte=today + datetime.timedelta(days=3)).select_related("worker")
-    per_worker: dict = {}
-    for plan in due:
-        per_worker.setdefault(plan.worker, []).append(plan)
-    for worker, plans in per_worker.items():
-        notify([worker], "plans_due", params={"count": len(plans)})
-    return len(per_worker)
+    due = (Plan.objects.filter(state=Plan.State.ACTIVE, review_on__lte=today + datetime.timedelta(days=3))
+           .filter(Q(reminded_on__isnull=True) | Q(reminded_on__lt=today)))
+    told = 0
+    for worker in User.objects.filter(pk__in=due.values("worker_id")).order_by("pk"):
+        with transaction.atomic():
+            claimed = due.filter(worker=worker).update(reminded_on=today)
+            if claimed:
+                notify([worker], "plans_due", params={"count": claimed})
+                told += 1
+    return told
 
 
 def plan_coverage(unit) -> tuple[int, int]:
@@ -309,7 +317,9 @@ def mark_booking(actor, booking, *, state: str):
 
 
 def send_reminders(now=None) -> int:
-    """Remind counsellors of tomorrow's appointments once (inbox; the resident gets the reference on booking)."""
+    """Remind counsellors of tomorrow's appointments once (inbox; the resident gets the reference on booking). Each
+    booking is claimed with a conditional UPDATE (``reminded`` still false) in the transaction that writes the
+    message, as the alert sweeper claims alerts: of two workers racing, one sends it."""
     import datetime as dt
 
     from xinli.alerts.services import notify
@@ -321,7 +331,9 @@ def send_reminders(now=None) -> int:
                                  slot__starts_at__lte=now + dt.timedelta(hours=24)).select_related("slot__counsellor")
     n = 0
     for b in due:
-        notify([b.slot.counsellor], "appointment", params={"booking": b.reference, "when": timezone.localtime(b.slot.starts_at).strftime("%m-%d %H:%M")})
-        Booking.objects.filter(pk=b.pk).update(reminded=True)
+        with transaction.atomic():
+            if Booking.objects.filter(pk=b.pk, state=Booking.State.BOOKED, reminded=False).update(reminded=True) != 1:
+                continue  # another worker reminded it, or it was cancelled meanwhile
+            notify([b.slot.counsellor], "appointment", params={"booking": b.reference, "when": timezone.localtime(b.slot.starts_at).strftime("%m-%d %H:%M")})
         n += 1
     return n

@@ -1,6 +1,12 @@
 """Demo SMD register: about 4.5 ‰ of the residents, a realistic mix of diagnoses and classifications, two years of
 follow-ups (some patients overdue now), rehabilitation and family-school records, and the population per unit.
 
+The demo's community mental-health doctor (``smd_doctor``) is the responsible doctor of the patients of their
+township, the district psychiatrist of the other patients of the district; elsewhere no demo account follows up
+(the responsible doctor is left empty, as the register only names a doctor who treats the patient's area). So that
+the doctor lands on a worklist with work in it, their township is a showcase: at least ``SHOWCASE`` patients, of whom
+some are due this week, some overdue and one newly registered and not yet seen.
+
 Rows are written in bulk (like the residents), but every follow-up's classification and next due date come from the
 same rules module the services use (``xinli.smd.rules``), and the schedule is the one the services would build.
 """
@@ -22,6 +28,9 @@ from xinli.smd.models import FollowUp, Patient, Support, Task
 
 DIAGNOSES = (("F20", 55), ("F31", 15), ("F7x", 12), ("F06", 8), ("F22", 6), ("F25", 4))
 PROFILES = (("stable", 62), ("basically_stable", 28), ("unstable", 10))
+SHOWCASE = 14
+# The showcase township's planned situations, in this order; the other showcase patients follow the random history.
+PINS = ("due",) * 4 + ("overdue",) * 3 + ("new",)
 MEDICINES = (("利培酮", "2mg", "每日两次"), ("奥氮平", "10mg", "每晚一次"), ("阿立哌唑", "10mg", "每日一次"), ("碳酸锂", "0.25g", "每日三次"),
              ("丙戊酸钠", "0.5g", "每日两次"), ("氯氮平", "50mg", "每日两次"))
 
@@ -36,41 +45,80 @@ def _visit(rng, profile: str, day: datetime.date) -> dict:
             "sleep": "good", "diet": "good"}
 
 
+def _doctors() -> dict[str, User]:
+    """Org-unit path → the demo account that follows up patients there (the township doctor before the psychiatrist)."""
+    found = {}
+    for username in ("smd_doctor", "psychiatrist"):
+        for user in User.objects.filter(username=username):
+            for a in user.active_assignments():
+                found.setdefault(a.org_unit.path, user)
+    return found
+
+
 def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
-    doctors = {a.org_unit.path: a.user for u in User.objects.filter(username="smd_doctor") for a in u.active_assignments()}
-    default_doctor = next(iter(doctors.values()), None)
+    doctors = _doctors()
+    showcase = next((a.org_unit.path for u in User.objects.filter(username="smd_doctor") for a in u.active_assignments()), None)
     person_ids = list(Person.objects.values_list("pk", "org_path", "county_code"))
     chosen = rng.sample(person_ids, k=max(1, round(len(person_ids) * rate)))
+    pins: dict[int, str] = {}
+    if showcase:
+        taken = {pk for pk, *_ in chosen}
+        mine = [c for c in chosen if c[1].startswith(showcase)]
+        pool = [c for c in person_ids if c[1].startswith(showcase) and c[0] not in taken]
+        extra = rng.sample(pool, k=min(len(pool), max(0, SHOWCASE - len(mine))))
+        chosen += extra
+        pins = {pk: pin for (pk, *_), pin in zip(mine + extra, PINS, strict=False)}
     start = datetime.date(today.year - years, 1, 1)
+    week_end = today + datetime.timedelta(days=6 - today.weekday())
     patients, plans = [], []
     for pk, path, county in chosen:
         registered = start - datetime.timedelta(days=rng.randint(0, 2000))
-        doctor = next((d for p, d in doctors.items() if path.startswith(p)), default_doctor)
+        pin = pins.get(pk)
+        if pin == "new":
+            registered = today - datetime.timedelta(days=rng.randint(2, 9))
+        doctor = max(((p, d) for p, d in doctors.items() if path.startswith(p)), key=lambda pd: len(pd[0]), default=(None, None))[1]
         status, status_on = "in_register", None
         r = rng.random()
-        if r < 0.02:
+        if r < 0.02 and not pin:
             status, status_on = "died", today - datetime.timedelta(days=rng.randint(10, 300))
-        elif r < 0.05:
+        elif r < 0.05 and not pin:
             status, status_on = "moved_out", today - datetime.timedelta(days=rng.randint(10, 300))
         patients.append(Patient(person_id=pk, diagnosis=rng.choices([d for d, _ in DIAGNOSES], weights=[w for _, w in DIAGNOSES])[0],
                                 diagnosed_by=rng.choice(("青岛市精神卫生中心", "市立医院精神科", "区人民医院")),
                                 diagnosed_on=registered - datetime.timedelta(days=rng.randint(0, 400)), source=rng.choice(("hospital", "hospital", "community", "transfer")),
                                 registered_on=registered, status=status, status_on=status_on, status_reason="演示" if status_on else "",
-                                residence="institution" if rng.random() < 0.06 else "home", consent_community=rng.random() < 0.92,
-                                consent_on=registered, poor=rng.random() < 0.2, doctor=doctor, org_path=path, county_code=county))
-        plans.append(rng.choices([p for p, _ in PROFILES], weights=[w for _, w in PROFILES])[0])
+                                residence="institution" if rng.random() < 0.06 else "home", consent_community=bool(pin) or rng.random() < 0.92,
+                                consent_on=registered, poor=rng.random() < 0.2, doctor=doctor, org_path=path, county_code=county,
+                                guardian_name=rng.choice(("王", "李", "张", "刘", "陈")) + rng.choice(("建国", "秀英", "桂兰", "志强", "红梅")),
+                                guardian_phone=f"13{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}"))
+        plans.append((rng.choices([p for p, _ in PROFILES], weights=[w for _, w in PROFILES])[0], pin))
     with transaction.atomic():
         Patient.objects.bulk_create(patients, batch_size=2000)
         follow_ups, tasks, supports = [], [], []
-        for patient, profile in zip(patients, plans, strict=True):
+        for patient, (profile, pin) in zip(patients, plans, strict=True):
             day = start + datetime.timedelta(days=rng.randint(0, 60))
-            end = patient.status_on or today
             # 1 in 8 patients is behind schedule: their last visit was long ago, so their task is overdue now.
-            lag = rng.random() < 0.125
+            lag = pin == "overdue" or (not pin and rng.random() < 0.125)
+            stop = (patient.status_on or today) - datetime.timedelta(days=(120 if lag else 0))
+            # A patient due this week is last seen two weeks before the due day (basically stable: back in 2 weeks).
+            due_day = today + datetime.timedelta(days=rng.randint(0, (week_end - today).days)) if pin == "due" else None
+            if due_day is not None:
+                stop = due_day - rules.TWO_WEEKS - datetime.timedelta(days=21)
+            if pin == "new":  # registered days ago and not seen yet: the first follow-up is due two weeks after
+                stop = day - datetime.timedelta(days=1)
+                tasks.append(Task(patient=patient, due=patient.registered_on + rules.TWO_WEEKS, org_path=patient.org_path, county_code=patient.county_code))
+            visits = []
+            while day <= stop:
+                visits.append(_visit(rng, profile, day))
+                out = rules.classify(date=day, risk=visits[-1]["risk"], insight=visits[-1]["insight"], symptoms=visits[-1]["symptoms"],
+                                     social_function=visits[-1]["social_function"])
+                gap = (out.next_due - day).days if out.next_due else 30
+                day = day + datetime.timedelta(days=max(7, gap + rng.randint(-10, 25)))
+            if due_day is not None:
+                visits.append(_visit(rng, "basically_stable", due_day - rules.TWO_WEEKS) | {"social_function": {"self_care": "poor"}})
             last_outcome, last_visit = None, None
-            while day <= end - datetime.timedelta(days=(120 if lag else 0)):
-                v = _visit(rng, profile, day)
+            for v in visits:
                 if not patient.consent_community:  # the statutory minimum only (as the service enforces)
                     v = {k: v[k] for k in ("date", "mode", "risk")}
                 out = rules.classify(date=v["date"], risk=v["risk"], insight=v.get("insight", ""), symptoms=v.get("symptoms", ()),
@@ -81,10 +129,8 @@ def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today:
                                            medications=medications if patient.consent_community else "",
                                            referral_institution="青岛市精神卫生中心" if out.refer else "", **v))
                 if last_outcome is not None and last_outcome.next_due is not None:
-                    tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=day, org_path=patient.org_path, county_code=patient.county_code))
+                    tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=v["date"], org_path=patient.org_path, county_code=patient.county_code))
                 last_outcome, last_visit = out, v
-                gap = (last_outcome.next_due - day).days if last_outcome.next_due else 30
-                day = day + datetime.timedelta(days=max(7, gap + rng.randint(-10, 25)))
             if patient.status == "in_register" and last_outcome is not None and last_outcome.next_due is not None:
                 tasks.append(Task(patient=patient, due=last_outcome.next_due, org_path=patient.org_path, county_code=patient.county_code))
             if last_visit is not None:

@@ -13,6 +13,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from xinli.accounts.models import User
 from xinli.accounts.policy import INDICATORS_VIEW, SMD_VIEW
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
@@ -25,6 +26,7 @@ from . import indicators, selectors, services
 from .models import (
     Adherence,
     BreakGlass,
+    Classification,
     Diagnosis,
     Emergency,
     FollowUp,
@@ -175,6 +177,10 @@ class StatusInputSerializer(StrictSerializerMixin, serializers.Serializer):
     on = serializers.DateField(label=_("status since"), required=False, allow_null=True)
 
 
+class DoctorInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    doctor = serializers.IntegerField(label=_("responsible doctor"), min_value=1)
+
+
 class BreakGlassInputSerializer(StrictSerializerMixin, serializers.Serializer):
     reason = serializers.CharField(label=_("reason"), max_length=300)
 
@@ -187,7 +193,7 @@ class BreakGlassSerializer(serializers.ModelSerializer):
 
 
 INPUTS = {"break_glass": BreakGlassInputSerializer, "create": RegisterSerializer, "follow_ups": FollowUpInputSerializer, "emergencies": EmergencyInputSerializer,
-          "team": TeamInputSerializer, "support": SupportInputSerializer, "status": StatusInputSerializer}
+          "team": TeamInputSerializer, "support": SupportInputSerializer, "status": StatusInputSerializer, "doctor": DoctorInputSerializer}
 
 
 def _pk(value) -> int:
@@ -196,7 +202,12 @@ def _pk(value) -> int:
     return int(value)
 
 
-@extend_schema(parameters=[OpenApiParameter("classification", str), OpenApiParameter("status", str)])
+@extend_schema(parameters=[
+    OpenApiParameter("classification", str, enum=Classification.values), OpenApiParameter("status", str, enum=Status.values),
+    OpenApiParameter("follow_up", str, enum=selectors.FOLLOW_UP_STATES,
+                     description="due (this week), overdue, never (no completed follow-up), not_this_year"),
+    OpenApiParameter("risk", int, description="risk level 0–5"), OpenApiParameter("diagnosis", str, enum=Diagnosis.values),
+    OpenApiParameter("q", str, description="name or ID number (the archive's scoped search)")])
 class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Patients in the user's area. Treating roles see clinical details; case-team roles only name, address, risk level
     and the responsible doctor. Every patient returned is an audited read."""
@@ -209,13 +220,10 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return INPUTS.get(self.action, PatientSerializer)
 
     def get_queryset(self):
-        qs = selectors.visible_patients(self.request.user)
-        p = self.request.query_params
-        if p.get("classification"):
-            qs = qs.filter(classification=p["classification"])
-        if p.get("status"):
-            qs = qs.filter(status=p["status"])
-        return qs.order_by("pk")
+        p = self.request.query_params  # values checked against the declared parameters (xinli.core.query)
+        return selectors.patient_list(self.request.user, follow_up=p.get("follow_up", ""), classification=p.get("classification", ""),
+                                      risk=int(p["risk"]) if p.get("risk") else None, diagnosis=p.get("diagnosis", ""),
+                                      q=p.get("q", ""), status=p.get("status", ""))
 
     def _serialize(self, patient, clinical: bool):
         return (PatientSerializer if clinical else BasicPatientSerializer)(patient).data
@@ -273,6 +281,16 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         s.is_valid(raise_exception=True)
         return Response(BreakGlassSerializer(services.break_glass(request.user, patient, reason=s.validated_data["reason"])).data,
                         status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=DoctorInputSerializer, responses={200: PatientSerializer})
+    @action(detail=True, methods=["post"])
+    def doctor(self, request, pk=None):
+        """Make another user the responsible doctor: someone who follows up patients of the patient's area."""
+        patient = self._clinical(pk)
+        s = DoctorInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        doctor = User.objects.filter(pk=s.validated_data["doctor"]).first()
+        return Response(PatientSerializer(services.assign_doctor(request.user, patient, doctor)).data)
 
     @extend_schema(request=EmergencyInputSerializer, responses={201: EmergencySerializer})
     @action(detail=True, methods=["post"])

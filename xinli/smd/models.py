@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xinli.core.fields import EncryptedTextField
 
@@ -27,10 +28,17 @@ class Source(models.TextChoices):
 
 
 class Status(models.TextChoices):
-    IN_REGISTER = "in_register", _("in register")
+    # "in register" alone is also the indicators' denominator ("在册患者数"); the status reads "在册".
+    IN_REGISTER = "in_register", pgettext_lazy("smd status", "in register")
     MOVED_OUT = "moved_out", _("moved out")
     DIED = "died", _("died")
     REMOVED = "removed", _("removed")
+
+
+class Classification(models.TextChoices):
+    UNSTABLE = "unstable", _("unstable")
+    BASICALLY_STABLE = "basically_stable", _("basically stable")
+    STABLE = "stable", _("stable")
 
 
 class Residence(models.TextChoices):
@@ -58,7 +66,7 @@ class Patient(models.Model):
     management_level = models.PositiveSmallIntegerField(_("case-management level"), default=1)
     doctor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("responsible doctor"), null=True, blank=True,
                                on_delete=models.SET_NULL, related_name="+")
-    classification = models.CharField(_("classification"), max_length=16, blank=True)
+    classification = models.CharField(_("classification"), max_length=16, choices=Classification.choices, blank=True)
     risk = models.PositiveSmallIntegerField(_("risk level"), null=True, blank=True)
     last_follow_up = models.DateField(_("last follow-up"), null=True, blank=True)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
@@ -77,12 +85,6 @@ class Mode(models.TextChoices):
     PHONE = "phone", _("phone")
 
 
-class Classification(models.TextChoices):
-    UNSTABLE = "unstable", _("unstable")
-    BASICALLY_STABLE = "basically_stable", _("basically stable")
-    STABLE = "stable", _("stable")
-
-
 class Adherence(models.TextChoices):
     REGULAR = "regular", _("regular")
     INTERMITTENT = "intermittent", _("intermittent")
@@ -98,7 +100,8 @@ SYMPTOMS = {"hallucination": _("hallucinations"), "communication": _("communicat
             "wandering": _("wandering off"), "self_talk": _("talking or laughing to oneself"),
             "withdrawn": _("withdrawn and inactive"), "other": _("other")}
 LEVEL3 = {"good": _("good"), "fair": _("fair"), "poor": _("poor")}
-SOCIAL = ("self_care", "housework", "work", "study", "social_contact")
+SOCIAL = {"self_care": _("personal care"), "housework": _("housework"), "work": _("productive work"),
+          "study": _("learning"), "social_contact": _("social contact")}
 INCIDENTS = ("minor_trouble", "trouble", "disaster", "other_harm", "self_harm", "suicide_attempt")
 
 
@@ -143,6 +146,10 @@ class FollowUp(models.Model):
     class Meta:
         ordering = ["-date", "-id"]
         indexes = [models.Index(fields=["patient", "date"], name="smd_followup_patient_date")]
+
+    @property
+    def lost_reason_label(self) -> str:
+        return str(LOST_REASONS.get(self.lost_reason, self.lost_reason)) if self.lost_reason else ""
 
     @property
     def complete(self) -> bool:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP, SMD_VIEW
+from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP
 from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
 from xinli.core.scoping import path_in_scope
@@ -42,11 +42,27 @@ from .models import (
     TeamRole,
     Trigger,
 )
+from .selectors import treats
 
 
 def _require(actor, path: str) -> None:
     if not path_in_scope(actor, SMD_FOLLOWUP, path):
         raise PermissionDenied
+
+
+def _require_treating(actor, patient: Patient) -> None:
+    """Writes about a patient: the actor follows up patients of the patient's unit, or is the patient's responsible
+    doctor (who always treats their patients; ``selectors.treats``)."""
+    if not treats(actor, patient, SMD_FOLLOWUP):
+        raise PermissionDenied
+
+
+def _check_doctor(doctor, path: str) -> None:
+    """The responsible doctor must be someone who follows up patients of the patient's unit, so that the doctor named
+    on the register can reach the patient through the ordinary scope (an active user holding ``smd.followup`` there)."""
+    if doctor is None or not getattr(doctor, "is_active", False) or not path_in_scope(doctor, SMD_FOLLOWUP, path):
+        raise field_error("doctor", _("Responsible doctor: choose a doctor who follows up patients of the patient's "
+                                      "area (a psychiatrist or community mental-health doctor assigned there)."))
 
 
 def register_patient(actor, person, data: dict) -> Patient:
@@ -66,7 +82,9 @@ def register_patient(actor, person, data: dict) -> Patient:
         raise field_error("residence", _("Residence: home or institution."))
     if data.get("consent_community") and not data.get("consent_on"):
         data["consent_on"] = timezone.localdate()
-    patient = Patient(person=person, org_path=person.org_path, county_code=person.county_code, doctor=data.pop("doctor", None) or actor, **data)
+    doctor = data.pop("doctor", None) or actor
+    _check_doctor(doctor, person.org_path)
+    patient = Patient(person=person, org_path=person.org_path, county_code=person.county_code, doctor=doctor, **data)
     try:
         with transaction.atomic():
             patient.save()
@@ -133,7 +151,7 @@ def _check_follow_up(patient: Patient, d: dict) -> None:
 def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
     """Save a follow-up, classify it by the rules, schedule the next one, and act: referral, alerts (risk 3 orange,
     4–5 red), the case-management team for an unstable patient, the register status on death."""
-    _require(actor, patient.org_path)
+    _require_treating(actor, patient)
     d = {k: v for k, v in data.items() if k in FOLLOW_UP_FIELDS}
     _check_follow_up(patient, d)
     if isinstance(d.get("medications"), list | dict):
@@ -195,7 +213,7 @@ def convene_team(actor, patient: Patient) -> list[TeamMember]:
 
 
 def add_team_member(actor, patient: Patient, *, role: str, user=None, name: str = "", phone: str = "") -> TeamMember:
-    _require(actor, patient.org_path)
+    _require_treating(actor, patient)
     if role not in TeamRole.values:
         raise field_error("role", _("Role: one of {choices}."), choices=", ".join(TeamRole.values))
     if user is None and not name.strip():
@@ -213,7 +231,7 @@ def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, acti
     from xinli.alerts.models import Source
     from xinli.alerts.services import Signal, raise_alert
 
-    _require(actor, patient.org_path)
+    _require_treating(actor, patient)
     if trigger not in Trigger.values:
         raise field_error("trigger", _("Trigger: one of {choices}."), choices=", ".join(Trigger.values))
     if occurred_at > timezone.now():
@@ -231,7 +249,7 @@ def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, acti
 
 
 def complete_emergency(actor, em: Emergency, *, actions: str, outcome: str, police=None, ambulance=None) -> Emergency:
-    _require(actor, em.org_path)
+    _require_treating(actor, em.patient)
     if not actions.strip() or not outcome.strip():
         raise field_error("outcome", _("Emergency record: describe the actions taken and the outcome to complete it."))
     with transaction.atomic():
@@ -246,7 +264,7 @@ def complete_emergency(actor, em: Emergency, *, actions: str, outcome: str, poli
 
 
 def add_support(actor, patient: Patient, *, kind: str, start, end=None, institution: str = "", note: str = "") -> Support:
-    _require(actor, patient.org_path)
+    _require_treating(actor, patient)
     if kind not in Support.Kind.values:
         raise field_error("kind", _("Kind: one of {choices}."), choices=", ".join(Support.Kind.values))
     if start is None or start > timezone.localdate() or (end is not None and end < start):
@@ -263,7 +281,7 @@ def add_support(actor, patient: Patient, *, kind: str, start, end=None, institut
 
 
 def change_status(actor, patient: Patient, *, status: str, reason: str = "", on=None) -> Patient:
-    _require(actor, patient.org_path)
+    _require_treating(actor, patient)
     if status not in Status.values:
         raise field_error("status", _("Status: one of {choices}."), choices=", ".join(Status.values))
     if status != Status.IN_REGISTER and not reason.strip():
@@ -277,11 +295,26 @@ def change_status(actor, patient: Patient, *, status: str, reason: str = "", on=
     return patient
 
 
+def assign_doctor(actor, patient: Patient, doctor) -> Patient:
+    """Make ``doctor`` the patient's responsible doctor (reminders and the case-management team go to them). The
+    actor treats the patient; the doctor must follow up patients of the patient's unit (``_check_doctor``)."""
+    _require_treating(actor, patient)
+    _check_doctor(doctor, patient.org_path)
+    with transaction.atomic():
+        previous = patient.doctor_id
+        Patient.objects.filter(pk=patient.pk).update(doctor=doctor)
+        TeamMember.objects.filter(patient=patient, role=TeamRole.DOCTOR, user_id=previous).update(user=doctor)
+        patient.refresh_from_db()
+        audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, org_path=patient.org_path,
+                     detail={"doctor": doctor.pk, "previous": previous})
+    return patient
+
+
 def break_glass(actor, patient: Patient, *, reason: str) -> BreakGlass:
     """Emergency access to the patient's clinical details (diagnosis, follow-ups, medication, team, emergencies) for
     four hours, read only, for a case-team member who sees the patient's basic record (``smd.basic``); the reason is
     recorded and the audit administrator sees the grant. Treating roles already see everything and need none."""
-    if not path_in_scope(actor, SMD_BASIC, patient.org_path) or path_in_scope(actor, SMD_VIEW, patient.org_path):
+    if not path_in_scope(actor, SMD_BASIC, patient.org_path) or treats(actor, patient):
         raise PermissionDenied
     return breakglass.open_grant(actor, BreakGlass, obj=patient, person=patient.person, reason=reason, patient=patient,
                                  county_code=patient.county_code)
@@ -289,7 +322,10 @@ def break_glass(actor, patient: Patient, *, reason: str) -> BreakGlass:
 
 def send_reminders(today: datetime.date | None = None) -> int:
     """Remind the responsible doctor N days before a follow-up is due and N days after it became overdue (N per
-    region, ReminderPolicy; default 3 and 3). Each reminder is sent once."""
+    region, ReminderPolicy; default 3 and 3). Each reminder is sent once: like the alert sweeper
+    (``xinli.alerts.services.escalate_overdue``), a worker claims the task with a conditional UPDATE on the reminders
+    it read (and on the task still being due) in the transaction that writes the notification; when two workers race,
+    the second's UPDATE matches no row and it sends nothing."""
     from xinli.alerts.services import notify
 
     today = today or timezone.localdate()
@@ -306,7 +342,9 @@ def send_reminders(today: datetime.date | None = None) -> int:
         if not kinds or task.patient.doctor is None:
             continue
         with transaction.atomic():
-            Task.objects.filter(pk=task.pk).update(reminded=task.reminded + kinds)
+            claimed = Task.objects.filter(pk=task.pk, state=Task.State.DUE, reminded=task.reminded).update(reminded=task.reminded + kinds)
+            if claimed != 1:
+                continue  # another worker reminded it, or the follow-up was recorded meanwhile
             notify([task.patient.doctor], "smd_due" if "before" in kinds else "smd_overdue",
                    params={"patient": task.patient_id, "day": task.due.isoformat()})
         sent += 1

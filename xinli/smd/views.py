@@ -1,27 +1,43 @@
-"""SMD pages: the doctor's worklist, a patient's page (clinical or basic by role), the follow-up form, and the
+"""SMD pages: the doctor's worklist, the patient list of the user's area (filters, search, pages), a patient's page
+(clinical or basic by role), the follow-up form (pre-filled from the last follow-up where the norms allow), and the
 indicators of the user's townships against the targets."""
 
 from __future__ import annotations
 
 import datetime
+import json
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
+from xinli.core import audit
 from xinli.core.forms import BilingualForm
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
 
 from . import indicators, selectors, services
-from .models import LEVEL3, LOST_REASONS, SOCIAL, SYMPTOMS, Adherence, Mode, Patient
+from .models import (
+    LEVEL3,
+    LOST_REASONS,
+    SOCIAL,
+    SYMPTOMS,
+    Adherence,
+    Classification,
+    Diagnosis,
+    Mode,
+    Patient,
+    Status,
+)
 
 # DOMAIN.md §4 defaults (T11–T17); region- and year-specific targets arrive with the indicators module.
 TARGETS = {"prevalence_per_mille": ("T11", 4.5), "standardised_rate": ("T12", 0.8), "medication_rate": ("T13", 0.8),
@@ -33,17 +49,58 @@ TARGETS = {"prevalence_per_mille": ("T11", 4.5), "standardised_rate": ("T12", 0.
 def worklist(request):
     if not has_capability(request.user, SMD_VIEW):
         if has_capability(request.user, SMD_BASIC):
-            return _basic_list(request)
+            return patient_list(request)  # a case-team member's SMD page is the list of the area's patients
         raise Http404
     w = selectors.worklist(request.user)
     selectors.record_listing(request.user, [t.patient for t in w["due"] + w["overdue"]] + w["never"])
     return render(request, "smd/worklist.html", w)
 
 
-def _basic_list(request):
-    patients = list(selectors.visible_patients(request.user).filter(status="in_register").order_by("-risk", "pk")[:200])
-    selectors.record_listing(request.user, patients)
-    return render(request, "smd/basic_list.html", {"patients": patients})
+class PatientFilterForm(BilingualForm):
+    """The patient list's filters. The follow-up state, classification and diagnosis are clinical: only a treating
+    user gets them (``clinical=False`` drops them)."""
+
+    q = forms.CharField(label=_("name or ID number"), max_length=40, required=False)
+    follow_up = forms.ChoiceField(label=pgettext_lazy("smd", "follow-up"), required=False, choices=[
+        ("", _("all")), ("due", _("due this week")), ("overdue", pgettext_lazy("smd", "overdue")), ("never", _("never followed up")),
+        ("not_this_year", _("not followed up this year"))])
+    classification = forms.ChoiceField(label=_("classification"), required=False, choices=[("", _("all")), *Classification.choices])
+    risk = forms.TypedChoiceField(label=_("risk level"), required=False, coerce=int, empty_value=None,
+                                  choices=[("", _("all"))] + [(str(i), str(i)) for i in range(6)])
+    diagnosis = forms.ChoiceField(label=_("disease"), required=False, choices=[("", _("all")), *Diagnosis.choices])
+    status = forms.ChoiceField(label=_("status"), required=False, choices=[*Status.choices, ("any", _("all"))])
+
+    def __init__(self, *args, clinical: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not clinical:
+            for name in ("follow_up", "classification", "diagnosis"):
+                del self.fields[name]
+
+
+PAGE_SIZE = 25
+
+
+@login_required
+def patient_list(request):
+    """Every SMD role's list of the patients of its area (and, for a doctor, their own patients anywhere): filters,
+    a search by name or ID number, 25 a page; the patients shown are audited."""
+    user = request.user
+    if not (has_capability(user, SMD_VIEW) or has_capability(user, SMD_BASIC)):
+        raise Http404
+    clinical = has_capability(user, SMD_VIEW)
+    form = PatientFilterForm(request.GET or None, clinical=clinical)
+    f = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    status = f.get("status") or Status.IN_REGISTER
+    qs = selectors.patient_list(user, follow_up=f.get("follow_up", ""), classification=f.get("classification", ""),
+                                risk=f.get("risk"), diagnosis=f.get("diagnosis", ""), q=f.get("q", ""),
+                                status="" if status == "any" else status)
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    selectors.record_listing(user, page.object_list)
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "smd/patient_list.html", {
+        "form": form, "page": page, "clinical": clinical, "query": query.urlencode(), "today": timezone.localdate(),
+        "end_of_week": selectors.end_of_week(timezone.localdate())})
 
 
 @login_required
@@ -52,7 +109,8 @@ def patient_detail(request, pk):
         patient, clinical = selectors.get_patient(request.user, pk)
     except Patient.DoesNotExist:
         raise Http404 from None
-    context = {"patient": patient, "clinical": clinical, "can_follow_up": selectors.may_follow_up(request.user, patient)}
+    context = {"patient": patient, "clinical": clinical, "can_follow_up": selectors.may_follow_up(request.user, patient),
+               "today": timezone.localdate()}
     if clinical:
         context.update(follow_ups=list(selectors.follow_ups(patient)[:50]), emergencies=list(patient.emergencies.order_by("-occurred_at")),
                        team=list(patient.team.select_related("user")), support=list(patient.support.all()[:50]),
@@ -106,7 +164,7 @@ class FollowUpForm(BilingualForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for key in SOCIAL:
-            self.fields[f"social_{key}"] = forms.ChoiceField(label=_("social function") + f" · {key}", choices=_choices(LEVEL3), required=False)
+            self.fields[f"social_{key}"] = forms.ChoiceField(label=_("social function") + " · " + str(SOCIAL[key]), choices=_choices(LEVEL3), required=False)
 
     def service_data(self) -> dict:
         d = dict(self.cleaned_data)
@@ -118,12 +176,41 @@ class FollowUpForm(BilingualForm):
         return {k: v for k, v in d.items() if v not in ("", None) or k == "risk"}
 
 
+# Carried over from the last follow-up into a new one: what stays true between visits unless someone changes it —
+# the medication list (the current prescription, which the doctor confirms or adjusts), and the usual way of
+# reaching the patient (mode). Never carried over: the day's assessment (risk, symptoms, insight, sleep, diet,
+# social function, adherence, adverse reactions, physical illness, hospitalisation) — the national record asks for
+# it as observed at this visit, and a copied assessment would classify the patient without looking. The guardian
+# and contacts are the register's, shown beside the form (docs/smd.md, "The follow-up form").
+CARRIED_OVER = ("mode", "medications")
+
+
+def follow_up_initial(patient: Patient, last) -> dict:
+    """The follow-up form's starting values: today's date, and ``CARRIED_OVER`` from the last follow-up (the
+    medications only with the patient's consent to community management, as the service records them)."""
+    initial = {"date": timezone.localdate(), "mode": "home", "hospitalised": "none"}
+    if last is None:
+        return initial
+    if last.mode:
+        initial["mode"] = last.mode
+    if patient.consent_community and last.medications:
+        try:
+            meds = json.loads(last.medications)
+        except ValueError:
+            meds = [last.medications]
+        initial["medications"] = "\n".join(
+            ", ".join(str(m.get(k, "")) for k in ("name", "dose", "usage")).strip(", ") if isinstance(m, dict) else str(m)
+            for m in (meds if isinstance(meds, list) else [meds]))
+    return initial
+
+
 @login_required
 def follow_up_new(request, pk):
     patient = selectors.clinical_patients(request.user).filter(pk=pk).first()
-    if patient is None:
+    if patient is None or not selectors.may_follow_up(request.user, patient):
         raise Http404
-    form = FollowUpForm(request.POST if request.method == "POST" else None, initial={"date": timezone.localdate(), "mode": "home"})
+    last = selectors.follow_ups(patient).first()
+    form = FollowUpForm(request.POST if request.method == "POST" else None, initial=follow_up_initial(patient, last))
     if request.method == "POST" and form.is_valid():
         try:
             fu = services.record_follow_up(request.user, patient, form.service_data())
@@ -136,7 +223,11 @@ def follow_up_new(request, pk):
                                                 classification=fu.get_classification_display() or "—",
                                                 due=fu.next_due.isoformat() if fu.next_due else "—"))
             return redirect("smd:patient_detail", pk=patient.pk)
-    return render(request, "smd/follow_up_form.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)
+    if request.method != "POST":
+        audit.record(request.user, audit.Action.READ, obj=patient, person=patient.person, org_path=patient.org_path,
+                     purpose="smd follow-up form")
+    return render(request, "smd/follow_up_form.html", {"form": form, "patient": patient, "last": last,
+                                                       "carried_over": CARRIED_OVER}, status=400 if form.errors else 200)
 
 
 @login_required

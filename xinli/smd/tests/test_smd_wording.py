@@ -1,0 +1,87 @@
+"""Every SMD page read in Chinese: 随访 (not 回访), "下次随访" (not "下一页"), the status "在册" (not "在册患者数"),
+and no English word or raw code (classification, risk, disease, status, lost-to-follow-up, social function) in
+the visible text."""
+
+import datetime
+import re
+from html.parser import HTMLParser
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from xinli.accounts.policy import Role
+from xinli.smd import services
+from xinli.smd.models import Task
+from xinli.testing.fixtures import login_verified, make_user
+
+from .conftest import visit
+
+pytestmark = pytest.mark.django_db
+# Codes that read the same in Chinese: ICD-10 codes of the six diseases, target ids of the indicators.
+ALLOWED = re.compile(r"^(F\d\d|F7x|T1[1-7]|API)$")
+USERNAMES = {"jingfang", "police_a1", "officer_a"}  # the header names the signed-in user
+
+
+class _Text(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.parts, self._skip = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style", "option"):  # options: checked through the selected/visible labels below
+            self._skip += 1
+        for name, value in attrs:
+            if name in ("aria-label", "title", "placeholder", "alt") and value:
+                self.parts.append(value)
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style", "option"):
+            self._skip -= 1
+
+    def handle_data(self, data):
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Text()
+    parser.feed(html)
+    return " ".join(parser.parts)
+
+
+def latin_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text) if not ALLOWED.match(w)}
+
+
+@pytest.fixture
+def filled(patient, doctor):
+    services.record_follow_up(doctor, patient, visit(date=timezone.localdate() - datetime.timedelta(days=20), risk=1, insight="partial"))
+    services.record_follow_up(doctor, patient, {"date": timezone.localdate() - datetime.timedelta(days=2), "mode": "home", "lost_reason": "migrant_work"})
+    Task.objects.filter(patient=patient, state="due").update(due=timezone.localdate() - datetime.timedelta(days=1))
+    return patient
+
+
+def test_every_smd_page_reads_as_chinese(filled, doctor, tree):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    login_verified(client, doctor)
+    officer = make_user("officer_a", [(tree.county_a, Role.HEALTH_OFFICER)])
+    pages = {url: visible_text(client.get(url).content.decode()) for url in (
+        "/smd/", "/smd/patients/", "/smd/patients/?follow_up=overdue", f"/smd/patients/{filled.pk}/",
+        f"/smd/patients/{filled.pk}/follow-up/", "/smd/indicators/")}
+    police = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    login_verified(police, make_user("police_a1", [(tree.a1, Role.POLICE_LIAISON)]))
+    pages["/smd/ (case team)"] = visible_text(police.get("/smd/").content.decode())
+    pages[f"/smd/patients/{filled.pk}/ (case team)"] = visible_text(police.get(f"/smd/patients/{filled.pk}/").content.decode())
+    county = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    login_verified(county, officer)
+    pages["/smd/indicators/ (officer)"] = visible_text(county.get("/smd/indicators/").content.decode())
+    for url, text in pages.items():
+        assert "回访" not in text and "下一页" not in text, url
+        assert not latin_words(text) - USERNAMES, (url, latin_words(text))
+    detail = pages[f"/smd/patients/{filled.pk}/"]
+    assert "记录随访" in detail and "下次随访" in detail and "在册" in detail and "在册患者数" not in detail
+    assert "基本稳定" in detail and "外出打工" in detail  # the classification and lost-to-follow-up labels
+    assert "基本稳定" in pages["/smd/"] and "记录随访" in pages["/smd/"]
+    assert "在册患者数" in pages["/smd/indicators/"]
+    assert "个人生活料理" in pages[f"/smd/patients/{filled.pk}/follow-up/"]
