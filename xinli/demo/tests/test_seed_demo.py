@@ -102,7 +102,8 @@ def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):
     call_command("seed_demo", size="tiny", seed=5, accounts_file=str(tmp_path / "a.json"), no_activity=True)
     today = timezone.localdate()
     summary = seed_smd(random.Random(5), rate=0.1, today=today)  # 10 % of 300 residents, to have enough patients
-    assert summary["smd_patients"] == Patient.objects.count() == 30
+    # 10 % of 300 residents, plus the SMD doctor's showcase township topped up to demo.smd.SHOWCASE patients.
+    assert summary["smd_patients"] == Patient.objects.count() >= 30
     first = FollowUp.objects.order_by("date").first().date
     assert first.year == today.year - 2 and FollowUp.objects.count() >= 30 * 6
     for fu in FollowUp.objects.all()[:200]:  # every stored classification is what the rules say
@@ -111,4 +112,25 @@ def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):
     assert set(Patient.objects.values_list("classification", flat=True)) >= {"stable", "basically_stable"}
     assert Task.objects.filter(state="due", due__lt=today).exists()  # some patients are overdue
     (k,) = compute([OrgUnit.objects.get(level="city")], today.year)
-    assert k.population == 300 and 0 < k.managed <= k.in_register <= 30
+    assert k.population == 300 and 0 < k.managed <= k.in_register <= summary["smd_patients"]
+
+
+def test_demo_smd_doctor_lands_on_a_worklist_with_due_and_overdue_patients(tmp_path):
+    import random
+
+    from xinli.accounts.policy import SMD_FOLLOWUP
+    from xinli.core.scoping import path_in_scope
+    from xinli.demo.smd import seed_smd
+    from xinli.smd import selectors
+    from xinli.smd.models import Patient
+
+    call_command("seed_demo", size="tiny", seed=3, accounts_file=str(tmp_path / "a.json"), no_activity=True)
+    seed_smd(random.Random(3))
+    doctor = User.objects.get(username="smd_doctor")
+    work = selectors.worklist(doctor)
+    assert len(work["due"]) >= 4 and len(work["overdue"]) >= 3
+    assert selectors.patient_list(doctor, follow_up="never").exists()  # newly registered, not seen yet
+    # The register names as responsible doctor only someone who follows up patients of the patient's area.
+    for patient in Patient.objects.filter(doctor__isnull=False).select_related("doctor"):
+        assert path_in_scope(patient.doctor, SMD_FOLLOWUP, patient.org_path), patient
+    assert Patient.objects.filter(doctor__username="psychiatrist").exists()
