@@ -82,7 +82,7 @@ class Patient(models.Model):
 class Mode(models.TextChoices):
     CLINIC = "clinic", _("clinic")
     HOME = "home", _("home visit")
-    PHONE = "phone", _("phone")
+    PHONE = "phone", pgettext_lazy("smd mode", "phone")
 
 
 class Adherence(models.TextChoices):
@@ -232,8 +232,9 @@ class Support(models.Model):
     medication support, the annual health check (with consent), referrals to hospital and back (green channel)."""
 
     class Kind(models.TextChoices):
-        REHAB = "rehab", _("community rehabilitation")
-        FAMILY_COUNSELLING = "family_counselling", _("family counselling")
+        # Contexts: the bare msgids are the names of the indicators (participation rates).
+        REHAB = "rehab", pgettext_lazy("smd support", "community rehabilitation")
+        FAMILY_COUNSELLING = "family_counselling", pgettext_lazy("smd support", "family counselling")
         FAMILY_SCHOOL = "family_school", _("family school session")
         MEDICATION = "medication", _("medication support")
         HEALTH_CHECK = "health_check", _("annual health check")

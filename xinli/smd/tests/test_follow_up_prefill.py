@@ -28,6 +28,7 @@ def test_first_follow_up_form_has_today_and_nothing_else(patient, doctor):
     form, page = form_page(client, patient)
     assert form.initial["date"] == timezone.localdate()
     assert not form.initial.get("medications") and "risk" not in form.initial
+    assert f'name="date" value="{timezone.localdate().isoformat()}"' in page  # ISO: a date input shows nothing else
     assert "张父" in page  # the guardian, to call
 
 

@@ -57,7 +57,8 @@ def latin_words(text: str) -> set[str]:
 @pytest.fixture
 def filled(patient, doctor):
     services.record_follow_up(doctor, patient, visit(date=timezone.localdate() - datetime.timedelta(days=20), risk=1, insight="partial"))
-    services.record_follow_up(doctor, patient, {"date": timezone.localdate() - datetime.timedelta(days=2), "mode": "home", "lost_reason": "migrant_work"})
+    services.record_follow_up(doctor, patient, {"date": timezone.localdate() - datetime.timedelta(days=2), "mode": "phone", "lost_reason": "migrant_work"})
+    services.add_support(doctor, patient, kind="rehab", start=timezone.localdate(), institution="社区精神康复站")
     Task.objects.filter(patient=patient, state="due").update(due=timezone.localdate() - datetime.timedelta(days=1))
     return patient
 
@@ -82,6 +83,9 @@ def test_every_smd_page_reads_as_chinese(filled, doctor, tree):
     detail = pages[f"/smd/patients/{filled.pk}/"]
     assert "记录随访" in detail and "下次随访" in detail and "在册" in detail and "在册患者数" not in detail
     assert "基本稳定" in detail and "外出打工" in detail  # the classification and lost-to-follow-up labels
+    # Labels that share an English word with another page's: the mode "电话" (not the field "联系电话"), the support
+    # "社区康复" (not the indicator "社区康复参与率").
+    assert "电话" in detail and "联系电话" not in detail and "社区康复" in detail and "参与率" not in detail
     assert "基本稳定" in pages["/smd/"] and "记录随访" in pages["/smd/"]
     assert "在册患者数" in pages["/smd/indicators/"]
     assert "个人生活料理" in pages[f"/smd/patients/{filled.pk}/follow-up/"]
