@@ -81,12 +81,24 @@ def end_of_week(today: datetime.date) -> datetime.date:
     return today + datetime.timedelta(days=6 - today.weekday())
 
 
+def _open_tasks(user) -> QuerySet[Task]:
+    return Task.objects.filter(treating_q(user, doctor_field="patient__doctor"), state=Task.State.DUE, patient__status=Status.IN_REGISTER)
+
+
+def worklist_counts(user, today: datetime.date | None = None) -> dict:
+    """How many follow-ups of the user's patients are overdue and due this week (numbers only: nothing to audit)."""
+    today = today or timezone.localdate()
+    tasks = _open_tasks(user)
+    return {"overdue": tasks.filter(due__lt=today).count(),
+            "due": tasks.filter(due__gte=today, due__lte=end_of_week(today)).count()}
+
+
 def worklist(user, today: datetime.date | None = None) -> dict:
     """The doctor's worklist: follow-ups due this week (today to Sunday), overdue, and patients in the register not
     followed up at all this calendar year."""
     today = today or timezone.localdate()
     end_of_week_ = end_of_week(today)
-    tasks = Task.objects.filter(treating_q(user, doctor_field="patient__doctor"), state=Task.State.DUE, patient__status=Status.IN_REGISTER).select_related("patient__person")
+    tasks = _open_tasks(user).select_related("patient__person")
     seen_this_year = FollowUp.objects.filter(patient=OuterRef("pk"), date__year=today.year, lost_reason="", death_date__isnull=True)
     never = clinical_patients(user).filter(status=Status.IN_REGISTER).exclude(Exists(seen_this_year))
     return {
@@ -120,6 +132,10 @@ def patient_list(user, *, follow_up: str = "", classification: str = "", risk: i
     qs = clinical_patients(user) if clinical_filter else visible_patients(user)
     qs = qs.select_related("person__org_unit").annotate(next_due=Subquery(
         Task.objects.filter(patient=OuterRef("pk"), state=Task.State.DUE).order_by("due").values("due")[:1]))
+    if not has_capability(user, SMD_VIEW):  # a case-team member's list: the riskiest first (no schedule shown)
+        qs = qs.order_by(F("risk").desc(nulls_last=True), "pk")
+    else:
+        qs = qs.order_by(F("next_due").asc(nulls_last=True), "pk")
     if status:
         qs = qs.filter(status=status)
     if follow_up == "due":
@@ -141,4 +157,4 @@ def patient_list(user, *, follow_up: str = "", classification: str = "", risk: i
         from xinli.archives.selectors import search_persons
 
         qs = qs.filter(person_id__in=search_persons(user, q=q).order_by().values("pk"))
-    return qs.order_by(F("next_due").asc(nulls_last=True), "pk")
+    return qs

@@ -7,6 +7,7 @@ urlpatterns = [
     path("smd/", views.worklist, name="worklist"),
     path("smd/indicators/", views.indicator_page, name="indicators"),
     path("smd/export.xlsx", views.export, name="export"),
+    path("smd/summary/", views.worklist_summary, name="summary"),
     path("smd/patients/", views.patient_list, name="patient_list"),
     path("smd/patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("smd/patients/<int:pk>/follow-up/", views.follow_up_new, name="follow_up_new"),

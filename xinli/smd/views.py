@@ -56,6 +56,14 @@ def worklist(request):
     return render(request, "smd/worklist.html", w)
 
 
+@login_required
+def worklist_summary(request):
+    """The home page's SMD card (loaded by htmx): overdue and due-this-week counts, and the way to the worklist."""
+    if not has_capability(request.user, SMD_VIEW):
+        raise Http404
+    return render(request, "smd/_summary.html", selectors.worklist_counts(request.user))
+
+
 class PatientFilterForm(BilingualForm):
     """The patient list's filters. The follow-up state, classification and diagnosis are clinical: only a treating
     user gets them (``clinical=False`` drops them)."""

@@ -101,6 +101,8 @@ ROUTES = {
     "hotline/lines/<int:pk>/": ({"hotline.operate", "hotline.supervise"}, "line", "get"),
     "hotline/lines/new/": ({"hotline.supervise"}, "unit_form", "post"),
     "smd/": ({"smd.view", "smd.basic"}, None, "get"),
+    "smd/summary/": ({"smd.view"}, None, "get"),
+    "smd/patients/": ({"smd.view", "smd.basic"}, None, "get"),
     "smd/indicators/": ({"indicators.view", "smd.view"}, None, "get"),
     "smd/export.xlsx": ({"smd.view"}, None, "get"),
     "smd/patients/<int:pk>/": ({"smd.view", "smd.basic"}, "patient", "get"),

@@ -36,6 +36,9 @@ def test_smd_doctor_from_worklist_to_a_saved_follow_up(browser_page, live_server
     page.fill("#id_otp", current_code(device))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
+    # Landing: the home page's SMD card counts the overdue and this week's follow-ups.
+    expect(page.locator("#smd-summary")).to_contain_text("已逾期 1 人")
+    expect(page.locator("#smd-summary")).to_contain_text("本周待随访 1 人")
 
     # The SMD link of the top navigation lands on the worklist: overdue and due this week.
     page.locator("header nav").get_by_role("link", name="严重精神障碍").click()

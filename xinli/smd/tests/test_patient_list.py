@@ -129,3 +129,13 @@ def test_api_filters(register, doctor):
     assert client.get("/api/v1/smd/patients/", {"follow_up": "later"}).status_code == 400
     assert client.get("/api/v1/smd/patients/", {"risk": "x"}).status_code == 400
     assert Patient.objects.count() == 6
+
+
+def test_home_card_counts_overdue_and_due_this_week(register, doctor, personas):
+    client = Client()
+    login_verified(client, doctor)
+    assert 'hx-get="/smd/summary/"' in client.get("/").content.decode()
+    card = client.get("/smd/summary/").content.decode()
+    assert "已逾期 1 人" in card and "本周待随访 1 人" in card
+    login_verified(client, personas.counsellor)
+    assert client.get("/smd/summary/").status_code == 404
