@@ -22,7 +22,6 @@ from django.views.decorators.http import require_POST
 from xinli.accounts.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core import audit
 from xinli.core.forms import BilingualForm
-from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
 
 from . import indicators, selectors, services
@@ -228,9 +227,9 @@ def follow_up_new(request, pk):
         except ValidationError as exc:
             form.add_service_error(exc)
         else:
-            messages.success(request, bilingual(_("Follow-up saved: {classification}; next follow-up {due}."),
-                                                classification=fu.get_classification_display() or "—",
-                                                due=fu.next_due.isoformat() if fu.next_due else "—"))
+            # A page message in the reader's language only (the API keeps both languages).
+            messages.success(request, str(_("Follow-up saved: {classification}; next follow-up {due}.")).format(
+                classification=fu.get_classification_display() or "—", due=fu.next_due.isoformat() if fu.next_due else "—"))
             return redirect("smd:patient_detail", pk=patient.pk)
     if request.method != "POST":
         audit.record(request.user, audit.Action.READ, obj=patient, person=patient.person, org_path=patient.org_path,
@@ -274,7 +273,7 @@ def export(request):
     identified = request.GET.get("identified") == "1"
     purpose = request.GET.get("purpose", "")
     if identified and not purpose.strip():
-        messages.error(request, bilingual(_("Purpose: an export with names needs the purpose of the export.")))
+        messages.error(request, _("Purpose: an export with names needs the purpose of the export."))
         return redirect("smd:worklist")
     try:
         data = export_register(request.user, identified=identified, purpose=purpose)

@@ -89,3 +89,13 @@ def test_every_smd_page_reads_as_chinese(filled, doctor, tree):
     assert "基本稳定" in pages["/smd/"] and "记录随访" in pages["/smd/"]
     assert "在册患者数" in pages["/smd/indicators/"]
     assert "个人生活料理" in pages[f"/smd/patients/{filled.pk}/follow-up/"]
+
+
+def test_saving_a_follow_up_says_so_in_chinese_only(patient, doctor):
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    login_verified(client, doctor)
+    r = client.post(f"/smd/patients/{patient.pk}/follow-up/", {
+        "date": timezone.localdate().isoformat(), "mode": "phone", "risk": "0", "insight": "complete", "adherence": "regular",
+        "hospitalised": "none", "sleep": "good", "diet": "good", "social_self_care": "good"}, follow=True)
+    text = visible_text(r.content.decode())
+    assert "随访已保存：稳定" in text and not latin_words(text) - USERNAMES, latin_words(text)
