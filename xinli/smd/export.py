@@ -13,7 +13,6 @@ from xinli.accounts.policy import SMD_VIEW
 from xinli.core import audit
 from xinli.core.scoping import has_capability
 
-from .models import Patient
 from .selectors import clinical_patients
 
 HEADER_DEIDENTIFIED = ["编号 No.", "出生年 Birth year", "性别 Sex", "区划 Org unit", "诊断 Diagnosis", "状态 Status",
@@ -35,7 +34,7 @@ def export_register(user, *, identified: bool = False, purpose: str = "") -> byt
         person = p.person
         common = [person.birth_year or "", person.get_sex_display(), person.org_unit.name,
                   p.get_diagnosis_display(), p.get_status_display(), p.get_residence_display(),
-                  Patient._meta.get_field("classification").value_to_string(p), "" if p.risk is None else p.risk,
+                  p.get_classification_display(), "" if p.risk is None else p.risk,
                   p.last_follow_up.isoformat() if p.last_follow_up else ""]
         ws.write_row(row, 0, ([person.name, person.id_number or "", person.address or ""] if identified else [f"P{p.pk:06d}"]) + common)
     wb.close()

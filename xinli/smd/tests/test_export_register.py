@@ -43,3 +43,19 @@ def test_case_team_roles_cannot_export(patient, police):
     client = Client()
     login_verified(client, police)
     assert client.get("/smd/export.xlsx").status_code == 404
+
+
+def test_export_shows_the_classification_label_not_its_code(patient, doctor):
+    import datetime
+
+    from django.utils import timezone
+
+    from xinli.smd import services
+
+    from .conftest import visit
+
+    services.record_follow_up(doctor, patient, visit(date=timezone.localdate() - datetime.timedelta(days=1), risk=1, insight="partial"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    login_verified(client, doctor)
+    table = rows(client.get("/smd/export.xlsx"))
+    assert table[1][7] == "基本稳定"
