@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP, SMD_VIEW
+from xinli.archives.selectors import search_persons
 from xinli.core import audit, breakglass
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
 
@@ -119,8 +120,9 @@ FOLLOW_UP_STATES = ("due", "overdue", "never", "not_this_year")
 
 def patient_list(user, *, follow_up: str = "", classification: str = "", risk: int | None = None, diagnosis: str = "",
                  q: str = "", status: str = Status.IN_REGISTER, today: datetime.date | None = None) -> QuerySet[Patient]:
-    """The patients of the user's area (and those whose responsible doctor they are), filtered, the most urgent first:
-    overdue, then by next due date, then those without a scheduled follow-up. Each row carries ``next_due``.
+    """The patients of the user's area (and those whose responsible doctor they are), filtered; for a treating user the
+    most urgent first (overdue, then by next due date, then those without a scheduled follow-up), for a case-team
+    member the riskiest first. Each row carries ``next_due``.
 
     ``follow_up``: ``due`` (due from today to Sunday), ``overdue``, ``never`` (no completed follow-up at all),
     ``not_this_year`` (none this calendar year). ``q`` is a name or ID number (or phone, pinyin) read by the archive's
@@ -154,7 +156,5 @@ def patient_list(user, *, follow_up: str = "", classification: str = "", risk: i
     if risk is not None:
         qs = qs.filter(risk=risk)
     if (q or "").strip():
-        from xinli.archives.selectors import search_persons
-
         qs = qs.filter(person_id__in=search_persons(user, q=q).order_by().values("pk"))
     return qs
