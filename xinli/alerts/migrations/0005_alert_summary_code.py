@@ -38,9 +38,8 @@ def summary_codes(apps, schema_editor):
             if m is None:
                 continue
             params = m.groupdict()
-            for key in ("item", "call"):
-                if key in params:
-                    params[key] = int(params[key])
+            if "call" in params:
+                params["call"] = int(params["call"])
             if code.startswith("smd_") and "risk" in params:
                 params["risk"] = int(params["risk"])
             if code in ("critical_item", "band"):

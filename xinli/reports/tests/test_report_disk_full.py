@@ -89,5 +89,5 @@ def test_a_request_refused_by_a_full_database_is_a_message_not_a_500(tree, offic
     login_verified(client, officer)
     response = client.post("/reports/", {"org": tree.city.code, "year": str(YEAR), "kind": "annual_summary"}, follow=True)
     assert response.status_code == 200
-    assert "free disk space" in response.content.decode()
+    assert "请清理数据库服务器的磁盘空间" in response.content.decode()
     assert not Report.objects.exists()
