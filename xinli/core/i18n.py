@@ -40,6 +40,14 @@ def bilingual(message, **params) -> str:
     return zh if zh == en else f"{zh} / {en}"
 
 
+def pair(zh: str, en: str) -> str:
+    """A message written in both languages by hand (not through gettext): ``"中文 / English"``, or on a page the
+    reader's language only (see :func:`one_language`)."""
+    if _one_language.get():
+        return en if (get_language() or "").startswith("en") else zh
+    return zh if zh == en else f"{zh} / {en}"
+
+
 def _render(value):
     return str(value)
 

@@ -31,7 +31,7 @@ def test_missing_answers_reshow_the_form_with_a_bilingual_message(client, person
     r = client.post(f"/persons/{people.in_a1v1.pk}/assess/", {"scale": "phq9", "item_1": "1"})
     assert r.status_code == 400
     html = r.content.decode()
-    assert "missing" in html and "未作答" in html and 'value="1" checked' in html
+    assert "第 2 题未作答" in html and "missing" not in html and 'value="1" checked' in html
     assert not Assessment.objects.exists()
 
 
