@@ -26,6 +26,7 @@ class Page:
     url: str
     status: int
     texts: list[str] = field(default_factory=list)
+    document: bool = True  # a whole page (False: an htmx fragment)
 
 
 class _Reader(HTMLParser):
@@ -89,8 +90,9 @@ def crawl(client, start: str = "/", *, limit: int = 80) -> list[Page]:
         response = client.get(url, follow=True)
         if "text/html" not in response.get("Content-Type", ""):
             continue  # a download (Excel, Word, PDF) or JSON
-        texts, links = read(response.content.decode())
-        pages.append(Page(url, response.status_code, texts))
+        html = response.content.decode()
+        texts, links = read(html)
+        pages.append(Page(url, response.status_code, texts, document="<html" in html[:500]))
         for href in links:
             target = _followable(href)
             if target is not None and page_type(target) not in seen:
