@@ -56,7 +56,7 @@ def test_a_hotline_alert_reads_in_chinese(personas, tree, teams):
     assert r.status_code == 201, r.content
     alert = Alert.objects.get()
     text = alert.summary_text("zh-hans")
-    assert text.startswith(f"12356 来电 #{r.json()['id']}：自杀风险 ") and "已转 120 急救" in text
+    assert text.startswith(f"12356 来电 #{r.json()['id']}：自杀风险评级为") and "已转120 急救" in text
     assert "suicide" not in text and "transferred" not in text
 
 
