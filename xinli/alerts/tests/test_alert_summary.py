@@ -75,3 +75,17 @@ def test_a_workers_own_words_are_shown_as_written(people, personas, teams):
 
     alert = report(personas.village_worker_1, level="orange", summary="邻居反映其近日情绪低落", person=people.in_a1v1)
     assert alert.summary_code == "" and alert.summary_text("en") == "邻居反映其近日情绪低落"
+
+
+def test_the_duty_console_names_a_failed_deliverys_channel_in_chinese(people, personas, teams):
+    from xinli.alerts.models import Delivery
+
+    administer(personas.counsellor, scale="phq9", answers=[0] * 8 + [2], person=people.in_a1v1)
+    alert = Alert.objects.get()
+    note = alert.notifications.first()
+    Delivery.objects.create(notification=note, channel="email", status=Delivery.Status.FAILED, attempts=3,
+                            org_path=alert.org_path)
+    client = Client()
+    login_verified(client, teams["county"])
+    panel = client.get("/alerts/console/", HTTP_HX_REQUEST="true").content.decode()
+    assert "<td>电子邮件</td>" in panel and "<td>email</td>" not in panel
