@@ -20,7 +20,7 @@ from django.utils.translation import override
 
 from xinli.accounts.policy import ALERTS_REPORT
 from xinli.core import audit
-from xinli.core.i18n import field_error
+from xinli.core.i18n import choice_list, field_error
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 
@@ -193,7 +193,7 @@ def start_intervention(actor, pk) -> Alert:
 def close(actor, pk, *, outcome: str, note: str = "") -> Alert:
     if outcome not in Outcome.values:
         raise field_error("outcome", _("Outcome: required to close an alert; choose one of {choices}."),
-                          choices=", ".join(Outcome.values))
+                          choices=choice_list(Outcome))
     with transaction.atomic():
         alert = _locked(actor, pk)
         now = timezone.now()

@@ -119,3 +119,16 @@ def in_language(text, lang: str | None = None) -> str:
             return en if english else zh
         start = i + 1
     return text
+
+
+class choice_list:  # noqa: N801 — used like a function: choices=choice_list(Kind)
+    """The allowed values of a choices class for a message parameter: the codes in the API (what a client sends), the
+    labels in the reader's language on a page (where a code means nothing to the reader)."""
+
+    def __init__(self, choices):
+        self.choices = choices
+
+    def __str__(self):
+        if _one_language.get():
+            return "、".join(str(label) for label in self.choices.labels)
+        return ", ".join(self.choices.values)

@@ -60,3 +60,18 @@ def test_stored_bilingual_data_shows_the_readers_half():
         assert bilingual(_("Saved.")) == "已保存。"
     with override("zh-hans"):
         assert bilingual(_("Saved.")) == "已保存。 / Saved."
+
+
+def test_allowed_values_are_codes_in_the_api_and_labels_on_a_page():
+    from django.utils.translation import gettext_lazy as _
+    from django.utils.translation import override
+
+    from xinli.alerts.models import Outcome
+    from xinli.core.i18n import choice_list
+
+    message = _("Outcome: required to close an alert; choose one of {choices}.")
+    with override("zh-hans"):
+        assert "contacted_safe" in bilingual(message, choices=choice_list(Outcome))
+        with one_language():
+            text = bilingual(message, choices=choice_list(Outcome))
+    assert "contacted_safe" not in text and "已联系，目前安全" in text
