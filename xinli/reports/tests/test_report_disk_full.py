@@ -43,7 +43,8 @@ def test_enospc_while_writing_marks_the_job_failed_with_a_clear_message(tree, of
     client = Client()
     login_verified(client, officer)
     assert client.get(f"/reports/{report.pk}/download/").status_code == 404
-    assert "disk is full" in client.get("/reports/").content.decode()
+    page = client.get("/reports/").content.decode()
+    assert "磁盘已满" in page and "disk is full" not in page  # the reader's half of the stored message
 
 
 def test_database_disk_full_while_storing_the_document_keeps_no_partial_content(tree, officer, monkeypatch):
