@@ -23,8 +23,10 @@ def raise_for_assessment(assessment, *, actor=None):
         else:
             unit = assessment.campaign.org_unit
         extra = list(assessment.campaign.responsible.all()) if assessment.campaign is not None else []
+        code, params = summary
         raised.append(raise_alert(Signal(
-            level=level, source=source, cause=cause, summary=summary, org_unit=unit, person=assessment.person,
+            level=level, source=source, cause=cause, summary="", summary_code=code, summary_params=params,
+            org_unit=unit, person=assessment.person,
             assessment=assessment, campaign=assessment.campaign, participant=assessment.participant,
             reported_by=actor, extra_recipients=extra), actor=actor))
     if not raised:
@@ -32,7 +34,7 @@ def raise_for_assessment(assessment, *, actor=None):
     return min(raised, key=lambda a: LEVEL_RANK[Level(a.level)])
 
 
-def raise_for_smd_risk(person, risk_level: int, *, actor=None, summary: str = ""):
+def raise_for_smd_risk(person, risk_level: int, *, actor=None, summary_code: str = "smd_risk"):
     """The hook for severe-mental-disorder follow-ups: a risk assessment of level 3 raises an orange alert, 4–5 a
     red one (``rules.SMD_RISK_LEVELS``); lower levels raise nothing. Returns the alert or None."""
     from .models import Source
@@ -49,4 +51,5 @@ def raise_for_smd_risk(person, risk_level: int, *, actor=None, summary: str = ""
     if level is None:
         return None
     return raise_alert(Signal(level=level, source=Source.SMD_RISK, cause="smd:risk", org_unit=person.org_unit,
-                              person=person, reported_by=actor, summary=summary or f"SMD risk level {risk_level}"), actor=actor)
+                              person=person, reported_by=actor, summary="", summary_code=summary_code,
+                              summary_params={"risk": risk_level}), actor=actor)

@@ -37,16 +37,24 @@ class AlertSerializer(serializers.ModelSerializer):
     org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
     owner_unit_name = serializers.CharField(source="owner_unit.name", read_only=True)
     overdue = serializers.BooleanField(read_only=True)
+    summary = serializers.SerializerMethodField(help_text="the summary in the request's language")
+    summary_i18n = serializers.SerializerMethodField(help_text="the summary in Chinese and in English")
 
     class Meta:
         model = Alert
-        fields = ["id", "level", "source", "cause", "summary", "person", "person_name", "assessment", "campaign",
+        fields = ["id", "level", "source", "cause", "summary", "summary_i18n", "person", "person_name", "assessment", "campaign",
                   "org_unit", "org_unit_name", "owner_unit", "owner_unit_name", "state", "created_at", "ack_due_at",
                   "contact_due_at", "overdue", "escalations", "merged", "acknowledged_at", "intervention_at",
                   "closed_at", "outcome"]
 
     def get_person_name(self, obj) -> str | None:
         return obj.person.name if obj.person_id else None
+
+    def get_summary(self, obj) -> str:
+        return obj.summary_text()
+
+    def get_summary_i18n(self, obj) -> dict[str, str]:
+        return {"zh-hans": obj.summary_text("zh-hans"), "en": obj.summary_text("en")}
 
 
 class ReportSerializer(StrictSerializerMixin, serializers.Serializer):

@@ -11,12 +11,14 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 log = logging.getLogger("xinli.notifications")
 
 
 class Channel:
     name = ""
+    label = ""  # what people call it, on pages
 
     def address(self, user) -> str | None:
         raise NotImplementedError
@@ -29,6 +31,7 @@ class EmailChannel(Channel):
     """Django's e-mail backend (``XINLI_EMAIL_BACKEND``; the console backend in the demo)."""
 
     name = "email"
+    label = _("e-mail")
 
     def address(self, user) -> str | None:
         return user.email or None
@@ -48,6 +51,7 @@ class SmsChannel(Channel):
     """SMS through the pluggable gateway class named by ``XINLI_SMS_BACKEND`` (an object with ``send(number, text)``)."""
 
     name = "sms"
+    label = _("SMS")
 
     def address(self, user) -> str | None:
         return getattr(user, "mobile", None) or None

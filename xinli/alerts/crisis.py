@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import ALERTS_WORK
 from xinli.core import audit
-from xinli.core.i18n import field_error
+from xinli.core.i18n import choice_list, field_error
 from xinli.core.scoping import path_in_scope
 
 from .models import AffectedPerson, CrisisAction, CrisisCase, CrisisEvent, FollowUp
@@ -50,7 +50,7 @@ def add_action(actor, case: CrisisCase, *, kind: str, note: str = "") -> CrisisA
     if case.state != CrisisCase.State.OPEN:
         raise field_error("case", _("Crisis case: closed; open a new case for new work."))
     if kind not in CrisisAction.Kind.values:
-        raise field_error("kind", _("Kind: choose one of {choices}."), choices=", ".join(CrisisAction.Kind.values))
+        raise field_error("kind", _("Kind: choose one of {choices}."), choices=choice_list(CrisisAction.Kind))
     with transaction.atomic():
         act = CrisisAction.objects.create(case=case, kind=kind, actor=actor, note=note.strip(), county_code=case.county_code)
         audit.record(actor, audit.Action.UPDATE, obj=case, person=case.person, detail={"action": kind})
@@ -92,7 +92,7 @@ def create_event(actor, *, name: str, kind: str, org_unit, occurred_at, descript
     if not (name or "").strip():
         raise field_error("name", _("Name: give the event a short name."))
     if kind not in CrisisEvent.Kind.values:
-        raise field_error("kind", _("Kind: choose one of {choices}."), choices=", ".join(CrisisEvent.Kind.values))
+        raise field_error("kind", _("Kind: choose one of {choices}."), choices=choice_list(CrisisEvent.Kind))
     if occurred_at > timezone.now():
         raise field_error("occurred_at", _("Occurred: cannot be in the future."))
     with transaction.atomic():
@@ -131,7 +131,7 @@ def add_affected(actor, event: CrisisEvent, *, person=None, label: str = "", ris
 def set_event_state(actor, event: CrisisEvent, state: str) -> CrisisEvent:
     _require(actor, event.org_path)
     if state not in CrisisEvent.State.values:
-        raise field_error("state", _("State: choose one of {choices}."), choices=", ".join(CrisisEvent.State.values))
+        raise field_error("state", _("State: choose one of {choices}."), choices=choice_list(CrisisEvent.State))
     with transaction.atomic():
         CrisisEvent.objects.filter(pk=event.pk).update(state=state)
         event.refresh_from_db()

@@ -61,7 +61,9 @@ class Alert(models.Model):
     level = models.CharField(_("level"), max_length=6, choices=Level.choices, db_index=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     cause = models.CharField(_("cause"), max_length=60, help_text=_("rule and detail, e.g. phq9:item9"))
-    summary = EncryptedTextField(_("summary"))
+    summary = EncryptedTextField(_("summary"))  # a worker's words, or a rule's summary in English (see summary_code)
+    summary_code = models.CharField(max_length=30, blank=True, help_text="message code of a rule's summary (alerts.summaries)")
+    summary_params = models.JSONField(default=dict, blank=True, help_text="its parameters: codes and numbers, no personal data")
     person = models.ForeignKey("archives.Person", verbose_name=_("person"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="alerts")
     assessment = models.ForeignKey("screening.Assessment", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
@@ -101,6 +103,13 @@ class Alert(models.Model):
 
     def __str__(self):
         return f"#{self.pk} {self.get_level_display()} {self.cause}"
+
+    def summary_text(self, lang: str | None = None) -> str:
+        """The summary in ``lang`` (default: the reader's active language) — the one way pages, the API and
+        messages show it (template: ``{{ alert.summary_text }}`` or ``{{ alert|alert_summary }}``)."""
+        from .summaries import render
+
+        return render(self.summary_code, self.summary_params, self.summary, lang)
 
     @property
     def waiting(self) -> bool:

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xinli.scales import definitions
-
 from .models import Level, Source
 
 
@@ -33,32 +31,31 @@ ASSESSMENT_RULES = (
 SMD_RISK_LEVELS = {5: Level.RED, 4: Level.RED, 3: Level.ORANGE}
 
 
-def signals_for_assessment(assessment) -> list[tuple[str, str, str, str]]:
-    """(source, level, cause, summary) for every rule the assessment meets. The summary names the instrument, band
-    and item numbers — never the answers' wording or the person."""
+def signals_for_assessment(assessment) -> list[tuple[str, str, str, tuple[str, dict]]]:
+    """(source, level, cause, (summary code, parameters)) for every rule the assessment meets. The summary
+    (``xinli.alerts.summaries``) names the instrument, band and item numbers — never the answers' wording or the
+    person."""
     out = []
-    name = _scale_name(assessment.scale)
     for rule in ASSESSMENT_RULES:
         if assessment.mode not in rule.modes:
             continue
         if rule.critical:
             for c in assessment.critical:
                 out.append((rule.source, c["level"], f"{assessment.scale}:item{c['item']}",
-                            f"{name} item {c['item']} = {c.get('value')}"))
+                            ("critical_item", {"scale": assessment.scale, "item": c["item"], "value": c.get("value")})))
         elif assessment.severity >= rule.min_severity:
             out.append((rule.source, rule.level, f"{assessment.scale}:{rule.source}",
-                        f"{name} {assessment.band} ({assessment.total})"))
+                        ("band", {"scale": assessment.scale, "band": assessment.band, "total": _number(assessment.total)})))
     # A severe band also meets the campaign-positive rule; the more urgent signal alone is enough.
     if any(s[0] == Source.SEVERE_BAND for s in out):
         out = [s for s in out if s[0] != Source.CAMPAIGN_POSITIVE]
     return out
 
 
-def _scale_name(code: str) -> str:
-    try:
-        return definitions.get(code).raw.get("short_name") or code.upper()
-    except Exception:  # noqa: BLE001 — a retired definition: the code is enough
-        return code.upper()
+def _number(value) -> str:
+    """A total as people write it: 17, not 17.00; 52.5 stays 52.5."""
+    text = f"{value:f}" if hasattr(value, "normalize") else str(value)
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 # Hotline suicide-risk triage (DOMAIN.md §6–7): the call's risk level decides the alert.

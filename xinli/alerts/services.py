@@ -20,11 +20,11 @@ from django.utils.translation import override
 
 from xinli.accounts.policy import ALERTS_REPORT
 from xinli.core import audit
-from xinli.core.i18n import field_error
+from xinli.core.i18n import choice_list, field_error
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 
-from . import texts
+from . import summaries, texts
 from .channels import CHANNELS, enabled_channels
 from .deadlines import deadlines, team_members, team_unit
 from .models import (
@@ -51,7 +51,7 @@ class Signal:
     level: str
     source: str
     cause: str
-    summary: str
+    summary: str  # free text (a worker's report); a rule leaves it empty and gives summary_code + summary_params
     org_unit: OrgUnit
     person: object = None
     assessment: object = None
@@ -60,6 +60,8 @@ class Signal:
     reported_by: object = None
     extra_recipients: list = field(default_factory=list)
     subject: str = ""  # merging key when there is no person or participant (e.g. a caller's number index)
+    summary_code: str = ""  # xinli.alerts.summaries: rendered in the reader's language when read
+    summary_params: dict = field(default_factory=dict)
 
     @property
     def subject_key(self) -> str:
@@ -93,7 +95,9 @@ def _create(signal: Signal, key: str, actor) -> Alert:
     owner = team_unit(signal.org_unit) or signal.org_unit
     ack, contact = deadlines(signal.level, owner)
     alert = Alert.objects.create(
-        level=signal.level, source=signal.source, cause=signal.cause[:60], summary=signal.summary, person=signal.person,
+        level=signal.level, source=signal.source, cause=signal.cause[:60], person=signal.person,
+        summary=summaries.render(signal.summary_code, signal.summary_params, signal.summary, "en"),
+        summary_code=signal.summary_code, summary_params=signal.summary_params,
         assessment=signal.assessment, campaign=signal.campaign, participant=signal.participant, subject_key=key,
         org_unit=signal.org_unit, org_path=signal.org_unit.path, county_code=signal.org_unit.county_code,
         owner_unit=owner, created_at=now, ack_due_at=now + ack, contact_due_at=now + contact, last_signal_at=now,
@@ -189,7 +193,7 @@ def start_intervention(actor, pk) -> Alert:
 def close(actor, pk, *, outcome: str, note: str = "") -> Alert:
     if outcome not in Outcome.values:
         raise field_error("outcome", _("Outcome: required to close an alert; choose one of {choices}."),
-                          choices=", ".join(Outcome.values))
+                          choices=choice_list(Outcome))
     with transaction.atomic():
         alert = _locked(actor, pk)
         now = timezone.now()

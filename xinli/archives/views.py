@@ -17,6 +17,7 @@ from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions import selectors as unit_selectors
 from xinli.regions.models import OrgUnit
+from xinli.scales.definitions import short_name
 
 from . import selectors, services
 from .forms import ConsentForm, PersonForm, RegisterForm
@@ -65,7 +66,7 @@ def person_detail(request, pk):
         trend.setdefault(a.scale, []).append([a.taken_at.strftime("%Y-%m-%d %H:%M"), float(a.total)])
     return render(request, "archives/person_detail.html", {
         "assessments": list(reversed(history)),
-        "trend": trend,
+        "trend": {short_name(scale): points for scale, points in trend.items()},  # the legend: PHQ-9, not phq9
         "can_assess": path_in_scope(request.user, SCREENING_ADMINISTER, person.org_path),
         "person": person,
         "tags": selectors.person_tags(person),

@@ -1,18 +1,50 @@
-"""Bilingual messages: every error a user can cause names the field and the fix in Chinese and in English."""
+"""Bilingual messages: every error a user can cause names the field and the fix in Chinese and in English.
+
+The API (and work done outside a request: tasks, commands) gets both languages, ``"中文 / English"``, so a client
+shows its user the one it needs. A page shows only its reader's language: ``LanguageMiddleware`` switches page
+requests into :func:`one_language` mode, in which the same calls render the active language alone — one rule for
+pages, Django messages and form errors, without touching the code that raises them."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import re
+
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, override
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import override
+
+_one_language = contextvars.ContextVar("xinli_one_language", default=False)
+
+
+@contextlib.contextmanager
+def one_language():
+    """Within this block (a page request) bilingual messages render in the active language only."""
+    token = _one_language.set(True)
+    try:
+        yield
+    finally:
+        _one_language.reset(token)
 
 
 def bilingual(message, **params) -> str:
-    """Render a lazy message in zh-Hans and en: ``"中文 / English"`` (once if both are the same)."""
+    """Render a lazy message in zh-Hans and en: ``"中文 / English"`` (once if both are the same); on a page, in the
+    reader's language only (see :func:`one_language`)."""
+    if _one_language.get():
+        return str(message).format(**{k: _render(v) for k, v in params.items()})
     with override("zh-hans"):
         zh = str(message).format(**{k: _render(v) for k, v in params.items()})
     with override("en"):
         en = str(message).format(**{k: _render(v) for k, v in params.items()})
+    return zh if zh == en else f"{zh} / {en}"
+
+
+def pair(zh: str, en: str) -> str:
+    """A message written in both languages by hand (not through gettext): ``"中文 / English"``, or on a page the
+    reader's language only (see :func:`one_language`)."""
+    if _one_language.get():
+        return en if (get_language() or "").startswith("en") else zh
     return zh if zh == en else f"{zh} / {en}"
 
 
@@ -51,6 +83,8 @@ def generic_message(code: str, field_label) -> str | None:
     template = GENERIC_FIXES.get(code)
     if template is None:
         return None
+    if _one_language.get():
+        return str(template).format(field=str(field_label))
     with override("zh-hans"):
         zh = str(template).format(field=str(field_label))
     with override("en"):
@@ -59,9 +93,42 @@ def generic_message(code: str, field_label) -> str | None:
 
 
 def label_pair(label) -> str:
-    """A lazy field label as ``中文 (English)`` so that one message names the field in both languages."""
+    """A lazy field label as ``中文 (English)`` so that one message names the field in both languages (on a page, the
+    reader's language only)."""
+    if _one_language.get():
+        return str(label)
     with override("zh-hans"):
         zh = str(label)
     with override("en"):
         en = str(label)
     return zh if zh == en else f"{zh}({en})"
+
+
+_CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+
+
+def in_language(text, lang: str | None = None) -> str:
+    """The reader's half of a stored ``"中文 / English"`` text (data written in both languages, e.g. a checklist item);
+    any other text unchanged. The split is the ``" / "`` after which no Chinese follows."""
+    text = str(text if text is not None else "")
+    english = (lang or get_language() or "").startswith("en")
+    start = 0
+    while (i := text.find(" / ", start)) != -1:
+        zh, en = text[:i], text[i + 3:]
+        if _CJK.search(zh) and not _CJK.search(en) and en.strip():
+            return en if english else zh
+        start = i + 1
+    return text
+
+
+class choice_list:  # noqa: N801 — used like a function: choices=choice_list(Kind)
+    """The allowed values of a choices class for a message parameter: the codes in the API (what a client sends), the
+    labels in the reader's language on a page (where a code means nothing to the reader)."""
+
+    def __init__(self, choices):
+        self.choices = choices
+
+    def __str__(self):
+        if _one_language.get():
+            return "、".join(str(label) for label in self.choices.labels)
+        return ", ".join(self.choices.values)

@@ -43,7 +43,8 @@ class AuditContextMiddleware:
 
 class LanguageMiddleware:
     """Chinese by default: the language is the one the user picked with the switch (cookie), otherwise
-    LANGUAGE_CODE — the browser's Accept-Language is deliberately ignored (replaces Django's LocaleMiddleware)."""
+    LANGUAGE_CODE — the browser's Accept-Language is deliberately ignored (replaces Django's LocaleMiddleware).
+    Pages show bilingual messages in this language only; the API keeps both (``xinli.core.i18n``)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -56,6 +57,12 @@ class LanguageMiddleware:
         language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language
-        response = self.get_response(request)
+        if request.path.startswith("/api/"):  # API clients get "中文 / English" messages and pick one themselves
+            response = self.get_response(request)
+        else:
+            from .i18n import one_language
+
+            with one_language():
+                response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response

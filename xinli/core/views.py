@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _l
 
 from xinli.accounts.policy import (
     ACCOUNTS_MANAGE,
@@ -88,15 +89,60 @@ def nav_flags(user):
     }
 
 
-def page_not_found(request, exception=None):
-    """404 for an address that matches no route: JSON under /api/ (what API clients parse), Django's page elsewhere."""
+# The national psychological assistance hotline, for the portal bar on error pages (portal.views.HOTLINE is the same).
+HOTLINE = "12356"
+
+# Error pages (docs/errors.md): JSON under /api/ (what API clients parse); elsewhere a page in the reader's language
+# with the site's header — the portal's, with the 12356 bar, under /p/ — saying what happened and the way back.
+ERROR_MESSAGES = {
+    400: _l("Bad request: the address or the form sent was not understood. Go back and try again."),
+    403: _l("Access denied: your role does not allow this page. If you need it, ask your system administrator."),
+    404: _l("Not found, or outside your area."),
+    500: _l("Server error: something went wrong on our side and nothing was saved. Try again in a moment."),
+}
+
+
+def _error(request, status: int, template: str):
+    from django.http import JsonResponse
+
+    from .i18n import bilingual
+
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-        from django.utils.translation import gettext_lazy as _
+        return JsonResponse({"detail": bilingual(ERROR_MESSAGES[status])}, status=status)
+    return render(request, template, _error_context(request), status=status)
 
-        from .i18n import bilingual
 
-        return JsonResponse({"detail": bilingual(_("Not found, or outside your area."))}, status=404)
-    from django.views.defaults import page_not_found as default_page_not_found
+def _error_context(request) -> dict:
+    from urllib.parse import urlsplit
 
-    return default_page_not_found(request, exception)
+    referer = request.META.get("HTTP_REFERER", "")
+    parts = urlsplit(referer)
+    same_site = parts.netloc == request.get_host() and parts.path != request.path
+    return {"portal": request.path.startswith("/p/"), "hotline": HOTLINE,
+            "back": parts.path + (f"?{parts.query}" if parts.query else "") if same_site else ""}
+
+
+def page_not_found(request, exception=None):
+    """404: an address that matches no route, or an object outside the user's area (the page never says which)."""
+    return _error(request, 404, "404.html")
+
+
+def permission_denied(request, exception=None):
+    return _error(request, 403, "403.html")
+
+
+def bad_request(request, exception=None):
+    return _error(request, 400, "400.html")
+
+
+def server_error(request):
+    """500: a static page (no database query, no context processor — they may be what failed)."""
+    from django.http import HttpResponseServerError, JsonResponse
+    from django.template import loader
+
+    from .i18n import bilingual
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": bilingual(ERROR_MESSAGES[500])}, status=500)
+    portal = request.path.startswith("/p/")
+    return HttpResponseServerError(loader.get_template("500.html").render({"portal": portal, "hotline": HOTLINE}))

@@ -163,8 +163,9 @@ def _raise_alert(actor, call: Call):
         return None
     unit = call.person.org_unit if call.person is not None else call.line.org_unit
     subject = f"caller:{call.line_id}:{call.caller_phone_bidx[:28]}" if call.caller_phone_bidx else ""
-    summary = f"12356 call #{call.pk}: {call.risk} suicide risk" + (f", transferred to {call.transfer_to}" if call.transfer_to else "")
-    return raise_alert(Signal(level=level, source=Source.HOTLINE, cause="hotline:suicide_risk", summary=summary,
+    params = {"call": call.pk, "risk": call.risk} | ({"transfer_to": call.transfer_to} if call.transfer_to else {})
+    return raise_alert(Signal(level=level, source=Source.HOTLINE, cause="hotline:suicide_risk", summary="",
+                              summary_code="hotline_transfer" if call.transfer_to else "hotline", summary_params=params,
                               org_unit=unit, person=call.person, reported_by=actor, subject=subject), actor=actor)
 
 

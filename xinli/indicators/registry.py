@@ -114,6 +114,22 @@ def _root(units) -> str:
 AGE_BANDS = ((0, 13, "0-13"), (14, 17, "14-17"), (18, 34, "18-34"), (35, 59, "35-59"), (60, 200, "60+"))
 
 
+def breakdown_label(key: str) -> str:
+    """A breakdown key as people read it: ``level=red`` → 预警级别：红色, ``sex=F`` → 性别：女 (the page's language)."""
+    from xinli.alerts.models import Level
+    from xinli.archives.models import Sex
+    from xinli.screening.models import Campaign
+
+    dimension, _sep, value = key.partition("=")
+    names = {"sex": (_("sex"), dict(Sex.choices)), "level": (_("alert level"), dict(Level.choices)),
+             "kind": (_("campaign kind"), dict(Campaign.Kind.choices)),
+             "age": (_("age band"), {"U": Sex.UNKNOWN.label})}
+    if dimension not in names:
+        return key
+    label, values = names[dimension]
+    return f"{label}：{values.get(value, value)}" if get_language() != "en" else f"{label}: {values.get(value, value)}"
+
+
 def age_band(year: int, birth_year: int | None) -> str:
     if not birth_year:
         return "U"

@@ -19,7 +19,7 @@ from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 
 from . import selectors, services
-from .registry import REGISTRY
+from .registry import REGISTRY, breakdown_label
 
 
 def _unit_year(request):
@@ -124,7 +124,7 @@ def indicator(request, code):
     ind = REGISTRY[code]
     mine = {(r.period, r.breakdown): r for r in selectors.visible_rollups(user).filter(org_unit=unit, indicator=code)}
     main = _row(code, mine.get((str(year), "")), unit, year)
-    breakdowns = [{"key": k, "r": r} for (p, k), r in sorted(mine.items()) if p == str(year) and k]
+    breakdowns = [{"key": breakdown_label(k), "r": r} for (p, k), r in sorted(mine.items()) if p == str(year) and k]
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
     trend = {"labels": [m[5:] for m in months],
              "value": [_f(mine.get((m, ""))) for m in months],

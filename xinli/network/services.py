@@ -13,7 +13,7 @@ from stdnum.cn import uscc
 
 from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core import audit
-from xinli.core.i18n import field_error
+from xinli.core.i18n import choice_list, field_error
 from xinli.core.scoping import path_in_scope
 
 from .models import (
@@ -48,7 +48,7 @@ def create_institution(actor, *, org_unit, name: str, kind: str, **fields) -> In
     if not (name or "").strip():
         raise field_error("name", _("Name: required."))
     if kind not in InstitutionKind.values:
-        raise field_error("kind", _("Kind: one of {choices}."), choices=", ".join(InstitutionKind.values))
+        raise field_error("kind", _("Kind: one of {choices}."), choices=choice_list(InstitutionKind))
     if kind == InstitutionKind.UNIVERSITY and (fields.get("students") is None or fields.get("psychology_teachers") is None):
         raise field_error("students", _("Students and full-time psychology teachers: both are needed for a university (the 1:4000 rule)."))
     if kind == InstitutionKind.GENERAL_HOSPITAL and fields.get("hospital_level") not in ("1", "2", "3"):
@@ -74,7 +74,7 @@ def create_site(actor, *, org_unit, name: str, kind: str, opened_on: datetime.da
     if not (name or "").strip():
         raise field_error("name", _("Name: required."))
     if kind not in SiteKind.values:
-        raise field_error("kind", _("Kind: one of {choices}."), choices=", ".join(SiteKind.values))
+        raise field_error("kind", _("Kind: one of {choices}."), choices=choice_list(SiteKind))
     if institution is not None and not institution.org_path.startswith(org_unit.path) and not org_unit.path.startswith(institution.org_path):
         raise field_error("institution", _("Institution: must be in the same part of the tree as the site."))
     if opened_on is None or opened_on > timezone.localdate():
@@ -114,7 +114,7 @@ def create_staff(actor, *, org_unit, name: str, profession: str, education: str,
     if not (name or "").strip():
         raise field_error("name", _("Name: required."))
     if profession not in Profession.values:
-        raise field_error("profession", _("Profession: one of {choices}."), choices=", ".join(Profession.values))
+        raise field_error("profession", _("Profession: one of {choices}."), choices=choice_list(Profession))
     if education not in Education.values:
         raise field_error("education", _("Education: below, bachelor, master or doctor."))
     with transaction.atomic():
@@ -131,7 +131,7 @@ def create_staff(actor, *, org_unit, name: str, profession: str, education: str,
 def add_certificate(actor, staff: Staff, *, kind: str, number: str, issuer: str, valid_from, valid_to=None) -> Certificate:
     _require(actor, staff.org_unit)
     if kind not in Certificate.Kind.values:
-        raise field_error("certificates", _("Certificate kind: one of {choices}."), choices=", ".join(Certificate.Kind.values))
+        raise field_error("certificates", _("Certificate kind: one of {choices}."), choices=choice_list(Certificate.Kind))
     if not (number or "").strip() or not (issuer or "").strip():
         raise field_error("certificates", _("Certificate: the number and the issuer are required."))
     if valid_from is None or valid_from > timezone.localdate():

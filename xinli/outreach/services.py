@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import OUTREACH_PUBLISH
 from xinli.core import audit
-from xinli.core.i18n import field_error
+from xinli.core.i18n import choice_list, field_error
 from xinli.core.scoping import path_in_scope
 
 from .models import Article, AwarenessResponse, AwarenessSurvey, Category, Event, Registration
@@ -40,7 +40,7 @@ def write_article(actor, *, org_unit, title: str, body: str, category: str, summ
     if not (title or "").strip():
         raise field_error("title", _("Title: required."))
     if category not in Category.values:
-        raise field_error("category", _("Category: one of {choices}."), choices=", ".join(Category.values))
+        raise field_error("category", _("Category: one of {choices}."), choices=choice_list(Category))
     if len(body or "") > MAX_BODY:
         raise field_error("body", _("Body: too long ({size} characters); at most {max}."), size=len(body), max=MAX_BODY)
     clean = sanitise(body)
@@ -96,7 +96,7 @@ def create_event(actor, *, org_unit, title: str, kind: str, starts_at, place: st
     if not (title or "").strip() or not (place or "").strip():
         raise field_error("title", _("Event: the title and the place are required."))
     if kind not in Event.Kind.values:
-        raise field_error("kind", _("Kind: one of {choices}."), choices=", ".join(Event.Kind.values))
+        raise field_error("kind", _("Kind: one of {choices}."), choices=choice_list(Event.Kind))
     if not isinstance(capacity, int) or not 1 <= capacity <= 10_000:
         raise field_error("capacity", _("Capacity: from 1 to 10000."))
     with transaction.atomic():

@@ -83,10 +83,11 @@ def self_test(request, code):
                 "name": d.name(lang), "total": total, "band": b.label.get(lang) if b else band,
                 "advice": b.advice.get(lang) if b else "", "crisis": bool(critical) or severity >= 3, "kept": keep,
                 "hotline": HOTLINE, "counties": _counties()})
-    items = [{"id": i.id, "text": i.text.get(lang), "options": [
+    items = [{"id": i.id, "text": i.text.get(lang), "missing": bool(errors) and not posted.get(f"q_{i.id}"), "options": [
         {"value": o.value, "label": o.label.get(lang), "checked": posted.get(f"q_{i.id}") == str(o.value)} for o in i.options]}
         for i in d.items]
     return render(request, "portal/self_test.html", {
+        "first_missing": next((i["id"] for i in items if i["missing"]), None),
         "code": code, "name": d.name(lang), "instructions": (d.raw.get("instructions") or {}).get(lang, ""), "items": items,
         "errors": errors, "licence": d.raw["licence"].get(lang), "hotline": HOTLINE,
         "submission": posted.get("submission") or uuid.uuid4().hex}, status=400 if errors else 200)

@@ -314,3 +314,23 @@ def get(code: str) -> Definition:
 
 def reload() -> None:
     registry.cache_clear()
+
+
+def short_name(code: str) -> str:
+    """What people call an instrument (``PHQ-9`` for ``phq9``); the code upper-cased for a retired definition."""
+    try:
+        return get(code).raw.get("short_name") or code.upper()
+    except KeyError:
+        return code.upper()
+
+
+def band_label(code: str, band: str, lang: str = "zh-hans") -> str:
+    """The label of band ``band`` of instrument ``code`` in ``lang`` (``中重度`` for ``moderately_severe``)."""
+    try:
+        d = get(code)
+    except KeyError:
+        return band
+    for b in list(d.bands) + [b for bl in d.bands_by_sex.values() for b in bl] + list(d.band_rules):
+        if b.code == band:
+            return b.label.get(lang) or b.label["en"]
+    return band

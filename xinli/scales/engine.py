@@ -16,12 +16,30 @@ YES_WORDS = {"yes": "yes", "y": "yes", "是": "yes", "true": "yes", "no": "no", 
 SEX_WORDS = {"male": "male", "m": "male", "男": "male", "female": "female", "f": "female", "女": "female"}
 
 
+def _missing_error(d, missing: list[str], allowed: int) -> ScoringError:
+    """Unanswered questions, named in plain words: the first one's number and text, then the numbers of the others
+    (pages link the message to that question)."""
+    first = d.item_map[missing[0]]
+    others = missing[1:11]
+    zh = f"第 {first.id} 题未作答：“{first.text.get('zh-hans') or first.text.get('en')}”"
+    en = f"Question {first.id} is not answered: “{first.text.get('en') or first.text.get('zh-hans')}”"
+    if others:
+        zh += f"；第 {'、'.join(others)} 题也未作答"
+        en += f"; questions {', '.join(others)} are not answered either"
+    if allowed:
+        zh += f"（{d.raw.get('short_name', d.code)} 最多可缺 {allowed} 题）"
+        en += f" ({d.raw.get('short_name', d.code)} allows {allowed} unanswered)"
+    return ScoringError(first.id, zh + "。请作答后再提交。", en + ". Answer it, then submit again.")
+
+
 class ScoringError(ValueError):
     """Input that cannot be scored. ``field`` is the item id (or "scale", "sex", "answers")."""
 
     def __init__(self, field: str, zh: str, en: str):
+        from xinli.core.i18n import pair
+
         self.field, self.zh, self.en = field, zh, en
-        super().__init__(f"{zh} / {en}")
+        super().__init__(pair(zh, en))  # on a page, the reader's language only
 
 
 @dataclass
@@ -211,9 +229,7 @@ def score(code: str, answers, *, sex: str | None = None, cutoff=None) -> Result:
     else:
         allowed = d.scoring.get("missing", {}).get("max", 0)
         if len(missing) > allowed:
-            listing = "、".join(missing[:10])
-            raise ScoringError(missing[0], f"未作答的题目过多（第 {listing} 题）：{d.code} 最多允许缺 {allowed} 题",
-                               f"too many missing answers (items {', '.join(missing[:10])}): {d.code} allows {allowed}")
+            raise _missing_error(d, missing, allowed)
         answered_points = [p for p in points.values() if p is not None]
         raw = Decimal(sum(answered_points))
         if missing:

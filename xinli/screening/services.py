@@ -106,11 +106,7 @@ def store_result(actor, result, *, person=None, mode: str, sex: str = "", idempo
 
 
 def band_label(assessment: Assessment, lang: str = "zh-hans") -> str:
-    d = definitions.get(assessment.scale)
-    for band in list(d.bands) + [b for bl in d.bands_by_sex.values() for b in bl] + list(d.band_rules):
-        if band.code == assessment.band:
-            return band.label.get(lang) or band.label["en"]
-    return assessment.band
+    return definitions.band_label(assessment.scale, assessment.band, lang)
 
 
 def total_number(assessment: Assessment):

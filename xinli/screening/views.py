@@ -60,11 +60,13 @@ def administer(request, pk):
     import uuid
 
     lang = _lang()
-    items = [{"id": i.id, "text": i.text.get(lang), "options": [
+    items = [{"id": i.id, "text": i.text.get(lang), "missing": bool(errors) and not given.get(i.id), "options": [
         {"value": o.value, "label": o.label.get(lang), "checked": given.get(i.id) == str(o.value)} for o in i.options]}
         for i in definition.items] if definition else []
+    first_missing = next((i["id"] for i in items if i["missing"]), None)
     return render(request, "screening/administer.html", {
         "person": person, "instruments": _instruments(), "code": code, "items": items, "errors": errors,
+        "first_missing": first_missing,
         "licence": definition.raw["licence"].get(lang) if definition else "",
         "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
     }, status=400 if errors else 200)

@@ -191,7 +191,7 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
         audit.record(actor, audit.Action.CREATE, obj=fu, person=patient.person, org_path=patient.org_path,
                      detail={"classification": fu.classification, "risk": fu.risk})
         if fu.risk is not None:
-            raise_for_smd_risk(patient.person, fu.risk, actor=actor, summary=f"SMD follow-up: risk level {fu.risk}")
+            raise_for_smd_risk(patient.person, fu.risk, actor=actor, summary_code="smd_follow_up")
     return fu
 
 
@@ -242,7 +242,7 @@ def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, acti
                                       created_by=actor, org_path=patient.org_path, county_code=patient.county_code)
         em.alert = raise_alert(Signal(level="red", source=Source.EMERGENCY, cause="smd:emergency", person=patient.person,
                                       org_unit=patient.person.org_unit, reported_by=actor,
-                                      summary=f"SMD emergency: {Trigger(trigger).label}"), actor=actor)
+                                      summary="", summary_code="smd_emergency", summary_params={"trigger": trigger}), actor=actor)
         em.save(update_fields=["alert"])
         audit.record(actor, audit.Action.CREATE, obj=em, person=patient.person, org_path=patient.org_path, detail={"trigger": trigger})
     return em

@@ -34,7 +34,7 @@ def test_login_with_password_and_totp_then_pages_open(client, personas, people):
 def test_missing_or_wrong_totp_code_is_refused(client, personas):
     device = TOTPDevice.objects.create(user=personas.village_worker_1, name="t", confirmed=True)
     r = client.post("/accounts/login/", {"username": "village_worker_1", "password": PASSWORD})
-    assert r.status_code == 403 and "One-time code" in r.content.decode()
+    assert r.status_code == 403 and "动态口令" in r.content.decode()  # a page: the reader's language only
     r = client.post("/accounts/login/", {"username": "village_worker_1", "password": PASSWORD, "otp": "000000" if code(device) != "000000" else "111111"})
     assert r.status_code == 403
     assert client.get("/persons/").status_code == 302  # still logged out
@@ -73,7 +73,7 @@ def test_account_locks_after_repeated_failures_and_security_admin_unlocks(client
         client.post("/accounts/login/", {"username": "village_worker_1", "password": "Wrong-Password-1"})
     r = client.post("/accounts/login/", {"username": "village_worker_1", "password": PASSWORD})
     assert r.status_code == 403
-    assert "locked" in r.content.decode()
+    assert "账号已被锁定" in r.content.decode()
     admin = APIClient()
     login_verified(admin, personas.security_admin)
     page = admin.get("/accounts/security/")

@@ -28,7 +28,7 @@ def test_weak_password_and_taken_username_reshow_the_form(admin, tree):
     assert r.status_code == 400 and not User.objects.filter(username="x1").exists()
     r = admin.post("/accounts/users/", {"action": "create", "username": "counsellor", "display_name": "x",
                                         "password": "Grid-Worker-2026", "role": "counsellor", "org_unit": tree.a1.pk})
-    assert r.status_code == 400 and "Username" in r.content.decode()
+    assert r.status_code == 400 and "用户名" in r.content.decode()
 
 
 def test_revoke_and_disable(admin, personas):

@@ -6,22 +6,18 @@ sync API against pytest-django's live server. Never ``playwright install``: the 
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinli.core.models import AuditEntry
+from xinli.testing.browser import CHROMIUM, CHROMIUM_ARGS, assert_accessible, chromium_page  # noqa: F401
 from xinli.testing.fixtures import PASSWORD
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,39 +25,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def browser_page(live_server, monkeypatch):
-    """A fresh Chinese-locale page in Debian's chromium; fails (never skips) when chromium is missing."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium fonts-noto-cjk); "
-                    "`make test` does this first.", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop on this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    pw = sync_playwright().start()
-    try:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            page.problems = []  # JavaScript errors, failed requests and error responses; the test asserts none
-            page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
-            page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-                    and page.problems.append(f"console: {msg.text}"))
-            page.on("requestfailed", lambda req: page.problems.append(f"requestfailed: {req.url} {req.failure}"))
-            # Error statuses by URL (the console only says "Failed to load resource"); no favicon is shipped.
-            page.on("response", lambda resp: resp.status >= 400 and not resp.url.endswith("/favicon.ico")
-                    and page.problems.append(f"HTTP {resp.status}: {resp.request.method} {resp.url}"))
-            yield page
-            context.close()
-        finally:
-            browser.close()
-    finally:
-        # While Playwright's loop runs, Django keeps DB connections in context-local (not thread-local) storage, so
-        # the ORM calls made meanwhile used a second connection that pytest-django never closes; on PostgreSQL it
-        # would keep the test database from being dropped. Close it before the loop stops.
-        connections.close_all()
-        pw.stop()
+    """A fresh Chinese-locale desktop page in Debian's chromium (``xinli.testing.browser``); fails (never skips) when
+    chromium is missing, and when a visited page was not checked with ``assert_accessible``."""
+    yield from chromium_page(monkeypatch)
 
 
 def current_code(device: TOTPDevice) -> str:
@@ -79,12 +45,14 @@ def test_village_worker_finds_own_resident_by_id_number_and_not_another_villages
     # Log in: username, password, one-time code.
     page.goto(f"{live_server.url}/accounts/login/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
+    assert_accessible(page)
     page.fill("#id_username", worker.username)
     page.fill("#id_password", PASSWORD)
     page.fill("#id_otp", current_code(device))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")  # home, not the two-factor page: the session is OTP-verified
     expect(page.locator("header .who")).to_have_text(str(worker))
+    assert_accessible(page)
 
     # Home: the residents search box, by ID number.
     page.fill("#home-q", mine.id_number)
@@ -93,6 +61,7 @@ def test_village_worker_finds_own_resident_by_id_number_and_not_another_villages
     rows = page.locator("#results table.results tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first.locator("td").first).to_have_text(mine.name)
+    assert_accessible(page)
     row_text = rows.first.inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "search_results.png"), full_page=True)
@@ -103,10 +72,12 @@ def test_village_worker_finds_own_resident_by_id_number_and_not_another_villages
     page.wait_for_url(f"{live_server.url}/persons/{mine.pk}/")
     expect(page.locator("#person-name")).to_have_text(mine.name)
     expect(page.locator("#person-id-number")).to_have_text(mine.id_number)
+    assert_accessible(page)
     page.screenshot(path=str(SCREENSHOTS / "person_detail.png"), full_page=True)
 
     # Another village's resident: the htmx search box on the residents page finds nothing.
     page.goto(f"{live_server.url}/persons/")
+    assert_accessible(page)
     page.fill("#q", other.id_number)
     with page.expect_response(lambda r: "/persons/?" in r.url and r.request.headers.get("hx-request") == "true") as resp:
         page.locator("form.search button[type=submit]").click()
@@ -117,6 +88,7 @@ def test_village_worker_finds_own_resident_by_id_number_and_not_another_villages
     expect(rows.first.locator("td[colspan]")).to_have_count(1)
     expect(page.locator("#results a")).to_have_count(0)
     assert other.name not in page.locator("#results").inner_text()
+    assert_accessible(page)
     page.screenshot(path=str(SCREENSHOTS / "search_other_village.png"), full_page=True)
 
     # The opened record was audited as a read by this user; the other resident was never shown to them.

@@ -37,7 +37,7 @@ def test_the_follow_up_page_refuses_a_low_risk_call_too(personas, line):
     client = Client()
     login_verified(client, personas.hotline_operator)
     r = client.post(f"/hotline/calls/{call.pk}/follow-up/", {"note": "x"}, follow=True)
-    assert r.status_code == 200 and "only a high-risk call" in r.content.decode()
+    assert r.status_code == 200 and "只有高风险来电才需要记录随访" in r.content.decode()
     assert Call.objects.get().follow_up_done_at is None
 
 

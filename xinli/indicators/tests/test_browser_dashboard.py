@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from xinli.archives.tests.test_browser_search import SCREENSHOTS, browser_page  # noqa: F401
 from xinli.counselling.tests.test_browser_referral import login
+from xinli.testing.browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,12 +37,15 @@ def test_drill_down_trend_and_warning_charts(browser_page, live_server, tree, pe
     expect(page.locator("h1")).to_contain_text("青岛市")
     ranking = page.locator("#below table")
     expect(ranking).to_contain_text("市南区")
+    assert_accessible(page)
     ranking.get_by_role("link", name="市南区").click()  # drill down to the county
     expect(page.locator("h1")).to_contain_text("市南区")
+    assert_accessible(page)
     page.get_by_role("link", name="T01", exact=True).click()  # the indicator page
     expect(page.locator("h1")).to_contain_text("村(社区)心理咨询室或社会工作室建成率")
     expect(page.locator("#indicator-trend canvas")).to_have_count(1)  # ECharts drew the monthly trend
     expect(page.locator("main")).to_contain_text("八大关街道")  # the townships below
+    assert_accessible(page)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "indicator_t01.png"), full_page=True)
     with page.expect_download() as download:
@@ -51,5 +55,6 @@ def test_drill_down_trend_and_warning_charts(browser_page, live_server, tree, pe
 
     page.goto(f"{live_server.url}/indicators/warning/?org={tree.county_a.code}")
     expect(page.locator("canvas").first).to_be_visible()
+    assert_accessible(page)
     page.screenshot(path=str(SCREENSHOTS / "early_warning.png"), full_page=True)
     assert not page.problems, page.problems

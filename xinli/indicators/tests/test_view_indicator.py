@@ -67,7 +67,7 @@ def test_targets_page(officer_client, tree, personas):
     n = Target.objects.count()
     follow = officer_client.post(url, {"indicator": "T01", "value": "八成"}, follow=True).content.decode()
     assert Target.objects.count() == n
-    assert "0.8 for 80 %" in follow  # the message names the field and the fix
+    assert "0.8 表示 80%" in follow  # the message names the field and the fix
     assert officer_client.post(url, {"indicator": "T99", "value": "1"}).status_code == 302 and Target.objects.count() == n
     worker = Client()
     login_verified(worker, personas.village_worker_1)

@@ -3,6 +3,7 @@
 import pytest
 
 from xinli.screening.tests.test_browser_campaign import PHONE, assert_no_sideways_scroll, phone_page  # noqa: F401
+from xinli.testing.browser import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -13,8 +14,10 @@ def test_resident_self_test_ends_on_the_crisis_screen(phone_page, live_server): 
     page = phone_page
     page.goto(f"{live_server.url}/p/")
     expect(page.locator(".hotline-bar a[href='tel:12356']")).to_be_visible()
+    assert_accessible(page)
     page.locator("a[href='/p/test/phq9/']").tap()
     page.wait_for_url(f"{live_server.url}/p/test/phq9/")
+    assert_accessible(page)
     for item in range(1, 10):
         value = 2 if item == 9 else 1
         label = page.locator("label.opt").filter(has=page.locator(f"input[name='q_{item}'][value='{value}']"))
@@ -30,6 +33,7 @@ def test_resident_self_test_ends_on_the_crisis_screen(phone_page, live_server): 
     expect(crisis.locator("a[href='tel:12356']")).to_be_visible()
     expect(page.locator("#result")).to_be_visible()
     assert_no_sideways_scroll(page, "crisis screen")
+    assert_accessible(page)
     assert not page.problems, page.problems
 
 
@@ -60,19 +64,27 @@ def test_resident_reads_an_article_and_books_a_time_on_a_phone(phone_page, live_
 
     page = phone_page
     page.goto(f"{live_server.url}/p/")
+    assert_accessible(page)
     page.locator("a[href='/p/articles/']").tap()
+    page.wait_for_url(f"{live_server.url}/p/articles/")
+    assert_accessible(page)
     page.locator("a", has_text="睡不好怎么办").tap()
     expect(page.locator("article h1")).to_have_text("睡不好怎么办")
+    assert_accessible(page)
     expect(page.locator(".article-body")).to_contain_text("保持规律作息")
     assert_no_sideways_scroll(page, "article")
 
     page.goto(f"{live_server.url}/p/sites/?unit={tree.county_a.pk}")
+    assert_accessible(page)
     page.locator(f"a[href='/p/book/{site.pk}/']").tap()
+    page.wait_for_url(f"{live_server.url}/p/book/{site.pk}/")
+    assert_accessible(page)
     page.locator("label.opt").first.tap()
     page.fill("#n", "王女士")
     page.fill("#ph", "13900000000")
     with page.expect_navigation():
         page.locator("button[type=submit].big-button").tap()
     expect(page.locator("#booked")).to_contain_text(Booking.objects.get().reference)
+    assert_accessible(page)
     assert_no_sideways_scroll(page, "booking")
     assert not page.problems, page.problems

@@ -54,7 +54,7 @@ def test_reports_are_scoped(tree, personas):
     login_verified(client, make_user("officer_a", [(tree.county_a, Role.HEALTH_OFFICER)]))
     n = Report.objects.count()
     page = client.post("/reports/", {"org": tree.county_a.code, "year": "20x6", "kind": "annual_summary"}, follow=True).content.decode()
-    assert "Year: a year from 2000" in page and Report.objects.count() == n
+    assert "年度：2000 年至今年之间的年份" in page and Report.objects.count() == n
     assert "Data tables (Excel)" in page or "数据表" in page
 
 

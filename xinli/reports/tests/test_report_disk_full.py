@@ -43,7 +43,8 @@ def test_enospc_while_writing_marks_the_job_failed_with_a_clear_message(tree, of
     client = Client()
     login_verified(client, officer)
     assert client.get(f"/reports/{report.pk}/download/").status_code == 404
-    assert "disk is full" in client.get("/reports/").content.decode()
+    page = client.get("/reports/").content.decode()
+    assert "磁盘已满" in page and "disk is full" not in page  # the reader's half of the stored message
 
 
 def test_database_disk_full_while_storing_the_document_keeps_no_partial_content(tree, officer, monkeypatch):
@@ -89,5 +90,5 @@ def test_a_request_refused_by_a_full_database_is_a_message_not_a_500(tree, offic
     login_verified(client, officer)
     response = client.post("/reports/", {"org": tree.city.code, "year": str(YEAR), "kind": "annual_summary"}, follow=True)
     assert response.status_code == 200
-    assert "free disk space" in response.content.decode()
+    assert "请清理数据库服务器的磁盘空间" in response.content.decode()
     assert not Report.objects.exists()

@@ -212,7 +212,7 @@ def test_unknown_scale_and_missing_answers():
     assert e.value.field == "scale"
     with pytest.raises(ScoringError) as e:
         score("phq9", {"1": 0})
-    assert "missing" in str(e.value)
+    assert "Question 2 is not answered" in str(e.value) and "第 2 题未作答" in str(e.value) and e.value.field == "2"
 
 
 def test_definitions_are_validated_at_load():

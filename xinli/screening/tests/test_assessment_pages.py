@@ -23,7 +23,7 @@ def test_counsellor_administers_phq9_on_the_page_and_sees_result_and_history(cli
     again = client.post(f"/persons/{person.pk}/assess/", data)  # double-click: same key, no second record
     assert again.status_code == 302 and Assessment.objects.count() == 1
     detail = client.get(f"/persons/{person.pk}/").content.decode()
-    assert 'id="trend-data"' in detail and "echarts.min.js" in detail and "phq9" in detail
+    assert 'id="trend-data"' in detail and "echarts.min.js" in detail and '{"PHQ-9": [[' in detail  # chart legend: the name
 
 
 def test_missing_answers_reshow_the_form_with_a_bilingual_message(client, personas, people):
@@ -31,7 +31,7 @@ def test_missing_answers_reshow_the_form_with_a_bilingual_message(client, person
     r = client.post(f"/persons/{people.in_a1v1.pk}/assess/", {"scale": "phq9", "item_1": "1"})
     assert r.status_code == 400
     html = r.content.decode()
-    assert "missing" in html and "未作答" in html and 'value="1" checked' in html
+    assert "第 2 题未作答" in html and "missing" not in html and 'value="1" checked' in html
     assert not Assessment.objects.exists()
 
 

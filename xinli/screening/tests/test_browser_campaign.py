@@ -8,65 +8,30 @@ Never ``playwright install``: the browser is the system one.
 from __future__ import annotations
 
 import datetime
-import os
 import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connections
 from django.utils import timezone
 
 from xinli.accounts.policy import Role
 from xinli.screening import campaigns
 from xinli.screening.models import Assessment, Participant
+from xinli.testing.browser import PHONE, assert_accessible, chromium_page
 from xinli.testing.fixtures import make_user
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
 SCREENSHOTS = Path(settings.BASE_DIR) / "var" / "screenshots"
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def phone_page(live_server, monkeypatch):
-    """A fresh Chinese-locale page in Debian's chromium emulating a phone; fails (never skips) when chromium is missing."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium fonts-noto-cjk); "
-                    "`make test` does this first.", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an asyncio loop on this thread; the ORM calls in the test are still synchronous.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    pw = sync_playwright().start()
-    try:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            context = browser.new_context(locale="zh-CN", **PHONE)
-            context.set_default_timeout(15_000)
-            page = context.new_page()
-            page.problems = []  # JavaScript errors, failed requests and error responses; the test asserts none
-            page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
-            page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-                    and page.problems.append(f"console: {msg.text}"))
-            page.on("requestfailed", lambda req: page.problems.append(f"requestfailed: {req.url} {req.failure}"))
-            # Error statuses by URL (the console only says "Failed to load resource"); no favicon is shipped.
-            page.on("response", lambda resp: resp.status >= 400 and not resp.url.endswith("/favicon.ico")
-                    and page.problems.append(f"HTTP {resp.status}: {resp.request.method} {resp.url}"))
-            yield page
-            context.close()
-        finally:
-            browser.close()
-    finally:
-        # While Playwright's loop runs, Django keeps DB connections in context-local (not thread-local) storage, so
-        # the ORM calls made meanwhile used a second connection that pytest-django never closes; on PostgreSQL it
-        # would keep the test database from being dropped. Close it before the loop stops.
-        connections.close_all()
-        pw.stop()
+    """A fresh Chinese-locale page in Debian's chromium emulating a phone (``xinli.testing.browser``); fails (never
+    skips) when chromium is missing, and when a visited page was not checked with ``assert_accessible``."""
+    yield from chromium_page(monkeypatch, **PHONE)
 
 
 # Elements sticking out past the right edge of the viewport, deepest first: names the culprit when the page scrolls
@@ -95,12 +60,16 @@ def assert_no_sideways_scroll(page, where: str) -> None:
 def enter_code(page, live_server, code: str, expect_status: int) -> None:
     """Type ``code`` on the start page as a pupil would and tap Start; check the response status."""
     page.goto(f"{live_server.url}/s/")
+    assert_accessible(page)
     page.locator("#code").tap()
     page.locator("#code").press_sequentially(code)
     with page.expect_response(lambda r: r.url == f"{live_server.url}/s/" and r.request.method == "POST") as resp:
         page.locator("main form button[type=submit]").tap()
     assert resp.value.status == expect_status
     page.wait_for_load_state()
+    if expect_status == 400:
+        page.locator("main p.error[role=alert]").wait_for()
+        assert_accessible(page)
     if expect_status == 400:
         # The expected refusal is the one error response; anything else is a problem.
         assert page.problems == [f"HTTP 400: POST {live_server.url}/s/"], page.problems
@@ -129,12 +98,12 @@ def test_pupil_takes_phq9_on_a_phone_with_the_code_on_their_slip(phone_page, liv
     assert re.fullmatch(r"[A-Z2-9]{8}", fifteen.code) and fifteen.code.lower() != fifteen.code
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
-    # (1) Under 14 without a guardian's consent: refused in Chinese and English, no questionnaire.
+    # (1) Under 14 without a guardian's consent: refused in Chinese (the page's language only), no questionnaire.
     enter_code(page, live_server, under_14.code, expect_status=400)
     expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     error = page.locator("main p.error[role=alert]")
     expect(error).to_contain_text("须先取得监护人同意")
-    expect(error).to_contain_text("a guardian's consent is needed first (under 14)")
+    expect(error).not_to_contain_text("a guardian's consent is needed first (under 14)")
     expect(page.locator("form.participant")).to_have_count(0)
     expect(page.locator("input[type=radio]")).to_have_count(0)
     assert_no_sideways_scroll(page, "start page with an error")
@@ -147,6 +116,7 @@ def test_pupil_takes_phq9_on_a_phone_with_the_code_on_their_slip(phone_page, liv
     items = page.locator("form.participant fieldset.item")
     expect(items).to_have_count(10)  # 9 scored items and the difficulty question
     expect(page.locator("form.participant input[type=radio]")).to_have_count(40)
+    assert_accessible(page)
     expect(items.nth(9).locator("legend")).to_contain_text("造成了多大的困难")
     # Phone ergonomics: every option row is a tap target at least 44 px high spanning the card, and the question sits
     # above its options inside the box (not drawn over the border).
@@ -186,13 +156,14 @@ def test_pupil_takes_phq9_on_a_phone_with_the_code_on_their_slip(phone_page, liv
     expect(banner).to_contain_text("12356")
     expect(banner.locator("a[href='tel:12356']")).to_be_visible()
     assert_no_sideways_scroll(page, "thank-you page")
+    assert_accessible(page)
     page.screenshot(path=str(SCREENSHOTS / "campaign_phone_done.png"), full_page=True)
 
     # (3) The code is used up.
     enter_code(page, live_server, fifteen.code, expect_status=400)
     error = page.locator("main p.error[role=alert]")
     expect(error).to_contain_text("已被使用")
-    expect(error).to_contain_text("already used")
+    expect(error).not_to_contain_text("already used")
     expect(page.locator("form.participant")).to_have_count(0)
 
     # The database: one PHQ-9 assessment for this participant, scored 1 with item 9 critical; the code is spent.

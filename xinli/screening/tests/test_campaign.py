@@ -134,7 +134,7 @@ def test_participant_pages_work_without_login(client, campaign):
     done = client.post(r["Location"], data)
     assert done.status_code == 200 and 'id="done"' in done.content.decode() and "alert-banner" not in done.content.decode()
     again = client.post("/s/", {"code": b.code})
-    assert again.status_code == 400 and "already used" in again.content.decode()
+    assert again.status_code == 400 and "已被使用" in again.content.decode()
 
 
 def test_staff_create_a_campaign_through_the_form(client, psychologist, tree):
@@ -149,4 +149,4 @@ def test_staff_create_a_campaign_through_the_form(client, psychologist, tree):
     assert codes.count("<svg") == 10
     r = client.post("/campaigns/", {"name": "x", "kind": "school", "institution": "y", "org_unit": tree.county_a.pk,
                                     "scales": ["phq9"], "opens_at": "2026-11-01", "closes_at": "2026-12-31", "groups": "only two,fields"})
-    assert r.status_code == 400 and "line 1" in r.content.decode()
+    assert r.status_code == 400 and "第 1 行" in r.content.decode()
