@@ -126,9 +126,13 @@ class choice_list:  # noqa: N801 — used like a function: choices=choice_list(K
     labels in the reader's language on a page (where a code means nothing to the reader)."""
 
     def __init__(self, choices):
-        self.choices = choices
+        # A choices class, or a mapping of code -> label (e.g. the SMD lost-to-follow-up reasons).
+        if isinstance(choices, dict):
+            self.values, self.labels = list(choices), list(choices.values())
+        else:
+            self.values, self.labels = list(choices.values), list(choices.labels)
 
     def __str__(self):
         if _one_language.get():
-            return "、".join(str(label) for label in self.choices.labels)
-        return ", ".join(self.choices.values)
+            return "、".join(str(label) for label in self.labels)
+        return ", ".join(self.values)

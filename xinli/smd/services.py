@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP
 from xinli.core import audit, breakglass
-from xinli.core.i18n import field_error
+from xinli.core.i18n import choice_list, field_error
 from xinli.core.scoping import path_in_scope
 
 from . import rules
@@ -70,7 +70,7 @@ def register_patient(actor, person, data: dict) -> Patient:
     _require(actor, person.org_path)
     data = dict(data)
     if data.get("diagnosis") not in Diagnosis.values:
-        raise field_error("diagnosis", _("Diagnosis: one of the six severe mental disorders ({choices})."), choices=", ".join(Diagnosis.values))
+        raise field_error("diagnosis", _("Diagnosis: one of the six severe mental disorders ({choices})."), choices=choice_list(Diagnosis))
     if data.get("source") not in Source.values:
         raise field_error("source", _("Registration source: hospital, community or transfer."))
     if not (data.get("diagnosed_by") or "").strip():
@@ -121,7 +121,7 @@ def _check_follow_up(patient: Patient, d: dict) -> None:
         raise field_error("mode", _("Mode: clinic, home or phone."))
     lost, died = d.get("lost_reason", ""), d.get("death_date")
     if lost and lost not in LOST_REASONS:
-        raise field_error("lost_reason", _("Lost to follow-up: one of {choices}."), choices=", ".join(LOST_REASONS))
+        raise field_error("lost_reason", _("Lost to follow-up: one of {choices}."), choices=choice_list(LOST_REASONS))
     if died and (died > date or not (d.get("death_cause") or "").strip()):
         raise field_error("death_date", _("Death: the date (not after the follow-up) and the cause are both needed."))
     if not lost and not died:
@@ -215,7 +215,7 @@ def convene_team(actor, patient: Patient) -> list[TeamMember]:
 def add_team_member(actor, patient: Patient, *, role: str, user=None, name: str = "", phone: str = "") -> TeamMember:
     _require_treating(actor, patient)
     if role not in TeamRole.values:
-        raise field_error("role", _("Role: one of {choices}."), choices=", ".join(TeamRole.values))
+        raise field_error("role", _("Role: one of {choices}."), choices=choice_list(TeamRole))
     if user is None and not name.strip():
         raise field_error("name", _("Name: give the member's name or pick a platform user."))
     with transaction.atomic():
@@ -233,7 +233,7 @@ def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, acti
 
     _require_treating(actor, patient)
     if trigger not in Trigger.values:
-        raise field_error("trigger", _("Trigger: one of {choices}."), choices=", ".join(Trigger.values))
+        raise field_error("trigger", _("Trigger: one of {choices}."), choices=choice_list(Trigger))
     if occurred_at > timezone.now():
         raise field_error("occurred_at", _("Occurred: cannot be in the future."))
     with transaction.atomic():
@@ -266,7 +266,7 @@ def complete_emergency(actor, em: Emergency, *, actions: str, outcome: str, poli
 def add_support(actor, patient: Patient, *, kind: str, start, end=None, institution: str = "", note: str = "") -> Support:
     _require_treating(actor, patient)
     if kind not in Support.Kind.values:
-        raise field_error("kind", _("Kind: one of {choices}."), choices=", ".join(Support.Kind.values))
+        raise field_error("kind", _("Kind: one of {choices}."), choices=choice_list(Support.Kind))
     if start is None or start > timezone.localdate() or (end is not None and end < start):
         raise field_error("start", _("Dates: the start is not in the future and the end not before it."))
     if kind in (Support.Kind.REHAB, Support.Kind.REFERRAL_OUT, Support.Kind.REFERRAL_BACK) and not institution.strip():
@@ -283,7 +283,7 @@ def add_support(actor, patient: Patient, *, kind: str, start, end=None, institut
 def change_status(actor, patient: Patient, *, status: str, reason: str = "", on=None) -> Patient:
     _require_treating(actor, patient)
     if status not in Status.values:
-        raise field_error("status", _("Status: one of {choices}."), choices=", ".join(Status.values))
+        raise field_error("status", _("Status: one of {choices}."), choices=choice_list(Status))
     if status != Status.IN_REGISTER and not reason.strip():
         raise field_error("reason", _("Reason: required when a patient leaves the register."))
     with transaction.atomic():

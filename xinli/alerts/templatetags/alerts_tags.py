@@ -1,4 +1,5 @@
 from django import template
+from django.urls import reverse
 
 from xinli.alerts import texts
 
@@ -23,3 +24,15 @@ def channel_label(name) -> str:
 @register.filter
 def notification_text(note) -> str:
     return texts.render(note.kind, note.params)
+
+
+@register.filter
+def notification_link(note) -> str:
+    """``{{ n|notification_link }}``: where the message leads — the alert, or the SMD patient it is about (the patient
+    page checks the reader's scope itself); empty when there is nowhere to go."""
+    if note.alert_id:
+        return reverse("alerts:alert_detail", args=[note.alert_id])
+    patient = note.params.get("patient")
+    if isinstance(patient, int) and note.kind.startswith("smd_"):
+        return reverse("smd:patient_detail", args=[patient])
+    return ""

@@ -51,3 +51,12 @@ def test_indicators_page_for_the_county_officer(patient, personas):
     page = client.get("/smd/indicators/").content.decode()
     assert "T12" in page and "八大关街道" in page
     assert Client().get("/smd/indicators/").status_code == 302  # login first
+
+
+def test_an_officer_without_patient_rights_is_not_offered_the_patient_list(patient, personas):
+    """The SMD sub-navigation offers only the pages the reader may open (a link that answers 404 is a dead end)."""
+    client = Client()
+    login_verified(client, personas.county_officer)
+    page = client.get("/smd/indicators/").content.decode()
+    assert "/smd/patients/" not in page
+    assert client.get("/smd/patients/").status_code == 404

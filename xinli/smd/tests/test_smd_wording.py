@@ -99,3 +99,22 @@ def test_saving_a_follow_up_says_so_in_chinese_only(patient, doctor):
         "hospitalised": "none", "sleep": "good", "diet": "good", "social_self_care": "good"}, follow=True)
     text = visible_text(r.content.decode())
     assert "随访已保存：稳定" in text and not latin_words(text) - USERNAMES, latin_words(text)
+
+
+
+def test_allowed_values_in_smd_messages_are_labels_on_pages_and_codes_in_the_api(doctor, people):
+    """A refused SMD value lists what is allowed: the Chinese labels on a page, the codes in the API (issue 14 item 3)."""
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import override
+
+    from xinli.core.i18n import one_language
+
+    data = {"diagnosis": "flu", "diagnosed_by": "市精神卫生中心", "diagnosed_on": datetime.date(2020, 5, 1),
+            "source": "hospital"}
+    with override("zh-hans"), one_language(), pytest.raises(ValidationError) as on_page:
+        services.register_patient(doctor, people.in_a1v1, data)
+    page = on_page.value.message_dict["diagnosis"][0]
+    assert "精神分裂症" in page and "F20" not in page and "schizophrenia" not in page
+    with pytest.raises(ValidationError) as in_api:
+        services.register_patient(doctor, people.in_a1v1, data)
+    assert "F20" in in_api.value.message_dict["diagnosis"][0]
