@@ -374,6 +374,13 @@ def account(request):
         services.delete_portal_data(user)
         logout(request)
         return render(request, "portal/account_deleted.html", {"hotline": HOTLINE})
+    if request.method == "POST" and request.POST.get("do") == "logout":
+        from xinli.core import audit
+
+        # The staff logout would land on the staff login; a resident goes back to the portal.
+        audit.record(user, audit.Action.LOGOUT, obj=user)
+        logout(request)
+        return redirect("portal:home")
     lang = _lang()
     tests = [{"a": a, "name": definitions.get(a.scale).name(lang)} for a in
              Assessment.objects.filter(administered_by=user, mode="self", person__isnull=True).order_by("-taken_at")[:50]]
