@@ -117,7 +117,6 @@ def sites(request):
     """Open sites in a chosen area (county or township), or nearest first from the resident's position ("near me",
     the browser's geolocation), with address, hours, phone and distance, a page at a time."""
     from django.core.paginator import Paginator
-    from django.utils.translation import gettext_lazy as _
 
     from xinli.core.i18n import bilingual
     from xinli.network.selectors import public_sites, sites_near
