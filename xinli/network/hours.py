@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 ALL_DAYS = frozenset(range(7))  # Monday = 0, as datetime.date.weekday()
 _CN_DAY = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6, "七": 6}
@@ -84,6 +85,7 @@ def _clock(meridiem: str | None, hour: str, minute: str) -> datetime.time | None
     return datetime.time(h, m)
 
 
+@lru_cache(maxsize=4096)  # a site's hours are checked for every slot listed; the result is immutable
 def parse(text: str) -> OpeningHours | None:
     """Parse free-text opening hours; ``None`` when nothing in the text is recognised (no restriction)."""
     groups: list[list] = []  # [days, ranges], in the order written
