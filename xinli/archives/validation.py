@@ -59,3 +59,15 @@ def check_phone(value: str, field_name: str = "phone") -> str:
     if not PHONE_RE.match(phone):
         raise field_error(field_name, _("Phone: not a valid number; use an 11-digit mobile number or a landline with area code."))
     return phone
+
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def check_mobile(value: str, field_name: str = "phone") -> str:
+    """A mainland mobile number (11 digits, 1[3-9]…; spaces, dashes and +86 are dropped): where the number must take
+    a text message or a call on the move, such as a portal booking."""
+    phone = normalize_phone(value)
+    if not MOBILE_RE.match(phone):
+        raise field_error(field_name, _("Phone: not a mobile number; enter the 11 digits of a mainland mobile number, e.g. 13912345678."))
+    return phone

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.models import User
 from xinli.accounts.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
+from xinli.archives.validation import check_mobile
 from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
 from xinli.core.scoping import path_in_scope
@@ -224,6 +225,10 @@ def add_slots(actor, site, *, starts: list, minutes: int = 50) -> list:
         raise field_error("starts", _("Slots: only in the future."))
     if any(not _site_open(site, timezone.localtime(s).date()) for s in starts):
         raise field_error("site", _("Site: not open on that day."))
+    outside = [s for s in starts if not site.within_hours(s, minutes)]
+    if outside:
+        raise field_error("starts", _("Slots: {when} is outside the site's opening hours ({hours}); choose a time within them."),
+                          when=timezone.localtime(outside[0]).strftime("%Y-%m-%d %H:%M"), hours=site.hours)
     try:
         with transaction.atomic():
             slots = [Slot.objects.create(site=site, counsellor=actor, starts_at=s, minutes=minutes, org_path=site.org_path) for s in starts]
@@ -245,9 +250,11 @@ def book(slot, *, name: str, phone: str, person=None, actor=None, account=None):
         raise field_error("name", _("Name: how should the counsellor call you?"))
     if not (phone or "").strip() and person is None:
         raise field_error("phone", _("Phone: the counsellor needs a way to reach you if the time changes."))
+    if person is None:
+        phone = check_mobile(phone)
     if slot.starts_at <= timezone.now():
         raise field_error("slot", _("Slot: already past; choose another time."))
-    if not _site_open(slot.site, timezone.localtime(slot.starts_at).date()):
+    if not _site_open(slot.site, timezone.localtime(slot.starts_at).date()) or not slot.site.within_hours(slot.starts_at, slot.minutes):
         raise field_error("slot", _("Slot: the site is closed then; choose another site or time."))
     try:
         with transaction.atomic():
@@ -285,7 +292,10 @@ def _offer_to_waiting_list(slot):
     entry = WaitingListEntry.objects.filter(site=slot.site, offered__isnull=True).order_by("created_at", "pk").first()
     if entry is None or slot.starts_at <= timezone.now():
         return None
-    booking = book(slot, name=entry.name, phone=entry.phone)
+    try:
+        booking = book(slot, name=entry.name, phone=entry.phone)
+    except ValidationError:  # an entry from before mobile numbers were checked, or a slot now outside the hours
+        return None
     entry.offered = booking
     entry.save(update_fields=["offered"])
     return booking
@@ -296,7 +306,8 @@ def join_waiting_list(site, *, name: str, phone: str):
 
     if not (name or "").strip() or not (phone or "").strip():
         raise field_error("phone", _("Name and phone: both are needed to offer you a freed time."))
-    return WaitingListEntry.objects.create(site=site, name=name.strip()[:50], phone=phone.strip()[:20], org_path=site.org_path,
+    phone = check_mobile(phone)
+    return WaitingListEntry.objects.create(site=site, name=name.strip()[:50], phone=phone, org_path=site.org_path,
                                            county_code=site.org_unit.county_code)
 
 

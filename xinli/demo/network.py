@@ -23,6 +23,16 @@ def _name(rng) -> str:
     return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
 
 
+def _contact(unit: OrgUnit) -> dict:
+    """A plausible phone and position for a demo site, derived from the unit's path (its own generator, so the main
+    one — and with it the rest of the demo — draws the same numbers as before): around Qingdao, by county."""
+    geo = random.Random(f"site-{unit.path}")
+    county = random.Random(f"county-{unit.county_code}")  # one centre for all units of a county
+    lat, lng = 36.07 + county.uniform(-0.35, 0.35), 120.38 + county.uniform(-0.45, 0.45)
+    return {"phone": f"0532-8{geo.randint(0, 9_999_999):07d}", "latitude": round(lat + geo.uniform(-0.08, 0.08), 6),
+            "longitude": round(lng + geo.uniform(-0.08, 0.08), 6)}
+
+
 def seed_network(rng: random.Random, today: datetime.date | None = None) -> dict:
     today = today or timezone.localdate()
     officer = User.objects.get(username="city_officer")
@@ -37,10 +47,11 @@ def seed_network(rng: random.Random, today: datetime.date | None = None) -> dict
             if rng.random() < 0.70:
                 kind = "village_room" if rng.random() < 0.8 else "social_work_room"
                 sites.append(Site(name=f"{v.name}{'心理咨询室' if kind == 'village_room' else '社会工作室'}", kind=kind, org_unit=v,
-                                  org_path=v.path, hours="周一至周五 9:00-17:00", address=f"{v.name}党群服务中心"))
+                                  org_path=v.path, hours="周一至周五 9:00-17:00", address=f"{v.name}党群服务中心", **_contact(v)))
         for t in townships:
             if rng.random() < 0.85:
-                sites.append(Site(name=f"{t.name}卫生院心理服务室", kind="township_room", org_unit=t, org_path=t.path, hours="工作日"))
+                sites.append(Site(name=f"{t.name}卫生院心理服务室", kind="township_room", org_unit=t, org_path=t.path, hours="工作日",
+                                  **_contact(t)))
         Site.objects.bulk_create(sites, batch_size=2000)
         for s in sites:
             statuses.append(SiteStatus(site=s, status="active", start=opened + datetime.timedelta(days=rng.randint(0, 600))))

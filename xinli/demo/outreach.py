@@ -33,7 +33,7 @@ def seed_outreach(rng: random.Random) -> dict:
     writer = User.objects.get(username="publicity_officer")
     editor = User.objects.get(username="publicity_editor")
     for title, category, body in ARTICLES:
-        a = outreach.write_article(writer, org_unit=city, title=title, category=category, body=body, summary=body[3:40])
+        a = outreach.write_article(writer, org_unit=city, title=title, category=category, body=body)  # summary from the body
         outreach.submit(writer, a)
         outreach.review(editor, a, approve=True)
     counties = list(OrgUnit.objects.filter(level="county").order_by("code"))
@@ -54,10 +54,12 @@ def seed_outreach(rng: random.Random) -> dict:
     active = SiteStatus.objects.filter(status="active", end__isnull=True).values("site_id")
     sites = list(Site.objects.filter(org_path__startswith=township.path, pk__in=active)[:2])
     starts = [timezone.make_aware(datetime.datetime.combine(today + datetime.timedelta(days=d), datetime.time(h)))
-              for d in range(1, 6) for h in (9, 14)]
-    slots = counselling.add_slots(counsellor, sites[0], starts=starts) if sites else []
+              for d in range(1, 8) for h in (9, 14)]
+    # Only within the site's opening hours (a room open on working days offers no weekend).
+    slots = counselling.add_slots(counsellor, sites[0], starts=[s for s in starts if sites[0].within_hours(s, 50)]) if sites else []
+    phones = random.Random("demo-bookings")  # how many slots fit the hours depends on the weekday: keep rng's sequence
     for slot in slots[::3]:
-        counselling.book(slot, name=f"预约居民{slot.pk}", phone=f"138{rng.randint(10_000_000, 99_999_999)}")
+        counselling.book(slot, name=f"预约居民{slot.pk}", phone=f"138{phones.randint(10_000_000, 99_999_999)}")
     residents = list(Person.objects.filter(org_path__startswith=township.path).order_by("id")[10:40])
     for p in residents[:5]:
         case = counselling.open_case(counsellor, p, reason="情绪困扰、人际关系问题")

@@ -153,10 +153,9 @@ class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                 raise ValueError
         except ValueError:
             raise field_error("near", _("Near: latitude,longitude in degrees, e.g. 36.07,120.38.")) from None
-        sites = [s for s in self.get_queryset().filter(latitude__isnull=False, longitude__isnull=False)[:2000]]
-        sites.sort(key=lambda s: selectors.distance_km(lat, lng, float(s.latitude), float(s.longitude)))
-        rows = SiteSerializer(sites[:50], many=True).data
-        for row, site in zip(rows, sites[:50], strict=False):
+        sites = selectors.sites_near(self.get_queryset(), lat, lng, limit=50)
+        rows = SiteSerializer(sites, many=True).data
+        for row, site in zip(rows, sites, strict=True):
             row["distance_km"] = round(selectors.distance_km(lat, lng, float(site.latitude), float(site.longitude)), 2)
         return Response({"count": len(rows), "results": rows})
 

@@ -90,6 +90,16 @@ class Site(models.Model):
     def __str__(self):
         return self.name
 
+    def within_hours(self, start: datetime.datetime, minutes: int) -> bool:
+        """Whether an appointment from ``start`` lasting ``minutes`` lies within the site's opening hours (the free-text
+        rule of ``xinli.network.hours``; hours that say nothing recognisable restrict nothing)."""
+        from django.utils import timezone
+
+        from .hours import parse
+
+        hours = parse(self.hours)
+        return hours is None or hours.covers(timezone.localtime(start), minutes)
+
     def status_on(self, day: datetime.date) -> str | None:
         for s in self.statuses.all():
             if s.start <= day and (s.end is None or day <= s.end):

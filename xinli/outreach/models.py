@@ -17,6 +17,23 @@ class Category(models.TextChoices):
     CRISIS = "crisis", _("crisis and where to get help")
 
 
+SUMMARY_CHARS = 80  # a teaser of about two lines on a phone
+
+
+def plain_text(html: str, limit: int | None = None) -> str:
+    """Readable text of (sanitised) HTML: tags removed, entities decoded, whitespace collapsed, cut at ``limit``
+    characters with an ellipsis — for summaries shown as text, never as markup."""
+    import html as html_lib
+    import re
+
+    from django.utils.html import strip_tags
+
+    text = re.sub(r"\s+", " ", html_lib.unescape(strip_tags(re.sub(r"<(?:br|/p|/li|/h[2-4])\s*/?>", " ", html or "")))).strip()
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text
+
+
 class Article(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("draft")
@@ -41,6 +58,11 @@ class Article(models.Model):
 
     class Meta:
         ordering = ["-published_at", "-id"]
+
+    @property
+    def teaser(self) -> str:
+        """The summary as plain text, or the start of the body when no summary was written."""
+        return plain_text(self.summary, SUMMARY_CHARS * 2) or plain_text(self.body, SUMMARY_CHARS)
 
 
 class Event(models.Model):

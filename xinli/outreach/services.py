@@ -18,7 +18,7 @@ from xinli.core import audit
 from xinli.core.i18n import choice_list, field_error
 from xinli.core.scoping import path_in_scope
 
-from .models import Article, AwarenessResponse, AwarenessSurvey, Category, Event, Registration
+from .models import Article, AwarenessResponse, AwarenessSurvey, Category, Event, Registration, plain_text
 
 MAX_BODY = 100_000  # characters of HTML
 ALLOWED_TAGS = {"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "blockquote", "a", "img"}
@@ -52,7 +52,7 @@ def write_article(actor, *, org_unit, title: str, body: str, category: str, summ
         elif article.state not in (Article.State.DRAFT, Article.State.REJECTED) or article.author_id != actor.pk:
             raise field_error("state", _("Article: only its author can edit it, and only as a draft or when returned."))
         article.org_unit, article.org_path = org_unit, org_unit.path
-        article.title, article.summary, article.body, article.category = title.strip(), (summary or "").strip()[:300], clean, category
+        article.title, article.summary, article.body, article.category = title.strip(), plain_text(summary, 300), clean, category
         article.tags = [str(t)[:20] for t in tags][:10]
         article.state = Article.State.DRAFT
         article.save()

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import re
 import uuid
+from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
 from xinli.core.forms import form_pk
+from xinli.core.i18n import field_error
 from xinli.core.ratelimit import rate_limited
-from xinli.network.models import Site, SiteKind, SiteStatus
+from xinli.network.models import Site, SiteKind
 from xinli.regions.models import OrgUnit
 from xinli.scales import ScoringError, definitions, score
 from xinli.screening.models import Mode
@@ -97,39 +100,50 @@ def _counties():
     return list(OrgUnit.objects.filter(level__in=["county"], valid_to__isnull=True).order_by("code"))
 
 
+SITES_PER_PAGE = 10  # about two phone screens a page (issue 14: one district list was 17,468 px tall)
+NEAR_LIMIT = 60  # the nearest sites listed for "near me"
+
+
+def _near(text: str) -> tuple[float, float] | None:
+    """``lat,lng`` in degrees from the query string; ``None`` when absent; ``ValueError`` when not coordinates."""
+    if not text:
+        return None
+    lat, lng = (float(x) for x in text.split(","))
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValueError
+    return lat, lng
+
+
 def sites(request):
-    """Open sites in a chosen area (county or township), with address, hours and phone."""
+    """Open sites in a chosen area (county or township), or nearest first from the resident's position ("near me",
+    the browser's geolocation), with address, hours, phone and distance, a page at a time."""
+    from django.core.paginator import Paginator
+
+    from xinli.core.i18n import bilingual
+    from xinli.network.selectors import public_sites, sites_near
+
     unit = OrgUnit.objects.filter(pk=form_pk(request.GET.get("unit")), level__in=["city", "county", "township"]).first() if (
         request.GET.get("unit") or "").isdigit() else None
+    townships = list(OrgUnit.objects.filter(parent=unit, level="township").order_by("code")) if unit is not None and unit.level == "county" else []
+    near, error, position = (request.GET.get("near") or "")[:40], "", None
+    try:
+        position = _near(near)
+    except ValueError:
+        error = bilingual(_("Near: latitude,longitude in degrees, e.g. 36.07,120.38."))
+        near = ""
+    open_sites = public_sites(PUBLIC_SITE_KINDS)
     found = []
     if unit is not None:
-        active = SiteStatus.objects.filter(status=SiteStatus.Status.ACTIVE, end__isnull=True).values("site_id")
-        found = list(Site.objects.filter(org_path__startswith=unit.path, kind__in=PUBLIC_SITE_KINDS, pk__in=active)
-                     .select_related("org_unit").order_by("org_path", "name")[:200])
-    townships = list(OrgUnit.objects.filter(parent=unit, level="township").order_by("code")) if unit is not None and unit.level == "county" else []
-    near, error = request.GET.get("near", ""), ""
-    if near:
-        from xinli.network.selectors import distance_km
-
-        try:
-            lat, lng = (float(x) for x in near.split(","))
-            if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-                raise ValueError
-        except ValueError:
-            from django.utils.translation import gettext_lazy as _
-
-            from xinli.core.i18n import bilingual
-
-            error = bilingual(_("Near: latitude,longitude in degrees, e.g. 36.07,120.38."))
-        else:
-            active = SiteStatus.objects.filter(status=SiteStatus.Status.ACTIVE, end__isnull=True).values("site_id")
-            located = list(Site.objects.filter(kind__in=PUBLIC_SITE_KINDS, pk__in=active, latitude__isnull=False, longitude__isnull=False)
-                           .select_related("org_unit")[:2000])
-            for site in located:
-                site.distance_km = round(distance_km(lat, lng, float(site.latitude), float(site.longitude)), 1)
-            found = sorted(located, key=lambda x: x.distance_km)[:20]
-    return render(request, "portal/sites.html", {"unit": unit, "sites": found, "counties": _counties(), "townships": townships,
-                                                 "hotline": HOTLINE, "near": near, "error": error}, status=400 if error else 200)
+        found = open_sites.filter(org_path__startswith=unit.path)
+        if position is not None:  # the area's sites, nearest first, each with its distance
+            found = sites_near(found, *position, limit=None, with_unlocated=True)
+    elif position is not None:
+        found = sites_near(open_sites, *position, limit=NEAR_LIMIT)
+    page = Paginator(found, SITES_PER_PAGE).get_page(request.GET.get("page")) if (unit is not None or position is not None) else None
+    query = "".join(f"{k}={quote(str(v))}&" for k, v in (("unit", unit and unit.pk), ("near", near)) if v)
+    return render(request, "portal/sites.html", {
+        "unit": unit, "page": page, "query": query, "counties": _counties(), "townships": townships, "hotline": HOTLINE,
+        "near": near, "error": error}, status=400 if error else 200)
 
 
 def articles(request):
@@ -214,7 +228,7 @@ def book(request, site_id):
     site = Site.objects.filter(pk=site_id, kind__in=PUBLIC_SITE_KINDS).first()
     if site is None:
         raise Http404
-    error, booking, waiting = "", None, False
+    error, errors, booking, waiting = "", {}, None, False
     if request.method == "POST":
         try:
             if request.POST.get("do") == "wait":
@@ -223,15 +237,20 @@ def book(request, site_id):
             else:
                 slot = Slot.objects.filter(pk=form_pk(request.POST.get("slot")), site=site).first()
                 if slot is None:
-                    raise Http404
+                    raise field_error("slot", _("Time: choose one of the free times listed."))
                 booking = counselling.book(slot, name=request.POST.get("name", ""), phone=request.POST.get("phone", ""),
                                            account=_resident(request))
         except ValidationError as exc:
             error = " ".join(exc.messages)
+            errors = {k: " ".join(v) for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
     taken = Booking.objects.filter(state=Booking.State.BOOKED).values("slot_id")
-    free = list(Slot.objects.filter(site=site, starts_at__gt=timezone.now()).exclude(pk__in=taken).order_by("starts_at")[:60])
-    return render(request, "portal/book.html", {"site": site, "slots": free, "error": error, "booking": booking, "waiting": waiting,
-                                                "hotline": HOTLINE}, status=400 if error else 200)
+    # Slots published before the site's hours changed are not offered (booking would refuse them).
+    free = [s for s in Slot.objects.filter(site=site, starts_at__gt=timezone.now()).exclude(pk__in=taken).order_by("starts_at")[:200]
+            if site.within_hours(s.starts_at, s.minutes)][:60]
+    # After a refused booking the form keeps what the resident typed (not after a success).
+    kept = {k: request.POST.get(k, "") for k in ("name", "phone", "slot")} if error else {}
+    return render(request, "portal/book.html", {"site": site, "slots": free, "error": error, "errors": errors, "booking": booking,
+                                                "waiting": waiting, "kept": kept, "hotline": HOTLINE}, status=400 if error else 200)
 
 
 @rate_limited("portal")
@@ -251,6 +270,33 @@ def cancel_booking(request):
             except ValidationError as exc:
                 error = " ".join(exc.messages)
     return render(request, "portal/cancel.html", {"done": done, "error": error, "hotline": HOTLINE}, status=400 if error else 200)
+
+
+def privacy(request):
+    """What the portal keeps about a resident, why, and how to have it deleted (linked from every portal page)."""
+    return render(request, "portal/privacy.html", {"hotline": HOTLINE})
+
+
+def text_size(request):
+    """The larger-text switch (适老化): remembered in a cookie for a year, then back to the page it was used on."""
+    from django.http import HttpResponseNotAllowed
+    from django.shortcuts import redirect
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    from .templatetags.portal import TEXT_SIZE_COOKIE
+
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    target = request.POST.get("next") or ""
+    if not (target.startswith("/p/") and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})):
+        target = "/p/"
+    response = redirect(target)
+    if request.POST.get("size") == "large":
+        response.set_cookie(TEXT_SIZE_COOKIE, "large", max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                            secure=request.is_secure())
+    else:
+        response.delete_cookie(TEXT_SIZE_COOKIE, samesite="Lax")
+    return response
 
 
 def _reference_error():
@@ -328,6 +374,13 @@ def account(request):
         services.delete_portal_data(user)
         logout(request)
         return render(request, "portal/account_deleted.html", {"hotline": HOTLINE})
+    if request.method == "POST" and request.POST.get("do") == "logout":
+        from xinli.core import audit
+
+        # The staff logout would land on the staff login; a resident goes back to the portal.
+        audit.record(user, audit.Action.LOGOUT, obj=user)
+        logout(request)
+        return redirect("portal:home")
     lang = _lang()
     tests = [{"a": a, "name": definitions.get(a.scale).name(lang)} for a in
              Assessment.objects.filter(administered_by=user, mode="self", person__isnull=True).order_by("-taken_at")[:50]]

@@ -50,6 +50,8 @@ PUBLIC = {
     "p/account/register/": "portal: register a resident account",
     "p/account/login/": "portal: resident log-in",
     "p/awareness/<int:unit_id>/": "portal: awareness survey link handed out by the survey team",
+    "p/privacy/": "portal: what the portal keeps about residents and why (static text)",
+    "p/text-size/": "portal: the larger-text switch (POST); stores a cookie only",
     "api/schema/": "the OpenAPI description: no data, the same text as the open-source repository (restrict at nginx if wanted)",
     "api/docs/": "offline API docs UI over that description; every call it makes needs a login or token",
 }

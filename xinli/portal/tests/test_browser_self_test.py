@@ -24,7 +24,7 @@ def test_resident_self_test_ends_on_the_crisis_screen(phone_page, live_server): 
         label.scroll_into_view_if_needed()
         label.tap()
     assert_no_sideways_scroll(page, "self-test form")
-    submit = page.locator("button[type=submit]")
+    submit = page.locator("main button[type=submit]")
     submit.scroll_into_view_if_needed()
     with page.expect_navigation():
         submit.tap()

@@ -54,3 +54,17 @@ def test_account_keeps_tests_and_bookings_and_deletes_them_on_withdrawal(tree, p
 
 def test_account_page_needs_a_resident_login(client, personas):
     assert client.get("/p/account/")["Location"] == "/p/account/login/"
+
+
+def test_a_resident_logs_out_back_to_the_portal(tree):
+    from django.test import Client
+
+    from xinli.core.models import AuditEntry
+
+    client = Client()
+    client.post("/p/account/register/", {"phone": "13912345678", "password": PASSWORD, "consent": "on"})
+    assert 'id="logout"' in client.get("/p/account/").content.decode()
+    r = client.post("/p/account/", {"do": "logout"})
+    assert r.status_code == 302 and r["Location"] == "/p/"
+    assert client.get("/p/account/")["Location"] == "/p/account/login/"
+    assert AuditEntry.objects.filter(action="logout").exists()

@@ -69,7 +69,7 @@ def test_site_finder_by_distance(client, tree):
     services.create_site(officer, org_unit=tree.a1v2, name="近处咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1),
                          latitude="36.070000", longitude="120.380000")
     page = client.get("/p/sites/", {"near": "36.06,120.37"}).content.decode()
-    assert page.index("近处咨询室") < page.index("远处咨询室") and " km" in page
+    assert page.index("近处咨询室") < page.index("远处咨询室") and "公里" in page
     assert client.get("/p/sites/", {"near": "here"}).status_code == 400
 
 
