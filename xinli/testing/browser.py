@@ -31,9 +31,11 @@ AXE_RUN = """async () => {
 }"""
 
 
-def chromium_page(monkeypatch, **context):
-    """Generator for a fixture: a page in a fresh context (``DESKTOP`` unless told otherwise); fails, never skips,
-    when chromium is missing. At teardown, fails if a visited page was never checked with ``assert_accessible``."""
+def chromium_pages(monkeypatch, **defaults):
+    """Generator for a fixture that opens several pages: yields ``open_page(**context)`` giving a page in a fresh
+    context (``defaults``, else ``DESKTOP``, updated by ``context``, e.g. geolocation). Fails, never skips, when
+    chromium is missing. At teardown, fails if a page visited by any of them was never checked with
+    ``assert_accessible``."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (apt-get install chromium fonts-noto-cjk); "
                     "`make test` does this first.", pytrace=False)
@@ -42,27 +44,41 @@ def chromium_page(monkeypatch, **context):
     # Playwright's sync API keeps an asyncio loop on this thread; the ORM calls in the test are still synchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     pw = sync_playwright().start()
+    pages, contexts = [], []
+
+    def open_page(**context):
+        ctx = browser.new_context(locale="zh-CN", **((defaults or DESKTOP) | context))
+        ctx.set_default_timeout(15_000)
+        contexts.append(ctx)
+        ctx.on("page", watch)  # pages the test opens later in this context (a second tab) are watched too
+        page = ctx.new_page()
+        watch(page)
+        return page
+
+    def watch(page):
+        if hasattr(page, "visited"):
+            return
+        pages.append(page)
+        page.problems = []  # JavaScript errors, failed requests and error responses; the test asserts none
+        page.visited, page.checked = [], set()
+        page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
+        page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
+                and page.problems.append(f"console: {msg.text}"))
+        page.on("requestfailed", lambda req: page.problems.append(f"requestfailed: {req.url} {req.failure}"))
+        # Error statuses by URL (the console only says "Failed to load resource"); no favicon is shipped.
+        page.on("response", lambda resp: resp.status >= 400 and not resp.url.endswith("/favicon.ico")
+                and page.problems.append(f"HTTP {resp.status}: {resp.request.method} {resp.url}"))
+        page.on("framenavigated", lambda frame: frame == page.main_frame and frame.url.startswith("http")
+                and page.visited.append(frame.url))
+
     unchecked = []
     try:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            ctx = browser.new_context(locale="zh-CN", **(context or DESKTOP))
-            ctx.set_default_timeout(15_000)
-            page = ctx.new_page()
-            page.problems = []  # JavaScript errors, failed requests and error responses; the test asserts none
-            page.visited, page.checked = [], set()
-            page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
-            page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-                    and page.problems.append(f"console: {msg.text}"))
-            page.on("requestfailed", lambda req: page.problems.append(f"requestfailed: {req.url} {req.failure}"))
-            # Error statuses by URL (the console only says "Failed to load resource"); no favicon is shipped.
-            page.on("response", lambda resp: resp.status >= 400 and not resp.url.endswith("/favicon.ico")
-                    and page.problems.append(f"HTTP {resp.status}: {resp.request.method} {resp.url}"))
-            page.on("framenavigated", lambda frame: frame == page.main_frame and frame.url.startswith("http")
-                    and page.visited.append(frame.url))
-            yield page
-            unchecked = [u for u in dict.fromkeys(page.visited) if u not in page.checked]
-            ctx.close()
+            yield open_page
+            unchecked = [u for p in pages for u in dict.fromkeys(p.visited) if u not in p.checked]
+            for ctx in contexts:
+                ctx.close()
         finally:
             browser.close()
     finally:
@@ -73,7 +89,16 @@ def chromium_page(monkeypatch, **context):
         pw.stop()
     if unchecked:
         pytest.fail("pages visited without an accessibility check (call assert_accessible(page) on each):\n"
-                    + "\n".join(unchecked), pytrace=False)
+                    + "\n".join(dict.fromkeys(unchecked)), pytrace=False)
+
+
+def chromium_page(monkeypatch, **context):
+    """Generator for a fixture: one page in a fresh context (``DESKTOP`` unless told otherwise); see
+    ``chromium_pages``."""
+    opener = chromium_pages(monkeypatch, **context)
+    open_page = next(opener)
+    yield open_page()
+    yield from opener
 
 
 def axe_violations(page) -> list[dict]:

@@ -5,18 +5,12 @@ the portal), plain-text article summaries, the mobile-number check, slots within
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
-from xinli.screening.tests.test_browser_campaign import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    PHONE,
-    assert_no_sideways_scroll,
-)
+from xinli.screening.tests.test_browser_campaign import assert_no_sideways_scroll
+from xinli.testing.browser import PHONE, assert_accessible, chromium_pages
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,36 +21,8 @@ MAX_LIST_HEIGHT = 3000  # px: a page of sites stays a couple of phone screens (o
 @pytest.fixture
 def phone(live_server, monkeypatch):
     """Opens phone-sized pages in Debian's chromium; ``phone(**context_options)`` (e.g. geolocation) gives a page
-    whose ``problems`` lists JavaScript errors and error responses."""
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps`.", pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    pw = sync_playwright().start()
-    browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    contexts = []
-
-    def open_page(**options):
-        context = browser.new_context(locale="zh-CN", **PHONE, **options)
-        context.set_default_timeout(15_000)
-        contexts.append(context)
-        page = context.new_page()
-        page.problems = []
-        page.on("pageerror", lambda exc: page.problems.append(f"pageerror: {exc}"))
-        page.on("console", lambda msg: msg.type == "error" and not msg.text.startswith("Failed to load resource")
-                and page.problems.append(f"console: {msg.text}"))
-        page.on("response", lambda resp: resp.status >= 400 and page.problems.append(f"HTTP {resp.status}: {resp.url}"))
-        return page
-
-    try:
-        yield open_page
-    finally:
-        for context in contexts:
-            context.close()
-        browser.close()
-        connections.close_all()
-        pw.stop()
+    whose ``problems`` lists JavaScript errors and error responses; every page visited must pass axe-core."""
+    yield from chromium_pages(monkeypatch, **PHONE)
 
 
 @pytest.fixture
@@ -106,11 +72,13 @@ def test_every_portal_page_has_the_bar_the_privacy_note_and_the_portal_logo(phon
                  f"/p/book/{world['room'].pk}/", "/p/cancel/", "/p/account/login/", "/p/account/register/", "/p/privacy/"):
         page.goto(live_server.url + path)
         assert_portal_frame(page, path)
+        assert_accessible(page, path)
         assert_no_sideways_scroll(page, path)
     page.goto(live_server.url + "/p/cancel/")
     with page.expect_navigation():
         page.locator("header .brand").tap()
     assert page.url == f"{live_server.url}/p/"
+    assert_accessible(page)
     assert not page.problems, page.problems
 
 
@@ -119,6 +87,7 @@ def test_article_list_shows_plain_text_summaries(phone, live_server, world):
 
     page = phone()
     page.goto(f"{live_server.url}/p/articles/")
+    assert_accessible(page)
     teasers = page.locator(".teaser")
     expect(teasers).to_have_count(2)
     text = page.locator("main").inner_text()
@@ -135,6 +104,7 @@ def test_booking_offers_only_open_days_and_wants_a_mobile_number(phone, live_ser
 
     page = phone()
     page.goto(f"{live_server.url}/p/book/{world['room'].pk}/")
+    assert_accessible(page)
     weekdays = [s for s in world["starts"] if timezone.localtime(s).weekday() < 5]
     options = page.locator("input[name=slot]")
     expect(options).to_have_count(len(weekdays))
@@ -145,6 +115,7 @@ def test_booking_offers_only_open_days_and_wants_a_mobile_number(phone, live_ser
     page.fill("#ph", "1234567")
     with page.expect_navigation():
         page.locator("button[type=submit].big-button").tap()
+    assert_accessible(page, "booking refused")
     error = page.locator("#ph-error")
     expect(error).to_be_visible()
     expect(error).to_contain_text("手机号")
@@ -152,12 +123,13 @@ def test_booking_offers_only_open_days_and_wants_a_mobile_number(phone, live_ser
     expect(page.locator("#ph")).to_have_value("1234567")
     expect(page.locator("#ph")).to_have_attribute("aria-invalid", "true")
     assert not Booking.objects.exists()
-    assert page.problems == [f"HTTP 400: {live_server.url}/p/book/{world['room'].pk}/"], page.problems
+    assert page.problems == [f"HTTP 400: POST {live_server.url}/p/book/{world['room'].pk}/"], page.problems
     page.problems.clear()
     page.fill("#ph", "139 1234 5678")
     with page.expect_navigation():
         page.locator("button[type=submit].big-button").tap()
     expect(page.locator("#booked")).to_contain_text(Booking.objects.get().reference)
+    assert_accessible(page, "booked")
     assert_no_sideways_scroll(page, "booking")
     assert not page.problems, page.problems
 
@@ -167,9 +139,11 @@ def test_near_me_sorts_by_distance_from_the_phone_position(phone, live_server, w
 
     page = phone(geolocation=RESIDENT, permissions=["geolocation"])
     page.goto(f"{live_server.url}/p/sites/")
+    assert_accessible(page)
     with page.expect_navigation():
         page.locator("#near-me").tap()
     assert "near=36.07%2C120.38" in page.url
+    assert_accessible(page, "near me")
     expect(page.locator("#site-list-title")).to_contain_text("离您最近")
     first = page.locator(".site").first
     expect(first).to_contain_text("第00心理咨询室")
@@ -184,6 +158,7 @@ def test_near_me_refused_says_what_to_do(phone, live_server, world):
 
     page = phone()  # no geolocation permission: the browser refuses
     page.goto(f"{live_server.url}/p/sites/")
+    assert_accessible(page)
     page.locator("#near-me").tap()
     expect(page.locator("#near-status")).to_contain_text("未获得您的位置")
     assert page.url == f"{live_server.url}/p/sites/"
@@ -195,8 +170,10 @@ def test_a_long_district_list_is_paged_and_stays_short(phone, live_server, world
 
     page = phone()
     page.goto(f"{live_server.url}/p/sites/")
+    assert_accessible(page)
     with page.expect_navigation():
         page.locator(".area-links a", has_text=world["county"].name).tap()
+    assert_accessible(page, "district")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= MAX_LIST_HEIGHT, f"the district list is {height} px tall on a phone"
     expect(page.locator(".site")).to_have_count(10)
@@ -206,6 +183,7 @@ def test_a_long_district_list_is_paged_and_stays_short(phone, live_server, world
     with page.expect_navigation():
         pager.locator("a", has_text="3").tap()
     expect(page.locator(".site")).to_have_count(3)
+    assert_accessible(page, "page 3")
     expect(page.locator(".site").last).to_contain_text("第22心理咨询室")
     assert not page.problems, page.problems
 
@@ -215,23 +193,28 @@ def test_larger_text_stays_on_across_pages_and_visits(phone, live_server, world)
 
     page = phone()
     page.goto(f"{live_server.url}/p/")
+    assert_accessible(page)
     size = lambda: page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p')).fontSize)")  # noqa: E731
     normal = size()
     with page.expect_navigation():
         page.locator("#text-size").tap()
     assert page.url == f"{live_server.url}/p/"
     expect(page.locator("html")).to_have_class("large-text")
+    assert_accessible(page, "larger text")
     assert size() >= normal * 1.2
     expect(page.locator("#text-size")).to_have_text("标准字号")  # the switch now offers the way back
     for path in ("/p/articles/", "/p/cancel/", "/p/account/login/"):
         page.goto(live_server.url + path)
         expect(page.locator("html"), path).to_have_class("large-text")
+        assert_accessible(page, path)
         assert_no_sideways_scroll(page, f"{path} in larger text")
     # A return visit later: a new tab of the same browser profile keeps the choice.
     again = page.context.new_page()
     again.goto(f"{live_server.url}/p/sites/")
     expect(again.locator("html")).to_have_class("large-text")
+    assert_accessible(again)
     with again.expect_navigation():
         again.locator("#text-size").tap()
     expect(again.locator("html")).not_to_have_class("large-text")
+    assert_accessible(again)
     assert not page.problems, page.problems
