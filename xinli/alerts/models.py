@@ -134,6 +134,12 @@ class AlertEvent(models.Model):
     class Meta:
         ordering = ["at", "id"]
 
+    @property
+    def source_label(self) -> str:
+        """The rule a merged signal came from, in the reader's language ("" when unknown)."""
+        source = (self.detail or {}).get("source", "")
+        return str(Source(source).label) if source in Source.values else ""
+
 
 class DeadlinePolicy(models.Model):
     """A region's own deadlines for one level (DOMAIN.md §7 gives the defaults); the nearest ancestor's applies."""

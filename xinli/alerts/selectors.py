@@ -53,6 +53,17 @@ def get_alert(user, pk) -> Alert:
     return alert
 
 
+def alert_for_assessment(user, assessment) -> tuple[Alert | None, bool]:
+    """The alert a result raised or was merged into, for its result page, and whether ``user`` may open it. Who may
+    call: a view that got ``assessment`` through its scoped, audited selector (the alert is about the same person;
+    the page shows its level, the owner team's unit and the deadline, never another person)."""
+    alert = (Alert.objects.filter(Q(assessment=assessment) | Q(events__kind="merged", events__detail__assessment=assessment.pk))
+             .select_related("owner_unit").order_by("pk").first())
+    if alert is None:
+        return None, False
+    return alert, visible_alerts(user).filter(pk=alert.pk).exists()
+
+
 def record_alert_listing(user, alerts) -> None:
     """A list that shows residents' names is a read of each of them."""
     audit.record_person_reads(user, [a.person for a in alerts if a.person is not None], action=audit.Action.SEARCH,
