@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -79,6 +81,37 @@ def record_reads(user, persons, *, purpose: str, action: str = audit.Action.SEAR
             seen.add(person.pk)
             unique.append(person)
     audit.record_person_reads(user, unique, action=action, purpose=purpose)
+
+
+CONSOLE_AUDIT_KEY = "alerts.console_audit"
+CONSOLE_AUDIT_WINDOW = datetime.timedelta(minutes=30)
+
+
+def record_console_listing(user, alerts, memory, *, first_view: bool) -> int:
+    """The duty console refreshes itself every 10 seconds; auditing every refresh would write a row per listed person
+    every 10 seconds and bury the log. The rule (docs/alerts.md): a full page load is a first view and audits every
+    person listed; a refresh audits only the persons not yet audited on this session's console within the window
+    (30 minutes) — the persons newly listed — and once the window has passed, every person still listed again.
+    ``memory`` is the user's session (it holds the persons audited and when the window started). A person with two
+    alerts is one row. Returns how many rows were written."""
+    now = timezone.now()
+    state = memory.get(CONSOLE_AUDIT_KEY) or {}
+    try:
+        started = datetime.datetime.fromisoformat(state["at"])
+    except (KeyError, TypeError, ValueError):
+        started = None
+    if first_view or started is None or now - started >= CONSOLE_AUDIT_WINDOW:
+        state = {"at": now.isoformat(), "persons": []}
+    seen = set(state["persons"])
+    new = {}
+    for a in alerts:
+        if a.person is not None and a.person.pk not in seen:
+            new.setdefault(a.person.pk, a.person)
+    if new:
+        record_reads(user, new.values(), purpose="alerts")
+    state["persons"] = sorted(seen | set(new))
+    memory[CONSOLE_AUDIT_KEY] = state
+    return len(new)
 
 
 def console_alerts(user) -> QuerySet[Alert]:

@@ -189,12 +189,16 @@ def _transition(actor, alert: Alert, allowed, kind, message, **changes) -> Alert
 
 
 def acknowledge(actor, pk) -> Alert:
+    """Take the alert on (``alerts.work`` over it). The acknowledger's own messages about the alert are marked read:
+    they have acted on them, so the inbox badge no longer counts them."""
     with transaction.atomic():
         alert = _locked(actor, pk)
         now = timezone.now()
-        return _transition(actor, alert, WAITING_STATES, AlertEvent.Kind.ACKNOWLEDGED,
-                           _("State: the alert is {state}, it can no longer be acknowledged."),
-                           state=State.ACKNOWLEDGED, acknowledged_by=actor, acknowledged_at=now)
+        alert = _transition(actor, alert, WAITING_STATES, AlertEvent.Kind.ACKNOWLEDGED,
+                            _("State: the alert is {state}, it can no longer be acknowledged."),
+                            state=State.ACKNOWLEDGED, acknowledged_by=actor, acknowledged_at=now)
+        Notification.objects.filter(recipient=actor, alert=alert, read_at__isnull=True).update(read_at=now)
+        return alert
 
 
 def start_intervention(actor, pk) -> Alert:

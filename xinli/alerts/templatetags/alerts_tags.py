@@ -8,3 +8,10 @@ register = template.Library()
 @register.filter
 def notification_text(note) -> str:
     return texts.render(note.kind, note.params)
+
+
+@register.filter
+def alert_reason(alert) -> str:
+    """Why the alert was raised, as shown to the reader: its summary (what fired: instrument, item or band, triage),
+    else the kind of source. The one place pages render the reason, so its wording can change in one place."""
+    return alert.summary or alert.get_source_display()
