@@ -50,6 +50,35 @@ def search_persons(user, *, q: str = "", id_number: str = "", org_unit=None, tag
     return qs.order_by("-id")
 
 
+CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•]+$")
+DIGITS = re.compile(r"^\d{4,17}[\dXx]?$")
+
+
+def search_miss_kind(q: str) -> str:
+    """Which matching rule a search that found nobody ran into, for the page to explain (docs/archive.md): every
+    field matches whole, through an exact blind index — a surname, part of a name or part of a number finds nobody
+    by design (an index of surnames or prefixes would let anyone holding the index enumerate residents).
+    "surname" (one Chinese character), "name" (a whole Chinese name), "pinyin", "id" (18 characters), "id_part",
+    "phone", or "" for an empty query."""
+    from .validation import PHONE_RE
+
+    q = (q or "").strip()
+    if not q:
+        return ""
+    if CJK.match(q):
+        return "surname" if len(q) == 1 else "name"
+    if LATIN.match(q):
+        return "pinyin"
+    if ID_LIKE.match(q):
+        return "id"
+    compact = re.sub(r"[\s-]", "", q).removeprefix("+86")
+    if PHONE_RE.match(compact):
+        return "phone"
+    if DIGITS.match(compact):
+        return "id_part"
+    return "name"
+
+
 def record_listing(user, persons, *, purpose: str = "") -> None:
     """Audit that ``user`` was shown these persons in a list or search result."""
     audit.record_person_reads(user, persons, action=audit.Action.SEARCH, purpose=purpose)

@@ -49,7 +49,8 @@ def person_list(request):
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     selectors.record_listing(user, page.object_list, purpose="search")
     template = "archives/_results.html" if request.htmx else "archives/person_list.html"
-    return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices,
+    miss = selectors.search_miss_kind(q) if q and not page.paginator.count else ""
+    return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices, "miss": miss,
                                       "can_edit": has_capability(user, ARCHIVES_EDIT)})
 
 
