@@ -312,5 +312,11 @@ def get(code: str) -> Definition:
     return registry()[code]
 
 
+def short_name(code: str) -> str:
+    """The name an instrument is known by (PHQ-9), for labels; the upper-cased code for a retired definition."""
+    d = registry().get(code)
+    return (d.raw.get("short_name") if d is not None else None) or code.upper()
+
+
 def reload() -> None:
     registry.cache_clear()

@@ -5,8 +5,8 @@ page says that an alert was raised and which team must act."""
 import pytest
 
 from xinli.alerts import services
-from xinli.alerts.selectors import alert_for_assessment
 from xinli.alerts.models import Alert, Notification
+from xinli.alerts.selectors import alert_for_assessment
 from xinli.screening.models import Assessment
 from xinli.screening.services import administer
 from xinli.testing.fixtures import login_verified
