@@ -64,9 +64,13 @@ DETAIL_VALUES = {
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
 }
 
-# Formatters apps register for detail keys whose codes they own (``scale`` → the instrument's short name, registered
-# by the scales app when it is ready).
+# Formatters apps register, when ready, for detail keys whose codes they own: ``f(value, detail) -> str`` (``scale``
+# and ``band`` by the scales app, ``cause`` by the alerts app).
 VALUE_FORMATTERS: dict = {}
+
+# Detail keys whose meaning differs from the object model's field of the same name (an alert's detail "merged" is
+# the source of the merged signal, the model's "merged" is a count).
+TABLE_FIRST = {"merged"}
 
 
 def _model(object_type: str):
@@ -127,7 +131,7 @@ def _choice_label(ref, value):
     return dict(field.flatchoices).get(value) if field is not None else None
 
 
-def _value(model, key, value) -> str:
+def _value(model, key, value, data=None) -> str:
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if value is None or value == "":
@@ -138,7 +142,7 @@ def _value(model, key, value) -> str:
         return "、".join(_value(model, key, v) for v in value)
     if isinstance(value, dict):
         return "；".join(f"{_key(model, k)}: {_value(model, k, v)}" for k, v in value.items())
-    field = _field(model, key)
+    field = None if key in TABLE_FIRST else _field(model, key)
     if field is not None and field.choices and isinstance(value, str):
         label = dict(field.flatchoices).get(value)
         if label is not None:
@@ -148,7 +152,7 @@ def _value(model, key, value) -> str:
         if label is not None:
             return str(label)
     if key in VALUE_FORMATTERS:
-        return str(VALUE_FORMATTERS[key](value))
+        return str(VALUE_FORMATTERS[key](value, data or {}))
     if isinstance(value, str) and ISO_TIME.match(value):  # a stored time (UTC, ISO) in local time, as the log's times
         try:
             return timezone.localtime(datetime.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
@@ -158,7 +162,7 @@ def _value(model, key, value) -> str:
 
 
 def _key(model, key: str) -> str:
-    field = _field(model, key)
+    field = None if key in TABLE_FIRST else _field(model, key)
     if field is not None and getattr(field, "verbose_name", None):
         return str(field.verbose_name)
     return str(DETAIL_KEYS.get(key, _humanise(key)))
@@ -167,4 +171,4 @@ def _key(model, key: str) -> str:
 def detail(object_type: str, data: dict) -> list[tuple[str, str]]:
     """(label, value) pairs of an entry's detail, in the reader's language."""
     model = _model(object_type)
-    return [(_key(model, k), _value(model, k, v)) for k, v in (data or {}).items()]
+    return [(_key(model, k), _value(model, k, v, data)) for k, v in (data or {}).items()]

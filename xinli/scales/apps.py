@@ -12,5 +12,6 @@ class ScalesConfig(AppConfig):
 
         from . import definitions
 
-        # The audit viewer names an instrument as it is known (PHQ-9), not by its code.
-        audit_display.VALUE_FORMATTERS["scale"] = definitions.short_name
+        # The audit viewer names an instrument as it is known (PHQ-9) and a band by its label, not by their codes.
+        audit_display.VALUE_FORMATTERS["scale"] = lambda value, data: definitions.short_name(value)
+        audit_display.VALUE_FORMATTERS["band"] = lambda value, data: definitions.band_name(data.get("scale", ""), value)

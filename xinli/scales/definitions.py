@@ -312,6 +312,21 @@ def get(code: str) -> Definition:
     return registry()[code]
 
 
+def band_name(code: str, band: str, lang: str | None = None) -> str:
+    """The label of band ``band`` of instrument ``code`` in ``lang`` (default: the active language); the band code
+    when the instrument or band is unknown."""
+    from django.utils.translation import get_language
+
+    d = registry().get(code or "")
+    if d is None:
+        return band
+    lang = lang or ("en" if (get_language() or "").startswith("en") else "zh-hans")
+    for b in list(d.bands) + [x for bl in d.bands_by_sex.values() for x in bl] + list(d.band_rules):
+        if b.code == band:
+            return b.label.get(lang) or b.label["en"]
+    return band
+
+
 def short_name(code: str) -> str:
     """The name an instrument is known by (PHQ-9), for labels; the upper-cased code for a retired definition."""
     d = registry().get(code)

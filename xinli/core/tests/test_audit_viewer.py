@@ -30,15 +30,21 @@ def _visible_text(html: str) -> str:
 def test_actions_outcomes_objects_and_details_read_as_chinese(auditor, personas, people):
     person = people.in_a1v1
     audit.record(personas.crisis_team, audit.Action.CREATE, object_type="alerts.alert", object_id="7", person=person,
-                 detail={"level": "orange", "source": "critical_item", "upgraded": True}, view="alerts:case_open")
+                 detail={"level": "orange", "source": "critical_item", "cause": "phq9:item9", "upgraded": True},
+                 view="alerts:case_open")
+    audit.record(personas.crisis_team, audit.Action.UPDATE, object_type="alerts.alert", object_id="7", person=person,
+                 detail={"merged": "severe_band", "level": "orange"})
+    audit.record(personas.counsellor, audit.Action.CREATE, object_type="screening.assessment", object_id="3", person=person,
+                 detail={"scale": "phq9", "band": "moderately_severe"})
     audit.record(personas.county_officer, audit.Action.EXPORT, object_type="archives.person", object_id="", person=person,
                  detail={"identified": False, "format": "xlsx"}, view="person-list", purpose="search")
     audit.record(None, audit.Action.LOGIN_FAILED, object_type="accounts.user", object_id="mallory", outcome="bad_otp")
     text = _visible_text(auditor.get("/audit/").content.decode())
     for code in ("alerts:case_open", "alerts.alert", "critical_item", "identified", "False", "success", "bad_otp",
-                 "person-list", "upgraded", "health_officer"):
+                 "person-list", "upgraded", "health_officer", "phq9", "moderately_severe", "severe_band", "合并的信号数"):
         assert code not in text, code
-    for words in ("预警", "橙色", "筛查中的危急条目", "否", "成功", "一次性验证码错误", "预警 · 页面", "接口", "检索"):
+    for words in ("预警", "橙色", "筛查中的危急条目", "否", "成功", "一次性验证码错误", "预警 · 页面", "接口", "检索",
+                  "PHQ-9 第9题", "中重度抑郁症状", "合并信号：筛查结果为重度"):
         assert words in text, words
 
 
