@@ -70,8 +70,8 @@ def audit_log(request):
     if who:
         person_ids, by = person_selectors.person_ids_for_audit(request.user, who)
         if not by:
-            who_error = (_("A surname alone finds nobody: please enter the whole name, its pinyin initials or the ID number. "
-                           "Names are stored encrypted and match only in full.")
+            who_error = (_("A surname alone finds nobody: enter the whole name or the 18-character resident ID number; "
+                           "names are stored encrypted and match only in full.")
                          if person_selectors.search_miss_kind(who) == "surname"
                          else _("Person: enter the whole name or the 18-character resident ID number."))
         else:
