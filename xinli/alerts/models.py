@@ -126,6 +126,10 @@ class Alert(models.Model):
         return self.state in WAITING_STATES
 
     @property
+    def cause_label(self) -> str:
+        return cause_label(self.cause)
+
+    @property
     def overdue(self) -> bool:
         return self.waiting and self.ack_due_at <= timezone.now()
 

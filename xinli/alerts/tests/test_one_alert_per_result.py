@@ -63,3 +63,12 @@ def test_result_page_says_an_alert_was_raised_and_to_which_team(client, people, 
     quiet, _ = administer(personas.counsellor, scale="phq9", answers=[0] * 9, person=person)
     assert 'id="alert-raised"' not in client.get(f"/assessments/{quiet.pk}/").content.decode()
     assert Assessment.objects.count() == 2
+
+
+def test_alert_page_names_the_cause_and_the_merged_rule_in_words(client, people, personas, teams):
+    administer(personas.counsellor, scale="phq9", answers=PHQ9_ITEM9_SEVERE, person=people.in_a1v1)
+    alert = Alert.objects.get()
+    login_verified(client, teams["township"])
+    html = client.get(f"/alerts/{alert.pk}/").content.decode()
+    assert "PHQ-9 第9题" in html and "phq9:item9" not in html
+    assert "合并信号: 筛查结果为重度" in html  # the history says which other rule the result met
