@@ -95,7 +95,7 @@ def record_console_listing(user, alerts, memory, *, first_view: bool) -> int:
     ``memory`` is the user's session (it holds the persons audited and when the window started). A person with two
     alerts is one row. Returns how many rows were written."""
     now = timezone.now()
-    state = memory.get(CONSOLE_AUDIT_KEY) or {}
+    state = dict(memory.get(CONSOLE_AUDIT_KEY) or {})  # a copy: compared with the stored one below
     try:
         started = datetime.datetime.fromisoformat(state["at"])
     except (KeyError, TypeError, ValueError):
@@ -110,7 +110,8 @@ def record_console_listing(user, alerts, memory, *, first_view: bool) -> int:
     if new:
         record_reads(user, new.values(), purpose="alerts")
     state["persons"] = sorted(seen | set(new))
-    memory[CONSOLE_AUDIT_KEY] = state
+    if state != memory.get(CONSOLE_AUDIT_KEY):  # an unchanged refresh does not rewrite the session either
+        memory[CONSOLE_AUDIT_KEY] = state
     return len(new)
 
 
