@@ -10,7 +10,7 @@ document.addEventListener("DOMContentLoaded", function () {
     legend: { top: 0 },
     grid: { left: 50, right: 20, top: 30, bottom: 30 },
     xAxis: { type: "category", data: t.labels },
-    yAxis: { type: "value" },
+    yAxis: { type: "value", axisLabel: { formatter: "{value}" + (t.unit || "") } },
     series: [
       { name: t.names.value, type: "line", data: t.value, connectNulls: false, symbolSize: 8 },
       { name: t.names.target, type: "line", data: t.target, lineStyle: { type: "dashed" }, symbol: "none" }

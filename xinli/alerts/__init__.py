@@ -6,32 +6,24 @@ commit together or not at all)."""
 
 
 def raise_for_assessment(assessment, *, actor=None):
-    """Apply the assessment rules; returns the most urgent alert raised (or merged into), or None.
+    """Apply the assessment rules; returns the alert raised (or merged into), or None. One result raises one alert:
+    when several rules fire (PHQ-9 item 9 in a severe result), the most urgent one raises it and the others are
+    recorded on it (``services.raise_one``).
 
     An anonymous self-test (no person, no campaign) raises nothing: there is nobody to follow up, and the resident
     sees the crisis screen with the hotline instead."""
-    from .models import LEVEL_RANK, Level
     from .rules import signals_for_assessment
-    from .services import Signal, raise_alert
+    from .services import Signal, raise_one
 
     if assessment.person is None and assessment.campaign is None:
         return None
-    raised = []
-    for source, level, cause, summary in signals_for_assessment(assessment):
-        if assessment.person is not None:
-            unit = assessment.person.org_unit
-        else:
-            unit = assessment.campaign.org_unit
-        extra = list(assessment.campaign.responsible.all()) if assessment.campaign is not None else []
-        code, params = summary
-        raised.append(raise_alert(Signal(
-            level=level, source=source, cause=cause, summary="", summary_code=code, summary_params=params,
-            org_unit=unit, person=assessment.person,
-            assessment=assessment, campaign=assessment.campaign, participant=assessment.participant,
-            reported_by=actor, extra_recipients=extra), actor=actor))
-    if not raised:
-        return None
-    return min(raised, key=lambda a: LEVEL_RANK[Level(a.level)])
+    unit = assessment.person.org_unit if assessment.person is not None else assessment.campaign.org_unit
+    extra = list(assessment.campaign.responsible.all()) if assessment.campaign is not None else []
+    return raise_one([Signal(
+        level=level, source=source, cause=cause, summary="", summary_code=code, summary_params=params, org_unit=unit,
+        person=assessment.person, assessment=assessment, campaign=assessment.campaign, participant=assessment.participant,
+        reported_by=actor, extra_recipients=extra)
+        for source, level, cause, (code, params) in signals_for_assessment(assessment)], actor=actor)
 
 
 def raise_for_smd_risk(person, risk_level: int, *, actor=None, summary_code: str = "smd_risk"):

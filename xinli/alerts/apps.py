@@ -6,3 +6,11 @@ class AlertsConfig(AppConfig):
     name = "xinli.alerts"
     label = "alerts"
     verbose_name = _("Alerts")
+
+    def ready(self):
+        from xinli.core import audit_display
+
+        from .models import cause_label
+
+        # The audit viewer shows an alert's cause in words.
+        audit_display.VALUE_FORMATTERS["cause"] = lambda value, data: cause_label(value)

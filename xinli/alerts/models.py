@@ -31,6 +31,25 @@ class Source(models.TextChoices):
     MANUAL = "manual", _("reported by a worker")
 
 
+_CAUSE_SOURCES = {"smd:risk": "smd_risk", "smd:emergency": "emergency", "hotline:suicide_risk": "hotline",
+                  "emergency": "emergency", "manual": "manual"}
+
+
+def cause_label(cause: str) -> str:
+    """A merging cause in words: "phq9:item9" → "PHQ-9 第9题", "phq9:severe_band" → "PHQ-9 筛查结果为重度",
+    "smd:risk" → the source's name; an unknown cause as stored."""
+    from xinli.scales.definitions import short_name
+
+    if cause in _CAUSE_SOURCES:
+        return str(Source(_CAUSE_SOURCES[cause]).label)
+    head, _sep, tail = cause.partition(":")
+    if tail.startswith("item"):
+        return f"{short_name(head)} " + str(_("item %(n)s") % {"n": tail[4:]})
+    if tail in Source.values:
+        return f"{short_name(head)} {Source(tail).label}"
+    return cause
+
+
 class State(models.TextChoices):
     NEW = "new", _("new")
     ESCALATED = "escalated", _("escalated")
@@ -116,6 +135,10 @@ class Alert(models.Model):
         return self.state in WAITING_STATES
 
     @property
+    def cause_label(self) -> str:
+        return cause_label(self.cause)
+
+    @property
     def overdue(self) -> bool:
         return self.waiting and self.ack_due_at <= timezone.now()
 
@@ -142,6 +165,12 @@ class AlertEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+    @property
+    def source_label(self) -> str:
+        """The rule a merged signal came from, in the reader's language ("" when unknown)."""
+        source = (self.detail or {}).get("source", "")
+        return str(Source(source).label) if source in Source.values else ""
 
 
 class DeadlinePolicy(models.Model):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -53,6 +55,17 @@ def get_alert(user, pk) -> Alert:
     return alert
 
 
+def alert_for_assessment(user, assessment) -> tuple[Alert | None, bool]:
+    """The alert a result raised or was merged into, for its result page, and whether ``user`` may open it. Who may
+    call: a view that got ``assessment`` through its scoped, audited selector (the alert is about the same person;
+    the page shows its level, the owner team's unit and the deadline, never another person)."""
+    alert = (Alert.objects.filter(Q(assessment=assessment) | Q(events__kind="merged", events__detail__assessment=assessment.pk))
+             .select_related("owner_unit").order_by("pk").first())
+    if alert is None:
+        return None, False
+    return alert, visible_alerts(user).filter(pk=alert.pk).exists()
+
+
 def record_alert_listing(user, alerts) -> None:
     """A list that shows residents' names is a read of each of them."""
     audit.record_person_reads(user, [a.person for a in alerts if a.person is not None], action=audit.Action.SEARCH,
@@ -68,6 +81,38 @@ def record_reads(user, persons, *, purpose: str, action: str = audit.Action.SEAR
             seen.add(person.pk)
             unique.append(person)
     audit.record_person_reads(user, unique, action=action, purpose=purpose)
+
+
+CONSOLE_AUDIT_KEY = "alerts.console_audit"
+CONSOLE_AUDIT_WINDOW = datetime.timedelta(minutes=30)
+
+
+def record_console_listing(user, alerts, memory, *, first_view: bool) -> int:
+    """The duty console refreshes itself every 10 seconds; auditing every refresh would write a row per listed person
+    every 10 seconds and bury the log. The rule (docs/alerts.md): a full page load is a first view and audits every
+    person listed; a refresh audits only the persons not yet audited on this session's console within the window
+    (30 minutes) — the persons newly listed — and once the window has passed, every person still listed again.
+    ``memory`` is the user's session (it holds the persons audited and when the window started). A person with two
+    alerts is one row. Returns how many rows were written."""
+    now = timezone.now()
+    state = dict(memory.get(CONSOLE_AUDIT_KEY) or {})  # a copy: compared with the stored one below
+    try:
+        started = datetime.datetime.fromisoformat(state["at"])
+    except (KeyError, TypeError, ValueError):
+        started = None
+    if first_view or started is None or now - started >= CONSOLE_AUDIT_WINDOW:
+        state = {"at": now.isoformat(), "persons": []}
+    seen = set(state["persons"])
+    new = {}
+    for a in alerts:
+        if a.person is not None and a.person.pk not in seen:
+            new.setdefault(a.person.pk, a.person)
+    if new:
+        record_reads(user, new.values(), purpose="alerts")
+    state["persons"] = sorted(seen | set(new))
+    if state != memory.get(CONSOLE_AUDIT_KEY):  # an unchanged refresh does not rewrite the session either
+        memory[CONSOLE_AUDIT_KEY] = state
+    return len(new)
 
 
 def console_alerts(user) -> QuerySet[Alert]:

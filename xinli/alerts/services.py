@@ -90,6 +90,22 @@ def raise_alert(signal: Signal, *, actor=None) -> Alert:
         return _merge(existing, signal, actor)
 
 
+def raise_one(signals: list[Signal], *, actor=None) -> Alert | None:
+    """One event, one alert: ``signals`` are the reasons one result (one assessment) gives to alert — e.g. PHQ-9 item
+    9 and a severe band. The most urgent signal (the first of equally urgent ones: rules are ordered, a critical item
+    before a band) is raised — created, or merged into the open alert of its subject and cause — and the others are
+    recorded on that same alert as merged signals, so the team gets one alert and one notification. Returns the alert,
+    or None when there is no signal."""
+    if not signals:
+        return None
+    ordered = sorted(signals, key=lambda s: LEVEL_RANK[Level(s.level)])  # stable: rule order breaks ties
+    with transaction.atomic():
+        alert = raise_alert(ordered[0], actor=actor)
+        for signal in ordered[1:]:
+            alert = _merge(Alert.objects.select_for_update().get(pk=alert.pk), signal, actor)
+    return alert
+
+
 def _create(signal: Signal, key: str, actor) -> Alert:
     now = timezone.now()
     owner = team_unit(signal.org_unit) or signal.org_unit
@@ -122,8 +138,11 @@ def _merge(alert: Alert, signal: Signal, actor) -> Alert:
                        contact_due_at=min(alert.contact_due_at, now + contact))
     Alert.objects.filter(pk=alert.pk).update(**changes)
     alert.refresh_from_db()
+    detail = {"source": signal.source, "level": signal.level, "upgraded": upgraded}
+    if signal.assessment is not None:  # the result page finds the alert its result went to
+        detail["assessment"] = signal.assessment.pk
     AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.MERGED, at=now, actor=_user(actor), county_code=alert.county_code,
-                              detail={"source": signal.source, "level": signal.level, "upgraded": upgraded})
+                              detail=detail)
     audit.record(actor, audit.Action.UPDATE, obj=alert, person=alert.person, org_path=alert.org_path,
                  detail={"merged": signal.source, "level": alert.level})
     if upgraded:
@@ -174,12 +193,16 @@ def _transition(actor, alert: Alert, allowed, kind, message, **changes) -> Alert
 
 
 def acknowledge(actor, pk) -> Alert:
+    """Take the alert on (``alerts.work`` over it). The acknowledger's own messages about the alert are marked read:
+    they have acted on them, so the inbox badge no longer counts them."""
     with transaction.atomic():
         alert = _locked(actor, pk)
         now = timezone.now()
-        return _transition(actor, alert, WAITING_STATES, AlertEvent.Kind.ACKNOWLEDGED,
-                           _("State: the alert is {state}, it can no longer be acknowledged."),
-                           state=State.ACKNOWLEDGED, acknowledged_by=actor, acknowledged_at=now)
+        alert = _transition(actor, alert, WAITING_STATES, AlertEvent.Kind.ACKNOWLEDGED,
+                            _("State: the alert is {state}, it can no longer be acknowledged."),
+                            state=State.ACKNOWLEDGED, acknowledged_by=actor, acknowledged_at=now)
+        Notification.objects.filter(recipient=actor, alert=alert, read_at__isnull=True).update(read_at=now)
+        return alert
 
 
 def start_intervention(actor, pk) -> Alert:

@@ -47,7 +47,7 @@ def render(code: str, params: dict, fallback: str = "", lang: str | None = None)
         values["scale"] = definitions.short_name(scale)
         if "band" in values:
             lang_code = "en" if (get_language() or "").startswith("en") else "zh-hans"
-            values["band"] = definitions.band_label(scale, values["band"], lang_code)
+            values["band"] = definitions.band_name(scale, values["band"], lang_code)
     try:
         return str(message).format(**values)
     except (KeyError, IndexError):  # parameters of another version: the stored text still says it

@@ -52,7 +52,16 @@ def alert_detail(request, pk):
 @login_required
 @require_POST
 def alert_action(request, pk, action):
-    """acknowledge / start / close from the alert page; errors come back as a message on the same page."""
+    """acknowledge / start / close from the alert page; errors come back as a message on the same page. From the
+    duty console (htmx), acknowledging answers with the refreshed panel and inbox badge."""
+    if request.htmx and action == "acknowledge":
+        try:
+            services.acknowledge(request.user, pk)
+        except Alert.DoesNotExist:
+            raise Http404 from None
+        except ValidationError as exc:
+            return _console_panel(request, errors=exc.messages)
+        return _console_panel(request)
     try:
         if action == "acknowledge":
             services.acknowledge(request.user, pk)
@@ -70,24 +79,36 @@ def alert_action(request, pk, action):
     return redirect("alerts:alert_detail", pk=pk)
 
 
-def _console_context(user) -> dict:
-    alerts = list(selectors.console_alerts(user)[:100])
-    selectors.record_alert_listing(user, alerts)
+def _console_context(request) -> dict:
+    user = request.user
+    alerts = list(selectors.console_alerts(user).select_related("person", "org_unit", "owner_unit")[:100])
+    # Audited on the first view and when persons are newly listed, not on every 10-second refresh.
+    selectors.record_console_listing(user, alerts, request.session, first_view=not request.htmx)
     from xinli.hotline import selectors as hotline_selectors
 
+    workable = set(selectors.workable_alerts(user).filter(pk__in=[a.pk for a in alerts]).values_list("pk", flat=True))
+    for a in alerts:
+        a.can_acknowledge = a.waiting and a.pk in workable
     return {"alerts": alerts, "overdue": sum(1 for a in alerts if a.overdue),
             "failures": list(selectors.failed_deliveries(user)[:20]),
             "calls": list(hotline_selectors.calls_in_progress(user)[:50])}
 
 
+def _console_panel(request, errors=()):
+    """The console's panel for an htmx request, with the inbox link swapped out of band (the unread badge)."""
+    return render(request, "alerts/_console_panel.html", {**_console_context(request), "oob": True, "errors": errors})
+
+
 @login_required
 def console(request):
-    """The duty console: open red and orange alerts by deadline, overdue ones highlighted; refreshes itself."""
+    """The duty console: open red and orange alerts by deadline with their reason, overdue ones marked; refreshes
+    itself every 10 seconds (the panel and the inbox badge)."""
     user = request.user
     if not (has_capability(user, ALERTS_WORK) or has_capability(user, HOTLINE_SUPERVISE)):
         raise Http404
-    template = "alerts/_console_panel.html" if request.htmx else "alerts/console.html"
-    return render(request, template, _console_context(user))
+    if request.htmx:
+        return _console_panel(request)
+    return render(request, "alerts/console.html", _console_context(request))
 
 
 @login_required

@@ -9,7 +9,9 @@ from .models import ConsentGiver, ConsentPurpose, LegalBasis, PersonStatus, Sex,
 class PersonForm(BilingualForm):
     name = forms.CharField(label=_("name"), max_length=50)
     id_number = forms.CharField(label=_("resident ID number"), max_length=25, required=False)
-    sex = forms.ChoiceField(label=_("sex"), choices=Sex.choices, required=False)
+    # No default: an empty choice, filled from the ID number (by the server, and by static/js/id-fill.js as it is typed).
+    sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False,
+                            help_text=_("filled from the ID number when one is given"))
     birth_date = forms.DateField(label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
                                  help_text=_("filled from the ID number when one is given"))
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)

@@ -50,6 +50,54 @@ def search_persons(user, *, q: str = "", id_number: str = "", org_unit=None, tag
     return qs.order_by("-id")
 
 
+CJK = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff·•]+$")
+DIGITS = re.compile(r"^\d{4,17}[\dXx]?$")
+
+
+def search_miss_kind(q: str) -> str:
+    """Which matching rule a search that found nobody ran into, for the page to explain (docs/archive.md): every
+    field matches whole, through an exact blind index — a surname, part of a name or part of a number finds nobody
+    by design (an index of surnames or prefixes would let anyone holding the index enumerate residents).
+    "surname" (one Chinese character), "name" (a whole Chinese name), "pinyin", "id" (18 characters), "id_part",
+    "phone", or "" for an empty query."""
+    from .validation import PHONE_RE
+
+    q = (q or "").strip()
+    if not q:
+        return ""
+    if CJK.match(q):
+        return "surname" if len(q) == 1 else "name"
+    if LATIN.match(q):
+        return "pinyin"
+    if ID_LIKE.match(q):
+        return "id"
+    compact = re.sub(r"[\s-]", "", q).removeprefix("+86")
+    if PHONE_RE.match(compact):
+        return "phone"
+    if DIGITS.match(compact):
+        return "id_part"
+    return "name"
+
+
+def person_ids_for_audit(user, q: str) -> tuple[list[int], str]:
+    """The audit viewer's person filter: the ids of the persons whose whole name or ID number is ``q``, among the
+    persons under the audit administrator's ``audit.view`` area, and what was searched by ("name", "id_number";
+    "" when ``q`` is neither a whole Chinese name nor an 18-character ID number, and nothing is searched). Ids
+    only — no field of the person is read or returned, so the audit administrator gains no access to the archive;
+    the caller audits the search. Matching is the archive search's: exact, through the blind indexes."""
+    from xinli.accounts.policy import AUDIT_VIEW
+
+    kind = search_miss_kind(q)
+    if kind not in ("name", "id"):
+        return [], ""
+    scope = scope_q(user, AUDIT_VIEW)  # matches nothing without the role
+    q = q.strip()
+    match = (Q(id_number_bidx=blind_index("id_number", q, normalize_id_number) or "-") if kind == "id"
+             else Q(name_bidx=blind_index("name", q, normalize_name) or "-"))
+    ids = list(Person.objects.filter(scope).filter(match).order_by("pk").values_list("pk", flat=True)[:500])
+    return ids, "id_number" if kind == "id" else "name"
+
+
 def record_listing(user, persons, *, purpose: str = "") -> None:
     """Audit that ``user`` was shown these persons in a list or search result."""
     audit.record_person_reads(user, persons, action=audit.Action.SEARCH, purpose=purpose)

@@ -72,6 +72,8 @@ def _clean(data: dict, *, existing: Person | None) -> tuple[dict, list[str]]:
             add(exc)
     elif "id_number" in clean:
         clean["id_number"] = None
+    if "sex" in clean and not clean["sex"]:
+        clean["sex"] = Sex.UNKNOWN  # left empty and no ID number to take it from: not stated
     if clean.get("birth_date"):
         if clean["birth_date"] > timezone.localdate():
             add(field_error("birth_date", _("Birth date: in the future; enter the real birth date.")))

@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -50,20 +51,25 @@ def person_list(request):
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     selectors.record_listing(user, page.object_list, purpose="search")
     template = "archives/_results.html" if request.htmx else "archives/person_list.html"
-    return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices,
+    miss = selectors.search_miss_kind(q) if q and not page.paginator.count else ""
+    return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices, "miss": miss,
                                       "can_edit": has_capability(user, ARCHIVES_EDIT)})
 
 
 @login_required
 def person_detail(request, pk):
     from xinli.accounts.policy import SCREENING_ADMINISTER
+    from xinli.scales import definitions
     from xinli.screening.selectors import person_history
 
     person = _person_or_404(request.user, pk, purpose="view")
     history = list(person_history(person))
     trend: dict[str, list] = {}
     for a in history:
-        trend.setdefault(a.scale, []).append([a.taken_at.strftime("%Y-%m-%d %H:%M"), float(a.total)])
+        # Labels in local time (TIME_ZONE), as the table beside the chart shows them; one line per instrument, named
+        # as the instrument is known (PHQ-9), not by its code.
+        trend.setdefault(definitions.short_name(a.scale), []).append([timezone.localtime(a.taken_at).strftime("%Y-%m-%d %H:%M"),
+                                                                 float(a.total)])
     return render(request, "archives/person_detail.html", {
         "assessments": list(reversed(history)),
         "trend": {short_name(scale): points for scale, points in trend.items()},  # the legend: PHQ-9, not phq9

@@ -13,9 +13,11 @@ from .models import AuditEntry
 
 
 def audit_entries(user, *, actor: str = "", action: str = "", person_id: str = "", object_type: str = "",
-                  date_from: datetime.date | None = None, date_to: datetime.date | None = None) -> QuerySet[AuditEntry]:
+                  date_from: datetime.date | None = None, date_to: datetime.date | None = None,
+                  person_ids: list[int] | None = None) -> QuerySet[AuditEntry]:
     """Audit entries the audit administrator may see: events about persons in their area, and events with no
-    person (logins, security changes) when they hold the role at the top of the tree."""
+    person (logins, security changes) when they hold the role at the top of the tree. ``person_ids``: only entries
+    about these persons (the viewer's search by name or ID number)."""
     paths = scope_paths(user, AUDIT_VIEW)
     if not paths:
         return AuditEntry.objects.none()
@@ -33,6 +35,8 @@ def audit_entries(user, *, actor: str = "", action: str = "", person_id: str = "
         qs = qs.filter(action=action)
     if person_id.isdigit():
         qs = qs.filter(person_id=int(person_id))
+    if person_ids is not None:
+        qs = qs.filter(person_id__in=person_ids)
     if object_type:
         qs = qs.filter(object_type=object_type)
     if date_from:

@@ -18,7 +18,7 @@ from xinli.core import xlsx
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 
-from . import selectors, services
+from . import display, selectors, services
 from .registry import REGISTRY, breakdown_label
 
 
@@ -126,10 +126,11 @@ def indicator(request, code):
     main = _row(code, mine.get((str(year), "")), unit, year)
     breakdowns = [{"key": breakdown_label(k), "r": r} for (p, k), r in sorted(mine.items()) if p == str(year) and k]
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    scale = float(display.UNITS.get(ind.kind, (1, 0))[0])  # plotted in the unit the tables show (a rate in %)
     trend = {"labels": [m[5:] for m in months],
-             "value": [_f(mine.get((m, ""))) for m in months],
-             "target": [float(main["target"]) if main["target"] is not None else None] * 12,
-             "names": {"value": ind.name, "target": str(_("target"))}}
+             "value": [None if (v := _f(mine.get((m, "")))) is None else round(v * scale, 4) for m in months],
+             "target": [round(float(main["target"]) * scale, 4) if main["target"] is not None else None] * 12,
+             "unit": display.unit_suffix(ind.kind), "names": {"value": ind.name, "target": str(_("target"))}}
     history = [{"period": p, "r": r} for (p, k), r in sorted(mine.items(), reverse=True) if len(p) == 4 and not k and p != str(year)]
     children = _children(user, unit, year, code)
     if request.GET.get("format") == "xlsx":

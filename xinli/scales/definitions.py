@@ -312,25 +312,26 @@ def get(code: str) -> Definition:
     return registry()[code]
 
 
-def reload() -> None:
-    registry.cache_clear()
+def band_name(code: str, band: str, lang: str | None = None) -> str:
+    """The label of band ``band`` of instrument ``code`` in ``lang`` (default: the active language); the band code
+    when the instrument or band is unknown."""
+    from django.utils.translation import get_language
 
-
-def short_name(code: str) -> str:
-    """What people call an instrument (``PHQ-9`` for ``phq9``); the code upper-cased for a retired definition."""
-    try:
-        return get(code).raw.get("short_name") or code.upper()
-    except KeyError:
-        return code.upper()
-
-
-def band_label(code: str, band: str, lang: str = "zh-hans") -> str:
-    """The label of band ``band`` of instrument ``code`` in ``lang`` (``中重度`` for ``moderately_severe``)."""
-    try:
-        d = get(code)
-    except KeyError:
+    d = registry().get(code or "")
+    if d is None:
         return band
-    for b in list(d.bands) + [b for bl in d.bands_by_sex.values() for b in bl] + list(d.band_rules):
+    lang = lang or ("en" if (get_language() or "").startswith("en") else "zh-hans")
+    for b in list(d.bands) + [x for bl in d.bands_by_sex.values() for x in bl] + list(d.band_rules):
         if b.code == band:
             return b.label.get(lang) or b.label["en"]
     return band
+
+
+def short_name(code: str) -> str:
+    """The name an instrument is known by (PHQ-9), for labels; the upper-cased code for a retired definition."""
+    d = registry().get(code)
+    return (d.raw.get("short_name") if d is not None else None) or code.upper()
+
+
+def reload() -> None:
+    registry.cache_clear()

@@ -106,7 +106,7 @@ def store_result(actor, result, *, person=None, mode: str, sex: str = "", idempo
 
 
 def band_label(assessment: Assessment, lang: str = "zh-hans") -> str:
-    return definitions.band_label(assessment.scale, assessment.band, lang)
+    return definitions.band_name(assessment.scale, assessment.band, lang)
 
 
 def total_number(assessment: Assessment):

@@ -100,7 +100,12 @@ def _assessment_or_404(user, pk) -> Assessment:
 
 @login_required
 def assessment_detail(request, pk):
-    return render(request, "screening/assessment_detail.html", _result_context(_assessment_or_404(request.user, pk)))
+    from xinli.alerts.selectors import alert_for_assessment
+
+    assessment = _assessment_or_404(request.user, pk)
+    alert, alert_visible = alert_for_assessment(request.user, assessment)
+    return render(request, "screening/assessment_detail.html",
+                  {**_result_context(assessment), "alert": alert, "alert_visible": alert_visible})
 
 
 @login_required

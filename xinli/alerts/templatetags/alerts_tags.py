@@ -36,3 +36,10 @@ def notification_link(note) -> str:
     if isinstance(patient, int) and note.kind.startswith("smd_"):
         return reverse("smd:patient_detail", args=[patient])
     return ""
+
+
+@register.filter
+def alert_reason(alert) -> str:
+    """Why the alert was raised, as shown to the reader: its summary (what fired: instrument, item or band, triage),
+    else the kind of source. The one place pages render the reason, so its wording can change in one place."""
+    return alert.summary_text() or alert.get_source_display()

@@ -90,3 +90,26 @@ def test_exact_lookup_skips_the_count_query_but_large_results_still_count(person
     assert not any("COUNT(" in q["sql"] for q in ctx.captured_queries)
     r = client.get("/api/v1/persons/", {"page_size": 2})
     assert r.json()["count"] == 3 and r.json()["next"]
+
+
+def test_a_surname_alone_finds_nobody_and_the_page_says_why(client, personas, people):
+    from xinli.testing.fixtures import login_verified
+
+    login_verified(client, personas.township_worker)
+    html = client.get("/persons/", {"q": "张"}).content.decode()
+    assert people.in_a1v1.name not in html
+    assert 'id="search-hint"' in html and "请输入完整姓名" in html  # the rule, not an empty list
+    # A whole name that nobody in the area has: the exact-match rule is explained too.
+    html = client.get("/persons/", {"q": "张无忌"}).content.decode()
+    assert 'id="search-hint"' in html and "完整" in html
+    # A partial ID number: only whole numbers match.
+    html = client.get("/persons/", {"q": people.in_a1v1.id_number[:10]}).content.decode()
+    assert 'id="search-hint"' in html and "18" in html
+    # A match needs no explanation.
+    assert 'id="search-hint"' not in client.get("/persons/", {"q": people.in_a1v1.name}).content.decode()
+
+
+@pytest.mark.parametrize(("query", "kind"), [("张", "surname"), ("张无忌", "name"), ("zwj", "pinyin"), ("3702021966", "id_part"),
+                                             ("", ""), ("13800000001", "phone"), ("37020219661010246X", "id")])
+def test_search_hint_names_the_rule_that_a_query_missed(query, kind):
+    assert selectors.search_miss_kind(query) == kind

@@ -1,7 +1,6 @@
 """Instrument and band names for pages: codes (``phq9``, ``moderately_severe``) are never shown raw."""
 
 from django import template
-from django.utils.translation import get_language
 
 from xinli.scales import definitions
 
@@ -19,5 +18,4 @@ def scale_name(code) -> str:
 @register.filter
 def band_name(band, scale) -> str:
     """``{{ a.band|band_name:a.scale }}`` → the band's label in the page's language."""
-    lang = "en" if (get_language() or "").startswith("en") else "zh-hans"
-    return definitions.band_label(str(scale), str(band), lang)
+    return definitions.band_name(str(scale), str(band))

@@ -73,7 +73,7 @@ def test_the_page_offers_the_glass_and_the_audit_admin_sees_it(patient, police, 
     auditor = Client()
     login_verified(auditor, personas.audit_admin)
     listed = auditor.get("/audit/", {"action": "break_glass"}).content.decode()
-    assert "police" in listed and REASON[:20] in listed and "expires_at: " in listed  # who, why, until when
+    assert "police" in listed and REASON[:20] in listed and "失效时间：" in listed  # who, why, until when (in words)
 
 
 def test_service_refuses_a_user_without_the_basic_view(patient, personas):

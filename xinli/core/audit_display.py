@@ -1,0 +1,174 @@
+"""The audit log in plain language, for the audit viewer: what each stored code means in the reader's language.
+
+Entries keep their codes (they are hashed into the chain and read by tools); the viewer translates them: outcomes
+and purposes from the tables below, the object type from its model's name, the page or API from its app's name,
+detail keys from the object's model fields or the table below, detail values from the field's choices (a state, a
+level, a source …), yes/no for booleans. A code nobody has named yet is shown with its underscores as spaces."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
+
+OUTCOMES = {
+    "success": _("success"),
+    "failed": _("refused: wrong user name or password"),
+    "locked": _("refused: account locked after failed log-ins"),
+    "bad_otp": _("refused: wrong one-time code"),
+    "denied": _("refused: no permission"),
+}
+
+PURPOSES = {
+    "view": _("viewing the record"), "edit": _("editing the record"), "search": _("search"),
+    "screening": _("screening"), "alerts": _("alert work"), "alert report": _("reporting a risk"),
+    "crisis": _("crisis intervention"), "crisis intervention": _("crisis intervention"),
+    "crisis follow-up": _("crisis follow-up"), "group crisis": _("group crisis"), "hotline": _("hotline"),
+    "counselling": _("counselling"), "counselling (no notes)": _("counselling (without notes)"),
+    "appointment": _("appointment"), "plans": _("counselling plans"), "referrals": _("referrals"),
+    "consent": _("consent"), "smd": _("severe mental disorder follow-up"), "smd register": _("SMD register"),
+    "smd basic": _("SMD basic information"), "smd break-glass": _("SMD emergency access"),
+    "workforce": _("service workforce"), "backup": _("backup"), "restore": _("restore"), "audit": _("audit"),
+}
+
+# Detail keys that are not fields of the entry's object model.
+DETAIL_KEYS = {
+    "identified": _("identified (names included)"), "format": _("file format"), "fields": _("fields"),
+    "merged": _("merged signal"), "upgraded": _("level raised"), "cause": _("cause"), "escalated_to": _("escalated to"),
+    "deadline": _("acknowledgement deadline"), "roles": _("roles"), "role": _("role"), "tags": _("population tags"),
+    "tags_added": _("tags added"), "tags_ended": _("tags ended"), "consents": _("consents"),
+    "bulk_created": _("records created"), "created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"),
+    "closed": _("closed"), "scale": _("instrument"), "band": _("band"), "by": _("searched by"), "persons": _("persons found"),
+    "matches": _("matches"), "rows": _("rows"), "count": _("count"), "year": _("year"), "period": _("period"),
+    "expires_at": _("expires at"), "state": _("state"), "level": _("level"), "source": _("source"), "kind": _("kind"),
+    "outcome": _("outcome"), "risk": _("risk level"), "action": _("action"), "category": _("category"),
+    "transfer_to": _("transferred to"), "note": _("note"), "date": _("date"), "score": _("score"),
+    "session": _("session"), "event": _("event"), "alert": _("alert"), "follow_up": _("follow-up"),
+    "training": _("training"), "findings": _("findings"), "deaths": _("deaths"), "injured": _("injured"),
+    "urgency": _("urgency"), "slots": _("time slots"), "to": _("sent to"), "basis": _("legal basis"), "back": _("back"), "version": _("version"),
+    "code": _("code"), "value": _("value"), "purpose": _("purpose"), "totp_enrolled": _("two-factor device enrolled"),
+    "revoked": _("revoked"), "withdrawn": _("withdrawn"), "org_unit": _("org unit"), "team": _("team"),
+}
+
+# Values of detail keys that are not fields of the object model but name a known set of codes: a table, or the
+# (model, field) whose choices name them (looked up in the app registry: core imports no domain app).
+DETAIL_VALUES = {
+    "by": {"name": _("whole name"), "id_number": _("resident ID number")},
+    "merged": ("alerts.alert", "source"), "source": ("alerts.alert", "source"), "level": ("alerts.alert", "level"),
+    "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
+}
+
+# Formatters apps register, when ready, for detail keys whose codes they own: ``f(value, detail) -> str`` (``scale``
+# and ``band`` by the scales app, ``cause`` by the alerts app).
+VALUE_FORMATTERS: dict = {}
+
+# Detail keys whose meaning differs from the object model's field of the same name (an alert's detail "merged" is
+# the source of the merged signal, the model's "merged" is a count).
+TABLE_FIRST = {"merged"}
+
+
+def _model(object_type: str):
+    try:
+        return apps.get_model(object_type) if "." in object_type else None
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model, key):
+    if model is None:
+        return None
+    try:
+        return model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+
+
+def _humanise(code: str) -> str:
+    return code.replace("_", " ").replace(":", " · ")
+
+
+def outcome(code: str) -> str:
+    return str(OUTCOMES.get(code, _humanise(code)))
+
+
+def purpose(text: str) -> str:
+    """A known purpose in the reader's language; a purpose written by a user (a break-glass reason) as written."""
+    return str(PURPOSES.get(text, text))
+
+
+def object_label(object_type: str) -> str:
+    model = _model(object_type)
+    return str(model._meta.verbose_name) if model is not None else _humanise(object_type)
+
+
+def view_label(view: str) -> str:
+    """The app (and whether page, API or command) where the entry was written; the precise name is the tooltip."""
+    if not view:
+        return ""
+    if view.startswith("/api/") or (":" not in view and "-" in view):
+        return str(_("API"))
+    if view.startswith("/"):
+        return str(_("page"))
+    if ":" in view:
+        app = view.split(":", 1)[0]
+        try:
+            return f"{apps.get_app_config(app).verbose_name} · {_('page')}"
+        except LookupError:
+            return str(_("page"))
+    return str(_("command or task"))
+
+
+def _choice_label(ref, value):
+    if isinstance(ref, dict):
+        return ref.get(value)
+    field = _field(_model(ref[0]), ref[1])
+    return dict(field.flatchoices).get(value) if field is not None else None
+
+
+def _value(model, key, value, data=None) -> str:
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        if key == "fields":
+            return "、".join(_key(model, v) if isinstance(v, str) else str(v) for v in value)
+        return "、".join(_value(model, key, v) for v in value)
+    if isinstance(value, dict):
+        return "；".join(f"{_key(model, k)}: {_value(model, k, v)}" for k, v in value.items())
+    field = None if key in TABLE_FIRST else _field(model, key)
+    if field is not None and field.choices and isinstance(value, str):
+        label = dict(field.flatchoices).get(value)
+        if label is not None:
+            return str(label)
+    if key in DETAIL_VALUES and isinstance(value, str):
+        label = _choice_label(DETAIL_VALUES[key], value)
+        if label is not None:
+            return str(label)
+    if key in VALUE_FORMATTERS:
+        return str(VALUE_FORMATTERS[key](value, data or {}))
+    if isinstance(value, str) and ISO_TIME.match(value):  # a stored time (UTC, ISO) in local time, as the log's times
+        try:
+            return timezone.localtime(datetime.datetime.fromisoformat(value)).strftime("%Y-%m-%d %H:%M")
+        except ValueError:
+            pass
+    return str(value)
+
+
+def _key(model, key: str) -> str:
+    field = None if key in TABLE_FIRST else _field(model, key)
+    if field is not None and getattr(field, "verbose_name", None):
+        return str(field.verbose_name)
+    return str(DETAIL_KEYS.get(key, _humanise(key)))
+
+
+def detail(object_type: str, data: dict) -> list[tuple[str, str]]:
+    """(label, value) pairs of an entry's detail, in the reader's language."""
+    model = _model(object_type)
+    return [(_key(model, k), _value(model, k, v, data)) for k, v in (data or {}).items()]

@@ -1,0 +1,29 @@
+"""How an indicator's value (and target) reads on the pages: in the unit of its kind, with the unit written out —
+a rate (stored as a fraction) as a percentage with one decimal, a per-mille value with two decimals and ‰, a value
+per 10,000 residents with one decimal, a count as a whole number, a yes/no indicator as 是/否. Display only: the
+stored values, definitions and Excel exports keep their numbers."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils.translation import gettext as _
+
+# kind -> (multiplier, decimals)
+UNITS = {"rate": (Decimal(100), 1), "permille": (Decimal(1), 2), "per10k": (Decimal(1), 1), "count": (Decimal(1), 0)}
+
+
+def unit_suffix(kind: str) -> str:
+    return {"rate": "%", "permille": "‰", "per10k": _("/10,000 people")}.get(kind, "")
+
+
+def format_value(value, kind: str) -> str:
+    """``value`` (a Decimal, a number or None) as it reads in its unit; "—" when there is none."""
+    if value is None or value == "":  # "" : a template looked up the value of a missing rollup
+        return "—"
+    value = Decimal(str(value))
+    if kind == "flag":
+        return _("yes") if value else _("no")
+    multiplier, decimals = UNITS.get(kind, (Decimal(1), 3))
+    shown = (value * multiplier).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
+    return f"{shown:f}{unit_suffix(kind)}"
