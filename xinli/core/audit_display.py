@@ -14,6 +14,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)$")
 
@@ -54,6 +55,7 @@ DETAIL_KEYS = {
     "urgency": _("urgency"), "slots": _("time slots"), "to": _("sent to"), "basis": _("legal basis"), "back": _("back"), "version": _("version"),
     "code": _("code"), "value": _("value"), "purpose": _("purpose"), "totp_enrolled": _("two-factor device enrolled"),
     "revoked": _("revoked"), "withdrawn": _("withdrawn"), "org_unit": _("org unit"), "team": _("team"),
+    "participants": _("participants"),
 }
 
 # Values of detail keys that are not fields of the object model but name a known set of codes: a table, or the
@@ -84,9 +86,12 @@ def _field(model, key):
     if model is None:
         return None
     try:
-        return model._meta.get_field(key)
+        field = model._meta.get_field(key)
     except FieldDoesNotExist:
         return None
+    # Only the model's own fields label a detail key: a reverse relation of the same name (``follow_ups`` counted in
+    # an entry's detail) has no verbose name or choices.
+    return None if field.auto_created and not field.concrete else field
 
 
 def _humanise(code: str) -> str:
@@ -102,9 +107,81 @@ def purpose(text: str) -> str:
     return str(PURPOSES.get(text, text))
 
 
+# Names of the models that declare no translated verbose_name, as the audit viewer shows them (object type).
+OBJECT_NAMES = {
+    "audit head": pgettext_lazy("object type", "audit head"),
+    "audit checkpoint": pgettext_lazy("object type", "audit checkpoint"),
+    "unit population": pgettext_lazy("object type", "unit population"),
+    "api token": pgettext_lazy("object type", "api token"),
+    "campaign group": pgettext_lazy("object type", "campaign group"),
+    "participant": pgettext_lazy("object type", "participant"),
+    "alert event": pgettext_lazy("object type", "alert event"),
+    "deadline policy": pgettext_lazy("object type", "deadline policy"),
+    "notification": pgettext_lazy("object type", "notification"),
+    "delivery": pgettext_lazy("object type", "delivery"),
+    "crisis case": pgettext_lazy("object type", "crisis case"),
+    "crisis action": pgettext_lazy("object type", "crisis action"),
+    "crisis event": pgettext_lazy("object type", "crisis event"),
+    "affected person": pgettext_lazy("object type", "affected person"),
+    "follow up": pgettext_lazy("object type", "follow up"),
+    "seat": pgettext_lazy("object type", "seat"),
+    "call detail record": pgettext_lazy("object type", "call detail record"),
+    "task": pgettext_lazy("object type", "task"),
+    "emergency": pgettext_lazy("object type", "emergency"),
+    "team member": pgettext_lazy("object type", "team member"),
+    "support": pgettext_lazy("object type", "support"),
+    "reminder policy": pgettext_lazy("object type", "reminder policy"),
+    "break glass": pgettext_lazy("object type", "break glass"),
+    "institution": pgettext_lazy("object type", "institution"),
+    "site": pgettext_lazy("object type", "site"),
+    "site status": pgettext_lazy("object type", "site status"),
+    "certificate": pgettext_lazy("object type", "certificate"),
+    "course": pgettext_lazy("object type", "course"),
+    "attendance": pgettext_lazy("object type", "attendance"),
+    "volunteer": pgettext_lazy("object type", "volunteer"),
+    "volunteer service": pgettext_lazy("object type", "volunteer service"),
+    "checklist": pgettext_lazy("object type", "checklist"),
+    "inspection plan": pgettext_lazy("object type", "inspection plan"),
+    "inspection": pgettext_lazy("object type", "inspection"),
+    "finding": pgettext_lazy("object type", "finding"),
+    "rectification": pgettext_lazy("object type", "rectification"),
+    "satisfaction response": pgettext_lazy("object type", "satisfaction response"),
+    "management group": pgettext_lazy("object type", "management group"),
+    "supervision": pgettext_lazy("object type", "supervision"),
+    "resident account": pgettext_lazy("object type", "resident account"),
+    "article": pgettext_lazy("object type", "article"),
+    "event": pgettext_lazy("object type", "event"),
+    "registration": pgettext_lazy("object type", "registration"),
+    "awareness survey": pgettext_lazy("object type", "awareness survey"),
+    "awareness response": pgettext_lazy("object type", "awareness response"),
+    "case": pgettext_lazy("object type", "case"),
+    "session": pgettext_lazy("object type", "session"),
+    "plan": pgettext_lazy("object type", "plan"),
+    "referral": pgettext_lazy("object type", "referral"),
+    "slot": pgettext_lazy("object type", "slot"),
+    "booking": pgettext_lazy("object type", "booking"),
+    "waiting list entry": pgettext_lazy("object type", "waiting list entry"),
+    "target": pgettext_lazy("object type", "target"),
+    "rollup": pgettext_lazy("object type", "rollup"),
+    "signal": pgettext_lazy("object type", "signal"),
+    "risk assessment": pgettext_lazy("object type", "risk assessment"),
+    "extreme incident": pgettext_lazy("object type", "extreme incident"),
+    "report": pgettext_lazy("object type", "report"),
+}
+
+
 def object_label(object_type: str) -> str:
     model = _model(object_type)
-    return str(model._meta.verbose_name) if model is not None else _humanise(object_type)
+    if model is None:
+        return _humanise(object_type)
+    name = model._meta.verbose_name
+    return str(OBJECT_NAMES.get(str(name), name)) if isinstance(name, str) else str(name)
+
+
+def object_types() -> list[tuple[str, str]]:
+    """(code, name) of every kind of object the platform audits, by name: the audit viewer's object-type filter."""
+    codes = [m._meta.label_lower for m in apps.get_models() if m.__module__.startswith("xinli.")]
+    return sorted(((c, object_label(c)) for c in codes), key=lambda pair: pair[1])
 
 
 def view_label(view: str) -> str:

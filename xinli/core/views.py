@@ -90,6 +90,7 @@ def audit_log(request):
                    "purpose": audit_display.purpose(e.purpose), "outcome": audit_display.outcome(e.outcome),
                    "detail": audit_display.detail(e.object_type, e.detail)}
     return render(request, "core/audit_log.html", {"page": page, "actions": AuditEntry.Action.choices, "f": g,
+                                                   "object_types": audit_display.object_types(),
                                                    "who": who, "who_error": who_error,
                                                    "who_unknown": bool(who and not who_error and not person_ids)})
 

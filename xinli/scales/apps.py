@@ -15,3 +15,4 @@ class ScalesConfig(AppConfig):
         # The audit viewer names an instrument as it is known (PHQ-9) and a band by its label, not by their codes.
         audit_display.VALUE_FORMATTERS["scale"] = lambda value, data: definitions.short_name(value)
         audit_display.VALUE_FORMATTERS["band"] = lambda value, data: definitions.band_name(data.get("scale", ""), value)
+        audit_display.VALUE_FORMATTERS["scales"] = lambda value, data: definitions.short_name(value)

@@ -79,3 +79,13 @@ def test_the_search_shows_no_personal_data_and_stays_in_the_auditors_area(person
 def test_a_surname_alone_is_refused_with_the_rule(auditor, people):
     html = auditor.get("/audit/", {"who": "张"}).content.decode()
     assert "请输入完整姓名" in html
+
+
+def test_a_detail_key_named_like_a_reverse_relation_reads_as_text(auditor, personas, people):
+    """A detail key that is also the name of a reverse relation of the object's model (a patient's ``follow_ups``
+    counted in an export entry) is shown like any other key, not a 500."""
+    audit.record(personas.smd_doctor, audit.Action.READ, object_type="smd.patient", object_id="1",
+                 person=people.in_a1v1, detail={"follow_ups": 3})
+    response = auditor.get("/audit/")
+    assert response.status_code == 200
+    assert "3" in _visible_text(response.content.decode())

@@ -16,7 +16,9 @@ def test_every_message_has_a_chinese_translation():
 
 def test_compiled_catalogue_matches_the_source():
     base = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
-    po = {e.msgid: e.msgstr or e.msgstr_plural.get(0, "") for e in polib.pofile(str(base / "django.po")) if not e.obsolete}
-    mo = {e.msgid: e.msgstr or e.msgstr_plural.get(0, "") for e in polib.mofile(str(base / "django.mo"))}
+    # Keyed by context and msgid: the same English word may be translated apart in a context ("site" as an object type).
+    po = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "")
+          for e in polib.pofile(str(base / "django.po")) if not e.obsolete}
+    mo = {(e.msgctxt, e.msgid): e.msgstr or e.msgstr_plural.get(0, "") for e in polib.mofile(str(base / "django.mo"))}
     stale = [k for k, v in po.items() if mo.get(k) != v]
     assert not stale, f"run `make messages` (compilemessages): {stale[:5]}"
