@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.forms import BilingualForm
+from xinli.core.widgets import DateInput
 
 from .models import ConsentGiver, ConsentPurpose, LegalBasis, PersonStatus, Sex, Tag
 
@@ -12,7 +13,7 @@ class PersonForm(BilingualForm):
     # No default: an empty choice, filled from the ID number (by the server, and by static/js/id-fill.js as it is typed).
     sex = forms.ChoiceField(label=_("sex"), choices=[("", "—"), *Sex.choices], required=False,
                             help_text=_("filled from the ID number when one is given"))
-    birth_date = forms.DateField(label=_("birth date"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+    birth_date = forms.DateField(label=_("birth date"), required=False, widget=DateInput(),
                                  help_text=_("filled from the ID number when one is given"))
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
@@ -40,4 +41,4 @@ class ConsentForm(BilingualForm):
     given_by = forms.ChoiceField(label=_("given by"), choices=ConsentGiver.choices)
     guardian_name = forms.CharField(label=_("guardian name"), max_length=50, required=False)
     guardian_relation = forms.CharField(label=_("guardian relation"), max_length=30, required=False)
-    given_at = forms.DateField(label=_("date given"), widget=forms.DateInput(attrs={"type": "date"}))
+    given_at = forms.DateField(label=_("date given"), widget=DateInput())

@@ -23,6 +23,7 @@ from xinli.core import ratelimit
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.core.widgets import DateInput
 from xinli.regions import selectors as unit_selectors
 from xinli.scales import definitions
 
@@ -40,8 +41,8 @@ class CampaignForm(BilingualForm):
     institution = forms.CharField(label=_("school or employer"), max_length=100)
     org_unit = forms.TypedChoiceField(label=_("org unit"), coerce=int)
     scales = forms.MultipleChoiceField(label=_("instruments"), widget=forms.CheckboxSelectMultiple)
-    opens_at = forms.DateField(label=_("opens on"), widget=forms.DateInput(attrs={"type": "date"}))
-    closes_at = forms.DateField(label=_("closes on"), widget=forms.DateInput(attrs={"type": "date"}))
+    opens_at = forms.DateField(label=_("opens on"), widget=DateInput())
+    closes_at = forms.DateField(label=_("closes on"), widget=DateInput())
     groups = forms.CharField(label=_("groups"), widget=forms.Textarea(attrs={"rows": 6}),
                              help_text=_("One line per class or department: grade, name, number of participants — e.g. 高一,1班,45"))
 

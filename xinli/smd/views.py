@@ -23,6 +23,7 @@ from xinli.accounts.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core import audit
 from xinli.core.forms import BilingualForm
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.core.widgets import DateInput
 
 from . import indicators, selectors, services
 from .models import (
@@ -148,10 +149,10 @@ def _choices(mapping):
 
 class FollowUpForm(BilingualForm):
     # An <input type="date"> takes ISO dates only (the Chinese input format 2026/12/04 would show an empty field).
-    date = forms.DateField(label=_("date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = forms.DateField(label=_("date"), widget=DateInput())
     mode = forms.ChoiceField(label=_("mode"), choices=Mode.choices)
     lost_reason = forms.ChoiceField(label=_("lost to follow-up"), choices=_choices(LOST_REASONS), required=False)
-    death_date = forms.DateField(label=_("date of death"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    death_date = forms.DateField(label=_("date of death"), required=False, widget=DateInput())
     death_cause = forms.CharField(label=_("cause of death"), max_length=100, required=False)
     risk = forms.TypedChoiceField(label=_("risk level (0–5)"), choices=[("", "—")] + [(i, str(i)) for i in range(6)], coerce=int,
                                   empty_value=None, required=False)

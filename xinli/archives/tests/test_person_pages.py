@@ -92,3 +92,12 @@ def test_audit_viewer_filters_by_person(client, personas, people):
     html = client.get("/audit/", {"person": people.in_a1v1.pk}).content.decode()
     assert "archives.person" in html
     assert f">{people.in_a1v2.pk}<" not in html
+
+
+def test_the_edit_form_shows_the_stored_birth_date_in_the_date_picker(worker, people):
+    """A date picker only takes an ISO value: in the Chinese page's format (2026/12/04) the browser shows it empty
+    and saving the form would lose the birth date."""
+    p = people.in_a1v1
+    assert p.birth_date is not None
+    html = worker.get(f"/persons/{p.pk}/edit/").content.decode()
+    assert f'value="{p.birth_date.isoformat()}"' in html
