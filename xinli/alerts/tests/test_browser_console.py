@@ -12,6 +12,7 @@ from xinli.alerts.models import Alert
 from xinli.archives.tests.test_browser_search import SCREENSHOTS, browser_page, current_code  # noqa: F401 — fixture
 from xinli.core.models import AuditEntry
 from xinli.screening.services import administer
+from xinli.testing.browser import assert_accessible
 from xinli.testing.fixtures import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -29,11 +30,13 @@ def test_crisis_team_works_the_duty_console(browser_page, live_server, personas,
     device = TOTPDevice.objects.create(user=member, name="browser", confirmed=True)
 
     page.goto(f"{live_server.url}/accounts/login/")
+    assert_accessible(page, "login")
     page.fill("#id_username", member.username)
     page.fill("#id_password", PASSWORD)
     page.fill("#id_otp", current_code(device))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
+    assert_accessible(page, "home")
     page.goto(f"{live_server.url}/alerts/console/")
 
     table = page.locator("#console table.console")
@@ -42,9 +45,10 @@ def test_crisis_team_works_the_duty_console(browser_page, live_server, personas,
     expect(rows).to_have_count(2)
     first = rows.first  # the overdue one: most pressing deadline first
     expect(first).to_have_class("overdue")
-    expect(first.locator("td.reason")).to_have_text(overdue.summary)
+    expect(first.locator("td.reason")).to_have_text("PHQ-9 第 9 题 = 2")
     expect(first).to_contain_text("⚠ 已逾期 20 分钟")
     expect(page.locator("#inbox-link .badge")).to_have_text("2")
+    assert_accessible(page, "duty console")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "duty_console.png"), full_page=True)
     first_view = AuditEntry.objects.filter(actor_id=member.pk, view="alerts:console").count()
@@ -58,6 +62,7 @@ def test_crisis_team_works_the_duty_console(browser_page, live_server, personas,
     expect(rows.first.locator("td").nth(5)).to_have_text("已确认")
     expect(rows.first.get_by_role("button")).to_have_count(0)
     assert Alert.objects.get(pk=overdue.pk).state == "acknowledged"
+    assert_accessible(page, "duty console after acknowledging")
 
     # The 10-second refresh: the same persons, no new audit entries.
     with page.expect_response(lambda r: r.url.endswith("/alerts/console/") and r.request.headers.get("hx-request") == "true",

@@ -8,6 +8,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinli.archives.models import Person
 from xinli.archives.tests.test_browser_search import SCREENSHOTS, browser_page, current_code  # noqa: F401 — fixture
+from xinli.testing.browser import assert_accessible
 from xinli.testing.fixtures import PASSWORD, id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,14 +21,17 @@ def test_id_number_fills_sex_and_birth_date(browser_page, live_server, personas,
     worker = personas.village_worker_1
     device = TOTPDevice.objects.create(user=worker, name="browser", confirmed=True)
     page.goto(f"{live_server.url}/accounts/login/")
+    assert_accessible(page, "login")
     page.fill("#id_username", worker.username)
     page.fill("#id_password", PASSWORD)
     page.fill("#id_otp", current_code(device))
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
+    assert_accessible(page, "home")
 
     page.goto(f"{live_server.url}/persons/new/")
     expect(page.locator("#id_sex")).to_have_value("")  # no default sex
+    assert_accessible(page, "registration form")
     page.fill("#id_name", "王丽")
     page.locator("#id_id_number").press_sequentially(id_number("19880305", 124), delay=5)
     expect(page.locator("#id_sex")).to_have_value("F")
@@ -36,6 +40,7 @@ def test_id_number_fills_sex_and_birth_date(browser_page, live_server, personas,
     page.screenshot(path=str(SCREENSHOTS / "register_from_id.png"), full_page=True)
     page.locator("main form button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/persons/*/")
+    assert_accessible(page, "registered")
     person = Person.objects.get()
     assert (person.sex, str(person.birth_date)) == ("F", "1988-03-05")
     assert not page.problems, page.problems
