@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
 
 
 class Level(models.TextChoices):
@@ -73,6 +74,7 @@ class Alert(models.Model):
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="alerts")  # lists of these rows audit the persons shown
     owner_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("responsible team's unit"), on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
     created_at = models.DateTimeField(_("raised at"), default=timezone.now, db_index=True)
@@ -206,6 +208,7 @@ class CrisisCase(models.Model):
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="crisis_cases")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="crisis")  # lists of these rows audit the persons shown
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
@@ -259,6 +262,7 @@ class CrisisEvent(models.Model):
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("affected.person", purpose="group crisis")  # lists of these rows audit the persons shown
     occurred_at = models.DateTimeField(_("occurred"))
     description = EncryptedTextField(_("description"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESPONSE)
@@ -278,6 +282,7 @@ class AffectedPerson(models.Model):
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="group crisis")  # lists of these rows audit the persons shown
 
 
 class FollowUp(models.Model):
@@ -291,6 +296,7 @@ class FollowUp(models.Model):
     note = EncryptedTextField(_("note"))
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("case.person", "affected.person", purpose="crisis follow-up")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["due", "id"]

@@ -124,7 +124,6 @@ class PlanViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().select_related("person"))
-        person_selectors.record_listing(request.user, [p.person for p in page], purpose="plans")
         return self.get_paginated_response(PlanSerializer(page, many=True).data)
 
     @extend_schema(request=PlanInputSerializer, responses={201: PlanSerializer})
@@ -174,7 +173,6 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        person_selectors.record_listing(request.user, [r.person for r in page], purpose="referrals")
         return self.get_paginated_response(ReferralSerializer(page, many=True).data)
 
     @extend_schema(request=ReferralInputSerializer, responses={201: ReferralSerializer})

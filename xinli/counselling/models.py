@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
 
 
 class Case(models.Model):
@@ -28,6 +29,7 @@ class Case(models.Model):
     closing_summary = EncryptedTextField(_("closing summary"))
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="counselling")  # lists of these rows audit the persons shown
 
 
 class Session(models.Model):
@@ -74,6 +76,7 @@ class Plan(models.Model):
     reminded_on = models.DateField(null=True, blank=True)  # the day the worker was last reminded of the review
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="plans")  # lists of these rows audit the persons shown
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person"], condition=Q(state="active"), name="one_active_plan_per_person")]
@@ -104,6 +107,7 @@ class Referral(models.Model):
     replied_at = models.DateTimeField(null=True, blank=True)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)  # the person's
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="referrals")  # lists of these rows audit the persons shown
     to_path = models.CharField(max_length=255, editable=False, db_index=True)  # the receiving institution's
 
     @property
@@ -145,6 +149,7 @@ class Booking(models.Model):
     reminded = models.BooleanField(default=False)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="appointment")  # lists of these rows audit the persons shown
 
     class Meta:
         # One live booking per slot: double booking is impossible even under concurrency.

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.archives.normalize import normalize_phone
 from xinli.core.fields import BlindIndexField, EncryptedTextField
+from xinli.core.listing import ListedPersons
 
 
 class Line(models.Model):
@@ -126,6 +127,7 @@ class Call(models.Model):
     alert = models.ForeignKey("alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="hotline")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["-started_at", "-id"]

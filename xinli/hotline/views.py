@@ -9,7 +9,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,6 +18,7 @@ from django.views.decorators.http import require_POST
 from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.listing import list_rows
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.core.uploads import upload_problem
 
@@ -97,7 +97,8 @@ def call_list(request):
     user = request.user
     if not (has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE)):
         raise Http404
-    page = Paginator(selectors.visible_calls(user), 50).get_page(request.GET.get("page"))
+    page = list_rows(request, selectors.visible_calls(user), per_page=50)
+    selectors.record_call_listing(user, page.object_list)
     from xinli.regions import selectors as unit_selectors
 
     units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, HOTLINE_SUPERVISE, u.path)]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
 
 
 class Mode(models.TextChoices):
@@ -43,6 +44,7 @@ class Assessment(models.Model):
     participant = models.ForeignKey("Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
     org_path = models.CharField(max_length=255, blank=True, editable=False)
     county_code = models.CharField(max_length=6, blank=True, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="screening")  # lists of these rows audit the persons shown
 
     class Meta:
         verbose_name = _("assessment")
@@ -128,6 +130,7 @@ class Participant(models.Model):
     person = models.ForeignKey("archives.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False)
     county_code = models.CharField(max_length=6, editable=False)
+    listed_persons = ListedPersons("person", purpose="campaign")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["group", "id"]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
 
 
 class Diagnosis(models.TextChoices):
@@ -71,6 +72,7 @@ class Patient(models.Model):
     last_follow_up = models.DateField(_("last follow-up"), null=True, blank=True)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="smd")  # lists of these rows audit the persons shown
 
     class Meta:
         verbose_name = _("patient")
@@ -142,6 +144,7 @@ class FollowUp(models.Model):
     recorded_at = models.DateTimeField(default=timezone.now)
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("patient.person", purpose="smd")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -173,6 +176,7 @@ class Task(models.Model):
     reminded = models.JSONField(default=list, blank=True)  # reminder kinds sent: before / after
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("patient.person", purpose="smd")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["due", "id"]
@@ -200,6 +204,7 @@ class Emergency(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("patient.person", purpose="smd")  # lists of these rows audit the persons shown
 
     @property
     def overdue(self) -> bool:
