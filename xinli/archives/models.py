@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
 from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 from .normalize import normalize_id_number, normalize_name, normalize_phone, pinyin_full, pinyin_initials
 
@@ -30,8 +31,9 @@ class PersonStatus(models.TextChoices):
     DECEASED = "deceased", _("deceased")
 
 
-class ScopedModel(models.Model):
-    """Base for every person-scoped row: where it sits in the tree."""
+class ScopedModel(PersonScopedModel):
+    """The archive's person-scoped rows (``xinli.core.models.PersonScopedModel``), with the archive's historical field
+    options kept (verbose names; no separate ``org_path`` index)."""
 
     org_path = models.CharField(_("org path"), max_length=255, editable=False)
     county_code = models.CharField(_("county code"), max_length=6, editable=False, db_index=True)

@@ -98,8 +98,7 @@ def _id_taken(number: str, exclude_pk=None) -> bool:
 
 def _place(person: Person, unit: OrgUnit) -> None:
     person.org_unit = unit
-    person.org_path = unit.path
-    person.county_code = unit.county_code
+    person.place_under(unit)
 
 
 def register_person(actor, data: dict, *, tags=(), consents=()) -> Saved:
@@ -208,8 +207,8 @@ def _record_consent(actor, person: Person, data: dict) -> Consent:
         person=person, purpose=purpose, legal_basis=basis, given_by=given_by,
         guardian_name=(data.get("guardian_name") or "").strip() or None,
         guardian_relation=(data.get("guardian_relation") or "").strip()[:30], given_at=given_at,
-        recorded_by=actor if getattr(actor, "pk", None) else None, org_path=person.org_path, county_code=person.county_code,
-    )
+        recorded_by=actor if getattr(actor, "pk", None) else None
+    ).place_under(person)
     consent.save()
     audit.record(actor, audit.Action.CREATE, obj=consent, person=person, detail={"purpose": purpose, "basis": basis})
     return consent
@@ -243,8 +242,8 @@ def _add_tag(actor, person: Person, tag: str) -> PopulationTag | None:
         raise field_error("tags", _("Population tag: unknown tag '{tag}'; pick from the list."), tag=tag)
     if PopulationTag.objects.filter(person=person, tag=tag, until__isnull=True).exists():
         return None
-    row = PopulationTag.objects.create(person=person, tag=tag, org_path=person.org_path, county_code=person.county_code,
-                                       recorded_by=actor if getattr(actor, "pk", None) else None)
+    row = PopulationTag(person=person, tag=tag, recorded_by=actor if getattr(actor, "pk", None) else None).place_under(person)
+    row.save()
     return row
 
 

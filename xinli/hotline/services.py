@@ -60,7 +60,7 @@ def record_call(actor, line: Line, data: dict) -> Call:
         # A finished call registered afterwards: it started no later than it was answered.
         data["started_at"] = data.get("answered_at") or timezone.now()
     _check(line, data)
-    call = Call(line=line, counsellor=actor, org_path=line.org_path, county_code=line.org_unit.county_code, **data)
+    call = Call(line=line, counsellor=actor, **data).place_under(line.org_unit)
     _derive(call)
     with transaction.atomic():
         call.save()

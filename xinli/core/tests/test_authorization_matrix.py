@@ -134,14 +134,14 @@ def assessments(tree, people):
         network.record_attendance(net_officer, course, staff, date=datetime.date(2025, 3, 1))
         network.create_volunteer(net_officer, org_unit=unit, name="志愿者", recruited_on=datetime.date(2025, 1, 1))
     # A counselling case, a plan and a referral for every resident (by a city-level counsellor).
-    from xinli.archives.models import PopulationTag
+    from xinli.archives.services import set_tags
     from xinli.counselling import services as counselling
 
     city_counsellor = make_user("city_counsellor", [(tree.city, Role.COUNSELLOR)])
     hospital = network.create_institution(net_officer, org_unit=tree.county_b, name="市北区精神卫生中心", kind="psychiatric_hospital")
     for p in people.all():
         counselling.open_case(city_counsellor, p, reason="焦虑")
-        PopulationTag.objects.create(person=p, tag="empty_nest_elderly", since=datetime.date(2025, 1, 1))
+        set_tags(net_officer, p, ["elderly_empty_nest"])
         counselling.create_plan(city_counsellor, p, goals="g", interventions="i", review_on=datetime.date.today() + datetime.timedelta(days=30))
         counselling.refer(city_counsellor, p, institution=hospital, reason="评估")
     # Every resident is on the SMD register (an unrealistic rate, to have a patient in every village).
