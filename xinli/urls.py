@@ -5,9 +5,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from xinli.accounts.views import healthz
 from xinli.core import views as core_views
 from xinli.regions import views as region_views
+from xinli.web import views as web_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", web_views.home, name="home"),
     path("accounts/", include("xinli.accounts.urls")),
     path("org/", region_views.browser, name="org_browser"),
     path("org/<int:pk>/", region_views.browser, name="org_unit"),

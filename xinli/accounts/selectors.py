@@ -21,7 +21,7 @@ def users_in_scope(user, capability: str) -> QuerySet[User]:
 
 
 def managed_user(user, username: str) -> User | None:
-    from .policy import SECURITY_MANAGE
+    from xinli.core.policy import SECURITY_MANAGE
 
     return users_in_scope(user, SECURITY_MANAGE).filter(username=username).first()
 
@@ -33,7 +33,8 @@ def locked_accounts() -> list:
 
 
 def assignments_in_scope(user):
+    from xinli.core.policy import ACCOUNTS_MANAGE
+
     from .models import Assignment
-    from .policy import ACCOUNTS_MANAGE
 
     return Assignment.objects.filter(scope_q(user, ACCOUNTS_MANAGE, field="org_unit__path"), active=True)

@@ -21,12 +21,12 @@ from django_otp import login as otp_login
 from xinli.core import audit
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.policy import ACCOUNTS_MANAGE, SECURITY_MANAGE
 from xinli.core.ratelimit import rate_limited
 from xinli.core.scoping import has_capability, path_in_scope
 
 from . import selectors, services
 from .forms import AssignmentForm, LoginForm, TokenForm, UserCreateForm
-from .policy import ACCOUNTS_MANAGE, SECURITY_MANAGE
 
 
 def lockout_response(request, credentials, *args, **kwargs):

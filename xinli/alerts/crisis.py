@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import ALERTS_WORK
 from xinli.core import audit
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import ALERTS_WORK
 from xinli.core.scoping import path_in_scope
 
 from .models import AffectedPerson, CrisisAction, CrisisCase, CrisisEvent, FollowUp

@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from xinli.accounts.policy import ALERTS_REPORT
 from xinli.core import audit
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import ALERTS_REPORT
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 

@@ -11,10 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
 from xinli.core import audit
 from xinli.core.forms import form_pk
 from xinli.core.listing import list_rows
+from xinli.core.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability
 
 from . import selectors, services

@@ -6,9 +6,9 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from xinli.accounts.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core import audit
 from xinli.core.fields import blind_index
+from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.scoping import scope_q
 
 from .models import Consent, Person, PopulationTag

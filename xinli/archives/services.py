@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import ARCHIVES_EDIT
 from xinli.core import audit
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual, field_error
+from xinli.core.policy import ARCHIVES_EDIT
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 

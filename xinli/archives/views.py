@@ -11,9 +11,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
+from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions import selectors as unit_selectors
 from xinli.regions.models import OrgUnit
@@ -55,7 +55,7 @@ def person_list(request):
 
 @login_required
 def person_detail(request, pk):
-    from xinli.accounts.policy import SCREENING_ADMINISTER
+    from xinli.core.policy import SCREENING_ADMINISTER
     from xinli.screening.selectors import person_history
 
     person = _person_or_404(request.user, pk, purpose="view")

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _l
 
-from xinli.accounts.policy import (
+from xinli.core.policy import (
     ACCOUNTS_MANAGE,
     ALERTS_REPORT,
     ALERTS_WORK,
@@ -27,23 +27,6 @@ from xinli.core.scoping import has_capability
 
 from . import selectors
 from .models import AuditEntry
-
-
-@login_required
-def home(request):
-    from xinli.archives import selectors as person_selectors
-    from xinli.regions import selectors as unit_selectors
-
-    user = request.user
-    if hasattr(user, "resident_account"):  # a resident's portal account is not a staff account
-        from django.shortcuts import redirect
-
-        return redirect("portal:account")
-    return render(request, "home.html", {
-        "units": unit_selectors.top_units(user),
-        "assignments": user.active_assignments(),
-        "person_count": person_selectors.count_visible(user) if has_capability(user, ARCHIVES_VIEW) else None,
-    })
 
 
 def _date(value):

@@ -8,11 +8,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from xinli.accounts.policy import ARCHIVES_EDIT, COUNSELLING_WORK
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
+from xinli.core.policy import ARCHIVES_EDIT, COUNSELLING_WORK
 from xinli.core.scoping import scope_q
 
 from . import selectors, services

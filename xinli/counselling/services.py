@@ -11,10 +11,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.models import User
-from xinli.accounts.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
 from xinli.archives.validation import check_mobile
 from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
+from xinli.core.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
 from xinli.core.scoping import path_in_scope
 
 from .models import BreakGlass, Case, Plan, Referral, Session

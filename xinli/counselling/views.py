@@ -12,10 +12,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import COUNSELLING_WORK, SMD_VIEW
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
+from xinli.core.policy import COUNSELLING_WORK, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
 
 from . import selectors, services

@@ -21,7 +21,6 @@ from stdnum import numdb
 from stdnum.cn import ric
 
 from xinli.accounts.models import User
-from xinli.accounts.policy import Role
 from xinli.accounts.services import create_user
 from xinli.archives.models import (
     Consent,
@@ -33,6 +32,7 @@ from xinli.archives.models import (
     Tag,
 )
 from xinli.core import audit
+from xinli.core.policy import Role
 from xinli.regions.codes import Kind
 from xinli.regions.models import OrgUnit
 from xinli.regions.services import create_unit

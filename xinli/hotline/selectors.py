@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Case, QuerySet, Value, When
 
-from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.archives.normalize import normalize_phone
 from xinli.core import audit
 from xinli.core.fields import blind_index
+from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import scope_q
 
 from .models import HIGH_RISKS, Call, Line

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core import audit
 from xinli.core.i18n import bilingual, field_error
+from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import path_in_scope
 
 from .models import HIGH_RISKS, PROBLEM_TYPES, Action, Call, CallDetailRecord, Category, Line, Risk, Seat

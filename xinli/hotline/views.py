@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
+from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.core.uploads import upload_problem
 

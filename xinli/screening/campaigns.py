@@ -12,12 +12,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import SCREENING_CAMPAIGN
 from xinli.core import audit
 from xinli.core.fields import blind_index
 from xinli.core.i18n import field_error
+from xinli.core.policy import SCREENING_CAMPAIGN
 from xinli.core.scoping import path_in_scope, scope_q
-from xinli.scales import definitions
+from xinli.scales import ScoringError, definitions, score
 
 from .models import Assessment, Campaign, CampaignGroup, Mode, Participant
 
@@ -133,7 +133,6 @@ def submit(code: str, responses: dict[str, dict], idempotency_key: str | None = 
     Returns (assessments, created). With ``idempotency_key`` (stored on the first assessment), a retry of a
     submission whose response was lost returns the stored assessments with created False instead of "code already
     used"; a concurrent duplicate waits for the first on the participant row and then gets the same answer."""
-    from xinli.scales import ScoringError, score
 
     from .services import scoring_error
 

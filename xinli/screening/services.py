@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from xinli import alerts
-from xinli.accounts.policy import SCREENING_ADMINISTER
 from xinli.core import audit
 from xinli.core.i18n import field_error
+from xinli.core.policy import SCREENING_ADMINISTER
 from xinli.core.scoping import path_in_scope
 from xinli.scales import ScoringError, definitions, score
 from xinli.scales.engine import number

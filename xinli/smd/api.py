@@ -14,12 +14,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xinli.accounts.models import User
-from xinli.accounts.policy import INDICATORS_VIEW, SMD_VIEW
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 from xinli.core.listing import audit_rows
+from xinli.core.policy import INDICATORS_VIEW, SMD_VIEW
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 

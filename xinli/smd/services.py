@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP
 from xinli.core import audit, breakglass
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import SMD_BASIC, SMD_FOLLOWUP
 from xinli.core.scoping import path_in_scope
 
 from . import rules

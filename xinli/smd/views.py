@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core import audit
 from xinli.core.forms import BilingualForm
 from xinli.core.listing import list_rows
+from xinli.core.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.regions import selectors as unit_selectors
 
 from . import indicators, selectors, services
 from .models import (
@@ -242,7 +243,6 @@ def indicator_page(request):
     user = request.user
     if not (has_capability(user, INDICATORS_VIEW) or has_capability(user, SMD_VIEW)):
         raise Http404
-    from xinli.regions import selectors as unit_selectors
 
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)

@@ -8,9 +8,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
+from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
 from xinli.hotline.models import Call, Line
 from xinli.indicators.models import Rollup
@@ -86,7 +86,7 @@ def test_every_api_route_declares_its_scope():
 @pytest.fixture
 def assessments(tree, people):
     """One PHQ-9 per resident, and one anonymous self-test (visible to nobody through the staff API)."""
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.screening.services import administer
     from xinli.testing.fixtures import make_user
 

@@ -111,7 +111,7 @@ def _check_all() -> dict[str, int]:
 def _add_rows_the_demo_does_not_make():
     """Through the services, the rows the tiny demo leaves empty: a team, an emergency, break-glass grants and a
     waiting-list entry."""
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.counselling import services as counselling
     from xinli.counselling.models import Case
     from xinli.network.models import Site
@@ -193,8 +193,8 @@ def _all_subclasses(cls):
 def test_rows_made_by_the_services_sit_under_their_units_path_and_county(tree, people, personas, assessments):  # noqa: F811
     import datetime
 
-    from xinli.accounts.policy import Role
     from xinli.core.models import PersonScopedModel
+    from xinli.core.policy import Role
     from xinli.counselling import services as counselling
     from xinli.network import services as network
     from xinli.screening import campaigns

@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from xinli.accounts.policy import GRANTS, Role
+from xinli.core.policy import GRANTS, Role
 from xinli.core.tests.test_authorization_matrix import assessments  # noqa: F401  (the shared object fixture)
 from xinli.testing.fixtures import login_verified, make_user
 
