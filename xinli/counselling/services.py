@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.models import User
+from xinli.archives.models import Person, PopulationTag
 from xinli.archives.validation import check_mobile
 from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
@@ -151,7 +152,6 @@ def plan_review_reminders(today: datetime.date | None = None) -> int:
 
 def plan_coverage(unit) -> tuple[int, int]:
     """T09: persons with an active special-population tag who have an active plan ÷ those persons."""
-    from xinli.archives.models import Person, PopulationTag
 
     # Not ``tags__until__isnull=True``: on a multi-valued relation that also matches persons with no tag at all.
     tagged = Person.objects.filter(org_path__startswith=unit.path, pk__in=PopulationTag.objects.filter(until__isnull=True).values("person_id"))

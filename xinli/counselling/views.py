@@ -12,11 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinli.archives import selectors as person_selectors
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
 from xinli.core.policy import COUNSELLING_WORK, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.regions import selectors as unit_selectors
 
 from . import selectors, services
 from .models import Booking, Case, Plan, Slot
@@ -42,7 +44,6 @@ def desk(request):
     user = request.user
     if not (has_capability(user, COUNSELLING_WORK) or has_capability(user, SMD_VIEW)):
         raise Http404
-    from xinli.archives import selectors as person_selectors
     from xinli.network import selectors as network_selectors
 
     if request.method == "POST":
@@ -111,7 +112,6 @@ def desk(request):
                 _run(request, services.reply, user, ref, text=request.POST.get("reply", ""))
         return redirect("counselling:desk")
     now = timezone.now()
-    from xinli.regions import selectors as unit_selectors
 
     coverage = [(u, *services.plan_coverage(u)) for u in unit_selectors.top_units(user) if path_in_scope(user, COUNSELLING_WORK, u.path)]
     referrals = list_rows(request, selectors.visible_referrals(user).order_by("-sent_at"), limit=100)

@@ -21,6 +21,8 @@ from xinli.core.listing import list_rows
 from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.core.uploads import upload_problem
+from xinli.regions import selectors as unit_selectors
+from xinli.regions.models import OrgUnit
 
 from . import selectors, services
 from .models import PROBLEM_TYPES, Action, Call, Category, Kind, Transfer
@@ -99,7 +101,6 @@ def call_list(request):
         raise Http404
     page = list_rows(request, selectors.visible_calls(user), per_page=50)
     selectors.record_call_listing(user, page.object_list)
-    from xinli.regions import selectors as unit_selectors
 
     units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, HOTLINE_SUPERVISE, u.path)]
     return render(request, "hotline/call_list.html", {"page": page, "handover": list(selectors.open_high_risk(user)),
@@ -151,7 +152,6 @@ def handover(request):
 @require_POST
 def line_new(request):
     """A hotline supervisor adds a line for a unit of their region (from the hotline page)."""
-    from xinli.regions.models import OrgUnit
 
     unit = OrgUnit.objects.filter(pk=form_pk(request.POST.get("org_unit"))).first()
     if unit is None or not path_in_scope(request.user, HOTLINE_SUPERVISE, unit.path):
