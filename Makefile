@@ -51,6 +51,7 @@ test: install-test browser-deps lint pytest
 
 lint: install-test
 	$(VENV)/bin/ruff check xinli bench
+	$(VENV)/bin/lint-imports
 
 pytest: install-test
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)

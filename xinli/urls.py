@@ -5,14 +5,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from xinli.accounts.views import healthz
 from xinli.core import views as core_views
 from xinli.regions import views as region_views
+from xinli.web import views as web_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", web_views.home, name="home"),
     path("accounts/", include("xinli.accounts.urls")),
     path("org/", region_views.browser, name="org_browser"),
     path("org/<int:pk>/", region_views.browser, name="org_unit"),
     path("persons/", include("xinli.archives.urls")),
-    path("audit/", core_views.audit_log, name="audit_log"),
+    path("audit/", web_views.audit_log, name="audit_log"),
     path("", include("xinli.screening.urls")),
     path("", include("xinli.alerts.urls")),
     path("", include("xinli.hotline.urls")),

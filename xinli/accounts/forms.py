@@ -2,8 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.forms import BilingualForm
-
-from .policy import Role
+from xinli.core.policy import Role
 
 
 class LoginForm(forms.Form):

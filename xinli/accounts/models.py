@@ -11,8 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.core.crypto import sm3_hex
 from xinli.core.fields import EncryptedTextField
-
-from .policy import Role
+from xinli.core.policy import Role
 
 
 class User(AbstractUser):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db.models import QuerySet
 
+from xinli.core.policy import ACCOUNTS_MANAGE, SECURITY_MANAGE
 from xinli.core.scoping import scope_q
 
 from .models import User
@@ -21,8 +22,6 @@ def users_in_scope(user, capability: str) -> QuerySet[User]:
 
 
 def managed_user(user, username: str) -> User | None:
-    from .policy import SECURITY_MANAGE
-
     return users_in_scope(user, SECURITY_MANAGE).filter(username=username).first()
 
 
@@ -34,6 +33,5 @@ def locked_accounts() -> list:
 
 def assignments_in_scope(user):
     from .models import Assignment
-    from .policy import ACCOUNTS_MANAGE
 
     return Assignment.objects.filter(scope_q(user, ACCOUNTS_MANAGE, field="org_unit__path"), active=True)

@@ -17,10 +17,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinli.core import audit
 from xinli.core.i18n import bilingual, field_error
+from xinli.core.policy import ACCOUNTS_MANAGE, Role, role_needs_two_factors
 from xinli.core.scoping import path_in_scope
 
 from .models import ApiToken, Assignment, User
-from .policy import ACCOUNTS_MANAGE, Role, role_needs_two_factors
 
 
 def needs_two_factors(user) -> bool:

@@ -21,12 +21,13 @@ from django_otp import login as otp_login
 from xinli.core import audit
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.policy import ACCOUNTS_MANAGE, SECURITY_MANAGE
 from xinli.core.ratelimit import rate_limited
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.regions.selectors import visible_units
 
 from . import selectors, services
 from .forms import AssignmentForm, LoginForm, TokenForm, UserCreateForm
-from .policy import ACCOUNTS_MANAGE, SECURITY_MANAGE
 
 
 def lockout_response(request, credentials, *args, **kwargs):
@@ -133,8 +134,6 @@ def healthz(request):
 
 
 def _manageable_units(user):
-    from xinli.regions.selectors import visible_units
-
     return [u for u in visible_units(user).order_by("path") if path_in_scope(user, ACCOUNTS_MANAGE, u.path)]
 
 

@@ -105,7 +105,6 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().order_by("ack_due_at", "pk"))
-        selectors.record_alert_listing(request.user, page)
         return self.get_paginated_response(AlertSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
@@ -263,7 +262,6 @@ class CrisisCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().order_by("-opened_at", "-pk"))
-        selectors.record_case_listing(request.user, page)
         return self.get_paginated_response(CrisisCaseSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
@@ -355,7 +353,6 @@ class CrisisEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixin
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().order_by("-occurred_at", "-pk"))
-        selectors.record_event_reads(request.user, page)
         return self.get_paginated_response(CrisisEventSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
@@ -417,7 +414,6 @@ class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().order_by("due", "pk"))
-        selectors.record_follow_up_listing(request.user, page)
         return self.get_paginated_response(FollowUpSerializer(page, many=True).data)
 
     @extend_schema(request=NoteSerializer, responses={200: FollowUpSerializer})

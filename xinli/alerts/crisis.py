@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import ALERTS_WORK
 from xinli.core import audit
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import ALERTS_WORK
 from xinli.core.scoping import path_in_scope
 
 from .models import AffectedPerson, CrisisAction, CrisisCase, CrisisEvent, FollowUp
@@ -38,9 +38,9 @@ def open_case(actor, person, *, assessment: str, safety_plan: str = "", alert=No
     if alert is not None and alert.person_id != person.pk:
         raise field_error("alert", _("Alert: it is about another person; link an alert about this person or leave it empty."))
     with transaction.atomic():
-        case = CrisisCase.objects.create(person=person, alert=alert, org_path=person.org_path, county_code=person.county_code,
-                                         opened_by=actor,
-                                         assessment=assessment.strip(), safety_plan=(safety_plan or "").strip())
+        case = CrisisCase(person=person, alert=alert, opened_by=actor,
+                          assessment=assessment.strip(), safety_plan=(safety_plan or "").strip()).place_under(person)
+        case.save()
         audit.record(actor, audit.Action.CREATE, obj=case, person=person, detail={"alert": getattr(alert, "pk", None)})
     return case
 
@@ -80,8 +80,7 @@ def close_case(actor, case: CrisisCase, *, summary: str, high_risk: bool) -> Cri
         case.closing_summary = summary.strip()
         case.save(update_fields=["closing_summary"])
         if high_risk:
-            FollowUp.objects.bulk_create([FollowUp(case=case, due=today + datetime.timedelta(days=d), org_path=case.org_path,
-                                                   county_code=case.county_code)
+            FollowUp.objects.bulk_create([FollowUp(case=case, due=today + datetime.timedelta(days=d)).place_under(case)
                                           for d in CASE_FOLLOW_UP_DAYS])
         audit.record(actor, audit.Action.UPDATE, obj=case, person=case.person, detail={"state": "closed", "high_risk": high_risk})
     return case
@@ -96,9 +95,8 @@ def create_event(actor, *, name: str, kind: str, org_unit, occurred_at, descript
     if occurred_at > timezone.now():
         raise field_error("occurred_at", _("Occurred: cannot be in the future."))
     with transaction.atomic():
-        event = CrisisEvent.objects.create(name=name.strip(), kind=kind, org_unit=org_unit, org_path=org_unit.path,
-                                           county_code=org_unit.county_code,
-                                           occurred_at=occurred_at, description=description, created_by=actor)
+        event = CrisisEvent(name=name.strip(), kind=kind, org_unit=org_unit, occurred_at=occurred_at, description=description, created_by=actor).place_under(org_unit)
+        event.save()
         event.team.set([actor, *team])
         audit.record(actor, audit.Action.CREATE, obj=event, org_path=event.org_path, detail={"kind": kind})
     return event
@@ -116,15 +114,13 @@ def add_affected(actor, event: CrisisEvent, *, person=None, label: str = "", ris
         raise field_error("risk", _("Risk level: low, medium or high."))
     start = timezone.localtime(event.occurred_at).date()
     today = timezone.localdate()
-    path = person.org_path if person is not None else event.org_path
-    county = person.county_code if person is not None else event.county_code
     with transaction.atomic():
-        affected = AffectedPerson.objects.create(event=event, person=person, label=(label or "").strip(), risk=risk,
-                                                 assigned_to=assigned_to, org_path=path, county_code=county)
-        FollowUp.objects.bulk_create([FollowUp(affected=affected, due=max(today, start + datetime.timedelta(days=d)), org_path=path,
-                                               county_code=county)
+        affected = AffectedPerson(event=event, person=person, label=(label or "").strip(), risk=risk,
+                                  assigned_to=assigned_to).place_under(person if person is not None else event)
+        affected.save()
+        FollowUp.objects.bulk_create([FollowUp(affected=affected, due=max(today, start + datetime.timedelta(days=d))).place_under(affected)
                                       for d in EVENT_FOLLOW_UP_DAYS])
-        audit.record(actor, audit.Action.CREATE, obj=affected, person=person, org_path=path, detail={"event": event.pk, "risk": risk})
+        audit.record(actor, audit.Action.CREATE, obj=affected, person=person, org_path=affected.org_path, detail={"event": event.pk, "risk": risk})
     return affected
 
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 
-from xinli.accounts.policy import ALERTS_WORK, GRANTS
+from xinli.core.policy import ALERTS_WORK, GRANTS
 from xinli.regions.models import OrgUnit
 
 from .models import DeadlinePolicy, Level

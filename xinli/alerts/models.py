@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 
 class Level(models.TextChoices):
@@ -73,7 +75,7 @@ class Outcome(models.TextChoices):
     DECEASED = "deceased", _("deceased")
 
 
-class Alert(models.Model):
+class Alert(PersonScopedModel):
     """One risk signal that someone must act on. ``org_path`` is the subject's place in the tree (who may see the
     alert); ``owner_unit`` is the unit whose crisis team must acknowledge it now (moves up on escalation)."""
 
@@ -90,8 +92,7 @@ class Alert(models.Model):
     participant = models.ForeignKey("screening.Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="alerts")
     subject_key = models.CharField(max_length=40, help_text="person:<id>, participant:<id> or alert:<uuid> (merging key)")
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="alerts")  # lists of these rows audit the persons shown
     owner_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("responsible team's unit"), on_delete=models.PROTECT, related_name="+")
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.NEW, db_index=True)
     created_at = models.DateTimeField(_("raised at"), default=timezone.now, db_index=True)
@@ -224,7 +225,7 @@ class Delivery(models.Model):
 
 # --- crisis intervention (pilot plan §三(六)) ----------------------------------------------------------------------
 
-class CrisisCase(models.Model):
+class CrisisCase(PersonScopedModel):
     """Crisis intervention for one person: assessment, safety plan, actions, and follow-ups after closing."""
 
     class State(models.TextChoices):
@@ -233,8 +234,7 @@ class CrisisCase(models.Model):
 
     person = models.ForeignKey("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="crisis_cases")
     alert = models.ForeignKey(Alert, null=True, blank=True, on_delete=models.SET_NULL, related_name="crisis_cases")
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="crisis")  # lists of these rows audit the persons shown
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.OPEN)
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
@@ -268,7 +268,7 @@ class CrisisAction(models.Model):
         ordering = ["at", "id"]
 
 
-class CrisisEvent(models.Model):
+class CrisisEvent(PersonScopedModel):
     """A group crisis (disaster, incident): the affected people, the team, and follow-ups during recovery."""
 
     class Kind(models.TextChoices):
@@ -286,8 +286,7 @@ class CrisisEvent(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("affected.person", purpose="group crisis")  # lists of these rows audit the persons shown
     occurred_at = models.DateTimeField(_("occurred"))
     description = EncryptedTextField(_("description"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.RESPONSE)
@@ -299,17 +298,17 @@ class CrisisEvent(models.Model):
         ordering = ["-occurred_at"]
 
 
-class AffectedPerson(models.Model):
+class AffectedPerson(PersonScopedModel):
     event = models.ForeignKey(CrisisEvent, on_delete=models.CASCADE, related_name="affected")
     person = models.ForeignKey("archives.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     label = EncryptedTextField(_("name or description"), help_text=_("for someone not (yet) in the archive"))
     risk = models.CharField(_("risk level"), max_length=6, choices=[("low", _("low")), ("medium", _("medium")), ("high", _("high"))], default="low")
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="group crisis")  # lists of these rows audit the persons shown
 
 
-class FollowUp(models.Model):
+class FollowUp(PersonScopedModel):
     """A scheduled contact: after a high-risk crisis case closes, or with a person affected by a group crisis."""
 
     case = models.ForeignKey(CrisisCase, null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups")
@@ -318,8 +317,7 @@ class FollowUp(models.Model):
     done_at = models.DateTimeField(_("done"), null=True, blank=True)
     done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     note = EncryptedTextField(_("note"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("case.person", "affected.person", purpose="crisis follow-up")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["due", "id"]

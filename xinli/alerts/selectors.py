@@ -7,8 +7,8 @@ import datetime
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from xinli.accounts.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
 from xinli.core import audit
+from xinli.core.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability, scope_q
 
 from .models import WAITING_STATES, Alert, Delivery, Level, Notification, State

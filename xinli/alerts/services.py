@@ -18,9 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 
-from xinli.accounts.policy import ALERTS_REPORT
 from xinli.core import audit
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import ALERTS_REPORT
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 
@@ -110,15 +110,15 @@ def _create(signal: Signal, key: str, actor) -> Alert:
     now = timezone.now()
     owner = team_unit(signal.org_unit) or signal.org_unit
     ack, contact = deadlines(signal.level, owner)
-    alert = Alert.objects.create(
+    alert = Alert(
         level=signal.level, source=signal.source, cause=signal.cause[:60], person=signal.person,
         summary=summaries.render(signal.summary_code, signal.summary_params, signal.summary, "en"),
         summary_code=signal.summary_code, summary_params=signal.summary_params,
         assessment=signal.assessment, campaign=signal.campaign, participant=signal.participant, subject_key=key,
-        org_unit=signal.org_unit, org_path=signal.org_unit.path, county_code=signal.org_unit.county_code,
-        owner_unit=owner, created_at=now, ack_due_at=now + ack, contact_due_at=now + contact, last_signal_at=now,
+        org_unit=signal.org_unit, owner_unit=owner, created_at=now, ack_due_at=now + ack, contact_due_at=now + contact, last_signal_at=now,
         reported_by=signal.reported_by if getattr(signal.reported_by, "pk", None) else None,
-    )
+    ).place_under(signal.org_unit)
+    alert.save()
     AlertEvent.objects.create(alert=alert, kind=AlertEvent.Kind.RAISED, at=now, actor=_user(actor), to_unit=owner,
                               county_code=alert.county_code,
                               detail={"source": signal.source, "level": signal.level})

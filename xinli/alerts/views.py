@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
 from xinli.core import audit
 from xinli.core.forms import form_pk
+from xinli.core.listing import list_rows
+from xinli.core.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability
 
 from . import selectors, services
@@ -31,8 +32,7 @@ def alert_list(request):
     g = request.GET
     qs = selectors.filter_alerts(selectors.visible_alerts(request.user), level=g.get("level", ""), state=g.get("state", ""),
                                  overdue=g.get("overdue") == "1", open_only=g.get("open", "1") == "1")
-    page = Paginator(qs.order_by("ack_due_at", "pk"), 50).get_page(g.get("page"))
-    selectors.record_alert_listing(request.user, page.object_list)
+    page = list_rows(request, qs.order_by("ack_due_at", "pk"), per_page=50)
     return render(request, "alerts/alert_list.html", {"page": page, "f": g, "levels": Level.choices, "states": State.choices})
 
 

@@ -109,6 +109,9 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
     def _purpose(self) -> str:
         return (self.request.query_params.get("purpose") or self.request.headers.get("X-Purpose") or "")[:60]
 
+    def audit_purpose(self) -> str:  # the purpose the pagination's list audit records (xinli.core.listing)
+        return self._purpose()
+
     def get_queryset(self):
         params = self.request.query_params
         unit = None
@@ -121,7 +124,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        selectors.record_listing(request.user, page, purpose=self._purpose())
         return self.get_paginated_response(PersonListSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):

@@ -13,6 +13,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import BlindIndexField, EncryptedDateField, EncryptedTextField
+from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 from .normalize import normalize_id_number, normalize_name, normalize_phone, pinyin_full, pinyin_initials
 
@@ -29,8 +31,9 @@ class PersonStatus(models.TextChoices):
     DECEASED = "deceased", _("deceased")
 
 
-class ScopedModel(models.Model):
-    """Base for every person-scoped row: where it sits in the tree."""
+class ScopedModel(PersonScopedModel):
+    """The archive's person-scoped rows (``xinli.core.models.PersonScopedModel``), with the archive's historical field
+    options kept (verbose names; no separate ``org_path`` index)."""
 
     org_path = models.CharField(_("org path"), max_length=255, editable=False)
     county_code = models.CharField(_("county code"), max_length=6, editable=False, db_index=True)
@@ -50,6 +53,7 @@ class Person(ScopedModel):
     address = EncryptedTextField(_("address"))
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("residence org unit"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=12, choices=PersonStatus.choices, default=PersonStatus.ACTIVE)
+    listed_persons = ListedPersons("", purpose="archives")  # lists of these rows audit the persons shown
 
     id_number_bidx = BlindIndexField(source="id_number", domain="id_number", normalizer=normalize_id_number)
     phone_bidx = BlindIndexField(source="phone", domain="phone", normalizer=normalize_phone, db_index=True)
@@ -115,6 +119,7 @@ class ConsentGiver(models.TextChoices):
 
 class Consent(ScopedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
+    listed_persons = ListedPersons("person", purpose="consent")  # lists of these rows audit the persons shown
     purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
     legal_basis = models.CharField(_("legal basis"), max_length=20, choices=LegalBasis.choices, default=LegalBasis.CONSENT)
     given_by = models.CharField(_("given by"), max_length=10, choices=ConsentGiver.choices, default=ConsentGiver.SELF)
@@ -168,6 +173,7 @@ class Tag(models.TextChoices):
 
 class PopulationTag(ScopedModel):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="tags")
+    listed_persons = ListedPersons("person", purpose="archives")  # lists of these rows audit the persons shown
     tag = models.CharField(_("population tag"), max_length=30, choices=Tag.choices, db_index=True)
     since = models.DateField(_("since"), default=timezone.localdate)
     until = models.DateField(_("until"), null=True, blank=True)

@@ -6,9 +6,9 @@ import re
 
 from django.db.models import Q, QuerySet
 
-from xinli.accounts.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core import audit
 from xinli.core.fields import blind_index
+from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.scoping import scope_q
 
 from .models import Consent, Person, PopulationTag
@@ -85,7 +85,7 @@ def person_ids_for_audit(user, q: str) -> tuple[list[int], str]:
     "" when ``q`` is neither a whole Chinese name nor an 18-character ID number, and nothing is searched). Ids
     only — no field of the person is read or returned, so the audit administrator gains no access to the archive;
     the caller audits the search. Matching is the archive search's: exact, through the blind indexes."""
-    from xinli.accounts.policy import AUDIT_VIEW
+    from xinli.core.policy import AUDIT_VIEW
 
     kind = search_miss_kind(q)
     if kind not in ("name", "id"):

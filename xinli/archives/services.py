@@ -11,10 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import ARCHIVES_EDIT
 from xinli.core import audit
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual, field_error
+from xinli.core.policy import ARCHIVES_EDIT
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 
@@ -100,8 +100,7 @@ def _id_taken(number: str, exclude_pk=None) -> bool:
 
 def _place(person: Person, unit: OrgUnit) -> None:
     person.org_unit = unit
-    person.org_path = unit.path
-    person.county_code = unit.county_code
+    person.place_under(unit)
 
 
 def register_person(actor, data: dict, *, tags=(), consents=()) -> Saved:
@@ -210,8 +209,8 @@ def _record_consent(actor, person: Person, data: dict) -> Consent:
         person=person, purpose=purpose, legal_basis=basis, given_by=given_by,
         guardian_name=(data.get("guardian_name") or "").strip() or None,
         guardian_relation=(data.get("guardian_relation") or "").strip()[:30], given_at=given_at,
-        recorded_by=actor if getattr(actor, "pk", None) else None, org_path=person.org_path, county_code=person.county_code,
-    )
+        recorded_by=actor if getattr(actor, "pk", None) else None
+    ).place_under(person)
     consent.save()
     audit.record(actor, audit.Action.CREATE, obj=consent, person=person, detail={"purpose": purpose, "basis": basis})
     return consent
@@ -245,8 +244,8 @@ def _add_tag(actor, person: Person, tag: str) -> PopulationTag | None:
         raise field_error("tags", _("Population tag: unknown tag '{tag}'; pick from the list."), tag=tag)
     if PopulationTag.objects.filter(person=person, tag=tag, until__isnull=True).exists():
         return None
-    row = PopulationTag.objects.create(person=person, tag=tag, org_path=person.org_path, county_code=person.county_code,
-                                       recorded_by=actor if getattr(actor, "pk", None) else None)
+    row = PopulationTag(person=person, tag=tag, recorded_by=actor if getattr(actor, "pk", None) else None).place_under(person)
+    row.save()
     return row
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -13,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.i18n import bilingual
+from xinli.core.listing import list_rows
+from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions import selectors as unit_selectors
 from xinli.regions.models import OrgUnit
@@ -48,8 +48,7 @@ def person_list(request):
     if request.GET.get("org_unit", "").isdigit():
         unit = unit_selectors.visible_units(user).filter(pk=int(request.GET["org_unit"])).first()
     qs = selectors.search_persons(user, q=q, org_unit=unit, tag=tag if tag in Tag.values else "")
-    page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    selectors.record_listing(user, page.object_list, purpose="search")
+    page = list_rows(request, qs, per_page=20, purpose="search")
     template = "archives/_results.html" if request.htmx else "archives/person_list.html"
     miss = selectors.search_miss_kind(q) if q and not page.paginator.count else ""
     return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices, "miss": miss,
@@ -58,7 +57,7 @@ def person_list(request):
 
 @login_required
 def person_detail(request, pk):
-    from xinli.accounts.policy import SCREENING_ADMINISTER
+    from xinli.core.policy import SCREENING_ADMINISTER
     from xinli.scales import definitions
     from xinli.screening.selectors import person_history
 

@@ -14,12 +14,17 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .i18n import bilingual, generic_message
+from .listing import audit_rows
 from .query import check_query_values
 
 
 class Pagination(PageNumberPagination):
     """Page-number pagination that skips the COUNT query when the first page already holds every match (the
-    common case for exact look-ups by ID number or phone: one round trip less on the hot path)."""
+    common case for exact look-ups by ID number or phone: one round trip less on the hot path).
+
+    Every page it returns is read-audited by construction: the persons its rows name are recorded through the row
+    model's ``listed_persons`` declaration (xinli.core.listing); a view may refine the purpose with
+    ``audit_purpose()``."""
 
     page_size_query_param = "page_size"
     max_page_size = 200
@@ -40,8 +45,15 @@ class Pagination(PageNumberPagination):
                 paginator = Paginator(rows, page_size)
                 self.page = paginator.page(1)
                 self.request = request
-                return rows
-        return super().paginate_queryset(queryset, request, view)
+                return self._audited(rows, queryset, request, view)
+        return self._audited(super().paginate_queryset(queryset, request, view), queryset, request, view)
+
+    @staticmethod
+    def _audited(rows, queryset, request, view):
+        model = getattr(queryset, "model", None) or getattr(view, "scope_model", None)
+        purpose = view.audit_purpose() if hasattr(view, "audit_purpose") else ""
+        audit_rows(request.user, model, rows, purpose=purpose)
+        return rows
 
 
 class StrictSerializerMixin:

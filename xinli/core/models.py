@@ -13,6 +13,28 @@ from .crypto import sm3_hex
 GENESIS_HASH = "0" * 64
 
 
+class PersonScopedModel(models.Model):
+    """Base of every person-scoped row: where it sits in the org tree (``org_path``, what scoping filters on) and its
+    county (``county_code``, the distribution column, docs/scaling.md). Set both with ``place_under``, never by hand.
+
+    A subclass may redeclare a field to keep its historical options (verbose name, index, blank)."""
+
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def place_under(self, where):
+        """Put the row under ``where``: an ``OrgUnit`` (its ``path`` and ``county_code``), or another placed row — a
+        row about a person goes under the person's unit (``place_under(person)``), a patient's follow-up under the
+        patient's. Returns the row, so ``Model(...).place_under(unit)`` can be saved or bulk-created."""
+        path = getattr(where, "org_path", None)
+        self.org_path = path if path is not None else where.path
+        self.county_code = where.county_code
+        return self
+
+
 class AuditQuerySet(models.QuerySet):
     def delete(self):
         raise PermissionError("audit entries are append-only")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.db.models import Q
 
+from .policy import role_grants
+
 
 def scope_paths(user, capability: str) -> list[str]:
     """Org-unit paths under which ``user`` holds ``capability`` (cached on the user object for the request)."""
@@ -16,8 +18,6 @@ def scope_paths(user, capability: str) -> list[str]:
         return []
     cache = user.__dict__.setdefault("_xinli_scope_cache", {})
     if capability not in cache:
-        from xinli.accounts.policy import role_grants
-
         paths = {
             a.org_unit.path for a in user.active_assignments() if role_grants(a.role, capability)
         }

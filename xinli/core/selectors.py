@@ -6,7 +6,7 @@ import datetime
 
 from django.db.models import QuerySet
 
-from xinli.accounts.policy import AUDIT_VIEW
+from xinli.core.policy import AUDIT_VIEW
 from xinli.core.scoping import scope_paths
 
 from .models import AuditEntry

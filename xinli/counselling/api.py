@@ -8,11 +8,11 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from xinli.accounts.policy import ARCHIVES_EDIT, COUNSELLING_WORK
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
+from xinli.core.policy import ARCHIVES_EDIT, COUNSELLING_WORK
 from xinli.core.scoping import scope_q
 
 from . import selectors, services
@@ -124,7 +124,6 @@ class PlanViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gener
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset().select_related("person"))
-        person_selectors.record_listing(request.user, [p.person for p in page], purpose="plans")
         return self.get_paginated_response(PlanSerializer(page, many=True).data)
 
     @extend_schema(request=PlanInputSerializer, responses={201: PlanSerializer})
@@ -174,7 +173,6 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        person_selectors.record_listing(request.user, [r.person for r in page], purpose="referrals")
         return self.get_paginated_response(ReferralSerializer(page, many=True).data)
 
     @extend_schema(request=ReferralInputSerializer, responses={201: ReferralSerializer})

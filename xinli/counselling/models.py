@@ -7,9 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 
-class Case(models.Model):
+class Case(PersonScopedModel):
     """A counselling case. Session notes are confidential: the counsellor and the case's supervisor read them; anyone
     else only through a time-limited, audited break-the-glass grant."""
 
@@ -26,8 +28,7 @@ class Case(models.Model):
     opened_at = models.DateTimeField(_("opened"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     closing_summary = EncryptedTextField(_("closing summary"))
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="counselling")  # lists of these rows audit the persons shown
 
 
 class Session(models.Model):
@@ -55,7 +56,7 @@ class BreakGlass(models.Model):
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
 
-class Plan(models.Model):
+class Plan(PersonScopedModel):
     """A personalised counselling plan (个性化疏导方案) for a person with special-population tags."""
 
     class State(models.TextChoices):
@@ -72,14 +73,13 @@ class Plan(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     reminded_on = models.DateField(null=True, blank=True)  # the day the worker was last reminded of the review
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="plans")  # lists of these rows audit the persons shown
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["person"], condition=Q(state="active"), name="one_active_plan_per_person")]
 
 
-class Referral(models.Model):
+class Referral(PersonScopedModel):
     class State(models.TextChoices):
         SENT = "sent", _("sent")
         RECEIVED = "received", _("received")
@@ -102,8 +102,7 @@ class Referral(models.Model):
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     reply = EncryptedTextField(_("reply"))
     replied_at = models.DateTimeField(null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)  # the person's
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="referrals")  # lists of these rows audit the persons shown
     to_path = models.CharField(max_length=255, editable=False, db_index=True)  # the receiving institution's
 
     @property
@@ -125,7 +124,7 @@ class Slot(models.Model):
         constraints = [models.UniqueConstraint(fields=["counsellor", "starts_at"], name="slot_unique_per_counsellor")]
 
 
-class Booking(models.Model):
+class Booking(PersonScopedModel):
     """A booking of a slot, by a resident from the portal (name and phone, encrypted) or by staff for a person."""
 
     class State(models.TextChoices):
@@ -143,19 +142,16 @@ class Booking(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.BOOKED, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     reminded = models.BooleanField(default=False)
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="appointment")  # lists of these rows audit the persons shown
 
     class Meta:
         # One live booking per slot: double booking is impossible even under concurrency.
         constraints = [models.UniqueConstraint(fields=["slot"], condition=Q(state="booked"), name="one_live_booking_per_slot")]
 
 
-class WaitingListEntry(models.Model):
+class WaitingListEntry(PersonScopedModel):
     site = models.ForeignKey("network.Site", on_delete=models.CASCADE, related_name="waiting_list")
     name = EncryptedTextField(_("name"))
     phone = EncryptedTextField(_("phone"))
     created_at = models.DateTimeField(default=timezone.now)
     offered = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)

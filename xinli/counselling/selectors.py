@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from xinli.accounts.policy import COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
 from xinli.core import audit
+from xinli.core.policy import COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
 from xinli.core.scoping import scope_q
 
 from .models import Case, Referral

@@ -11,10 +11,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.models import User
-from xinli.accounts.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
+from xinli.archives.models import Person, PopulationTag
 from xinli.archives.validation import check_mobile
 from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
+from xinli.core.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_FOLLOWUP, SMD_VIEW
 from xinli.core.scoping import path_in_scope
 
 from .models import BreakGlass, Case, Plan, Referral, Session
@@ -28,8 +29,8 @@ def open_case(actor, person, *, reason: str, supervisor=None, site=None) -> Case
     if not (reason or "").strip():
         raise field_error("reason", _("Reason: say why the person came for counselling."))
     with transaction.atomic():
-        case = Case.objects.create(person=person, counsellor=actor, supervisor=supervisor, site=site, reason=reason.strip(), org_path=person.org_path,
-                                   county_code=person.county_code)
+        case = Case(person=person, counsellor=actor, supervisor=supervisor, site=site, reason=reason.strip()).place_under(person)
+        case.save()
         audit.record(actor, audit.Action.CREATE, obj=case, person=person)
     return case
 
@@ -102,9 +103,9 @@ def create_plan(actor, person, *, goals: str, interventions: str, review_on: dat
         raise field_error("partners", _("Partners: government, social and/or family."))
     try:
         with transaction.atomic():
-            plan = Plan.objects.create(person=person, goals=goals.strip(), interventions=interventions.strip(), partners=list(partners),
-                                       worker=worker or actor, review_on=review_on, org_path=person.org_path,
-                                       county_code=person.county_code)
+            plan = Plan(person=person, goals=goals.strip(), interventions=interventions.strip(), partners=list(partners),
+                        worker=worker or actor, review_on=review_on).place_under(person)
+            plan.save()
             audit.record(actor, audit.Action.CREATE, obj=plan, person=person)
     except IntegrityError:
         raise field_error("person", _("Person: already has an active plan; review or close it first.")) from None
@@ -151,7 +152,6 @@ def plan_review_reminders(today: datetime.date | None = None) -> int:
 
 def plan_coverage(unit) -> tuple[int, int]:
     """T09: persons with an active special-population tag who have an active plan ÷ those persons."""
-    from xinli.archives.models import Person, PopulationTag
 
     # Not ``tags__until__isnull=True``: on a multi-valued relation that also matches persons with no tag at all.
     tagged = Person.objects.filter(org_path__startswith=unit.path, pk__in=PopulationTag.objects.filter(until__isnull=True).values("person_id"))
@@ -170,9 +170,9 @@ def refer(actor, person, *, institution, reason: str, urgency: str = "routine", 
     if urgency not in Referral.Urgency.values:
         raise field_error("urgency", _("Urgency: routine or urgent."))
     with transaction.atomic():
-        ref = Referral.objects.create(person=person, to_institution=institution, back=back, reason=reason.strip(), documents=documents,
-                                      urgency=urgency, sent_by=actor, org_path=person.org_path, to_path=institution.org_path,
-                                      county_code=person.county_code)
+        ref = Referral(person=person, to_institution=institution, back=back, reason=reason.strip(), documents=documents,
+                       urgency=urgency, sent_by=actor, to_path=institution.org_path).place_under(person)
+        ref.save()
         audit.record(actor, audit.Action.CREATE, obj=ref, person=person, detail={"to": institution.pk, "urgency": urgency, "back": back})
     return ref
 
@@ -258,10 +258,10 @@ def book(slot, *, name: str, phone: str, person=None, actor=None, account=None):
         raise field_error("slot", _("Slot: the site is closed then; choose another site or time."))
     try:
         with transaction.atomic():
-            booking = Booking.objects.create(slot=slot, person=person, account=account, name=(name or "").strip()[:50],
-                                             phone=(phone or "").strip()[:20],
-                                             reference=secrets.token_hex(4).upper(), org_path=slot.org_path,
-                                             county_code=slot.site.org_unit.county_code)
+            booking = Booking(slot=slot, person=person, account=account, name=(name or "").strip()[:50],
+                              phone=(phone or "").strip()[:20],
+                              reference=secrets.token_hex(4).upper()).place_under(slot.site.org_unit)
+            booking.save()
             audit.record(actor, audit.Action.CREATE, obj=booking, person=person, org_path=slot.org_path)
     except IntegrityError:
         raise field_error("slot", _("Slot: just taken by someone else; choose another time.")) from None
@@ -307,8 +307,9 @@ def join_waiting_list(site, *, name: str, phone: str):
     if not (name or "").strip() or not (phone or "").strip():
         raise field_error("phone", _("Name and phone: both are needed to offer you a freed time."))
     phone = check_mobile(phone)
-    return WaitingListEntry.objects.create(site=site, name=name.strip()[:50], phone=phone, org_path=site.org_path,
-                                           county_code=site.org_unit.county_code)
+    entry = WaitingListEntry(site=site, name=name.strip()[:50], phone=phone).place_under(site.org_unit)
+    entry.save()
+    return entry
 
 
 def mark_booking(actor, booking, *, state: str):

@@ -12,10 +12,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import COUNSELLING_WORK, SMD_VIEW
+from xinli.archives import selectors as person_selectors
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.listing import list_rows
+from xinli.core.policy import COUNSELLING_WORK, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.regions import selectors as unit_selectors
 
 from . import selectors, services
 from .models import Booking, Case, Plan, Slot
@@ -41,7 +44,6 @@ def desk(request):
     user = request.user
     if not (has_capability(user, COUNSELLING_WORK) or has_capability(user, SMD_VIEW)):
         raise Http404
-    from xinli.archives import selectors as person_selectors
     from xinli.network import selectors as network_selectors
 
     if request.method == "POST":
@@ -110,19 +112,18 @@ def desk(request):
                 _run(request, services.reply, user, ref, text=request.POST.get("reply", ""))
         return redirect("counselling:desk")
     now = timezone.now()
-    from xinli.regions import selectors as unit_selectors
 
     coverage = [(u, *services.plan_coverage(u)) for u in unit_selectors.top_units(user) if path_in_scope(user, COUNSELLING_WORK, u.path)]
-    referrals = list(selectors.visible_referrals(user).order_by("-sent_at")[:100])
+    referrals = list_rows(request, selectors.visible_referrals(user).order_by("-sent_at"), limit=100)
     return render(request, "counselling/desk.html", {
-        "cases": selectors.visible_cases(user).filter(counsellor=user, state=Case.State.OPEN).order_by("-opened_at")[:100],
-        "bookings": Booking.objects.filter(slot__counsellor=user, state=Booking.State.BOOKED).select_related("slot__site").order_by("slot__starts_at")[:100],
+        "cases": list_rows(request, selectors.visible_cases(user).filter(counsellor=user, state=Case.State.OPEN).order_by("-opened_at"), limit=100),
+        "bookings": list_rows(request, Booking.objects.filter(slot__counsellor=user, state=Booking.State.BOOKED).select_related("slot__site").order_by("slot__starts_at"), limit=100),
         "free_slots": Slot.objects.filter(counsellor=user, starts_at__gt=now).exclude(bookings__state="booked").count(),
         "my_free": list(Slot.objects.filter(counsellor=user, starts_at__gt=now).exclude(bookings__state="booked").select_related("site")[:50]),
         "sites": [s for s in network_selectors.visible_sites(user) if path_in_scope(user, COUNSELLING_WORK, s.org_path)][:200],
         "received": [r for r in referrals if path_in_scope(user, SMD_VIEW, r.to_path) or path_in_scope(user, COUNSELLING_WORK, r.to_path)],
         "sent": [r for r in referrals if r.sent_by_id == user.pk],
-        "plans": Plan.objects.filter(worker=user, state=Plan.State.ACTIVE).select_related("person").order_by("review_on")[:100],
+        "plans": list_rows(request, Plan.objects.filter(worker=user, state=Plan.State.ACTIVE).select_related("person").order_by("review_on"), limit=100),
         "now": now, "coverage": coverage,
     })
 

@@ -88,7 +88,7 @@ def seed_outreach(rng: random.Random) -> dict:
 
 
 def path_ok(user, ref) -> bool:
-    from xinli.accounts.policy import SMD_VIEW
+    from xinli.core.policy import SMD_VIEW
     from xinli.core.scoping import path_in_scope
 
     return path_in_scope(user, SMD_VIEW, ref.to_path)

@@ -21,7 +21,6 @@ from stdnum import numdb
 from stdnum.cn import ric
 
 from xinli.accounts.models import User
-from xinli.accounts.policy import Role
 from xinli.accounts.services import create_user
 from xinli.archives.models import (
     Consent,
@@ -33,6 +32,7 @@ from xinli.archives.models import (
     Tag,
 )
 from xinli.core import audit
+from xinli.core.policy import Role
 from xinli.regions.codes import Kind
 from xinli.regions.models import OrgUnit
 from xinli.regions.services import create_unit
@@ -208,8 +208,8 @@ def seed_residents(rng: random.Random, villages: list[OrgUnit], total: int, *, b
                 name=name, id_number=_id_number(rng, unit.county_code, birth, male, used_ids), sex="M" if male else "F",
                 birth_date=birth, birth_year=birth.year,
                 phone=f"1{rng.choice('3456789')}{rng.randint(0, 999999999):09d}" if age >= 12 and rng.random() < 0.85 else None,
-                address=f"{unit.name}{rng.randint(1, 300)}号", org_unit=unit, org_path=unit.path, county_code=unit.county_code,
-            )
+                address=f"{unit.name}{rng.randint(1, 300)}号", org_unit=unit
+            ).place_under(unit)
             people.append(person)
             meta.append((age, male, unit.kind == Kind.VILLAGE, rng.random()))
         with transaction.atomic():
@@ -217,8 +217,7 @@ def seed_residents(rng: random.Random, villages: list[OrgUnit], total: int, *, b
             tags, consents = [], []
             for person, (age, male, rural, guardian_pick) in zip(people, meta, strict=True):
                 for tag in _tags(rng, age, male, rural):
-                    tags.append(PopulationTag(person=person, tag=tag, org_path=person.org_path, county_code=person.county_code,
-                                              since=datetime.date(2025, 1, 1)))
+                    tags.append(PopulationTag(person=person, tag=tag, since=datetime.date(2025, 1, 1)).place_under(person))
                 given_at = datetime.date(2025, 1, 1) + datetime.timedelta(days=rng.randint(0, 300))
                 minor = person.age_on(given_at) < 14
                 consents.append(Consent(
@@ -227,9 +226,8 @@ def seed_residents(rng: random.Random, villages: list[OrgUnit], total: int, *, b
                     given_by=ConsentGiver.GUARDIAN if minor else ConsentGiver.SELF,
                     guardian_name=(person.name[0] + rng.choice(GIVEN) + rng.choice(GIVEN)) if minor else None,
                     guardian_relation=("父亲" if guardian_pick < 0.5 else "母亲") if minor else "",
-                    given_at=given_at,
-                    org_path=person.org_path, county_code=person.county_code,
-                ))
+                    given_at=given_at
+                ).place_under(person))
             PopulationTag.objects.bulk_create(tags, batch_size=2000)
             Consent.objects.bulk_create(consents, batch_size=2000)
             audit.record(None, audit.Action.CREATE, object_type="archives.person", object_id="seed_demo",

@@ -107,7 +107,7 @@ def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today:
                 stop = due_day - rules.TWO_WEEKS - datetime.timedelta(days=21)
             if pin == "new":  # registered days ago and not seen yet: the first follow-up is due two weeks after
                 stop = day - datetime.timedelta(days=1)
-                tasks.append(Task(patient=patient, due=patient.registered_on + rules.TWO_WEEKS, org_path=patient.org_path, county_code=patient.county_code))
+                tasks.append(Task(patient=patient, due=patient.registered_on + rules.TWO_WEEKS).place_under(patient))
             visits = []
             while day <= stop:
                 visits.append(_visit(rng, profile, day))
@@ -125,22 +125,21 @@ def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today:
                                      social_function=v.get("social_function"))
                 medications = json.dumps([dict(zip(("name", "dose", "usage"), rng.choice(MEDICINES), strict=True))], ensure_ascii=False)
                 follow_ups.append(FollowUp(patient=patient, classification=out.classification, next_due=out.next_due,
-                                           doctor=patient.doctor, org_path=patient.org_path, county_code=patient.county_code,
-                                           medications=medications if patient.consent_community else "",
-                                           referral_institution="青岛市精神卫生中心" if out.refer else "", **v))
+                                           doctor=patient.doctor, medications=medications if patient.consent_community else "",
+                                           referral_institution="青岛市精神卫生中心" if out.refer else "", **v).place_under(patient))
                 if last_outcome is not None and last_outcome.next_due is not None:
-                    tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=v["date"], org_path=patient.org_path, county_code=patient.county_code))
+                    tasks.append(Task(patient=patient, due=last_outcome.next_due, state="done", done_on=v["date"]).place_under(patient))
                 last_outcome, last_visit = out, v
             if patient.status == "in_register" and last_outcome is not None and last_outcome.next_due is not None:
-                tasks.append(Task(patient=patient, due=last_outcome.next_due, org_path=patient.org_path, county_code=patient.county_code))
+                tasks.append(Task(patient=patient, due=last_outcome.next_due).place_under(patient))
             if last_visit is not None:
                 patient.classification, patient.risk, patient.last_follow_up = last_outcome.classification, last_visit["risk"], last_visit["date"]
             if patient.residence == "home" and rng.random() < 0.55:
                 supports.append(Support(patient=patient, kind="rehab", start=start + datetime.timedelta(days=rng.randint(0, 300)),
-                                        institution="社区精神康复站", org_path=patient.org_path, county_code=patient.county_code))
+                                        institution="社区精神康复站").place_under(patient))
             if patient.residence == "home" and rng.random() < 0.5:
                 supports.append(Support(patient=patient, kind="family_school", start=today - datetime.timedelta(days=rng.randint(1, 300)),
-                                        institution="青岛市精神卫生中心家属学校", org_path=patient.org_path, county_code=patient.county_code))
+                                        institution="青岛市精神卫生中心家属学校").place_under(patient))
         FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
         Task.objects.bulk_create(tasks, batch_size=5000)
         Support.objects.bulk_create(supports, batch_size=5000)

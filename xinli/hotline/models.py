@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.archives.normalize import normalize_phone
 from xinli.core.fields import BlindIndexField, EncryptedTextField
+from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 
 class Line(models.Model):
@@ -89,7 +91,7 @@ PROBLEM_TYPES = {
 }
 
 
-class Call(models.Model):
+class Call(PersonScopedModel):
     """One call: registration, handling and risk assessment. The caller's number is encrypted; its HMAC-SM3 index
     (same domain as the archive's phone index) recognises repeat callers without storing the number in clear."""
 
@@ -124,8 +126,7 @@ class Call(models.Model):
     follow_up_done_at = models.DateTimeField(_("followed up"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("last handed over"), null=True, blank=True)
     alert = models.ForeignKey("alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="hotline")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["-started_at", "-id"]

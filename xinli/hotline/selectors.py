@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.db.models import Case, QuerySet, Value, When
 
-from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.archives.normalize import normalize_phone
 from xinli.core import audit
 from xinli.core.fields import blind_index
+from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import scope_q
 
 from .models import HIGH_RISKS, Call, Line
@@ -28,16 +28,12 @@ def get_call(user, pk) -> Call:
 
 
 def record_call_listing(user, calls) -> None:
-    """A list of calls shows what callers said (notes): each call linked to a resident is a read of that person (one
-    entry per person), and the listing itself is recorded with the call ids (most callers are anonymous)."""
+    """A list of calls shows what callers said (notes): the listing itself is recorded with the call ids (most
+    callers are anonymous). Each call linked to a resident is a read of that person: the list's hook writes those
+    (``Call.listed_persons``, through the pagination or ``xinli.core.listing.list_rows``)."""
     calls = list(calls)
     if not calls:
         return
-    from xinli.archives.models import Person
-
-    ids = {c.person_id for c in calls if c.person_id is not None}
-    persons = list(Person.objects.filter(pk__in=ids).only("pk", "org_path").order_by("pk")) if ids else []
-    audit.record_person_reads(user, persons, action=audit.Action.SEARCH, purpose="hotline")
     audit.record(user, audit.Action.SEARCH, object_type="hotline.call", object_id="list",
                  detail={"calls": [c.pk for c in calls]})
 

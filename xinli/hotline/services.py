@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core import audit
 from xinli.core.i18n import bilingual, field_error
+from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import path_in_scope
 
 from .models import HIGH_RISKS, PROBLEM_TYPES, Action, Call, CallDetailRecord, Category, Line, Risk, Seat
@@ -60,7 +60,7 @@ def record_call(actor, line: Line, data: dict) -> Call:
         # A finished call registered afterwards: it started no later than it was answered.
         data["started_at"] = data.get("answered_at") or timezone.now()
     _check(line, data)
-    call = Call(line=line, counsellor=actor, org_path=line.org_path, county_code=line.org_unit.county_code, **data)
+    call = Call(line=line, counsellor=actor, **data).place_under(line.org_unit)
     _derive(call)
     with transaction.atomic():
         call.save()

@@ -9,18 +9,20 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.listing import list_rows
+from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.core.uploads import upload_problem
+from xinli.regions import selectors as unit_selectors
+from xinli.regions.models import OrgUnit
 
 from . import selectors, services
 from .models import PROBLEM_TYPES, Action, Call, Category, Kind, Transfer
@@ -97,8 +99,8 @@ def call_list(request):
     user = request.user
     if not (has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE)):
         raise Http404
-    page = Paginator(selectors.visible_calls(user), 50).get_page(request.GET.get("page"))
-    from xinli.regions import selectors as unit_selectors
+    page = list_rows(request, selectors.visible_calls(user), per_page=50)
+    selectors.record_call_listing(user, page.object_list)
 
     units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, HOTLINE_SUPERVISE, u.path)]
     return render(request, "hotline/call_list.html", {"page": page, "handover": list(selectors.open_high_risk(user)),
@@ -150,7 +152,6 @@ def handover(request):
 @require_POST
 def line_new(request):
     """A hotline supervisor adds a line for a unit of their region (from the hotline page)."""
-    from xinli.regions.models import OrgUnit
 
     unit = OrgUnit.objects.filter(pk=form_pk(request.POST.get("org_unit"))).first()
     if unit is None or not path_in_scope(request.user, HOTLINE_SUPERVISE, unit.path):

@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import INDICATORS_MANAGE
 from xinli.core import audit
 from xinli.core.i18n import field_error
+from xinli.core.policy import INDICATORS_MANAGE
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 

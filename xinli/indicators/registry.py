@@ -27,6 +27,20 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from xinli.alerts.deadlines import team_unit
+from xinli.alerts.models import Alert, Level
+from xinli.archives.models import Person, PopulationTag, Sex
+from xinli.counselling.models import Plan
+from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord, Line
+from xinli.network import coverage
+from xinli.network.coverage import active_sites
+from xinli.network.models import Attendance, SatisfactionResponse, SiteKind, Staff
+from xinli.outreach.models import AwarenessResponse
+from xinli.regions.models import OrgUnit, common_path, valid_on
+from xinli.screening.models import Assessment, Campaign, Participant
+from xinli.smd import indicators
+from xinli.smd.indicators import populations
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -106,8 +120,6 @@ def _scan(rows_fn, counts=False):
 
 
 def _root(units) -> str:
-    from xinli.regions.models import common_path
-
     return common_path([u.path for u in units])
 
 
@@ -116,9 +128,6 @@ AGE_BANDS = ((0, 13, "0-13"), (14, 17, "14-17"), (18, 34, "18-34"), (35, 59, "35
 
 def breakdown_label(key: str) -> str:
     """A breakdown key as people read it: ``level=red`` → 预警级别：红色, ``sex=F`` → 性别：女 (the page's language)."""
-    from xinli.alerts.models import Level
-    from xinli.archives.models import Sex
-    from xinli.screening.models import Campaign
 
     dimension, _sep, value = key.partition("=")
     names = {"sex": (_("sex"), dict(Sex.choices)), "level": (_("alert level"), dict(Level.choices)),
@@ -141,8 +150,6 @@ def age_band(year: int, birth_year: int | None) -> str:
 
 def _coverage(code):
     def compute(unit, year, as_of, memo):
-        from xinli.network import coverage
-
         key = ("coverage", unit.pk, as_of)
         if key not in memo:
             memo[key] = coverage.compute(unit, as_of)
@@ -153,8 +160,6 @@ def _coverage(code):
 
 def _hotline_t08(unit, year, as_of, memo):
     """1 when a line of the unit (or above) serves ≥ 18 h a day and the unit has a crisis team at or above it."""
-    from xinli.alerts.deadlines import team_unit
-    from xinli.hotline.models import Line
 
     ok = Line.objects.filter(org_unit_id__in=unit.ancestor_ids, hours_per_day__gte=18).exists() and team_unit(unit) is not None
     return (1 if ok else 0), None
@@ -164,9 +169,6 @@ def _workforce(units, year, as_of, memo):
     """Active service staff × 10,000 ÷ resident population of the year (one grouped count of the staff, one query
     for the populations)."""
     from django.db.models import Count
-
-    from xinli.network.models import Staff
-    from xinli.smd.indicators import populations
 
     staff = Staff.objects.filter(org_path__startswith=_root(units), active=True).order_by().values_list("org_path").annotate(n=Count("id"))
     counts = aggregate(units, ((path, n * 10000, 0, ()) for path, n in staff), counts=True)
@@ -178,8 +180,6 @@ def _workforce(units, year, as_of, memo):
 
 def _smd(num_field, den_field, scale=1):
     def many(units, year, as_of, memo):
-        from xinli.smd import indicators
-
         key = ("smd", tuple(u.pk for u in units), as_of)
         if key not in memo:
             memo[key] = {k.unit.pk: k for k in indicators.compute(units, year, today=as_of)}
@@ -195,9 +195,6 @@ def _smd(num_field, den_field, scale=1):
 
 def _t01_rows(root, year, as_of):
     """Villages that existed on the day; covered when an active village or social-work room is in the village."""
-    from xinli.network.coverage import active_sites
-    from xinli.network.models import SiteKind
-    from xinli.regions.models import OrgUnit, valid_on
 
     root_unit = OrgUnit(path=root)
     covered = {s.org_unit_id for s in active_sites(root_unit, as_of, [SiteKind.VILLAGE_ROOM, SiteKind.SOCIAL_WORK_ROOM])}
@@ -209,9 +206,6 @@ def _t09_rows(root, year, as_of):
     """Persons with a special-population tag active on the day; covered with a plan active on the day. Counted in
     SQL per (org_path, sex): a few thousand groups instead of every tagged person."""
     from django.db.models import Count
-
-    from xinli.archives.models import Person, PopulationTag
-    from xinli.counselling.models import Plan
 
     _, hi = _span(year, as_of)
     tags = PopulationTag.objects.filter(since__lte=as_of).filter(Q(until__isnull=True) | Q(until__gt=as_of))
@@ -225,8 +219,6 @@ def _t09_rows(root, year, as_of):
 
 def _awareness_rows(rural):
     def rows(root, year, as_of):
-        from xinli.outreach.models import AwarenessResponse
-
         for path, passed in AwarenessResponse.objects.filter(org_path__startswith=root, rural=rural, answered_on__year=year,
                                                              answered_on__lte=as_of).values_list("org_path", "passed"):
             yield path, int(passed), 1, ()
@@ -234,15 +226,11 @@ def _awareness_rows(rural):
 
 
 def _satisfaction_rows(root, year, as_of):
-    from xinli.network.models import SatisfactionResponse
-
     for path, score in SatisfactionResponse.objects.filter(org_path__startswith=root, date__year=year, date__lte=as_of).values_list("org_path", "score"):
         yield path, int(score >= 4), 1, ()
 
 
 def _training_rows(root, year, as_of):
-    from xinli.network.models import Attendance, Staff
-
     trained = set(Attendance.objects.filter(staff__org_path__startswith=root, completed=True, date__year=year, date__lte=as_of)
                   .values_list("staff_id", flat=True))
     for pk, path in Staff.objects.filter(org_path__startswith=root, active=True).values_list("pk", "org_path"):
@@ -250,8 +238,6 @@ def _training_rows(root, year, as_of):
 
 
 def _alert_rows(root, year, as_of):
-    from xinli.alerts.models import Alert
-
     lo, hi = _span(year, as_of)
     for path, ack, esc, level in Alert.objects.filter(org_path__startswith=root, created_at__gte=lo, created_at__lt=hi).values_list(
             "org_path", "acknowledged_at", "escalations", "level"):
@@ -260,7 +246,6 @@ def _alert_rows(root, year, as_of):
 
 def _campaign_rows(root, year, as_of):
     """Participants of the campaigns that opened in the year; covered when they completed by the period end."""
-    from xinli.screening.models import Participant
 
     lo, hi = _span(year, as_of)
     for path, done, kind in Participant.objects.filter(org_path__startswith=root, campaign__opens_at__gte=lo, campaign__opens_at__lt=hi).values_list(
@@ -271,7 +256,6 @@ def _campaign_rows(root, year, as_of):
 def _positive_rows(root, year, as_of):
     """Assessments of the year with severity ≥ 2 (moderate or worse) ÷ assessments; by the person's sex and age band
     (anonymous assessments count in the total and as sex/age "U")."""
-    from xinli.screening.models import Assessment
 
     lo, hi = _span(year, as_of)
     for path, severity, sex, birth_year in Assessment.objects.filter(org_path__startswith=root, taken_at__gte=lo, taken_at__lt=hi).values_list(
@@ -280,8 +264,6 @@ def _positive_rows(root, year, as_of):
 
 
 def _answer_rows(root, year, as_of):
-    from xinli.hotline.models import CallDetailRecord
-
     lo, hi = _span(year, as_of)
     for path, answered in CallDetailRecord.objects.filter(org_path__startswith=root, offered_at__gte=lo, offered_at__lt=hi).values_list(
             "org_path", "answered_at"):
@@ -289,8 +271,6 @@ def _answer_rows(root, year, as_of):
 
 
 def _followup_rows(root, year, as_of):
-    from xinli.hotline.models import HIGH_RISKS, Call
-
     lo, hi = _span(year, as_of)
     for path, done in Call.objects.filter(org_path__startswith=root, risk__in=HIGH_RISKS, started_at__gte=lo, started_at__lt=hi).values_list(
             "org_path", "follow_up_done_at"):

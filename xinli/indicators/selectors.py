@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from xinli.accounts.policy import INDICATORS_VIEW
 from xinli.core.db import read_alias
+from xinli.core.policy import INDICATORS_VIEW
 from xinli.core.scoping import scope_q
 
 from .models import ExtremeIncident, RiskAssessment, Rollup, Signal

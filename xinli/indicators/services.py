@@ -10,10 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import INDICATORS_MANAGE
 from xinli.core import audit
 from xinli.core.db import read_alias
 from xinli.core.i18n import field_error
+from xinli.core.models import AuditEntry
+from xinli.core.policy import INDICATORS_MANAGE
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit, valid_on
 
@@ -80,7 +81,6 @@ def refresh(now=None) -> int:
     indicators whose sources (``registry.SOURCES``) were written since the last computation, as the audit log shows.
     Nothing written, nothing recomputed. (Writes that are not audited, such as anonymous survey answers, wait for
     the nightly rebuild.)"""
-    from xinli.core.models import AuditEntry
 
     from .registry import SOURCES
 

@@ -13,8 +13,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from xinli.accounts.policy import INDICATORS_MANAGE, INDICATORS_VIEW
 from xinli.core import xlsx
+from xinli.core.policy import INDICATORS_MANAGE, INDICATORS_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
 

@@ -39,9 +39,10 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import INDICATORS_VIEW
 from xinli.core import audit
+from xinli.core.forms import form_pk
 from xinli.core.i18n import field_error
+from xinli.core.policy import INDICATORS_VIEW
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 
@@ -245,7 +246,6 @@ def write_assessment(actor, *, org_unit: OrgUnit, period_start, period_end, leve
     Every problem is reported at once, on its field, and nothing is written."""
     if org_unit is None or not path_in_scope(actor, INDICATORS_VIEW, org_unit.path):
         raise PermissionDenied
-    from xinli.core.forms import form_pk
 
     errors: dict = {}
 

@@ -11,9 +11,9 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from xinli.accounts.policy import NETWORK_MANAGE, REGIONS_VIEW
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
+from xinli.core.policy import NETWORK_MANAGE, REGIONS_VIEW
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 

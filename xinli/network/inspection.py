@@ -13,9 +13,9 @@ from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core import audit
 from xinli.core.i18n import field_error
+from xinli.core.policy import NETWORK_MANAGE
 from xinli.core.scoping import path_in_scope
 
 from .models import (

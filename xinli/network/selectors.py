@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from xinli.accounts.policy import NETWORK_MANAGE, REGIONS_VIEW
 from xinli.core import audit
+from xinli.core.policy import NETWORK_MANAGE, REGIONS_VIEW
 from xinli.core.scoping import scope_q
 
 from .models import Institution, Site, Staff

@@ -11,9 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum.cn import uscc
 
-from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core import audit
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import NETWORK_MANAGE
 from xinli.core.scoping import path_in_scope
 
 from .models import (

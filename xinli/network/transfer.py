@@ -23,9 +23,10 @@ import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core import audit
+from xinli.core.policy import NETWORK_MANAGE
 from xinli.core.scoping import has_capability, scope_q
+from xinli.core.uploads import too_many_rows, workbook_problem
 from xinli.regions.models import OrgUnit
 
 from . import services
@@ -116,8 +117,6 @@ def _row(actor, sheet: str, r: dict) -> None:
 
 def import_workbook(actor, path, *, skip_invalid: bool = False) -> Report:
     from openpyxl import load_workbook
-
-    from xinli.core.uploads import too_many_rows, workbook_problem
 
     report = Report()
     problem = workbook_problem(path)

@@ -11,10 +11,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core.forms import form_pk
+from xinli.core.i18n import bilingual
+from xinli.core.policy import NETWORK_MANAGE
 from xinli.core.ratelimit import rate_limited
-from xinli.core.scoping import has_capability, path_in_scope
+from xinli.core.scoping import has_capability, path_in_scope, scope_q
+from xinli.regions import selectors as unit_selectors
 
 from . import coverage, selectors, services
 
@@ -30,7 +32,6 @@ def coverage_page(request):
     user = request.user
     if not has_capability(user, NETWORK_MANAGE):
         raise Http404
-    from xinli.regions import selectors as unit_selectors
 
     today = timezone.localdate()
     try:
@@ -112,8 +113,6 @@ def export(request):
 
 
 def _officer_units(user):
-    from xinli.regions import selectors as unit_selectors
-
     if not has_capability(user, NETWORK_MANAGE):
         raise Http404
     return [u for u in unit_selectors.top_units(user) if path_in_scope(user, NETWORK_MANAGE, u.path)]
@@ -126,14 +125,11 @@ def inspections_page(request):
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.shortcuts import redirect
 
-    from xinli.core.i18n import bilingual
-
     from . import inspection
     from .models import InspectionPlan, Rectification
 
     user = request.user
     units = _officer_units(user)
-    from xinli.core.scoping import scope_q
 
     plans = list(InspectionPlan.objects.filter(scope_q(user, NETWORK_MANAGE)).select_related("checklist").order_by("-start"))
     institutions = list(selectors.visible_institutions(user).filter(scope_q(user, NETWORK_MANAGE)).order_by("org_path", "name")[:500])
@@ -184,9 +180,6 @@ def workforce_page(request):
     from django.contrib import messages
     from django.core.exceptions import PermissionDenied, ValidationError
     from django.shortcuts import redirect
-
-    from xinli.core.i18n import bilingual
-    from xinli.core.scoping import scope_q
 
     from . import rules
     from .models import Course, Profession, Volunteer

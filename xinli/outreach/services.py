@@ -13,9 +13,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import OUTREACH_PUBLISH
 from xinli.core import audit
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import OUTREACH_PUBLISH
 from xinli.core.scoping import path_in_scope
 
 from .models import Article, AwarenessResponse, AwarenessSurvey, Category, Event, Registration, plain_text

@@ -13,10 +13,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import OUTREACH_PUBLISH
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.policy import OUTREACH_PUBLISH
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
+from xinli.regions import selectors as unit_selectors
 
 from . import services
 from .models import Article, Category, Event, Registration
@@ -27,7 +28,6 @@ def desk(request):
     user = request.user
     if not has_capability(user, OUTREACH_PUBLISH):
         raise Http404
-    from xinli.regions import selectors as unit_selectors
 
     units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, OUTREACH_PUBLISH, u.path)]
     mine_or_area = Article.objects.filter(scope_q(user, OUTREACH_PUBLISH))

@@ -13,18 +13,19 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinli.accounts.models import User
 from xinli.archives.normalize import normalize_phone
 from xinli.archives.validation import check_phone
 from xinli.core import audit
 from xinli.core.fields import blind_index
 from xinli.core.i18n import field_error
+from xinli.counselling.models import Booking
+from xinli.screening.models import Assessment
 
 from .models import ResidentAccount
 
 
 def register(*, phone: str, password: str, consent: bool) -> ResidentAccount:
-    from xinli.accounts.models import User
-
     if not consent:
         raise field_error("consent", _("Consent: an account keeps your bookings and self-tests; tick the box to agree, or use the portal without an account."))
     phone = check_phone(phone or "")
@@ -53,8 +54,6 @@ def authenticate_phone(request, phone: str, password: str):
 
 def delete_portal_data(user) -> dict:
     """Withdraw consent: everything the portal kept about this resident goes."""
-    from xinli.counselling.models import Booking
-    from xinli.screening.models import Assessment
 
     now = timezone.now()
     with transaction.atomic():

@@ -15,13 +15,19 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 
+from xinli.core import audit
 from xinli.core.forms import form_pk
-from xinli.core.i18n import field_error
+from xinli.core.i18n import bilingual, field_error
 from xinli.core.ratelimit import rate_limited
+from xinli.counselling import services as counselling
+from xinli.counselling.models import Booking, Slot
 from xinli.network.models import Site, SiteKind
+from xinli.network.selectors import public_sites, sites_near
+from xinli.outreach.models import Article, Category, Event
+from xinli.outreach.services import count_view, record_awareness, register, sample_survey
 from xinli.regions.models import OrgUnit
 from xinli.scales import ScoringError, definitions, score
-from xinli.screening.models import Mode
+from xinli.screening.models import Assessment, Mode
 
 HOTLINE = "12356"
 # Self-tests offered to the public: shipped (not licence-restricted) adult instruments.
@@ -119,9 +125,6 @@ def sites(request):
     the browser's geolocation), with address, hours, phone and distance, a page at a time."""
     from django.core.paginator import Paginator
 
-    from xinli.core.i18n import bilingual
-    from xinli.network.selectors import public_sites, sites_near
-
     unit = OrgUnit.objects.filter(pk=form_pk(request.GET.get("unit")), level__in=["city", "county", "township"]).first() if (
         request.GET.get("unit") or "").isdigit() else None
     townships = list(OrgUnit.objects.filter(parent=unit, level="township").order_by("code")) if unit is not None and unit.level == "county" else []
@@ -149,8 +152,6 @@ def sites(request):
 def articles(request):
     from django.db.models import Q
 
-    from xinli.outreach.models import Article, Category
-
     qs = Article.objects.filter(state=Article.State.PUBLISHED)
     q = (request.GET.get("q") or "").strip()[:40]
     category = request.GET.get("category", "")
@@ -163,9 +164,6 @@ def articles(request):
 
 
 def article(request, pk):
-    from xinli.outreach.models import Article
-    from xinli.outreach.services import count_view
-
     item = Article.objects.filter(pk=pk, state=Article.State.PUBLISHED).first()
     if item is None:
         raise Http404
@@ -176,9 +174,6 @@ def article(request, pk):
 @rate_limited("portal")
 def events(request):
     from django.utils import timezone
-
-    from xinli.outreach.models import Event
-    from xinli.outreach.services import register
 
     message = error = ""
     if request.method == "POST":
@@ -198,7 +193,6 @@ def events(request):
 @rate_limited("portal")
 def awareness(request, unit_id):
     """The core-knowledge survey for a sampled org unit (the link is handed out by the survey team)."""
-    from xinli.outreach.services import record_awareness, sample_survey
 
     unit = OrgUnit.objects.filter(pk=unit_id, level="village").first()
     if unit is None:
@@ -221,9 +215,6 @@ def awareness(request, unit_id):
 def book(request, site_id):
     """Free slots of a site, booking with name and phone (no account), or the waiting list when none is free."""
     from django.utils import timezone
-
-    from xinli.counselling import services as counselling
-    from xinli.counselling.models import Booking, Slot
 
     site = Site.objects.filter(pk=site_id, kind__in=PUBLIC_SITE_KINDS).first()
     if site is None:
@@ -255,9 +246,6 @@ def book(request, site_id):
 
 @rate_limited("portal")
 def cancel_booking(request):
-    from xinli.counselling import services as counselling
-    from xinli.counselling.models import Booking
-
     done, error = False, ""
     if request.method == "POST":
         booking = Booking.objects.filter(reference=(request.POST.get("reference") or "").strip().upper()).first()
@@ -302,8 +290,6 @@ def text_size(request):
 def _reference_error():
     from django.utils.translation import gettext_lazy as _
 
-    from xinli.core.i18n import bilingual
-
     return bilingual(_("Booking reference: not found; check the reference you were given."))
 
 
@@ -339,9 +325,6 @@ def account_login(request):
     from django.contrib.auth import login
     from django.shortcuts import redirect
 
-    from xinli.core import audit
-    from xinli.core.i18n import bilingual
-
     from . import services
 
     error = ""
@@ -361,9 +344,6 @@ def account_login(request):
 def account(request):
     from django.contrib.auth import logout
     from django.shortcuts import redirect
-
-    from xinli.counselling.models import Booking
-    from xinli.screening.models import Assessment
 
     from . import services
 

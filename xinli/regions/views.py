@@ -2,8 +2,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from xinli.accounts.policy import REGIONS_VIEW
 from xinli.archives import selectors as person_selectors
+from xinli.core.policy import REGIONS_VIEW
 from xinli.core.scoping import has_capability
 
 from . import selectors

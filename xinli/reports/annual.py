@@ -11,10 +11,15 @@ from docx import Document
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
+from xinli.archives.models import Person
 from xinli.core.db import read_alias
+from xinli.hotline.models import Call
 from xinli.indicators import services as indicator_services
 from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY
+from xinli.network.models import Site, Staff
+from xinli.outreach.models import Article, Event
+from xinli.screening.models import Assessment
 
 CHAPTERS = ["工作概述", "政策法规与标准制定", "心理健康服务体系构建", "心理健康服务内容与质量提升", "心理健康教育与宣传",
             "心理健康服务保障机制", "心理健康服务国际合作与交流", "心理健康服务信息化建设"]
@@ -64,12 +69,6 @@ def _table(doc, unit, year, codes, progress=None):
 
 
 def counts(unit, year) -> dict:
-    from xinli.archives.models import Person
-    from xinli.hotline.models import Call
-    from xinli.network.models import Site, Staff
-    from xinli.outreach.models import Article, Event
-    from xinli.screening.models import Assessment
-
     p = unit.path
     db = read_alias()  # counts only (no person is read), so the replica may answer
     return {

@@ -12,16 +12,16 @@ from xinli.core.db import read_alias
 from xinli.indicators import services as indicator_services
 from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY
+from xinli.network.inspection import Rectification
+from xinli.network.models import Inspection, Institution, Staff
+from xinli.regions.models import OrgUnit
+from xinli.smd.indicators import population
 
 from .annual import _cjk, _table, fmt
 
 
 def build(unit, year: int, progress=None) -> bytes:
     from xinli.indicators.registry import _day
-    from xinli.network.inspection import Rectification
-    from xinli.network.models import Inspection, Institution, Staff
-    from xinli.regions.models import OrgUnit
-    from xinli.smd.indicators import population
 
     doc = Document()
     _cjk(doc)

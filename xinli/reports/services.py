@@ -10,9 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import INDICATORS_VIEW
 from xinli.core import audit
 from xinli.core.i18n import bilingual
+from xinli.core.policy import INDICATORS_VIEW
 from xinli.core.scoping import path_in_scope
 
 from .models import Report

@@ -7,8 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import INDICATORS_VIEW
+from xinli.core.policy import INDICATORS_VIEW
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
+from xinli.regions import selectors as unit_selectors
 from xinli.regions.models import OrgUnit
 
 from . import services
@@ -41,7 +42,6 @@ def reports(request):
 
             messages.error(request, services.failure_message(exc))  # the request was not recorded (nothing written)
         return redirect("reports:list")
-    from xinli.regions import selectors as unit_selectors
 
     units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, INDICATORS_VIEW, u.path)]
     items = Report.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit").defer("content")[:50]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from xinli.core.i18n import pair
+
 from .definitions import Band, Definition, DefinitionError, get
 
 MISSING = object()
@@ -36,8 +38,6 @@ class ScoringError(ValueError):
     """Input that cannot be scored. ``field`` is the item id (or "scale", "sex", "answers")."""
 
     def __init__(self, field: str, zh: str, en: str):
-        from xinli.core.i18n import pair
-
         self.field, self.zh, self.en = field, zh, en
         super().__init__(pair(zh, en))  # on a page, the reader's language only
 

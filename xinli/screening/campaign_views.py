@@ -18,10 +18,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import SCREENING_CAMPAIGN
-from xinli.core import ratelimit
+from xinli.core import audit, ratelimit
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.policy import SCREENING_CAMPAIGN
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.core.widgets import DateInput
 from xinli.regions import selectors as unit_selectors
@@ -137,7 +137,6 @@ def campaign_participants(request, pk):
         svg = io.BytesIO()
         qrcode.make(f"{base}?code={p.code}", image_factory=qrcode.image.svg.SvgPathImage, box_size=6).save(svg)
         rows.append({"p": p, "qr": svg.getvalue().decode()})
-    from xinli.core import audit
 
     audit.record(request.user, audit.Action.EXPORT, obj=campaign, org_path=campaign.org_path, detail={"codes_sheet": len(rows)})
     return render(request, "screening/campaign_codes.html", {"c": campaign, "rows": rows, "start_url": base})

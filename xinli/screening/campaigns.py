@@ -12,12 +12,12 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import SCREENING_CAMPAIGN
 from xinli.core import audit
 from xinli.core.fields import blind_index
 from xinli.core.i18n import field_error
+from xinli.core.policy import SCREENING_CAMPAIGN
 from xinli.core.scoping import path_in_scope, scope_q
-from xinli.scales import definitions
+from xinli.scales import ScoringError, definitions, score
 
 from .models import Assessment, Campaign, CampaignGroup, Mode, Participant
 
@@ -46,9 +46,10 @@ def create_campaign(actor, *, name: str, kind: str, institution: str, org_unit, 
     if not groups:
         raise field_error("groups", _("Groups: add at least one class or department."))
     with transaction.atomic():
-        campaign = Campaign.objects.create(
+        campaign = Campaign(
             name=name, kind=kind, institution=institution, org_unit=org_unit, scales=scales, opens_at=opens_at,
-            closes_at=closes_at, created_by=actor, org_path=org_unit.path, county_code=org_unit.county_code)
+            closes_at=closes_at, created_by=actor).place_under(org_unit)
+        campaign.save()
         campaign.responsible.add(actor, *responsible)
         total = 0
         for g in groups:
@@ -58,8 +59,7 @@ def create_campaign(actor, *, name: str, kind: str, institution: str, org_unit, 
             for p in people:
                 code = new_code()
                 rows.append(Participant(campaign=campaign, group=group, label=p["label"], code=code, code_bidx=_code_index(code),
-                                        minor_under_14=bool(p.get("minor_under_14", campaign.kind == Campaign.Kind.SCHOOL)),
-                                        org_path=campaign.org_path, county_code=campaign.county_code))
+                                        minor_under_14=bool(p.get("minor_under_14", campaign.kind == Campaign.Kind.SCHOOL))).place_under(campaign))
             Participant.objects.bulk_create(rows, batch_size=1000)
             total += len(rows)
         audit.record(actor, audit.Action.CREATE, obj=campaign, org_path=campaign.org_path,
@@ -133,7 +133,6 @@ def submit(code: str, responses: dict[str, dict], idempotency_key: str | None = 
     Returns (assessments, created). With ``idempotency_key`` (stored on the first assessment), a retry of a
     submission whose response was lost returns the stored assessments with created False instead of "code already
     used"; a concurrent duplicate waits for the first on the participant row and then gets the same answer."""
-    from xinli.scales import ScoringError, score
 
     from .services import scoring_error
 

@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 
 class Mode(models.TextChoices):
@@ -19,7 +21,7 @@ class Mode(models.TextChoices):
     CAMPAIGN = "campaign", _("screening campaign")
 
 
-class Assessment(models.Model):
+class Assessment(PersonScopedModel):
     scale = models.CharField(_("instrument"), max_length=32, db_index=True)
     scale_version = models.CharField(_("instrument version"), max_length=20)
     mode = models.CharField(_("mode"), max_length=10, choices=Mode.choices)
@@ -43,6 +45,7 @@ class Assessment(models.Model):
     participant = models.ForeignKey("Participant", null=True, blank=True, on_delete=models.PROTECT, related_name="assessments")
     org_path = models.CharField(max_length=255, blank=True, editable=False)
     county_code = models.CharField(max_length=6, blank=True, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="screening")  # lists of these rows audit the persons shown
 
     class Meta:
         verbose_name = _("assessment")
@@ -62,7 +65,7 @@ class Assessment(models.Model):
         return [c["item"] for c in self.critical]
 
 
-class Campaign(models.Model):
+class Campaign(PersonScopedModel):
     """A group screening (心理普查) of a school or a workplace: an instrument set, a window, participants with
     one-time codes. Scoped by the org unit where the school or company sits."""
 
@@ -86,7 +89,6 @@ class Campaign(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     org_path = models.CharField(max_length=255, editable=False)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("screening campaign")
@@ -112,7 +114,7 @@ class CampaignGroup(models.Model):
         ordering = ["grade", "name"]
 
 
-class Participant(models.Model):
+class Participant(PersonScopedModel):
     """One participant with a one-time code (minors need no account). The code is shown on the printed sheet; it is
     stored encrypted and found through its blind index."""
 
@@ -128,6 +130,7 @@ class Participant(models.Model):
     person = models.ForeignKey("archives.Person", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     org_path = models.CharField(max_length=255, editable=False)
     county_code = models.CharField(max_length=6, editable=False)
+    listed_persons = ListedPersons("person", purpose="campaign")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["group", "id"]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
-from xinli.accounts.policy import ARCHIVES_VIEW, SCREENING_ADMINISTER
 from xinli.core import audit
+from xinli.core.policy import ARCHIVES_VIEW, SCREENING_ADMINISTER
 from xinli.core.scoping import scope_q
 
 from .models import Assessment

@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from xinli import alerts
-from xinli.accounts.policy import SCREENING_ADMINISTER
 from xinli.core import audit
 from xinli.core.i18n import field_error
+from xinli.core.policy import SCREENING_ADMINISTER
 from xinli.core.scoping import path_in_scope
 from xinli.scales import ScoringError, definitions, score
 from xinli.scales.engine import number
@@ -87,16 +87,17 @@ def _replayed(actor, idempotency_key: str, *, scale: str, answers, person, sex) 
 def store_result(actor, result, *, person=None, mode: str, sex: str = "", idempotency_key: str | None = None,
                  campaign=None, participant=None) -> Assessment:
     """Store a scored result with every answer, audit it and hand it to the alert hook, in one transaction."""
-    org_path = person.org_path if person else (campaign.org_path if campaign else "")
-    county = person.county_code if person else (campaign.county_code if campaign else "")
     assessment = Assessment(
         scale=result.scale, scale_version=result.version, mode=mode, person=person, campaign=campaign, participant=participant,
         administered_by=actor if getattr(actor, "pk", None) else None,
         answers_json=json.dumps(result.answers, ensure_ascii=False), total=result.total, raw_total=result.raw_total,
         band=result.band, severity=result.severity, subscales={k: number(v) for k, v in result.subscales.items()},
         critical=[{k: c[k] for k in ("item", "level", "value")} for c in result.critical], flags=result.flags,
-        prorated=result.prorated, sex=sex, idempotency_key=idempotency_key or None, org_path=org_path, county_code=county,
+        prorated=result.prorated, sex=sex, idempotency_key=idempotency_key or None,
     )
+    if person or campaign:  # an anonymous self-test sits nowhere in the tree
+        assessment.place_under(person or campaign)
+    org_path = assessment.org_path
     with transaction.atomic():
         assessment.save()
         audit.record(actor, audit.Action.CREATE, obj=assessment, person=person, org_path=org_path,

@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import SCREENING_ADMINISTER
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.i18n import bilingual
+from xinli.core.policy import SCREENING_ADMINISTER
 from xinli.core.scoping import path_in_scope
 from xinli.scales import definitions
 

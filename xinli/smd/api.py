@@ -14,11 +14,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xinli.accounts.models import User
-from xinli.accounts.policy import INDICATORS_VIEW, SMD_VIEW
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
+from xinli.core.listing import audit_rows
+from xinli.core.policy import INDICATORS_VIEW, SMD_VIEW
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
 
@@ -230,7 +231,6 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     def list(self, request, *args, **kwargs):
         page = self.paginate_queryset(self.get_queryset())
-        selectors.record_listing(request.user, page)
         broken = selectors.glass_broken(request.user)
         return self.get_paginated_response([self._serialize(p, selectors.may_see_clinical(request.user, p, broken)) for p in page])
 
@@ -357,7 +357,7 @@ class WorklistViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         w = selectors.worklist(request.user)
         rows = w["overdue"] if request.query_params.get("overdue") in ("1", "true") else w["overdue"] + w["due"]
-        selectors.record_listing(request.user, [t.patient for t in rows])
+        audit_rows(request.user, Task, rows)  # not paginated: the list hook called directly
         return Response({"count": len(rows), "results": TaskSerializer(rows, many=True).data})
 
 

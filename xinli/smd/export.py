@@ -9,8 +9,8 @@ import io
 import xlsxwriter
 from django.core.exceptions import PermissionDenied
 
-from xinli.accounts.policy import SMD_VIEW
 from xinli.core import audit
+from xinli.core.policy import SMD_VIEW
 from xinli.core.scoping import has_capability
 
 from .selectors import clinical_patients

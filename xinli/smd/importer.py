@@ -24,6 +24,7 @@ from django.db import transaction
 from xinli.archives.models import Person
 from xinli.archives.normalize import normalize_id_number
 from xinli.core.fields import blind_index
+from xinli.core.uploads import too_many_rows, workbook_problem
 from xinli.regions.models import OrgUnit
 
 from . import services
@@ -69,8 +70,6 @@ def _text(value) -> str:
 
 def import_workbook(actor, path, *, skip_invalid: bool = False) -> ImportReport:
     from openpyxl import load_workbook
-
-    from xinli.core.uploads import too_many_rows, workbook_problem
 
     report = ImportReport()
     problem = workbook_problem(path)

@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 
 class Diagnosis(models.TextChoices):
@@ -46,7 +48,7 @@ class Residence(models.TextChoices):
     INSTITUTION = "institution", _("in an institution")
 
 
-class Patient(models.Model):
+class Patient(PersonScopedModel):
     person = models.OneToOneField("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="smd_patient")
     diagnosis = models.CharField(_("diagnosis"), max_length=3, choices=Diagnosis.choices)
     diagnosed_by = models.CharField(_("diagnosing institution"), max_length=100)
@@ -69,8 +71,7 @@ class Patient(models.Model):
     classification = models.CharField(_("classification"), max_length=16, choices=Classification.choices, blank=True)
     risk = models.PositiveSmallIntegerField(_("risk level"), null=True, blank=True)
     last_follow_up = models.DateField(_("last follow-up"), null=True, blank=True)
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("person", purpose="smd")  # lists of these rows audit the persons shown
 
     class Meta:
         verbose_name = _("patient")
@@ -105,7 +106,7 @@ SOCIAL = {"self_care": _("personal care"), "housework": _("housework"), "work": 
 INCIDENTS = ("minor_trouble", "trouble", "disaster", "other_harm", "self_harm", "suicide_attempt")
 
 
-class FollowUp(models.Model):
+class FollowUp(PersonScopedModel):
     """One follow-up on the national record's fields. ``classification`` and ``next_due`` are computed by
     ``xinli.smd.rules`` when a service saves it."""
 
@@ -140,8 +141,7 @@ class FollowUp(models.Model):
     next_due = models.DateField(_("next follow-up"), null=True, blank=True)
     doctor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(default=timezone.now)
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("patient.person", purpose="smd")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -157,7 +157,7 @@ class FollowUp(models.Model):
         return not self.lost_reason and self.death_date is None
 
 
-class Task(models.Model):
+class Task(PersonScopedModel):
     """A scheduled follow-up. Overdue = still due after its date."""
 
     class State(models.TextChoices):
@@ -171,8 +171,7 @@ class Task(models.Model):
     done_by = models.ForeignKey(FollowUp, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     done_on = models.DateField(null=True, blank=True)
     reminded = models.JSONField(default=list, blank=True)  # reminder kinds sent: before / after
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("patient.person", purpose="smd")  # lists of these rows audit the persons shown
 
     class Meta:
         ordering = ["due", "id"]
@@ -185,7 +184,7 @@ class Trigger(models.TextChoices):
     ADVERSE_REACTION = "adverse_reaction", _("acute adverse drug reaction")
 
 
-class Emergency(models.Model):
+class Emergency(PersonScopedModel):
     """Emergency handling (应急处置); the record must be completed within 24 hours."""
 
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="emergencies")
@@ -198,8 +197,7 @@ class Emergency(models.Model):
     completed_at = models.DateTimeField(_("record completed"), null=True, blank=True)
     alert = models.ForeignKey("alerts.Alert", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
+    listed_persons = ListedPersons("patient.person", purpose="smd")  # lists of these rows audit the persons shown
 
     @property
     def overdue(self) -> bool:
@@ -227,7 +225,7 @@ class TeamMember(models.Model):
     county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
 
-class Support(models.Model):
+class Support(PersonScopedModel):
     """Rehabilitation and family work: community rehabilitation, family counselling or education (家属学校),
     medication support, the annual health check (with consent), referrals to hospital and back (green channel)."""
 
@@ -248,8 +246,6 @@ class Support(models.Model):
     institution = models.CharField(_("institution"), max_length=100, blank=True)
     note = EncryptedTextField(_("note"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    county_code = models.CharField(max_length=6, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-start", "-id"]

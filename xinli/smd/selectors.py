@@ -15,9 +15,9 @@ import datetime
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP, SMD_VIEW
 from xinli.archives.selectors import search_persons
 from xinli.core import audit, breakglass
+from xinli.core.policy import SMD_BASIC, SMD_FOLLOWUP, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
 
 from .models import BreakGlass, FollowUp, Patient, Status, Task

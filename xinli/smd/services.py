@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from xinli.accounts.policy import SMD_BASIC, SMD_FOLLOWUP
 from xinli.core import audit, breakglass
 from xinli.core.i18n import choice_list, field_error
+from xinli.core.policy import SMD_BASIC, SMD_FOLLOWUP
 from xinli.core.scoping import path_in_scope
 
 from . import rules
@@ -84,11 +84,11 @@ def register_patient(actor, person, data: dict) -> Patient:
         data["consent_on"] = timezone.localdate()
     doctor = data.pop("doctor", None) or actor
     _check_doctor(doctor, person.org_path)
-    patient = Patient(person=person, org_path=person.org_path, county_code=person.county_code, doctor=doctor, **data)
+    patient = Patient(person=person, doctor=doctor, **data).place_under(person)
     try:
         with transaction.atomic():
             patient.save()
-            Task.objects.create(patient=patient, due=timezone.localdate() + rules.TWO_WEEKS, org_path=patient.org_path, county_code=patient.county_code)
+            Task(patient=patient, due=timezone.localdate() + rules.TWO_WEEKS).place_under(patient).save()
             audit.record(actor, audit.Action.CREATE, obj=patient, person=person, detail={"diagnosis": patient.diagnosis})
     except IntegrityError:
         raise field_error("person", _("Person: already on the register.")) from None
@@ -163,8 +163,8 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
                              social_function=d.get("social_function", {}), hospitalised=d.get("hospitalised", ""))
     if outcome.refer and not (d.get("referral_institution") or "").strip():
         raise field_error("referral_institution", _("Referral: an unstable patient must be referred; give the institution."))
-    fu = FollowUp(patient=patient, doctor=actor, org_path=patient.org_path, county_code=patient.county_code, classification=outcome.classification,
-                  next_due=outcome.next_due, **d)
+    fu = FollowUp(patient=patient, doctor=actor, classification=outcome.classification,
+                  next_due=outcome.next_due, **d).place_under(patient)
     from xinli.alerts import raise_for_smd_risk
 
     with transaction.atomic():
@@ -175,7 +175,7 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
             Task.objects.filter(pk=first.pk).update(state=Task.State.DONE, done_by=fu, done_on=fu.date)
         Task.objects.filter(pk__in=[t.pk for t in open_tasks[1:]]).update(state=Task.State.CANCELLED)
         if outcome.next_due is not None:
-            Task.objects.create(patient=patient, due=outcome.next_due, org_path=patient.org_path, county_code=patient.county_code)
+            Task(patient=patient, due=outcome.next_due).place_under(patient).save()
         changes = {"last_follow_up": fu.date}
         if outcome.classification:
             changes.update(classification=outcome.classification, risk=fu.risk)
@@ -184,8 +184,8 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
         Patient.objects.filter(pk=patient.pk).update(**changes)
         patient.refresh_from_db()
         if outcome.refer:
-            Support.objects.create(patient=patient, kind=Support.Kind.REFERRAL_OUT, start=fu.date, institution=fu.referral_institution,
-                                   note=fu.referral_reason or "", recorded_by=actor, org_path=patient.org_path, county_code=patient.county_code)
+            Support(patient=patient, kind=Support.Kind.REFERRAL_OUT, start=fu.date, institution=fu.referral_institution,
+                    note=fu.referral_reason or "", recorded_by=actor).place_under(patient).save()
         if outcome.classification == Classification.UNSTABLE:
             convene_team(actor, patient)
         audit.record(actor, audit.Action.CREATE, obj=fu, person=patient.person, org_path=patient.org_path,
@@ -237,9 +237,10 @@ def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, acti
     if occurred_at > timezone.now():
         raise field_error("occurred_at", _("Occurred: cannot be in the future."))
     with transaction.atomic():
-        em = Emergency.objects.create(patient=patient, trigger=trigger, occurred_at=occurred_at, actions=actions, police=police,
-                                      ambulance=ambulance, outcome=outcome, completed_at=timezone.now() if complete else None,
-                                      created_by=actor, org_path=patient.org_path, county_code=patient.county_code)
+        em = Emergency(patient=patient, trigger=trigger, occurred_at=occurred_at, actions=actions, police=police,
+                       ambulance=ambulance, outcome=outcome, completed_at=timezone.now() if complete else None,
+                       created_by=actor).place_under(patient)
+        em.save()
         em.alert = raise_alert(Signal(level="red", source=Source.EMERGENCY, cause="smd:emergency", person=patient.person,
                                       org_unit=patient.person.org_unit, reported_by=actor,
                                       summary="", summary_code="smd_emergency", summary_params={"trigger": trigger}), actor=actor)
@@ -274,8 +275,9 @@ def add_support(actor, patient: Patient, *, kind: str, start, end=None, institut
     if kind == Support.Kind.HEALTH_CHECK and not patient.consent_community:
         raise field_error("kind", _("Health check: only with the patient's (or guardian's) consent on file."))
     with transaction.atomic():
-        s = Support.objects.create(patient=patient, kind=kind, start=start, end=end, institution=institution.strip(), note=note,
-                                   recorded_by=actor, org_path=patient.org_path, county_code=patient.county_code)
+        s = Support(patient=patient, kind=kind, start=start, end=end, institution=institution.strip(), note=note,
+                    recorded_by=actor).place_under(patient)
+        s.save()
         audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"support": kind})
     return s
 

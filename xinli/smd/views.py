@@ -11,7 +11,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,11 +18,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from xinli.accounts.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core import audit
 from xinli.core.forms import BilingualForm
+from xinli.core.listing import list_rows
+from xinli.core.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.core.widgets import DateInput
+from xinli.regions import selectors as unit_selectors
 
 from . import indicators, selectors, services
 from .models import (
@@ -102,8 +103,7 @@ def patient_list(request):
     qs = selectors.patient_list(user, follow_up=f.get("follow_up", ""), classification=f.get("classification", ""),
                                 risk=f.get("risk"), diagnosis=f.get("diagnosis", ""), q=f.get("q", ""),
                                 status="" if status == "any" else status)
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    selectors.record_listing(user, page.object_list)
+    page = list_rows(request, qs, per_page=PAGE_SIZE)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "smd/patient_list.html", {
@@ -244,7 +244,6 @@ def indicator_page(request):
     user = request.user
     if not (has_capability(user, INDICATORS_VIEW) or has_capability(user, SMD_VIEW)):
         raise Http404
-    from xinli.regions import selectors as unit_selectors
 
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)

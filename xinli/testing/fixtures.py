@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 
 PASSWORD = "Xinli-Test-2026!"
 

@@ -47,7 +47,7 @@ def test_other_roles_cannot_manage_accounts(client, personas):
 
 
 def test_county_admin_cannot_grant_roles_outside_the_county(client, tree, personas):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     county_admin = make_user("county_admin", [(tree.county_a, Role.SYSTEM_ADMIN)])

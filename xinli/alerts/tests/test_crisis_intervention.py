@@ -86,7 +86,7 @@ def test_group_crisis_with_affected_people_and_recovery_follow_ups(people, teams
     assert team.post(f"/api/v1/crisis-events/{event_id}/affected/", {"label": "", "risk": "low"}, format="json").status_code == 400
     assert team.post(f"/api/v1/crisis-events/{event_id}/state/", {"state": "recovery"}, format="json").json()["state"] == "recovery"
     # The township team of another area does not see the event.
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     other = api(make_user("team_b1", [(tree.b1, Role.CRISIS_TEAM)]))

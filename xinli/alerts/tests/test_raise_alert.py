@@ -133,7 +133,7 @@ def test_campaign_positive_screen_alerts_the_campaign_staff(tree, teams):
 
     from django.utils import timezone
 
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.screening import campaigns
     from xinli.testing.fixtures import make_user
 

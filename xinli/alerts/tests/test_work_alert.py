@@ -61,7 +61,7 @@ def test_closing_an_unacknowledged_alert_and_acknowledging_twice_are_refused(ale
 
 
 def test_out_of_scope_users_get_404(alert, personas, tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     other_team = make_user("team_county_b", [(tree.county_b, Role.CRISIS_TEAM)])
@@ -140,8 +140,8 @@ def test_inbox_lists_only_ones_own_notifications(alert, teams):
 
 def test_a_reporter_who_loses_the_role_no_longer_follows_the_alert(alert, personas, people, tree):
     from xinli.accounts.models import Assignment, User
-    from xinli.accounts.policy import Role
     from xinli.accounts.services import grant_role, revoke_assignment
+    from xinli.core.policy import Role
 
     counsellor = personas.counsellor  # administered the PHQ-9: the alert's reporter
     assert alert.reported_by == counsellor
@@ -163,8 +163,8 @@ def test_campaign_staff_follow_campaign_alerts_only_while_they_hold_the_role(tre
     import datetime as dt
 
     from xinli.accounts.models import Assignment, User
-    from xinli.accounts.policy import Role
     from xinli.alerts.selectors import visible_alerts
+    from xinli.core.policy import Role
     from xinli.screening import campaigns
     from xinli.testing.fixtures import make_user
 

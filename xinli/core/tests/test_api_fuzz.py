@@ -17,7 +17,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.testing.fixtures import make_user
 
 EXAMPLES = int(os.environ.get("XINLI_FUZZ_EXAMPLES", "5"))

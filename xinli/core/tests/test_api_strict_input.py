@@ -3,7 +3,7 @@ naming the parameter, unknown API addresses answer JSON, and every documented op
 
 import pytest
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.testing.fixtures import make_user
 
 

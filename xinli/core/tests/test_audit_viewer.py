@@ -63,7 +63,7 @@ def test_find_a_persons_entries_by_name_or_id_number(auditor, personas, people):
 
 
 def test_the_search_shows_no_personal_data_and_stays_in_the_auditors_area(personas, people, tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     mine = people.in_a1v1

@@ -8,9 +8,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import GRANTS
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
 from xinli.archives.models import Consent, Person
+from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
 from xinli.hotline.models import Call, Line
 from xinli.indicators.models import Rollup
@@ -86,7 +86,7 @@ def test_every_api_route_declares_its_scope():
 @pytest.fixture
 def assessments(tree, people):
     """One PHQ-9 per resident, and one anonymous self-test (visible to nobody through the staff API)."""
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.screening.services import administer
     from xinli.testing.fixtures import make_user
 
@@ -134,14 +134,14 @@ def assessments(tree, people):
         network.record_attendance(net_officer, course, staff, date=datetime.date(2025, 3, 1))
         network.create_volunteer(net_officer, org_unit=unit, name="志愿者", recruited_on=datetime.date(2025, 1, 1))
     # A counselling case, a plan and a referral for every resident (by a city-level counsellor).
-    from xinli.archives.models import PopulationTag
+    from xinli.archives.services import set_tags
     from xinli.counselling import services as counselling
 
     city_counsellor = make_user("city_counsellor", [(tree.city, Role.COUNSELLOR)])
     hospital = network.create_institution(net_officer, org_unit=tree.county_b, name="市北区精神卫生中心", kind="psychiatric_hospital")
     for p in people.all():
         counselling.open_case(city_counsellor, p, reason="焦虑")
-        PopulationTag.objects.create(person=p, tag="empty_nest_elderly", since=datetime.date(2025, 1, 1))
+        set_tags(net_officer, p, ["elderly_empty_nest"])
         counselling.create_plan(city_counsellor, p, goals="g", interventions="i", review_on=datetime.date.today() + datetime.timedelta(days=30))
         counselling.refer(city_counsellor, p, institution=hospital, reason="评估")
     # Every resident is on the SMD register (an unrealistic rate, to have a patient in every village).
@@ -223,3 +223,70 @@ def test_anonymous_requests_are_refused_everywhere(people):
             continue  # the token endpoint and code-based campaign submissions are meant for anonymous callers
         r = client.get(_url(route, people.in_a1v1.pk))
         assert r.status_code in (401, 403), (route, r.status_code)
+
+
+def person_paths(model):
+    """Independent of the declarations: the attribute paths by which a row of ``model`` names a Person (the row itself,
+    a foreign key to Person, a foreign key to a row with one, or — when there is no forward path — the rows of a
+    one-to-many relation that have one)."""
+    if model is Person:
+        return [""]
+
+    def direct(m):
+        return [f.name for f in m._meta.get_fields() if f.is_relation and f.related_model is Person
+                and (f.many_to_one or f.one_to_one) and not f.auto_created]
+
+    paths = direct(model)
+    for f in model._meta.get_fields():
+        if f.is_relation and not f.auto_created and (f.many_to_one or f.one_to_one) and f.related_model not in (Person, None):
+            paths += [f"{f.name}.{p}" for p in direct(f.related_model)]
+    if not paths:
+        for f in model._meta.get_fields():
+            if f.auto_created and f.one_to_many and f.related_model is not None:
+                paths += [f"{f.get_accessor_name()}.{p}" for p in direct(f.related_model)]
+    return paths
+
+
+def persons_named(model, rows, content: str):
+    """The persons a list answer shows: those its rows lead to whose name is in the answer or whose id is a row's
+    ``person``."""
+    from xinli.core.listing import ListedPersons
+
+    paths = person_paths(model)
+    if not paths:
+        return set()
+    ids = {row.get("person") for row in rows} | ({row["id"] for row in rows} if model is Person else set())
+    candidates = ListedPersons(*paths).persons(model.objects.filter(pk__in=[row["id"] for row in rows]))
+    return {p.pk for p in candidates if p.pk in ids or (p.name and p.name in content)}
+
+
+def test_every_list_that_returns_persons_audits_each_person_listed(personas, people, assessments):
+    """A list route whose rows name residents writes a read-audit entry naming each of them (the pagination's hook,
+    declared on the row model as ``listed_persons``); a list route without the declaration fails here."""
+    from xinli.core.models import AuditEntry
+
+    listed_any = set()
+    for persona_name, user in personas.all().items():
+        client = APIClient()
+        client.force_authenticate(user)
+        for route, pattern in api_routes():
+            if pattern.name in UNSCOPED or "format" in route or "<pk>" in route or "(?P<pk>" in route:
+                continue
+            model, field, actions = _scope_of(pattern)
+            if actions.get("get") != "list":
+                continue
+            before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            r = client.get(_url(route, 0), {"page_size": 200})
+            if r.status_code != 200:
+                continue
+            body = r.json()
+            rows = body["results"] if isinstance(body, dict) else body
+            named = persons_named(model, rows, r.content.decode())
+            if not named:
+                continue
+            audited = set(AuditEntry.objects.filter(id__gt=before, actor_id=user.pk, person_id__isnull=False)
+                          .values_list("person_id", flat=True))
+            assert named <= audited, (persona_name, route, sorted(named - audited))
+            listed_any.add(route)
+    assert any("counselling/cases" in r for r in listed_any), listed_any
+    assert len(listed_any) >= 8, listed_any

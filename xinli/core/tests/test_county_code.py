@@ -111,7 +111,7 @@ def _check_all() -> dict[str, int]:
 def _add_rows_the_demo_does_not_make():
     """Through the services, the rows the tiny demo leaves empty: a team, an emergency, break-glass grants and a
     waiting-list entry."""
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.counselling import services as counselling
     from xinli.counselling.models import Case
     from xinli.network.models import Site
@@ -161,3 +161,68 @@ def test_the_data_migrations_fill_existing_rows_the_same_way(tmp_path):
         importlib.import_module(f"xinli.{app}.migrations.{name}").fill(apps, None)
     checked = _check_all()
     assert all(checked[label] > 0 for label in ("smd.FollowUp", "smd.TeamMember", "counselling.Session", "counselling.Case")), checked
+
+
+# --- every PersonScopedModel row sits under the right unit (item 16) ------------------------------------------------
+
+from xinli.core.tests.test_authorization_matrix import assessments  # noqa: E402, F401  (services make one of everything)
+
+# Where a row belongs, independently of the code under test: its own unit, else the first of these it points to.
+_PARENTS = ("org_unit", "person", "patient", "case", "affected", "event", "line", "slot", "site", "campaign")
+# A booking sits under the site booked (the site's team works it; a portal booking names no person).
+_PARENTS_OF = {"counselling.Booking": ("slot",)}
+
+
+def _unit_of(row):
+    if isinstance(row, OrgUnit):
+        return row
+    for name in _PARENTS_OF.get(row._meta.label, _PARENTS):
+        target = getattr(row, name, None)
+        if target is not None:
+            return _unit_of(target)
+    raise AssertionError(f"{row._meta.label} {row.pk}: no unit to place it under")
+
+
+def _all_subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _all_subclasses(sub)
+
+
+@pytest.mark.django_db
+def test_rows_made_by_the_services_sit_under_their_units_path_and_county(tree, people, personas, assessments):  # noqa: F811
+    import datetime
+
+    from xinli.core.models import PersonScopedModel
+    from xinli.core.policy import Role
+    from xinli.counselling import services as counselling
+    from xinli.network import services as network
+    from xinli.screening import campaigns
+    from xinli.smd import services as smd
+    from xinli.smd.models import Patient
+
+    # The rows the shared fixture does not make, each through its service.
+    patient = Patient.objects.get(person=people.in_a1v2)
+    doctor = make_user("place_doctor", [(tree.county_a, Role.SMD_DOCTOR)])
+    smd.record_follow_up(doctor, patient, {"date": datetime.date.today(), "mode": "home", "risk": 0})
+    smd.record_emergency(doctor, patient, trigger="relapse", occurred_at=timezone.now(), actions="home visit")
+    smd.add_support(doctor, patient, kind="rehab", start=datetime.date.today(), institution="康复站")
+    officer = make_user("place_officer", [(tree.county_a, Role.HEALTH_OFFICER)])
+    site = network.create_site(officer, org_unit=tree.a2v1, name="燕儿岛心理咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1))
+    starts = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1), datetime.time(10)))
+    (slot,) = counselling.add_slots(make_user("place_counsellor", [(tree.county_a, Role.COUNSELLOR)]), site, starts=[starts])
+    counselling.book(slot, name="王女士", phone="13900000000", person=people.in_a1v1)
+    counselling.join_waiting_list(site, name="李先生", phone="13900000001")
+    psy = make_user("place_psy", [(tree.county_b, Role.SCHOOL_PSYCHOLOGIST)])
+    campaigns.create_campaign(psy, name="海云中学普查", kind="school", institution="海云中学", org_unit=tree.b1v1, scales=["phq9"],
+                              opens_at=timezone.now(), closes_at=timezone.now() + datetime.timedelta(days=7),
+                              groups=[{"name": "1班", "grade": "初一", "count": 2}])
+
+    models = sorted({m for m in _all_subclasses(PersonScopedModel) if not m._meta.abstract}, key=lambda m: m._meta.label)
+    assert len(models) >= 20, [m._meta.label for m in models]
+    for model in models:
+        rows = [r for r in model.objects.all() if not (model._meta.label == "screening.Assessment" and r.mode == "self")]
+        assert rows, f"{model._meta.label}: no rows made through the services to check"
+        for row in rows:
+            unit = _unit_of(row)
+            assert (row.org_path, row.county_code) == (unit.path, unit.code[:6]), (model._meta.label, row.pk, unit.name)

@@ -91,8 +91,8 @@ def test_rotate_keys_reencrypts_everything_and_old_key_can_go(people, settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_no_plaintext_id_number_or_phone_reaches_the_database(tree, personas):
-    from xinli.accounts.policy import Role
     from xinli.archives.services import register_person
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import id_number, make_user
 
     registrar = make_user("registrar2", [(tree.city, Role.HEALTH_OFFICER)])

@@ -13,8 +13,8 @@ from huey.contrib.djhuey import HUEY
 from redis.exceptions import ConnectionError as RedisConnectionError
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
 from xinli.alerts.models import Alert, Delivery, Notification
+from xinli.core.policy import Role
 from xinli.reports.models import Report
 from xinli.screening import campaigns
 from xinli.testing.fixtures import login_verified, make_user

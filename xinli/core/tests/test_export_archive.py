@@ -13,13 +13,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connections
 
-from xinli.accounts.policy import Role
 from xinli.core.archive import ArchiveError, container, export_region, plan, restore
 from xinli.core.archive.export import table_digest
 from xinli.core.audit import verify_chain
 from xinli.core.crypto import sm3_hex
 from xinli.core.fields import blind_index
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.testing.fixtures import id_number, make_user
 
 TARGET = "archive_target"

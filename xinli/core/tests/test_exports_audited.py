@@ -20,8 +20,8 @@ from django.test import Client
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.core.tests.test_authorization_matrix import assessments  # noqa: F401  (the shared object fixture)
 from xinli.core.tests.test_html_access_matrix import html_routes
 from xinli.testing.fixtures import login_verified, make_user

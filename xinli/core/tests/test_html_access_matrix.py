@@ -22,7 +22,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from xinli.accounts.policy import GRANTS, Role
+from xinli.core.policy import GRANTS, Role
 from xinli.core.tests.test_authorization_matrix import assessments  # noqa: F401  (the shared object fixture)
 from xinli.testing.fixtures import login_verified, make_user
 
@@ -287,3 +287,33 @@ def test_personas_without_the_capability_or_outside_the_area_get_404(tree, peopl
     assert checked["no_capability"] > 300, checked
     object_routes = {r for r, (_n, key, _m) in ROUTES.items() if key is not None}
     assert object_routes - outside_routes == set(), "object routes never asked for an object outside the area"
+
+
+def test_every_list_page_audits_each_person_it_names(tree, people, personas, assessments):  # noqa: F811
+    """A page without an object (a list, a desk, a worklist) that shows a resident's name has written a read-audit
+    entry naming that resident for the viewer (the rows come through ``xinli.core.listing.list_rows``, which calls
+    the row model's ``listed_persons`` hook). Viewers: every persona, plus the city-wide actors of the fixture who own
+    the counselling cases and the SMD patients."""
+    from xinli.accounts.models import User
+    from xinli.core.models import AuditEntry
+
+    viewers = dict(_personas(personas, tree))
+    for username in ("city_counsellor", "city_smd_doctor", "city_crisis", "city_operator"):
+        viewers[username] = User.objects.get(username=username)
+    residents = {p.pk: p.name for p in people.all()}
+    pages = [r for r, spec in ROUTES.items() if spec[1] is None and spec[2] == "get" and not r.endswith(".xlsx")]
+    shown_somewhere = set()
+    for name, user in viewers.items():
+        client = Client()
+        login_verified(client, user)
+        for route in pages:
+            before = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
+            r = client.get(_url(route))
+            if r.status_code != 200:
+                continue
+            content = r.content.decode()
+            named = {pk for pk, person_name in residents.items() if person_name in content}
+            audited = set(AuditEntry.objects.filter(id__gt=before, actor_id=user.pk).values_list("person_id", flat=True))
+            assert named <= audited, (name, route, sorted(residents[pk] for pk in named - audited))
+            shown_somewhere |= {route} if named else set()
+    assert "counselling/" in shown_somewhere and "persons/" in shown_somewhere, shown_somewhere

@@ -72,7 +72,7 @@ def test_portal_self_test_submissions_are_limited_but_reading_is_not(client, tig
 def test_portal_forms_share_one_bucket(client, tight_limits, tree):
     import datetime
 
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.network import services as network
     from xinli.testing.fixtures import make_user
 

@@ -17,9 +17,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
-from xinli.accounts.policy import Role
 from xinli.core.db import REPLICA, read_alias
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.indicators import services as indicators
 from xinli.reports.models import Report
 from xinli.testing.fixtures import login_verified, make_user

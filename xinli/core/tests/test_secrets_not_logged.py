@@ -23,8 +23,8 @@ from django_otp.oath import totp
 from rest_framework.test import APIClient
 
 from conftest import TEST_DATA_KEYS, TEST_INDEX_KEY
-from xinli.accounts.policy import Role
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.testing.fixtures import PASSWORD, login_verified, make_user
 
 pytestmark = pytest.mark.django_db

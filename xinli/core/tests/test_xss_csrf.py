@@ -8,7 +8,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.outreach.services import sanitise
 from xinli.testing.fixtures import login_verified, make_user
 

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def site(tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     officer = make_user("officer", [(tree.county_a, Role.HEALTH_OFFICER)])
@@ -53,7 +53,7 @@ def test_cancel_offers_the_slot_to_the_waiting_list(site, personas, client):
 
 
 def test_past_slots_and_closed_sites_are_refused(site, personas, tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     with pytest.raises(ValidationError, match="starts"):

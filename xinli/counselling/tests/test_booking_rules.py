@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def officer(tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     return make_user("officer", [(tree.county_a, Role.HEALTH_OFFICER)])

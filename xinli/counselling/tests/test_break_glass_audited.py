@@ -8,8 +8,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.counselling import services
 from xinli.counselling.models import BreakGlass
 from xinli.testing.fixtures import login_verified, make_user

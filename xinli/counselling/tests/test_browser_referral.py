@@ -26,7 +26,7 @@ def login(page, live_server, user):
 def test_refer_and_receive_a_reply(browser_page, live_server, personas, people, tree):  # noqa: F811
     from playwright.sync_api import expect
 
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.counselling import services
     from xinli.counselling.models import Referral
     from xinli.network import services as network

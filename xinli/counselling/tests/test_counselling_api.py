@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.testing.fixtures import make_user
 
 pytestmark = pytest.mark.django_db

@@ -6,9 +6,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
 from xinli.alerts.models import Notification
 from xinli.archives.models import PopulationTag
+from xinli.core.policy import Role
 from xinli.counselling import services
 from xinli.counselling.models import Booking, Plan
 from xinli.network import services as network

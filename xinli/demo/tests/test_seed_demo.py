@@ -118,7 +118,7 @@ def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):
 def test_demo_smd_doctor_lands_on_a_worklist_with_due_and_overdue_patients(tmp_path):
     import random
 
-    from xinli.accounts.policy import SMD_FOLLOWUP
+    from xinli.core.policy import SMD_FOLLOWUP
     from xinli.core.scoping import path_in_scope
     from xinli.demo.smd import seed_smd
     from xinli.smd import selectors

@@ -4,7 +4,7 @@ hands over open high-risk callers; the supervisor reads KPIs and uploads call-de
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.hotline.models import Call, CallDetailRecord
 from xinli.testing.fixtures import login_verified, make_user
 

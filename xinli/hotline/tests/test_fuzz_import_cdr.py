@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.hotline import services
 from xinli.testing.fixtures import make_user
 

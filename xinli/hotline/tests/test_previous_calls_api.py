@@ -3,7 +3,7 @@ in the schema because without it the answer is an empty list (the authorization 
 
 import pytest
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.testing.fixtures import make_user
 
 

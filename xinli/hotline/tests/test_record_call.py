@@ -123,7 +123,7 @@ def test_lines_and_calls_outside_the_region_are_not_found(personas, line, tree):
 
 
 def test_supervisor_creates_a_line_with_seats(tree, personas):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.hotline.models import Line
     from xinli.testing.fixtures import make_user
 

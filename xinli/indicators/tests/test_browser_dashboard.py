@@ -19,7 +19,7 @@ def test_drill_down_trend_and_warning_charts(browser_page, live_server, tree, pe
     from openpyxl import load_workbook
     from playwright.sync_api import expect
 
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.indicators import services
     from xinli.network import services as network
     from xinli.testing.fixtures import make_user

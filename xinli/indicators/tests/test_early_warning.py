@@ -7,8 +7,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
 from xinli.alerts.models import Alert
+from xinli.core.policy import Role
 from xinli.indicators import warning
 from xinli.indicators.models import Signal
 from xinli.testing.fixtures import make_user

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.indicators import services
 from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY

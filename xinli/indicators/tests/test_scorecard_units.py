@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.indicators.display import format_value
 from xinli.indicators.models import Rollup
 from xinli.testing.fixtures import login_verified, make_user

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from openpyxl import load_workbook
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.indicators import services
 from xinli.indicators.models import Target
 from xinli.testing.fixtures import login_verified, make_user

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.indicators import warning
 from xinli.indicators.models import ExtremeIncident, RiskAssessment, Signal
 from xinli.testing.fixtures import login_verified, make_user

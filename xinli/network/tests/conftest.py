@@ -1,6 +1,6 @@
 import pytest
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.testing.fixtures import make_user
 
 

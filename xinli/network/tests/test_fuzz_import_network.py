@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.network.transfer import import_workbook
 from xinli.testing.fixtures import make_user
 

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.outreach.models import Article, AwarenessResponse, Event, Registration
 from xinli.testing.fixtures import login_verified, make_user
 

@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.outreach import services
 from xinli.outreach.models import Article, Registration
 from xinli.testing.fixtures import make_user

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def publish(tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.outreach import services as outreach
     from xinli.testing.fixtures import make_user
 

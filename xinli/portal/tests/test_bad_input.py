@@ -10,7 +10,7 @@ GARBAGE = ["abc", "-1", "1e9", "99999999999999999999999", "", "1;DROP TABLE x", 
 
 
 def test_public_forms_with_garbage(client, tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.network import services
     from xinli.testing.fixtures import make_user
 

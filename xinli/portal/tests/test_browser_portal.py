@@ -28,7 +28,7 @@ def phone(live_server, monkeypatch):
 @pytest.fixture
 def world(tree, personas):
     """A district with 23 sites near the resident (one is a room open on working days with slots), and two articles."""
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.counselling.models import Slot
     from xinli.network.models import Site, SiteStatus
     from xinli.outreach import services as outreach

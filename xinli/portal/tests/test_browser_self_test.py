@@ -43,7 +43,7 @@ def test_resident_reads_an_article_and_books_a_time_on_a_phone(phone_page, live_
     from django.utils import timezone
     from playwright.sync_api import expect
 
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.counselling import services as counselling
     from xinli.counselling.models import Booking
     from xinli.network import services as network

@@ -21,7 +21,7 @@ NOT_PAGES = {"text_size"}  # a POST-only switch that redirects back to a page
 
 @pytest.fixture
 def world(tree, personas):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.counselling import services as counselling
     from xinli.network import services as network
     from xinli.outreach import services as outreach

@@ -14,7 +14,7 @@ PASSWORD = "Resident-2026!"
 
 
 def test_account_keeps_tests_and_bookings_and_deletes_them_on_withdrawal(tree, personas):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.counselling import services as counselling
     from xinli.counselling.models import Booking
     from xinli.network import services as network

@@ -45,7 +45,7 @@ def test_incomplete_answers_are_refused_and_nothing_is_kept(client):
 
 
 def test_site_finder_lists_open_sites(client, tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.network import services
     from xinli.testing.fixtures import make_user
 
@@ -59,7 +59,7 @@ def test_site_finder_lists_open_sites(client, tree):
 
 
 def test_site_finder_by_distance(client, tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.network import services
     from xinli.testing.fixtures import make_user
 

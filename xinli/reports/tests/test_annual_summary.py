@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from docx import Document
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.indicators import services as indicators
 from xinli.reports.annual import CHAPTERS
 from xinli.reports.models import Report

@@ -8,7 +8,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.reports import annual, services
 from xinli.reports.models import Report
 from xinli.testing.fixtures import login_verified, make_user

@@ -6,7 +6,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.reports.models import Report
 from xinli.reports.tasks import requeue_stuck_reports
 from xinli.testing.fixtures import make_user

@@ -7,7 +7,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.reports import annual, services
 from xinli.reports.models import Report
 from xinli.testing.fixtures import make_user

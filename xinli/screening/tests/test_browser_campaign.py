@@ -16,7 +16,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.screening import campaigns
 from xinli.screening.models import Assessment, Participant
 from xinli.testing.browser import PHONE, assert_accessible, chromium_page

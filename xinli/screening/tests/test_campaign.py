@@ -6,8 +6,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.screening import campaigns
 from xinli.screening.models import Assessment, Campaign, Participant
 from xinli.testing.fixtures import login_verified, make_user

@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.screening import campaigns
 from xinli.screening.models import Assessment, Participant
 from xinli.testing.fixtures import make_user

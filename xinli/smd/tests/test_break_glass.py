@@ -10,9 +10,9 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
 from xinli.core import breakglass
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.smd import services
 from xinli.smd.models import BreakGlass
 from xinli.testing.fixtures import login_verified, make_user

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.smd.importer import REQUIRED, import_workbook
 from xinli.testing.fixtures import make_user
 

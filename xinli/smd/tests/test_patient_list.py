@@ -9,9 +9,9 @@ from django.test import Client
 from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
 from xinli.archives.services import register_person
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.smd import selectors, services
 from xinli.smd.models import Diagnosis, Patient, Task
 from xinli.testing.fixtures import id_number, login_verified, make_user

@@ -91,7 +91,7 @@ def test_follow_ups_are_recorded_in_order(patient, doctor):
 
 
 def test_only_treating_roles_in_scope_write(patient, police, personas, tree):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     other = make_user("doc_b", [(tree.b1, Role.SMD_DOCTOR)])

@@ -10,8 +10,8 @@ from django.test import Client
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from xinli.accounts.policy import Role
 from xinli.core.models import AuditEntry
+from xinli.core.policy import Role
 from xinli.smd import selectors, services
 from xinli.smd.models import FollowUp, Patient, Task
 from xinli.testing.fixtures import login_verified, make_user

@@ -46,7 +46,7 @@ def test_police_liaison_sees_only_what_the_role_needs(patient, police, doctor):
 
 
 def test_outside_the_area_nothing_is_visible(patient, tree, personas):
-    from xinli.accounts.policy import Role
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import make_user
 
     other = make_user("doc_b", [(tree.b1, Role.SMD_DOCTOR)])

@@ -22,8 +22,8 @@ def register(doctor, person, diagnosis, registered_on, residence="home"):
 
 @pytest.fixture
 def register_2025(tree, people):
-    from xinli.accounts.policy import Role
     from xinli.archives.services import register_person
+    from xinli.core.policy import Role
     from xinli.testing.fixtures import id_number, make_user
 
     doc = make_user("county_doc", [(tree.county_a, Role.SMD_DOCTOR)])

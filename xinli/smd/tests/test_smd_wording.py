@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from xinli.accounts.policy import Role
+from xinli.core.policy import Role
 from xinli.smd import services
 from xinli.smd.models import Task
 from xinli.testing.fixtures import login_verified, make_user
