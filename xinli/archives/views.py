@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from xinli.accounts.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.i18n import bilingual
+from xinli.core.ids import parse_id
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions import selectors as unit_selectors
 from xinli.regions.models import OrgUnit
@@ -44,8 +45,8 @@ def person_list(request):
     q = request.GET.get("q", "").strip()
     tag = request.GET.get("tag", "")
     unit = None
-    if request.GET.get("org_unit", "").isdigit():
-        unit = unit_selectors.visible_units(user).filter(pk=int(request.GET["org_unit"])).first()
+    if parse_id(request.GET.get("org_unit")) is not None:
+        unit = unit_selectors.visible_units(user).filter(pk=parse_id(request.GET["org_unit"])).first()
     qs = selectors.search_persons(user, q=q, org_unit=unit, tag=tag if tag in Tag.values else "")
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     selectors.record_listing(user, page.object_list, purpose="search")

@@ -7,6 +7,7 @@ import datetime
 from django.db.models import QuerySet
 
 from xinli.accounts.policy import AUDIT_VIEW
+from xinli.core.ids import parse_id
 from xinli.core.scoping import scope_paths
 
 from .models import AuditEntry
@@ -31,8 +32,8 @@ def audit_entries(user, *, actor: str = "", action: str = "", person_id: str = "
         qs = qs.filter(actor_username=actor)
     if action:
         qs = qs.filter(action=action)
-    if person_id.isdigit():
-        qs = qs.filter(person_id=int(person_id))
+    if parse_id(person_id) is not None:
+        qs = qs.filter(person_id=parse_id(person_id))
     if object_type:
         qs = qs.filter(object_type=object_type)
     if date_from:

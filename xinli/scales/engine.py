@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from xinli.core.ids import parse_int
+
 from .definitions import Band, Definition, DefinitionError, get
 
 MISSING = object()
@@ -127,8 +129,8 @@ def _value(item, value):
             return next(o.value for o in item.options if o.answer == word)
     if isinstance(value, bool):
         value = None
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    elif isinstance(value, str) and parse_int(value) is not None:
+        value = parse_int(value)  # ASCII digits only: "²" or "٣" is not an answer
     if not isinstance(value, int) or value not in allowed:
         listing = "、".join(str(v) for v in allowed)
         extra = "，或 yes/no" if item.is_yes_no else ""
