@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .i18n import field_error
 
-# What a route accepts as an id (DRF lookups, the ``<id:…>`` path converter); ``re`` reads [0-9] as ASCII only.
+# What an API route accepts as an id (``xinli.core.api.Router``); ``re`` reads [0-9] as ASCII only. HTML routes use
+# Django's ``<int:pk>`` (also ``[0-9]+``; a number past the bigint range finds no row — Django's overflow-safe lookups).
 ID_PATTERN = "[0-9]{1,18}"
 _ID = re.compile(ID_PATTERN)
 _YEAR = re.compile("[0-9]{4}")
@@ -69,15 +70,3 @@ def query_year(params, name: str = "year", *, default: int, low: int = 2000, hig
     if year is None or not low <= year <= high:
         raise field_error(name, _("{name}: a year from {low} to {high}, in the digits 0-9."), name=name, low=low, high=high)
     return year
-
-
-class IdConverter:
-    """``<id:pk>``: a URL part that is an id (ASCII digits, at most 18) — anything else does not match the route."""
-
-    regex = ID_PATTERN
-
-    def to_python(self, value):
-        return int(value)
-
-    def to_url(self, value):
-        return str(value)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -122,3 +123,36 @@ def test_id_and_year_query_parameters_answer_4xx_or_are_ignored(prober, tree, ba
     from xinli.reports.models import Report
 
     assert not Report.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["²", "٣", "１"])
+def test_a_unicode_digit_is_not_a_questionnaire_answer(bad):
+    from xinli.scales.engine import ScoringError, score
+
+    with pytest.raises(ScoringError) as caught:
+        score("phq9", [bad] + [0] * 8)
+    assert caught.value.field == "1"  # names the item
+    assert score("phq9", ["1"] + [0] * 8).total == 1
+
+
+def test_a_unicode_digit_answer_on_the_assessment_page_is_refused_not_a_crash(personas, people):
+    client = Client(raise_request_exception=False)
+    login_verified(client, personas.counsellor)
+    data = {"scale": "phq9", **{f"item_{i}": "0" for i in range(1, 10)}, "item_1": "²"}
+    response = client.post(f"/persons/{people.in_a1v1.pk}/assess/", data)
+    assert response.status_code == 400, response.status_code  # the form again, with the error
+    assert "²" in response.content.decode()
+    from xinli.screening.models import Assessment
+
+    assert not Assessment.objects.exists()
+
+
+def test_unicode_digits_in_counts_and_codes_are_refused():
+    from xinli.archives.validation import check_id_number
+    from xinli.indicators.incidents import _count
+    from xinli.testing.fixtures import id_number
+
+    assert _count("²") is None and _count("٣") is None and _count("3") == 3
+    good = id_number("19800101", 111)
+    with pytest.raises(ValidationError):
+        check_id_number(good[:5] + "٣" + good[6:])
