@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import re
 
+import hypothesis
 import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from hypothesis import strategies as st
 
 from xinli.accounts.policy import Role
-from xinli.core.ids import parse_id, parse_year
+from xinli.core.ids import parse_id, parse_int, parse_year
 from xinli.testing.fixtures import login_verified, make_user
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +158,11 @@ def test_unicode_digits_in_counts_and_codes_are_refused():
     good = id_number("19800101", 111)
     with pytest.raises(ValidationError):
         check_id_number(good[:5] + "٣" + good[6:])
+
+
+@hypothesis.settings(max_examples=200, deadline=None, database=None)
+@hypothesis.given(st.text(alphabet=st.characters(categories=["Nd", "No"]), min_size=1, max_size=25))
+def test_only_short_ascii_digit_strings_are_ids(text):
+    expected = int(text) if text.isascii() and len(text) <= 18 else None
+    assert parse_id(text) == expected
+    assert parse_int(text) == expected and parse_int("-" + text) == (None if expected is None else -expected)
