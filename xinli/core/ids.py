@@ -34,6 +34,17 @@ def parse_int(value) -> int | None:
     return None if pk is None else (-pk if text.startswith("-") else pk)
 
 
+def form_int(value, default: int) -> int:
+    """A whole number posted by a form: ``default`` when empty, else ``parse_int``'s reading; anything else raises
+    ValueError as ``int()`` would (the views answer it with their "check the form" message) — but for ASCII only."""
+    if value in (None, ""):
+        return default
+    number = parse_int(value)
+    if number is None:
+        raise ValueError(f"not a whole number: {value!r}")
+    return number
+
+
 def parse_year(value) -> int | None:
     """A calendar year sent as text: four ASCII digits as an integer, or None for anything else."""
     text = str(value if value is not None else "").strip()

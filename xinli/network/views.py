@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.policy import NETWORK_MANAGE
 from xinli.core.forms import form_pk
-from xinli.core.ids import parse_year
+from xinli.core.ids import form_int, parse_year
 from xinli.core.ratelimit import rate_limited
 from xinli.core.scoping import has_capability, path_in_scope
 
@@ -79,7 +79,7 @@ def feedback(request, site_id):
     error = ""
     if request.method == "POST":
         try:
-            score = int(request.POST.get("score") or 0)
+            score = form_int(request.POST.get("score"), 0)
         except ValueError:
             score = 0
         try:

@@ -166,3 +166,23 @@ def test_only_short_ascii_digit_strings_are_ids(text):
     expected = int(text) if text.isascii() and len(text) <= 18 else None
     assert parse_id(text) == expected
     assert parse_int(text) == expected and parse_int("-" + text) == (None if expected is None else -expected)
+
+
+@pytest.mark.parametrize("bad", ["²", "٣"])
+def test_a_unicode_digit_in_a_posted_number_is_a_form_error_not_a_crash(tree, personas, bad):
+    import datetime
+
+    from django.utils import timezone
+
+    from xinli.counselling.models import Slot
+    from xinli.network import services as network
+
+    officer = make_user("officer", [(tree.county_a, Role.HEALTH_OFFICER)])
+    site = network.create_site(officer, org_unit=tree.a1v1, name="太平角心理咨询室", kind="village_room",
+                               opened_on=datetime.date(2024, 1, 1), hours="")
+    client = Client(raise_request_exception=False)
+    login_verified(client, personas.counsellor)
+    starts = (timezone.localtime() + datetime.timedelta(days=2)).replace(hour=10, minute=0).strftime("%Y-%m-%dT%H:%M")
+    response = client.post("/counselling/", {"do": "slots", "site": site.pk, "starts_at": starts, "minutes": bad})
+    assert response.status_code in (200, 302), response.status_code
+    assert not Slot.objects.exists()
