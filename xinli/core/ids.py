@@ -17,6 +17,7 @@ from .i18n import field_error
 # Django's ``<int:pk>`` (also ``[0-9]+``; a number past the bigint range finds no row — Django's overflow-safe lookups).
 ID_PATTERN = "[0-9]{1,18}"
 _ID = re.compile(ID_PATTERN)
+_INT = re.compile(f"-?{ID_PATTERN}")
 _YEAR = re.compile("[0-9]{4}")
 
 
@@ -30,8 +31,7 @@ def parse_int(value) -> int | None:
     """A whole number sent as text that may be negative (a questionnaire answer, a count): ASCII digits with an
     optional leading minus, at most 18 digits; None for anything else."""
     text = str(value if value is not None else "").strip()
-    pk = parse_id(text[1:] if text.startswith("-") else text)
-    return None if pk is None else (-pk if text.startswith("-") else pk)
+    return int(text) if _INT.fullmatch(text) else None
 
 
 def form_int(value, default: int) -> int:
