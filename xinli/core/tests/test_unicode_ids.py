@@ -98,7 +98,7 @@ def test_every_html_route_with_an_id_answers_4xx_to_a_bad_id(prober, bad):
 
 
 API_QUERIES = [("/api/v1/assessments/", "person"), ("/api/v1/consents/", "person"), ("/api/v1/alerts/", "person"),
-               ("/api/v1/persons/", "org_unit"), ("/api/v1/hotline/calls/", "line"), ("/api/v1/persons/", "page"),
+               ("/api/v1/persons/", "org_unit"), ("/api/v1/hotline/calls/", "line"), ("/api/v1/persons/", "page"), ("/api/v1/org-units/", "parent"),
                ("/api/v1/smd/indicators/{unit}/", "year"), ("/api/v1/network/coverage/{unit}/", "year")]
 HTML_QUERIES = [("/indicators/", "year"), ("/smd/indicators/", "year"), ("/public/evaluations/", "year"),
                 ("/persons/", "org_unit"), ("/audit/", "person"), ("/p/sites/", "unit"), ("/persons/", "page")]
