@@ -2,11 +2,11 @@
 test covers it automatically."""
 
 from django.urls import path
-from rest_framework.routers import DefaultRouter
 
 from xinli.accounts import api as accounts_api
 from xinli.alerts import api as alerts_api
 from xinli.archives import api as archives_api
+from xinli.core.api import Router
 from xinli.counselling import api as counselling_api
 from xinli.hotline import api as hotline_api
 from xinli.indicators import api as indicators_api
@@ -15,7 +15,7 @@ from xinli.regions import api as regions_api
 from xinli.screening import api as screening_api
 from xinli.smd import api as smd_api
 
-router = DefaultRouter(trailing_slash=True)
+router = Router(trailing_slash=True)
 router.include_root_view = False
 router.register("org-units", regions_api.OrgUnitViewSet, basename="orgunit")
 router.register("persons", archives_api.PersonViewSet, basename="person")

@@ -12,8 +12,8 @@ from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core import audit
 from xinli.core.api import StrictSerializerMixin
-from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
+from xinli.core.ids import path_id, query_id
 from xinli.regions.models import OrgUnit
 
 from . import crisis, selectors, services, texts
@@ -97,10 +97,9 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         qs = selectors.filter_alerts(selectors.visible_alerts(self.request.user), level=p.get("level", ""),
                                      state=p.get("state", ""), source=p.get("source", ""),
                                      overdue=p.get("overdue") in ("1", "true"), open_only=p.get("open") in ("1", "true"))
-        person = p.get("person", "")
-        if person:
-            person_id = parse_pk(person)
-            qs = qs.filter(person_id=person_id) if person_id is not None else qs.none()
+        person_id = query_id(p, "person")
+        if person_id is not None:
+            qs = qs.filter(person_id=person_id)
         return qs
 
     def list(self, request, *args, **kwargs):
@@ -108,7 +107,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return self.get_paginated_response(AlertSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(AlertSerializer(selectors.get_alert(request.user, _pk(kwargs["pk"]))).data)
+        return Response(AlertSerializer(selectors.get_alert(request.user, path_id(kwargs["pk"]))).data)
 
     @extend_schema(request=ReportSerializer, responses={201: AlertSerializer})
     def create(self, request, *args, **kwargs):
@@ -133,23 +132,23 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         """Take the alert: stops the escalation clock."""
-        return Response(AlertSerializer(services.acknowledge(request.user, _pk(pk))).data)
+        return Response(AlertSerializer(services.acknowledge(request.user, path_id(pk))).data)
 
     @extend_schema(request=None, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
     def start(self, request, pk=None):
         """Record that the intervention has begun (after acknowledging)."""
-        return Response(AlertSerializer(services.start_intervention(request.user, _pk(pk))).data)
+        return Response(AlertSerializer(services.start_intervention(request.user, path_id(pk))).data)
 
     @extend_schema(request=CloseSerializer, responses={200: AlertSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
         """Close with an outcome (required) and an optional confidential note."""
-        if not selectors.workable_alerts(request.user).filter(pk=_pk(pk)).exists():
+        if not selectors.workable_alerts(request.user).filter(pk=path_id(pk)).exists():
             raise Alert.DoesNotExist  # out of scope answers 404 before the body is looked at
         s = CloseSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        alert = services.close(request.user, _pk(pk), outcome=s.validated_data["outcome"],
+        alert = services.close(request.user, path_id(pk), outcome=s.validated_data["outcome"],
                                note=s.validated_data.get("note", ""))
         return Response(AlertSerializer(alert).data)
 
@@ -182,14 +181,7 @@ class NotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses={200: NotificationSerializer})
     @action(detail=True, methods=["post"])
     def read(self, request, pk=None):
-        return Response(NotificationSerializer(services.mark_read(request.user, _pk(pk))).data)
-
-
-def _pk(value) -> int:
-    pk = parse_pk(value)
-    if pk is None:
-        raise Alert.DoesNotExist
-    return pk
+        return Response(NotificationSerializer(services.mark_read(request.user, path_id(pk))).data)
 
 
 # --- crisis intervention -------------------------------------------------------------------------------------------
@@ -240,7 +232,7 @@ class NoteSerializer(StrictSerializerMixin, serializers.Serializer):
 
 
 def _scoped(qs, pk):
-    obj = qs.filter(pk=_pk(pk)).first()
+    obj = qs.filter(pk=path_id(pk)).first()
     if obj is None:
         raise Alert.DoesNotExist
     return obj
@@ -265,7 +257,7 @@ class CrisisCaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         return self.get_paginated_response(CrisisCaseSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(CrisisCaseSerializer(selectors.get_case(request.user, _pk(kwargs["pk"]))).data)
+        return Response(CrisisCaseSerializer(selectors.get_case(request.user, path_id(kwargs["pk"]))).data)
 
     @extend_schema(request=CaseInputSerializer, responses={201: CrisisCaseSerializer})
     def create(self, request, *args, **kwargs):

@@ -146,11 +146,6 @@ def get_case(user, pk):
     return case
 
 
-def record_case_listing(user, cases) -> None:
-    """Crisis cases listed (with their follow-ups, which are about the same person)."""
-    record_reads(user, [c.person for c in cases], purpose="crisis")
-
-
 def visible_events(user):
     from .models import CrisisEvent
 
@@ -166,12 +161,6 @@ def record_event_reads(user, events, *, action: str = audit.Action.SEARCH) -> No
     """Group crises shown with their affected people: one entry per person from the archive. ``events`` must have
     ``affected`` loaded (prefetched) or it is queried here."""
     record_reads(user, [a.person for e in events for a in e.affected.all()], purpose="group crisis", action=action)
-
-
-def record_follow_up_listing(user, follow_ups) -> None:
-    """Follow-ups listed: each names the person of its case or the affected person of its event."""
-    record_reads(user, [f.case.person if f.case_id else (f.affected.person if f.affected_id else None) for f in follow_ups],
-                 purpose="crisis follow-up")
 
 
 def visible_follow_ups(user, *, due_only: bool = False):

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xinli.core.api import StrictSerializerMixin
-from xinli.core.forms import parse_pk
+from xinli.core.ids import path_id, query_id
 from xinli.regions.models import OrgUnit
 
 from . import selectors, services
@@ -116,7 +116,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         params = self.request.query_params
         unit = None
         if params.get("org_unit"):
-            unit = OrgUnit.objects.filter(pk=params["org_unit"]).first() if params["org_unit"].isdigit() else None
+            unit = OrgUnit.objects.filter(pk=query_id(params, "org_unit")).first()
             if unit is None:
                 return Person.objects.none()
         return selectors.search_persons(self.request.user, q=params.get("q", ""), id_number=params.get("id_number", ""),
@@ -127,7 +127,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         return self.get_paginated_response(PersonListSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        person = selectors.get_person(request.user, _pk(kwargs["pk"]), purpose=self._purpose())
+        person = selectors.get_person(request.user, path_id(kwargs["pk"]), purpose=self._purpose())
         return Response(PersonSerializer(person).data)
 
     @extend_schema(responses={201: PersonSerializer})
@@ -142,7 +142,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
 
     @extend_schema(responses={200: PersonSerializer})
     def update(self, request, *args, partial=False, **kwargs):
-        person = selectors.get_person_for_edit(request.user, _pk(kwargs["pk"]))
+        person = selectors.get_person_for_edit(request.user, path_id(kwargs["pk"]))
         serializer = PersonWriteSerializer(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         v = serializer.validated_data
@@ -155,13 +155,6 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         body = PersonSerializer(saved.person).data
         body["warnings"] = saved.warnings
         return Response(body)
-
-
-def _pk(value) -> int:
-    pk = parse_pk(value)  # at most 18 digits: a longer number would overflow the database column (500)
-    if pk is None:
-        raise Person.DoesNotExist
-    return pk
 
 
 @extend_schema(parameters=[OpenApiParameter("person", int)])
@@ -177,9 +170,9 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
 
     def get_queryset(self):
         qs = selectors.visible_consents(self.request.user)
-        person = self.request.query_params.get("person")
-        if person:
-            qs = qs.filter(person_id=person) if person.isdigit() else qs.none()
+        person = query_id(self.request.query_params, "person")
+        if person is not None:
+            qs = qs.filter(person_id=person)
         return qs.order_by("-id")
 
     def retrieve(self, request, *args, **kwargs):

@@ -98,11 +98,6 @@ def person_ids_for_audit(user, q: str) -> tuple[list[int], str]:
     return ids, "id_number" if kind == "id" else "name"
 
 
-def record_listing(user, persons, *, purpose: str = "") -> None:
-    """Audit that ``user`` was shown these persons in a list or search result."""
-    audit.record_person_reads(user, persons, action=audit.Action.SEARCH, purpose=purpose)
-
-
 def get_person(user, pk, *, purpose: str = "", capability: str = ARCHIVES_VIEW) -> Person:
     """One person the user may see, audited as a read. Raises ``Person.DoesNotExist`` (404) outside scope."""
     person = visible_persons(user, capability).get(pk=pk)

@@ -32,7 +32,7 @@ def check_id_number(value: str, field_name: str = "id_number") -> IdNumberInfo:
     number = normalize_id_number(value)
     if len(number) != 18:
         raise field_error(field_name, _("Resident ID number: must have 18 characters; check for missing or extra digits."))
-    if not number[:-1].isdigit() or not re.match(r"[0-9X]$", number[-1]):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         raise field_error(field_name, _("Resident ID number: only digits, and X as the last character; remove other characters."))
     if number[-1] != ric.calc_check_digit(number):
         raise field_error(field_name, _("Resident ID number: wrong check character (last character); check the number again."))

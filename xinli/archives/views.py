@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from xinli.core.i18n import bilingual
+from xinli.core.ids import parse_id
 from xinli.core.listing import list_rows
 from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
@@ -45,8 +46,8 @@ def person_list(request):
     q = request.GET.get("q", "").strip()
     tag = request.GET.get("tag", "")
     unit = None
-    if request.GET.get("org_unit", "").isdigit():
-        unit = unit_selectors.visible_units(user).filter(pk=int(request.GET["org_unit"])).first()
+    if parse_id(request.GET.get("org_unit")) is not None:
+        unit = unit_selectors.visible_units(user).filter(pk=parse_id(request.GET["org_unit"])).first()
     qs = selectors.search_persons(user, q=q, org_unit=unit, tag=tag if tag in Tag.values else "")
     page = list_rows(request, qs, per_page=20, purpose="search")
     template = "archives/_results.html" if request.htmx else "archives/person_list.html"

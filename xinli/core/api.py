@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
+from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .i18n import bilingual, generic_message
+from .ids import ID_PATTERN
 from .listing import audit_rows
 from .query import check_query_values
 
@@ -54,6 +56,15 @@ class Pagination(PageNumberPagination):
         purpose = view.audit_purpose() if hasattr(view, "audit_purpose") else ""
         audit_rows(request.user, model, rows, purpose=purpose)
         return rows
+
+
+class Router(DefaultRouter):
+    """The API router: every detail route's id is ASCII digits (``xinli.core.ids``), so ``/persons/²/`` or
+    ``/org-units/٣/`` matches no route and answers the JSON 404 — never a 500, never object 3."""
+
+    def get_lookup_regex(self, viewset, lookup_prefix=""):
+        kwarg = getattr(viewset, "lookup_url_kwarg", None) or getattr(viewset, "lookup_field", "pk")
+        return f"(?P<{lookup_prefix}{kwarg}>{getattr(viewset, 'lookup_value_regex', ID_PATTERN)})"
 
 
 class StrictSerializerMixin:

@@ -1,6 +1,7 @@
 from django import forms
 
 from .i18n import generic_message
+from .ids import parse_id
 
 
 class BilingualForm(forms.Form):
@@ -30,15 +31,7 @@ class BilingualForm(forms.Form):
             self.add_error(None, exc.messages)
 
 
-def parse_pk(value) -> int | None:
-    """An object id sent as text (form field, query parameter, URL part): the integer, or None for anything else —
-    never an exception. Only ASCII digits count (``'²'.isdigit()`` is true but ``int('²')`` raises), and at most 18
-    of them (a larger number overflows a 64-bit column)."""
-    text = str(value if value is not None else "").strip()
-    return int(text) if text.isascii() and text.isdigit() and len(text) < 19 else None
-
-
 def form_pk(value) -> int:
     """An object id posted by a form: the integer, or 0 (matches nothing) for anything else — never an exception."""
-    pk = parse_pk(value)
+    pk = parse_id(value)
     return 0 if pk is None else pk

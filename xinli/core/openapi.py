@@ -11,6 +11,8 @@ from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
+from .ids import ID_PATTERN
+
 
 class ApiErrorSerializer(serializers.Serializer):
     """A bilingual error: ``detail`` for the request as a whole, otherwise one list of messages per field name."""
@@ -40,6 +42,15 @@ class AutoSchema(SpectacularAutoSchema):
         if getattr(self.view, "schema_list_is_object", False):
             return False
         return super()._is_list_view(serializer)
+
+    def _resolve_path_parameters(self, variables):
+        # The router's ASCII-only id pattern (``xinli.core.ids.ID_PATTERN``) makes drf-spectacular describe every id
+        # as a string with a pattern; an id is an integer.
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            if parameter.get("schema", {}).get("pattern") == f"^{ID_PATTERN}$":
+                parameter["schema"] = {"type": "integer"}
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)

@@ -6,6 +6,7 @@ import datetime
 
 from django.db.models import QuerySet
 
+from xinli.core.ids import parse_id
 from xinli.core.policy import AUDIT_VIEW
 from xinli.core.scoping import scope_paths
 
@@ -33,8 +34,8 @@ def audit_entries(user, *, actor: str = "", action: str = "", person_id: str = "
         qs = qs.filter(actor_username=actor)
     if action:
         qs = qs.filter(action=action)
-    if person_id.isdigit():
-        qs = qs.filter(person_id=int(person_id))
+    if parse_id(person_id) is not None:
+        qs = qs.filter(person_id=parse_id(person_id))
     if person_ids is not None:
         qs = qs.filter(person_id__in=person_ids)
     if object_type:

@@ -12,17 +12,12 @@ from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
+from xinli.core.ids import path_id
 from xinli.core.policy import ARCHIVES_EDIT, COUNSELLING_WORK
 from xinli.core.scoping import scope_q
 
 from . import selectors, services
 from .models import Case, Plan, Referral
-
-
-def _pk(value) -> int:
-    if not str(value).isdigit():
-        raise Case.DoesNotExist
-    return int(value)
 
 
 def _person(user, pk, purpose):
@@ -68,7 +63,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return selectors.visible_cases(self.request.user).order_by("-opened_at")
 
     def retrieve(self, request, *args, **kwargs):
-        case, sessions = selectors.get_case(request.user, _pk(kwargs["pk"]))
+        case, sessions = selectors.get_case(request.user, path_id(kwargs["pk"]))
         body = CaseSerializer(case).data
         body["sessions"] = [{"id": s.id, "date": s.date, "minutes": s.minutes, "notes": s.notes, "signs_of_disorder": s.signs_of_disorder}
                             for s in sessions]
@@ -85,7 +80,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=SessionInputSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def sessions(self, request, pk=None):
-        case = self.get_queryset().filter(pk=_pk(pk)).first()
+        case = self.get_queryset().filter(pk=path_id(pk)).first()
         if case is None:
             raise Case.DoesNotExist
         s = SessionInputSerializer(data=request.data)
@@ -189,7 +184,7 @@ class ReferralViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.G
         return Response(ReferralSerializer(services.refer(request.user, person, institution=inst, **v)).data, status=status.HTTP_201_CREATED)
 
     def _mine(self, pk) -> Referral:
-        ref = self.get_queryset().filter(pk=_pk(pk)).first()
+        ref = self.get_queryset().filter(pk=path_id(pk)).first()
         if ref is None:
             raise Referral.DoesNotExist
         return ref

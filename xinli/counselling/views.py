@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from xinli.archives import selectors as person_selectors
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.ids import form_int
 from xinli.core.listing import list_rows
 from xinli.core.policy import COUNSELLING_WORK, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
@@ -65,7 +66,7 @@ def desk(request):
             except ValueError:
                 starts = None
             if starts:
-                _run(request, services.add_slots, user, site, starts=starts, minutes=int(request.POST.get("minutes") or 50))
+                _run(request, lambda: services.add_slots(user, site, starts=starts, minutes=form_int(request.POST.get("minutes"), 50)))
             else:
                 messages.error(request, bilingual(_("Form: check the dates (YYYY-MM-DD) and the choices.")))
         elif what == "book_for":
@@ -142,7 +143,7 @@ def case_page(request, pk):
 
             measure = Assessment.objects.filter(person=case.person, pk=form_pk(request.POST.get("assessment"))).first()
             result = _run(request, lambda: services.add_session(
-                user, case, date=datetime.date.fromisoformat(request.POST.get("date", "")), minutes=int(request.POST.get("minutes") or 0),
+                user, case, date=datetime.date.fromisoformat(request.POST.get("date", "")), minutes=form_int(request.POST.get("minutes"), 0),
                 notes=request.POST.get("notes", ""), signs_of_disorder=request.POST.get("signs") == "on", assessment=measure))
             if result and result[1]:
                 messages.warning(request, bilingual(_("Signs of a mental disorder: refer the person to a hospital (Mental Health Law art. 23).")))

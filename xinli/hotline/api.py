@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
-from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
+from xinli.core.ids import path_id, query_id
 from xinli.core.uploads import size_problem, upload_problem
 
 from . import selectors, services
@@ -182,7 +182,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         qs = selectors.visible_calls(self.request.user)
         if p.get("open_high_risk") in ("1", "true"):
             qs = selectors.open_high_risk(self.request.user)
-        line_id = parse_pk(p.get("line"))
+        line_id = query_id(p, "line")
         if line_id is not None:
             qs = qs.filter(line_id=line_id)
         return qs
@@ -193,7 +193,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return self.get_paginated_response(CallSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(CallSerializer(selectors.get_call(request.user, _pk(kwargs["pk"]))).data)
+        return Response(CallSerializer(selectors.get_call(request.user, path_id(kwargs["pk"]))).data)
 
     @extend_schema(request=CallInputSerializer, responses={201: CallSerializer})
     def create(self, request, *args, **kwargs):
@@ -217,7 +217,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     @extend_schema(request=CallUpdateSerializer, responses={200: CallSerializer})
     def partial_update(self, request, *args, **kwargs):
-        call = selectors.visible_calls(request.user).filter(pk=_pk(kwargs["pk"])).first()
+        call = selectors.visible_calls(request.user).filter(pk=path_id(kwargs["pk"])).first()
         if call is None:
             raise Call.DoesNotExist
         s = CallUpdateSerializer(data=request.data, partial=True)  # only what was sent; no defaults
@@ -240,19 +240,12 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @action(detail=True, methods=["post"], url_path="follow-up")
     def follow_up(self, request, pk=None):
         """Record that the high-risk caller was followed up."""
-        call = selectors.visible_calls(request.user).filter(pk=_pk(pk)).first()
+        call = selectors.visible_calls(request.user).filter(pk=path_id(pk)).first()
         if call is None:
             raise Call.DoesNotExist
         s = FollowUpSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return Response(CallSerializer(services.complete_follow_up(request.user, call, s.validated_data.get("note", ""))).data)
-
-
-def _pk(value) -> int:
-    pk = parse_pk(value)
-    if pk is None:
-        raise Call.DoesNotExist
-    return pk
 
 
 __all__ = ["LineViewSet", "CallViewSet", "PROBLEM_TYPES"]

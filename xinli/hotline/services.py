@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
@@ -37,7 +38,7 @@ def create_line(actor, *, org_unit, name: str, number: str = "12356", hours_per_
         raise PermissionDenied
     if not (name or "").strip():
         raise field_error("name", _("Name: give the hotline a name, e.g. 青岛市心理援助热线."))
-    if not (number or "").strip().isdigit():
+    if not re.fullmatch("[0-9]+", (number or "").strip()):
         raise field_error("number", _("Number: digits only, e.g. 12356."))
     if not 1 <= int(hours_per_day) <= 24:
         raise field_error("hours_per_day", _("Service hours per day: from 1 to 24 (the pilot plan asks for at least 18)."))

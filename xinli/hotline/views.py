@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.ids import form_int
 from xinli.core.listing import list_rows
 from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability, path_in_scope
@@ -159,8 +160,8 @@ def line_new(request):
     try:
         line = services.create_line(request.user, org_unit=unit, name=request.POST.get("name", ""),
                                     number=request.POST.get("number", "12356"),
-                                    hours_per_day=int(request.POST.get("hours_per_day") or 24),
-                                    seats=int(request.POST.get("seats") or 2))
+                                    hours_per_day=form_int(request.POST.get("hours_per_day"), 24),
+                                    seats=form_int(request.POST.get("seats"), 2))
     except (ValueError, ValidationError) as exc:
         for text in getattr(exc, "messages", [bilingual(_("Seats and hours: whole numbers."))]):
             messages.error(request, text)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.core import audit
 from xinli.core.i18n import field_error
+from xinli.core.ids import parse_id
 from xinli.core.policy import INDICATORS_MANAGE
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
@@ -33,9 +34,7 @@ def _count(value) -> int | None:
     if value is None or str(value).strip() == "":
         return 0
     text = str(value).strip()
-    if not text.isdigit() or len(text) > 3:
-        return None
-    return int(text)
+    return parse_id(text) if len(text) <= 3 else None
 
 
 def record_incident(actor, *, org_unit: OrgUnit, date, kind: str, deaths=0, injured=0, note: str = "") -> ExtremeIncident:

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinli.core import xlsx
+from xinli.core.ids import parse_year
 from xinli.core.policy import INDICATORS_MANAGE, INDICATORS_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.models import OrgUnit
@@ -38,8 +39,8 @@ def _unit_year(request):
     if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path):
         raise Http404
     this_year = timezone.localdate().year
-    year = request.GET.get("year", "")
-    year = int(year) if year.isdigit() and 2000 <= int(year) <= this_year else this_year
+    year = parse_year(request.GET.get("year"))
+    year = year if year is not None and 2000 <= year <= this_year else this_year
     return unit, year
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
+from xinli.core.ids import path_id, query_year
 from xinli.core.policy import NETWORK_MANAGE, REGIONS_VIEW
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
@@ -40,12 +41,6 @@ def _unit(pk) -> OrgUnit:
     if unit is None:
         raise field_error("org_unit", _("Org unit: not found; check the org unit id."))
     return unit
-
-
-def _pk(value) -> int:
-    if not str(value).isdigit():
-        raise Site.DoesNotExist
-    return int(value)
 
 
 class InstitutionSerializer(serializers.ModelSerializer):
@@ -174,7 +169,7 @@ class SiteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=SiteStatusInputSerializer, responses={200: SiteSerializer})
     @action(detail=True, methods=["post"])
     def status(self, request, pk=None):
-        site = selectors.visible_sites(request.user).filter(pk=_pk(pk)).first()
+        site = selectors.visible_sites(request.user).filter(pk=path_id(pk)).first()
         if site is None or not path_in_scope(request.user, NETWORK_MANAGE, site.org_path):
             raise Site.DoesNotExist
         s = SiteStatusInputSerializer(data=request.data)
@@ -248,7 +243,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
     @extend_schema(request=SupervisionInputSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def supervision(self, request, pk=None):
-        staff = self.get_queryset().filter(pk=_pk(pk)).first()
+        staff = self.get_queryset().filter(pk=path_id(pk)).first()
         if staff is None:
             raise Staff.DoesNotExist
         s = SupervisionInputSerializer(data=request.data)
@@ -275,7 +270,7 @@ class StaffViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Crea
         return self.get_paginated_response(StaffSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        staff = self.get_queryset().filter(pk=_pk(kwargs["pk"])).first()
+        staff = self.get_queryset().filter(pk=path_id(kwargs["pk"])).first()
         if staff is None:
             raise Staff.DoesNotExist
         selectors.record_staff_listing(request.user, [staff])
@@ -304,13 +299,13 @@ class CoverageViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("date", datetime.date), OpenApiParameter("year", int)], responses={200: dict})
     def retrieve(self, request, pk=None):
-        unit = OrgUnit.objects.filter(pk=_pk(pk)).first()
+        unit = OrgUnit.objects.filter(pk=path_id(pk)).first()
         if unit is None or not path_in_scope(request.user, REGIONS_VIEW, unit.path):
             raise OrgUnit.DoesNotExist
         today = timezone.localdate()
         try:
             if request.query_params.get("year"):
-                day = coverage.year_day(int(request.query_params["year"]), today)
+                day = coverage.year_day(query_year(request.query_params, default=today.year, low=1900, high=9999), today)
             else:
                 day = datetime.date.fromisoformat(request.query_params.get("date") or today.isoformat())
         except ValueError:
@@ -387,7 +382,7 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     @extend_schema(request=InspectionInputSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def inspections(self, request, pk=None):
-        plan = self.get_queryset().filter(pk=_pk(pk)).first()
+        plan = self.get_queryset().filter(pk=path_id(pk)).first()
         if plan is None:
             raise InspectionPlan.DoesNotExist
         s = InspectionInputSerializer(data=request.data)
@@ -444,7 +439,7 @@ class RectificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=EvidenceSerializer, responses={200: RectificationSerializer})
     @action(detail=True, methods=["post"])
     def close(self, request, pk=None):
-        rect = self.get_queryset().filter(pk=_pk(pk)).first()
+        rect = self.get_queryset().filter(pk=path_id(pk)).first()
         if rect is None:
             raise Rectification.DoesNotExist
         s = EvidenceSerializer(data=request.data)
@@ -497,7 +492,7 @@ class CourseViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.Gen
     @extend_schema(request=AttendanceInputSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def attendance(self, request, pk=None):
-        course = self.get_queryset().filter(pk=_pk(pk)).first()
+        course = self.get_queryset().filter(pk=path_id(pk)).first()
         if course is None:
             raise Course.DoesNotExist
         s = AttendanceInputSerializer(data=request.data)
@@ -555,7 +550,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.
     @extend_schema(request=CommendationSerializer, responses={200: VolunteerSerializer})
     @action(detail=True, methods=["post"])
     def commend(self, request, pk=None):
-        volunteer = self.get_queryset().filter(pk=_pk(pk)).first()
+        volunteer = self.get_queryset().filter(pk=path_id(pk)).first()
         if volunteer is None:
             raise Volunteer.DoesNotExist
         s = CommendationSerializer(data=request.data)
@@ -578,7 +573,7 @@ class VolunteerViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.
     @extend_schema(request=ServiceLogSerializer, responses={201: dict})
     @action(detail=True, methods=["post"])
     def services(self, request, pk=None):
-        volunteer = self.get_queryset().filter(pk=_pk(pk)).first()
+        volunteer = self.get_queryset().filter(pk=path_id(pk)).first()
         if volunteer is None:
             raise Volunteer.DoesNotExist
         s = ServiceLogSerializer(data=request.data)

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.ids import form_int, parse_year
 from xinli.core.policy import NETWORK_MANAGE
 from xinli.core.ratelimit import rate_limited
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
@@ -59,10 +60,7 @@ def public_evaluations(request):
     from . import inspection
 
     today = timezone.localdate()
-    try:
-        year = int(request.GET.get("year") or today.year)
-    except ValueError:
-        year = today.year
+    year = parse_year(request.GET.get("year")) or today.year
     year = min(max(year, 2000), today.year)
     return render(request, "network/public_evaluations.html", {
         "rows": inspection.evaluations(year), "year": year, "years": list(range(today.year, today.year - 5, -1))})
@@ -82,7 +80,7 @@ def feedback(request, site_id):
     error = ""
     if request.method == "POST":
         try:
-            score = int(request.POST.get("score") or 0)
+            score = form_int(request.POST.get("score"), 0)
         except ValueError:
             score = 0
         try:

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.ids import form_int
 from xinli.core.policy import OUTREACH_PUBLISH
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
 from xinli.regions import selectors as unit_selectors
@@ -51,12 +52,12 @@ def desk(request):
                 unit = next(u for u in units if str(u.pk) == request.POST.get("org_unit"))
                 starts = timezone.make_aware(datetime.datetime.fromisoformat(request.POST.get("starts_at", "")))
                 services.create_event(user, org_unit=unit, title=request.POST.get("title", ""), kind=request.POST.get("kind", ""),
-                                      starts_at=starts, place=request.POST.get("place", ""), capacity=int(request.POST.get("capacity") or 0))
+                                      starts_at=starts, place=request.POST.get("place", ""), capacity=form_int(request.POST.get("capacity"), 0))
             elif what == "materials":
                 event = Event.objects.filter(scope_q(user, OUTREACH_PUBLISH), pk=form_pk(request.POST.get("event"))).first()
                 if event is None:
                     raise Http404
-                services.record_materials(user, event, int(request.POST.get("materials") or -1))
+                services.record_materials(user, event, form_int(request.POST.get("materials"), -1))
             elif what == "attended":
                 reg = Registration.objects.filter(event__in=Event.objects.filter(scope_q(user, OUTREACH_PUBLISH)),
                                                   pk=form_pk(request.POST.get("registration"))).first()

@@ -18,6 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from xinli.core import audit
 from xinli.core.forms import form_pk
 from xinli.core.i18n import bilingual, field_error
+from xinli.core.ids import parse_int
 from xinli.core.ratelimit import rate_limited
 from xinli.counselling import services as counselling
 from xinli.counselling.models import Booking, Slot
@@ -60,7 +61,7 @@ def self_test(request, code):
     posted = request.POST if request.method == "POST" else {}
     errors = []
     if request.method == "POST":
-        answers = {i.id: int(posted[f"q_{i.id}"]) for i in d.items if (posted.get(f"q_{i.id}") or "").lstrip("-").isdigit()}
+        answers = {i.id: parse_int(posted[f"q_{i.id}"]) for i in d.items if parse_int(posted.get(f"q_{i.id}")) is not None}
         keep = posted.get("keep") == "on"
         submission = posted.get("submission", "")
         try:
@@ -125,8 +126,7 @@ def sites(request):
     the browser's geolocation), with address, hours, phone and distance, a page at a time."""
     from django.core.paginator import Paginator
 
-    unit = OrgUnit.objects.filter(pk=form_pk(request.GET.get("unit")), level__in=["city", "county", "township"]).first() if (
-        request.GET.get("unit") or "").isdigit() else None
+    unit = OrgUnit.objects.filter(pk=form_pk(request.GET.get("unit")), level__in=["city", "county", "township"]).first()
     townships = list(OrgUnit.objects.filter(parent=unit, level="township").order_by("code")) if unit is not None and unit.level == "county" else []
     near, error, position = (request.GET.get("near") or "")[:40], "", None
     try:

@@ -4,6 +4,8 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from xinli.core.ids import query_id
+
 from . import selectors
 from .models import OrgUnit
 
@@ -41,8 +43,8 @@ class OrgUnitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             qs = selectors.search_units(user, params["q"])
         elif params.get("parent"):
             try:
-                parent = selectors.get_unit(user, int(params["parent"]))
-            except (OrgUnit.DoesNotExist, ValueError):
+                parent = selectors.get_unit(user, query_id(params, "parent"))
+            except OrgUnit.DoesNotExist:
                 return selectors.visible_units(user).none()
             qs = selectors.children(user, parent)
         else:

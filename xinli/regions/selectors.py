@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from xinli.core.ids import parse_id
 from xinli.core.scoping import scope_paths, scope_q
 
 from .models import OrgUnit
@@ -33,7 +34,7 @@ def search_units(user, q: str) -> QuerySet[OrgUnit]:
     q = (q or "").strip()
     if not q:
         return visible_units(user).none()
-    if q.isdigit():
+    if parse_id(q) is not None:  # a code or its beginning (ASCII digits)
         return visible_units(user).filter(code__startswith=q).order_by("code")
     return visible_units(user).filter(Q(name__icontains=q)).order_by("level", "code")
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.core import audit
 from xinli.core.i18n import bilingual
+from xinli.core.ids import parse_id
 
 from .codes import code_problems, gbt2260_name, level_of, parse_kind
 from .models import OrgUnit
@@ -92,14 +93,14 @@ def _import_units(reader, report: ImportReport, *, actor, valid_from) -> ImportR
         if code in seen:
             problems.append(bilingual(_("code: duplicate of line {line}; each code appears once"), line=seen[code]))
         population = row.get("population") or ""
-        if population and not population.isdigit():
+        if population and parse_id(population) is None:
             problems.append(bilingual(_("population: not a whole number; write digits only")))
         if not problems and len(code) == 12 and level_of(code) in ("province", "city", "county") and gbt2260_name(code[:6]) is None:
             report.warnings.append((line_no, bilingual(_("code {code}: not in the GB/T 2260 list; accepted as new or historical"), code=code)))
         seen.setdefault(code, line_no)
         for p in problems:
             report.errors.append((line_no, f"{code or '?'}: {p}"))
-        rows.append((line_no, {"code": code, "name": name, "parent_code": parent_code, "kind": kind, "population": int(population) if population.isdigit() else None}))
+        rows.append((line_no, {"code": code, "name": name, "parent_code": parent_code, "kind": kind, "population": parse_id(population)}))
     codes_in_file = {r["code"] for _, r in rows}
     for line_no, r in rows:
         pc = r["parent_code"]

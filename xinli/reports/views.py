@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinli.core.ids import parse_year
 from xinli.core.policy import INDICATORS_VIEW
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
 from xinli.regions import selectors as unit_selectors
@@ -23,10 +24,10 @@ def reports(request):
         raise Http404
     if request.method == "POST":
         unit = OrgUnit.objects.filter(code=request.POST.get("org", "")).first()
-        year = request.POST.get("year", "").strip()
+        year = parse_year(request.POST.get("year"))
         if unit is None or not path_in_scope(user, INDICATORS_VIEW, unit.path):
             raise Http404
-        if not (year.isdigit() and 2000 <= int(year) <= timezone.localdate().year):
+        if year is None or not 2000 <= year <= timezone.localdate().year:
             from django.contrib import messages
 
             from xinli.core.i18n import bilingual
@@ -34,7 +35,7 @@ def reports(request):
             messages.error(request, bilingual(_("Year: a year from 2000 to this year, e.g. {year}."), year=timezone.localdate().year))
             return redirect("reports:list")
         try:
-            services.request_report(user, unit, int(year), kind=request.POST.get("kind", "annual_summary"))
+            services.request_report(user, unit, year, kind=request.POST.get("kind", "annual_summary"))
         except DatabaseError as exc:
             if not services.disk_full(exc):
                 raise

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from xinli.core.i18n import pair
+from xinli.core.ids import parse_int
 
 from .definitions import Band, Definition, DefinitionError, get
 
@@ -127,8 +128,8 @@ def _value(item, value):
             return next(o.value for o in item.options if o.answer == word)
     if isinstance(value, bool):
         value = None
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        value = int(value.strip())
+    elif isinstance(value, str) and parse_int(value) is not None:
+        value = parse_int(value)  # ASCII digits only: "²" or "٣" is not an answer
     if not isinstance(value, int) or value not in allowed:
         listing = "、".join(str(v) for v in allowed)
         extra = "，或 yes/no" if item.is_yes_no else ""

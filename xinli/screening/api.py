@@ -10,20 +10,13 @@ from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core import ratelimit
 from xinli.core.api import StrictSerializerMixin
-from xinli.core.forms import parse_pk
 from xinli.core.i18n import field_error
+from xinli.core.ids import path_id, query_id
 from xinli.core.openapi import ApiErrorSerializer
 
 from . import fhir, selectors, services
 from .models import Assessment, Mode, Participant
 
-
-def _pk(value) -> int:
-    """An assessment id from the URL; anything that is not one (``-5e-324``, 30 digits) is simply not found."""
-    pk = parse_pk(value)
-    if pk is None:
-        raise Assessment.DoesNotExist
-    return pk
 
 class AssessmentInputSerializer(StrictSerializerMixin, serializers.Serializer):
     scale = serializers.CharField(label=_("instrument"), max_length=32)
@@ -88,13 +81,13 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
 
     def get_queryset(self):
         qs = selectors.visible_assessments(self.request.user)
-        person = self.request.query_params.get("person")
-        if person:
-            qs = qs.filter(person_id=person) if person.isdigit() else qs.none()
+        person = query_id(self.request.query_params, "person")
+        if person is not None:
+            qs = qs.filter(person_id=person)
         return qs
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(AssessmentSerializer(selectors.get_assessment(request.user, _pk(kwargs["pk"]))).data)
+        return Response(AssessmentSerializer(selectors.get_assessment(request.user, path_id(kwargs["pk"]))).data)
 
     @extend_schema(responses={201: AssessmentSerializer, 200: AssessmentSerializer})
     def create(self, request, *args, **kwargs):
@@ -111,7 +104,7 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     @action(detail=True, methods=["get"])
     def fhir(self, request, pk=None):
         """FHIR R4 Bundle: the QuestionnaireResponse and the Observation of the total."""
-        return Response(selectors.fhir_export(request.user, _pk(pk)))
+        return Response(selectors.fhir_export(request.user, path_id(pk)))
 
     @extend_schema(request=FhirImportSerializer, responses={201: AssessmentSerializer})
     @action(detail=False, methods=["post"], url_path="fhir-import")

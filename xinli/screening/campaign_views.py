@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from xinli.core import audit, ratelimit
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
+from xinli.core.ids import parse_id, parse_int
 from xinli.core.policy import SCREENING_CAMPAIGN
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.core.widgets import DateInput
@@ -59,9 +60,9 @@ class CampaignForm(BilingualForm):
             parts = [p.strip() for p in line.replace("，", ",").split(",")]
             if not any(parts):
                 continue
-            if len(parts) != 3 or not parts[2].isdigit() or not 0 < int(parts[2]) <= 3000:
+            if len(parts) != 3 or not 0 < (parse_id(parts[2]) or 0) <= 3000:
                 raise forms.ValidationError(bilingual(_("Groups, line {line}: write grade, name, number (1–3000)."), line=n))
-            groups.append({"grade": parts[0], "name": parts[1], "count": int(parts[2])})
+            groups.append({"grade": parts[0], "name": parts[1], "count": parse_id(parts[2])})
         if not groups:
             raise forms.ValidationError(bilingual(_("Groups: add at least one class or department.")))
         return groups
@@ -204,7 +205,7 @@ def participant_form(request, code):
     if request.method == "POST":
         responses = {s: {i.id: posted.get(f"{s}_{i.id}") for i in definitions.get(s).items if posted.get(f"{s}_{i.id}")}
                      for s in participant.campaign.scales}
-        responses = {s: {k: int(v) if v.lstrip("-").isdigit() else v for k, v in a.items()} for s, a in responses.items()}
+        responses = {s: {k: v if parse_int(v) is None else parse_int(v) for k, v in a.items()} for s, a in responses.items()}
         try:
             created, _new = campaigns.submit(code, responses)
         except ValidationError as exc:

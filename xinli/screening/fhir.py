@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.i18n import field_error
+from xinli.core.ids import parse_int
 from xinli.scales import definitions
 from xinli.scales.engine import number
 
@@ -138,7 +139,7 @@ def parse_response(resource: dict) -> tuple[str, dict, Decimal | None]:
             raise field_error("item", _("FHIR item {link}: not an item of this questionnaire."), link=link)
         if "valueCoding" in answer:
             c = answer["valueCoding"]
-            value = by_loinc.get(c.get("code")) if c.get("system") == LOINC else (int(c["code"]) if str(c.get("code", "")).lstrip("-").isdigit() else None)
+            value = by_loinc.get(c.get("code")) if c.get("system") == LOINC else parse_int(c.get("code"))
             if value is None:
                 raise field_error("item", _("FHIR item {link}: answer code {answer} is not an option of this questionnaire."), link=link, answer=c.get("code"))
             answers[item_id] = value

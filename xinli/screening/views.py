@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.i18n import bilingual
+from xinli.core.ids import parse_int
 from xinli.core.policy import SCREENING_ADMINISTER
 from xinli.core.scoping import path_in_scope
 from xinli.scales import definitions
@@ -46,7 +47,7 @@ def administer(request, pk):
     given = {}
     if request.method == "POST" and definition is not None:
         given = {item.id: request.POST.get(f"item_{item.id}", "") for item in definition.items}
-        answers = {k: (int(v) if v.lstrip("-").isdigit() else v) for k, v in given.items() if v != ""}
+        answers = {k: (v if parse_int(v) is None else parse_int(v)) for k, v in given.items() if v != ""}
         try:
             assessment, _created = services.administer(request.user, scale=code, answers=answers, person=person,
                                                        idempotency_key=request.POST.get("idempotency_key") or None)

@@ -3,7 +3,6 @@ support records, worklist, indicators."""
 
 from __future__ import annotations
 
-import datetime
 import json
 
 from django.utils import timezone
@@ -18,6 +17,7 @@ from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
+from xinli.core.ids import path_id, query_year
 from xinli.core.listing import audit_rows
 from xinli.core.policy import INDICATORS_VIEW, SMD_VIEW
 from xinli.core.scoping import path_in_scope
@@ -197,12 +197,6 @@ INPUTS = {"break_glass": BreakGlassInputSerializer, "create": RegisterSerializer
           "team": TeamInputSerializer, "support": SupportInputSerializer, "status": StatusInputSerializer, "doctor": DoctorInputSerializer}
 
 
-def _pk(value) -> int:
-    if not str(value).isdigit():
-        raise Patient.DoesNotExist
-    return int(value)
-
-
 @extend_schema(parameters=[
     OpenApiParameter("classification", str, enum=Classification.values), OpenApiParameter("status", str, enum=Status.values),
     OpenApiParameter("follow_up", str, enum=selectors.FOLLOW_UP_STATES,
@@ -235,11 +229,11 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         return self.get_paginated_response([self._serialize(p, selectors.may_see_clinical(request.user, p, broken)) for p in page])
 
     def retrieve(self, request, *args, **kwargs):
-        patient, clinical = selectors.get_patient(request.user, _pk(kwargs["pk"]))
+        patient, clinical = selectors.get_patient(request.user, path_id(kwargs["pk"]))
         return Response(self._serialize(patient, clinical))
 
     def _clinical(self, pk) -> Patient:
-        patient = selectors.clinical_patients(self.request.user).filter(pk=_pk(pk)).first()
+        patient = selectors.clinical_patients(self.request.user).filter(pk=path_id(pk)).first()
         if patient is None:
             raise Patient.DoesNotExist
         return patient
@@ -260,7 +254,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     @action(detail=True, methods=["get", "post"], url_path="follow-ups")
     def follow_ups(self, request, pk=None):
         if request.method == "GET":  # treating roles, or a case-team member who broke the glass
-            patient, clinical = selectors.get_patient(request.user, _pk(pk))
+            patient, clinical = selectors.get_patient(request.user, path_id(pk))
             if not clinical:
                 raise Patient.DoesNotExist
             return Response(FollowUpSerializer(selectors.follow_ups(patient), many=True).data)
@@ -274,7 +268,7 @@ class PatientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
     @action(detail=True, methods=["post"], url_path="break-glass")
     def break_glass(self, request, pk=None):
         """A case-team member opens the patient's clinical details for four hours, read only, with a recorded reason."""
-        patient = selectors.visible_patients(request.user).filter(pk=_pk(pk)).first()
+        patient = selectors.visible_patients(request.user).filter(pk=path_id(pk)).first()
         if patient is None:
             raise Patient.DoesNotExist
         s = BreakGlassInputSerializer(data=request.data)
@@ -370,14 +364,13 @@ class IndicatorViewSet(viewsets.GenericViewSet):
 
     @extend_schema(parameters=[OpenApiParameter("year", int)], responses={200: dict})
     def retrieve(self, request, pk=None):
-        unit = OrgUnit.objects.filter(pk=_pk(pk)).first()
+        unit = OrgUnit.objects.filter(pk=path_id(pk)).first()
         if unit is None or not (path_in_scope(request.user, INDICATORS_VIEW, unit.path) or path_in_scope(request.user, SMD_VIEW, unit.path)):
             raise OrgUnit.DoesNotExist
-        year_text = request.query_params.get("year") or str(timezone.localdate().year)
-        if not year_text.isdigit() or not 2000 <= int(year_text) <= datetime.date.today().year:
-            raise field_error("year", _("Year: a year from 2000 to this year."))
-        k = indicators.compute([unit], int(year_text))[0]
+        this_year = timezone.localdate().year
+        year = query_year(request.query_params, default=this_year, high=this_year)
+        k = indicators.compute([unit], year)[0]
         counts = {f: getattr(k, f) for f in ("population", "in_register", "managed", "standardised", "medicated", "regular",
                                              "schizophrenia", "schizophrenia_medicated", "home", "home_managed", "stable",
                                              "rehab", "family", "tasks_due", "tasks_on_time")}
-        return Response({"org_unit": unit.pk, "year": int(year_text), "counts": counts, "rates": k.rates})
+        return Response({"org_unit": unit.pk, "year": year, "counts": counts, "rates": k.rates})

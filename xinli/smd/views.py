@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from xinli.core import audit
 from xinli.core.forms import BilingualForm
+from xinli.core.ids import parse_year
 from xinli.core.listing import list_rows
 from xinli.core.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
@@ -245,10 +246,7 @@ def indicator_page(request):
     if not (has_capability(user, INDICATORS_VIEW) or has_capability(user, SMD_VIEW)):
         raise Http404
 
-    try:
-        year = int(request.GET.get("year") or timezone.localdate().year)
-    except ValueError:
-        year = timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or timezone.localdate().year
     year = min(max(year, 2000), timezone.localdate().year)
     tops = [u for u in unit_selectors.top_units(user)
             if path_in_scope(user, INDICATORS_VIEW, u.path) or path_in_scope(user, SMD_VIEW, u.path)]

@@ -6,7 +6,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from xinli.alerts.models import Alert, CrisisCase, FollowUp
-from xinli.core.forms import form_pk, parse_pk
+from xinli.core.forms import form_pk
+from xinli.core.ids import parse_id as parse_pk
 from xinli.screening.services import administer
 from xinli.testing.fixtures import login_verified
 

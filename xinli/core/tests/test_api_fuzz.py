@@ -80,6 +80,55 @@ def _run_operation(operation, mode, headers):
     return failures
 
 
+# Ids that are digits to ``str.isdigit()`` (or to ``int()``) but not ASCII ids, and one that overflows a bigint.
+UNICODE_IDS = ["²", "٣", "１２", "𝟙", "٣٤", "99999999999999999999"]
+
+
+def _integer_parameters(operation) -> list[tuple[str, str]]:
+    """The operation's path and query parameters the schema declares as integers (object ids, years, pages)."""
+    found = []
+    for parameter in operation.definition.raw.get("parameters", []):
+        if parameter.get("in") in ("path", "query") and parameter.get("schema", {}).get("type") == "integer":
+            found.append((parameter["in"], parameter["name"]))
+    return found
+
+
+def _run_unicode_ids(operation, headers):
+    """Valid requests with each integer parameter replaced by Unicode digits: a JSON 400/404, never a 500."""
+    from hypothesis import strategies as st
+    from schemathesis.generation.modes import GenerationMode
+
+    parameters = _integer_parameters(operation)
+    if operation.method.upper() != "GET":  # a write with a valid id and a stray query parameter would change the data
+        parameters = [(where, name) for where, name in parameters if where == "path"]
+    if not parameters:
+        return []
+    failures = []
+
+    @hypothesis.settings(max_examples=EXAMPLES, derandomize=True, deadline=None, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck),
+                         phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate])
+    @hypothesis.given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE, headers=headers),
+                      bad=st.sampled_from(UNICODE_IDS), which=st.sampled_from(parameters))
+    def run(case, bad, which):
+        where, name = which
+        if where == "path":
+            case.path_parameters[name] = bad
+        else:
+            case.query = {**(case.query or {}), name: bad}
+        response = case.call(headers=headers)
+        content_type = response.headers.get("content-type") or response.headers.get("Content-Type") or [""]
+        content_type = content_type[0] if isinstance(content_type, list) else content_type
+        assert response.status_code in (400, 403, 404, 405), (where, name, bad, response.status_code, response.text[:300])
+        assert content_type.startswith("application/json"), (where, name, bad, content_type)
+
+    try:
+        run()
+    except BaseException as exc:  # noqa: BLE001 - collect every operation's failure, then report them together
+        failures.append(f"unicode-ids {operation.label}: {type(exc).__name__}: {str(exc)[:3000]}")
+    return failures
+
+
 def test_api_conforms_to_schema(api_schema):
     from schemathesis.generation.modes import GenerationMode
 
@@ -90,5 +139,6 @@ def test_api_conforms_to_schema(api_schema):
         operations += 1
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             failures += _run_operation(operation, mode, headers)
+        failures += _run_unicode_ids(operation, headers)
     assert operations > 50, operations
     assert not failures, f"{len(failures)} failing operation/mode pairs:\n\n" + "\n\n".join(failures)

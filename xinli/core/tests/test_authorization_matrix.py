@@ -70,7 +70,7 @@ def expected_visible(user, model, field):
 
 
 def _url(route, pk):
-    return "/" + route.replace("(?P<pk>[^/.]+)", str(pk)).replace("^", "").replace("$", "").replace("\\.", ".").replace("<pk>", str(pk))
+    return "/" + route.replace("(?P<pk>[0-9]{1,18})", str(pk)).replace("^", "").replace("$", "").replace("\\.", ".").replace("<pk>", str(pk))
 
 
 def test_every_api_route_declares_its_scope():

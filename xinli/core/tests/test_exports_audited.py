@@ -34,7 +34,7 @@ EXPORTS = {
     "campaigns/<int:pk>/participants/": "participant code slips: identified by nature (each slip is handed to that participant); "
                                         "responsible staff only, audited as an export with the number of slips",
     "assessments/<int:pk>/report.pdf": "the person's own report, handed to the person: identified by purpose; audited export",
-    "api/v1/assessments/(?P<pk>[^/.]+)/fhir/": "FHIR Bundle of one assessment: subject is the internal id only; audited export",
+    "api/v1/assessments/(?P<pk>[0-9]{1,18})/fhir/": "FHIR Bundle of one assessment: subject is the internal id only; audited export",
     "network/export.xlsx": "service-network register: institutions, sites and staff (names, certificates) — the workforce "
                            "register an officer keeps and re-imports (PIPL art. 13(2) human-resources management); no "
                            "resident data; network.manage only; audited with counts",

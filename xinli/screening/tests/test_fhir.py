@@ -72,3 +72,46 @@ def test_import_rejects_foreign_resources_and_unknown_answer_codes(api):
     bad["item"][0]["answer"][0]["valueCoding"]["code"] = "LA0000-0"
     r = api.post("/api/v1/assessments/fhir-import/", {"resource": bad}, format="json")
     assert r.status_code == 400 and "item" in r.json()
+
+
+GAD7_ITEMS = ["69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7"]
+
+
+def test_import_reads_a_gad7_response_coded_with_the_standard_loinc_answers(api, people):
+    """GAD-7's answers are LOINC's LL358-3 list, the same LA codes as PHQ-9's items."""
+    items = [{"linkId": f"/{code}", "code": [{"system": "http://loinc.org", "code": code}],
+              "answer": [{"valueCoding": {"system": "http://loinc.org", "code": LA[v]}}]}
+             for code, v in zip(GAD7_ITEMS, [0, 1, 2, 3, 1, 1, 0], strict=True)]
+    items.append({"linkId": "/70274-6", "code": [{"system": "http://loinc.org", "code": "70274-6"}], "answer": [{"valueInteger": 8}]})
+    resource = {"resourceType": "QuestionnaireResponse", "status": "completed", "questionnaire": "http://loinc.org/q/69737-5",
+                "item": items}
+    r = api.post("/api/v1/assessments/fhir-import/", {"resource": resource, "person": people.in_a1v1.pk}, format="json")
+    assert r.status_code == 201, r.content
+    a = Assessment.objects.get(pk=r.json()["id"])
+    assert a.scale == "gad7" and a.answers == {"1": 0, "2": 1, "3": 2, "4": 3, "5": 1, "6": 1, "7": 0} and a.total == 8
+
+
+def test_phq9_item_10_carries_its_loinc_code_and_is_understood_on_import(api, people):
+    q = api.get("/api/v1/assessments/questionnaire/", {"scale": "phq9"}).json()
+    assert q["item"][9]["linkId"] == "10" and q["item"][9]["code"] == [{"system": "http://loinc.org", "code": "69722-7"}]
+    resource = hl7_style_response([1, 1, 1, 1, 1, 1, 1, 1, 0], 8)
+    resource["item"].insert(9, {"linkId": "/69722-7", "code": [{"system": "http://loinc.org", "code": "69722-7"}],
+                                "answer": [{"valueCoding": {"system": "urn:xinli:scale:phq9:options", "code": "2"}}]})
+    r = api.post("/api/v1/assessments/fhir-import/", {"resource": resource, "person": people.in_a1v1.pk}, format="json")
+    assert r.status_code == 201, r.content
+    assert Assessment.objects.get(pk=r.json()["id"]).answers["10"] == 2
+
+
+@pytest.mark.parametrize(("scale", "answers"), [("phq9", [0, 1, 2, 3, 0, 1, 2, 3, 0, 2]), ("gad7", [3, 2, 1, 0, 1, 2, 3])])
+def test_export_then_import_gives_the_same_answers(api, people, scale, answers):
+    r = api.post("/api/v1/assessments/", {"scale": scale, "person": people.in_a1v1.pk, "answers": answers}, format="json")
+    assert r.status_code == 201, r.content
+    first = Assessment.objects.get(pk=r.json()["id"])
+    qr = api.get(f"/api/v1/assessments/{first.pk}/fhir/").json()["entry"][0]["resource"]
+    if scale == "gad7":
+        assert {i["answer"][0]["valueCoding"]["system"] for i in qr["item"] if "answer" in i and "valueCoding" in i["answer"][0]} == {"http://loinc.org"}
+    qr.pop("id")
+    r = api.post("/api/v1/assessments/fhir-import/", {"resource": qr, "person": people.in_a1v1.pk}, format="json")
+    assert r.status_code == 201, r.content
+    second = Assessment.objects.get(pk=r.json()["id"])
+    assert second.pk != first.pk and second.answers == first.answers and second.total == first.total

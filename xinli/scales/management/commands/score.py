@@ -3,6 +3,7 @@ import sys
 
 from django.core.management.base import BaseCommand
 
+from xinli.core.ids import parse_int
 from xinli.scales import definitions
 from xinli.scales.engine import ScoringError, number, score
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
             return
         if not code:
             self._fail("缺少量表代码 / missing scale code (try --list)")
-        values = [None if a == "-" else (int(a) if a.lstrip("-").isdigit() else a) for a in answers]
+        values = [None if a == "-" else (a if parse_int(a) is None else parse_int(a)) for a in answers]
         try:
             d = definitions.get(code)
         except KeyError:
