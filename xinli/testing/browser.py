@@ -127,3 +127,22 @@ def assert_accessible(page, where: str = "") -> None:
         page.checked.add(page.url)
     assert not violations, f"axe-core on {where or page.url}:\n" + "\n".join(
         f"- {v['id']} ({v['impact']}): {v['help']}\n    " + "\n    ".join(v["nodes"]) for v in violations)
+
+
+def sign_in(page, live_server, user) -> None:
+    """Sign ``user`` in through the login page as a person would (password and a second factor from a new TOTP
+    device), land on the home page, and check both pages with axe-core."""
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from xinli.testing.fixtures import PASSWORD
+
+    device = TOTPDevice.objects.create(user=user, name="browser", confirmed=True)
+    page.goto(f"{live_server.url}/accounts/login/")
+    assert_accessible(page, "login")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.fill("#id_otp", f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+    assert_accessible(page, "home")

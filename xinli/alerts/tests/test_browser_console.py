@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinli.alerts.models import Alert
 from xinli.archives.tests.test_browser_search import SCREENSHOTS, browser_page, current_code  # noqa: F401 — fixture
 from xinli.core.models import AuditEntry
 from xinli.screening.services import administer
-from xinli.testing.browser import assert_accessible
-from xinli.testing.fixtures import PASSWORD
+from xinli.testing.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,16 +25,8 @@ def test_crisis_team_works_the_duty_console(browser_page, live_server, personas,
     administer(personas.counsellor, scale="phq9", answers=[0] * 8 + [1], person=people.in_a1v2)
     overdue = Alert.objects.get(person=people.in_a1v1)
     Alert.objects.filter(pk=overdue.pk).update(ack_due_at=timezone.now() - timezone.timedelta(minutes=20))
-    device = TOTPDevice.objects.create(user=member, name="browser", confirmed=True)
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    assert_accessible(page, "login")
-    page.fill("#id_username", member.username)
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp", current_code(device))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
-    assert_accessible(page, "home")
+    sign_in(page, live_server, member)
     page.goto(f"{live_server.url}/alerts/console/")
 
     table = page.locator("#console table.console")

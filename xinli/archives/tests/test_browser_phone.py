@@ -5,12 +5,9 @@ sideways (a select was wider than the screen)."""
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from xinli.archives.tests.test_browser_search import current_code
 from xinli.screening.tests.test_browser_campaign import assert_no_sideways_scroll
-from xinli.testing.browser import PHONE, assert_accessible, chromium_page
-from xinli.testing.fixtures import PASSWORD
+from xinli.testing.browser import PHONE, assert_accessible, chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,15 +22,7 @@ def test_village_worker_uses_the_residents_pages_on_a_phone(phone_page, live_ser
 
     page = phone_page
     worker = personas.village_worker_1
-    device = TOTPDevice.objects.create(user=worker, name="phone", confirmed=True)
-    page.goto(f"{live_server.url}/accounts/login/")
-    assert_accessible(page, "login")
-    page.fill("#id_username", worker.username)
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp", current_code(device))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
-    assert_accessible(page, "home")
+    sign_in(page, live_server, worker)
     logout = page.locator("header button.link")
     expect(logout).to_be_visible()
     assert logout.bounding_box()["height"] < 40, "the log-out button is squeezed into a column"

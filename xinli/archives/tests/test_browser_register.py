@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import pytest
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinli.archives.models import Person
 from xinli.archives.tests.test_browser_search import SCREENSHOTS, browser_page, current_code  # noqa: F401 — fixture
-from xinli.testing.browser import assert_accessible
-from xinli.testing.fixtures import PASSWORD, id_number
+from xinli.testing.browser import assert_accessible, sign_in
+from xinli.testing.fixtures import id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -19,15 +18,7 @@ def test_id_number_fills_sex_and_birth_date(browser_page, live_server, personas,
 
     page = browser_page
     worker = personas.village_worker_1
-    device = TOTPDevice.objects.create(user=worker, name="browser", confirmed=True)
-    page.goto(f"{live_server.url}/accounts/login/")
-    assert_accessible(page, "login")
-    page.fill("#id_username", worker.username)
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp", current_code(device))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
-    assert_accessible(page, "home")
+    sign_in(page, live_server, worker)
 
     page.goto(f"{live_server.url}/persons/new/")
     expect(page.locator("#id_sex")).to_have_value("")  # no default sex

@@ -5,13 +5,11 @@ import datetime
 
 import pytest
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinli.archives.tests.test_browser_search import SCREENSHOTS, browser_page, current_code  # noqa: F401
 from xinli.smd import services
 from xinli.smd.models import FollowUp, Task
-from xinli.testing.browser import assert_accessible
-from xinli.testing.fixtures import PASSWORD
+from xinli.testing.browser import assert_accessible, sign_in
 
 from .conftest import visit
 from .test_patient_list import make_patient
@@ -28,16 +26,9 @@ def test_smd_doctor_from_worklist_to_a_saved_follow_up(browser_page, live_server
                                                  medications=[{"name": "奥氮平", "dose": "10mg", "usage": "每晚一次"}]))
     overdue = make_patient(doctor, tree.a1v2, "孙二", 802)
     Task.objects.filter(patient=overdue).update(due=today - datetime.timedelta(days=5))
-    device = TOTPDevice.objects.create(user=doctor, name="browser", confirmed=True)
     page = browser_page
 
-    page.goto(f"{live_server.url}/accounts/login/")
-    assert_accessible(page, "login")
-    page.fill("#id_username", doctor.username)
-    page.fill("#id_password", PASSWORD)
-    page.fill("#id_otp", current_code(device))
-    page.locator("main form button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server, doctor)
     # Landing: the home page's SMD card counts the overdue and this week's follow-ups.
     expect(page.locator("#smd-summary")).to_contain_text("已逾期 1 人")
     expect(page.locator("#smd-summary")).to_contain_text("本周待随访 1 人")
