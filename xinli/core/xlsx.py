@@ -1,21 +1,71 @@
-"""Excel files (real .xlsx via xlsxwriter) for tables of aggregates: one helper so every table export looks the same."""
+"""Excel files (real .xlsx via xlsxwriter). Every workbook the platform writes is opened with ``new_workbook``, so
+text is always text: no string becomes a formula, a link or a number, and a text cell starting with ``= + - @``
+(or a tab or carriage return) carries Excel's quote prefix — the file's equivalent of a leading apostrophe — so
+editing the cell in Excel cannot turn it into a live formula either (spreadsheet formula injection, OWASP "CSV
+injection"; docs/hardening.md). ``workbook`` writes tables of aggregates so every table export looks the same."""
 
 from __future__ import annotations
 
+import copy
 import io
 from collections.abc import Iterable, Sequence
 
+import xlsxwriter
 from django.http import HttpResponse
+from xlsxwriter.worksheet import Worksheet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Characters that make a spreadsheet read a cell as a formula (or start one on the next edit).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class _TextSheet(Worksheet):
+    """A worksheet whose text cells that look like formulas get the quote prefix (keeping their other format)."""
+
+    book: TextWorkbook
+
+    def _write_string(self, row, col, string, cell_format=None):
+        if string[:1] in FORMULA_START:
+            cell_format = self.book.quoted(cell_format)
+        return super()._write_string(row, col, string, cell_format)
+
+
+class TextWorkbook(xlsxwriter.Workbook):
+    """An in-memory workbook in which strings are written as strings (never formulas, links or numbers)."""
+
+    def __init__(self, buf):
+        super().__init__(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                               "strings_to_numbers": False})
+        self._quoted = {}
+
+    def add_worksheet(self, name=None, worksheet_class=None):
+        sheet = super().add_worksheet(name, worksheet_class or _TextSheet)
+        sheet.book = self
+        return sheet
+
+    def quoted(self, cell_format):
+        """``cell_format`` (or none) with the quote prefix added: one new format per format used."""
+        key = id(cell_format)
+        if key not in self._quoted:
+            if cell_format is None:
+                self._quoted[key] = self.add_format({"quote_prefix": True})
+            else:
+                q = copy.copy(cell_format)
+                q.set_quote_prefix()
+                self.formats.append(q)
+                self._quoted[key] = q
+        return self._quoted[key]
+
+
+def new_workbook(buf) -> TextWorkbook:
+    """The one way to open a workbook: ``wb = new_workbook(buf)`` … ``wb.close()``; the bytes are in ``buf``."""
+    return TextWorkbook(buf)
 
 
 def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
     """``sheets``: (name, header, rows). Decimals are written as numbers, None as empty cells."""
-    import xlsxwriter
-
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = new_workbook(buf)
     bold = wb.add_format({"bold": True})
     for name, header, rows in sheets:
         ws = wb.add_worksheet(name[:31])

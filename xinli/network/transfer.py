@@ -19,7 +19,6 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
@@ -27,6 +26,7 @@ from xinli.core import audit
 from xinli.core.policy import NETWORK_MANAGE
 from xinli.core.scoping import has_capability, scope_q
 from xinli.core.uploads import too_many_rows, workbook_problem
+from xinli.core.xlsx import new_workbook
 from xinli.regions.models import OrgUnit
 
 from . import services
@@ -175,7 +175,7 @@ def export_workbook(user) -> bytes:
     sites = list(Site.objects.filter(q).select_related("org_unit", "institution"))
     staff = list(Staff.objects.filter(q).select_related("org_unit", "employer").prefetch_related("certificates"))
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = new_workbook(buf)
     ws = wb.add_worksheet("institutions")
     ws.write_row(0, 0, SHEETS["institutions"])
     for i, x in enumerate(institutions, 1):

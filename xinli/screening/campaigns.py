@@ -17,6 +17,7 @@ from xinli.core.fields import blind_index
 from xinli.core.i18n import field_error
 from xinli.core.policy import SCREENING_CAMPAIGN
 from xinli.core.scoping import path_in_scope, scope_q
+from xinli.core.xlsx import new_workbook
 from xinli.scales import ScoringError, definitions, score
 
 from .models import Assessment, Campaign, CampaignGroup, Mode, Participant
@@ -218,11 +219,9 @@ def export_positive_xlsx(actor, campaign: Campaign, *, identified: bool = False,
         raise field_error("purpose", _("Purpose: an export with names needs the purpose of the export."))
     import io
 
-    import xlsxwriter
-
     rows = positive_list(actor, campaign)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = new_workbook(buf)
     ws = wb.add_worksheet("阳性名单")
     head = wb.add_format({"bold": True, "bg_color": "#DDE7F3"})
     red = wb.add_format({"font_color": "#B00020"})

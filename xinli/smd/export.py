@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
 from django.core.exceptions import PermissionDenied
 
 from xinli.core import audit
 from xinli.core.policy import SMD_VIEW
 from xinli.core.scoping import has_capability
+from xinli.core.xlsx import new_workbook
 
 from .selectors import clinical_patients
 
@@ -27,7 +27,7 @@ def export_register(user, *, identified: bool = False, purpose: str = "") -> byt
         raise ValueError("an identified export needs a purpose")
     patients = list(clinical_patients(user).select_related("person__org_unit").order_by("pk"))
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
+    wb = new_workbook(buf)
     ws = wb.add_worksheet("register")
     ws.write_row(0, 0, HEADER_IDENTIFIED if identified else HEADER_DEIDENTIFIED)
     for row, p in enumerate(patients, start=1):
