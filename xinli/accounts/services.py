@@ -17,8 +17,15 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from xinli.core import audit
 from xinli.core.i18n import bilingual, field_error
-from xinli.core.policy import ACCOUNTS_MANAGE, Role, role_needs_two_factors
-from xinli.core.scoping import path_in_scope
+from xinli.core.policy import (
+    ACCOUNTS_MANAGE,
+    GRANTS,
+    PERSON_CAPABILITIES,
+    SECURITY_MANAGE,
+    Role,
+    role_needs_two_factors,
+)
+from xinli.core.scoping import has_capability, path_in_scope
 
 from .models import ApiToken, Assignment, User
 
@@ -98,19 +105,106 @@ def create_user(*, username: str, password: str, display_name: str = "", assignm
     return user
 
 
+# --- Three-administrator separation (MLPS 2.0 三员分立; docs/security.md "Administrator separation") ---------------
+# The system administrator manages accounts and the roles that read no person data. A role that reads person data,
+# or the security / audit administrator role, is only *requested* by a system administrator; it takes effect when a
+# security administrator approves it. No administrator changes its own roles or account status; no account holds a
+# person-data role together with an administrator role, or two different administrator roles; the system
+# administrator does not touch the security or audit administrator's account or roles.
+OVERSEER_ROLES = frozenset({Role.SECURITY_ADMIN, Role.AUDIT_ADMIN})
+
+
+def reads_person_data(role: str) -> bool:
+    """True when ``role``'s capabilities (xinli.core.policy.GRANTS) read or write person-level data."""
+    grant = GRANTS.get(role)
+    return grant is not None and bool(grant.capabilities & PERSON_CAPABILITIES)
+
+
+def is_administrator_role(role: str) -> bool:
+    grant = GRANTS.get(role)
+    return grant is not None and grant.administrator
+
+
+def needs_approval(role: str) -> bool:
+    """Roles a system administrator may only request: person-data roles and the overseeing administrators."""
+    return reads_person_data(role) or role in OVERSEER_ROLES
+
+
+def _held_roles(user: User, *, include_pending: bool = True) -> set[str]:
+    rows = Assignment.objects.filter(user=user)
+    rows = rows.filter(active=True) | rows.filter(pending=True) if include_pending else rows.filter(active=True)
+    return set(rows.values_list("role", flat=True))
+
+
+def _deny(message):
+    raise PermissionDenied(bilingual(message))
+
+
+def _check_role_mix(user: User, role: str) -> None:
+    """``user`` may hold ``role`` next to its other (active or requested) roles."""
+    held = _held_roles(user) - {role}
+    if reads_person_data(role) and any(is_administrator_role(r) for r in held):
+        _deny(_("An administrator account cannot hold a role that reads personal data (three-administrator separation)."))
+    if is_administrator_role(role) and any(reads_person_data(r) for r in held):
+        _deny(_("An account that reads personal data cannot also be an administrator (three-administrator separation)."))
+    if is_administrator_role(role) and any(is_administrator_role(r) for r in held):
+        _deny(_("An account holds only one kind of administrator role (three-administrator separation)."))
+
+
+def _check_not_self(actor, user: User) -> None:
+    if actor is not None and actor.pk == user.pk:
+        _deny(_("You cannot change your own roles or account status; ask another administrator."))
+
+
+def _check_not_overseer(actor, user: User) -> None:
+    """The system administrator does not change the security or audit administrator's account or roles."""
+    if _held_roles(user) & OVERSEER_ROLES:
+        _deny(_("The security and audit administrators' accounts and roles are managed by the security administrator."))
+
+
 def grant_role(user: User, unit, role: str, *, actor=None) -> Assignment:
+    """Give ``user`` ``role`` over ``unit``. With an actor (a system administrator) a role that reads person data or
+    an overseeing administrator role becomes a pending request for the security administrator; other roles take
+    effect at once. Seeding passes no actor and skips the checks."""
     if role not in Role.values:
         raise field_error("role", _("Role: unknown role; pick one of the listed roles."))
-    if actor is not None and not path_in_scope(actor, ACCOUNTS_MANAGE, unit.path):
-        raise PermissionDenied
+    pending = False
+    if actor is not None:
+        if not path_in_scope(actor, ACCOUNTS_MANAGE, unit.path):
+            raise PermissionDenied
+        _check_not_self(actor, user)
+        _check_not_overseer(actor, user)
+        pending = needs_approval(role)
+    _check_role_mix(user, role)
+    existing = Assignment.objects.filter(user=user, org_unit=unit, role=role, active=True).first()
+    if existing is not None:
+        return existing
     assignment, _created = Assignment.objects.update_or_create(
-        user=user, org_unit=unit, role=role, defaults={"active": True, "granted_by": actor}
+        user=user, org_unit=unit, role=role,
+        defaults={"active": not pending, "pending": pending, "granted_by": actor, "approved_by": None, "granted_at": timezone.now()},
     )
     user.__dict__.pop("_xinli_assignments", None)
     user.__dict__.pop("_xinli_scope_cache", None)
     if actor is not None:
-        audit.record(actor, audit.Action.SECURITY, obj=assignment, detail={"role": role, "org_unit": unit.code})
+        audit.record(actor, audit.Action.SECURITY, obj=assignment,
+                     detail={"role": role, "org_unit": unit.code, "requested" if pending else "granted": True})
     return assignment
+
+
+def decide_role_request(actor, assignment: Assignment, approve: bool) -> None:
+    """Security administrator: approve or reject a pending role request inside their area (not one for themselves,
+    nor one they requested)."""
+    if not assignment.pending or not path_in_scope(actor, SECURITY_MANAGE, assignment.org_unit.path):
+        raise PermissionDenied
+    _check_not_self(actor, assignment.user)
+    if assignment.granted_by_id == actor.pk:
+        _deny(_("A role request is approved by another administrator than the one who made it."))
+    with transaction.atomic():
+        if approve:
+            _check_role_mix(assignment.user, assignment.role)
+        Assignment.objects.filter(pk=assignment.pk).update(active=approve, pending=False, approved_by=actor if approve else None)
+        audit.record(actor, audit.Action.SECURITY, obj=assignment,
+                     detail={"role": assignment.role, "org_unit": assignment.org_unit.code, "approved" if approve else "rejected": True})
 
 
 def unlock_account(actor, username: str) -> None:
@@ -142,16 +236,36 @@ def confirm_totp_enrolment(user: User, device: TOTPDevice, token: str) -> bool:
 
 
 def revoke_assignment(actor, assignment: Assignment) -> None:
-    """System administrator: end a role assignment inside their area."""
-    if not path_in_scope(actor, ACCOUNTS_MANAGE, assignment.org_unit.path):
+    """End a role assignment (or withdraw a pending request). The system administrator ends any role except on its
+    own account and on the security / audit administrators' accounts; the security administrator ends roles that
+    need its approval (person-data and overseeing roles), except its own."""
+    target = assignment.user
+    _check_not_self(actor, target)
+    path = assignment.org_unit.path
+    if path_in_scope(actor, ACCOUNTS_MANAGE, path):
+        _check_not_overseer(actor, target)
+    elif path_in_scope(actor, SECURITY_MANAGE, path):
+        if not needs_approval(assignment.role):
+            _deny(_("This role is ended by the system administrator."))
+    else:
         raise PermissionDenied
     with transaction.atomic():
-        Assignment.objects.filter(pk=assignment.pk).update(active=False)
+        Assignment.objects.filter(pk=assignment.pk).update(active=False, pending=False)
         audit.record(actor, audit.Action.SECURITY, obj=assignment, detail={"revoked": assignment.role, "org_unit": assignment.org_unit.code})
 
 
 def set_active(actor, user: User, active: bool) -> None:
-    """System administrator: disable or re-enable an account (accounts are never deleted: the audit log names them)."""
+    """Disable or re-enable an account (accounts are never deleted: the audit log names them). The security
+    administrator does this for security and audit administrators' accounts, the system administrator for every
+    other account; nobody for their own."""
+    _check_not_self(actor, user)
+    overseer = bool(_held_roles(user) & OVERSEER_ROLES)
+    if overseer and not has_capability(actor, SECURITY_MANAGE):
+        _check_not_overseer(actor, user)
+    if not overseer and not has_capability(actor, ACCOUNTS_MANAGE):
+        _deny(_("Accounts other than the security and audit administrators' are managed by the system administrator."))
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=active)
+        if not active:
+            ApiToken.objects.filter(user=user, revoked=False).update(revoked=True, revoked_at=timezone.now())
         audit.record(actor, audit.Action.SECURITY, obj=user, detail={"active": active})

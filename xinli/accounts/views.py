@@ -9,7 +9,7 @@ import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -107,26 +107,53 @@ def two_factor_view(request):
 
 @login_required
 def security_view(request):
-    """Security administrator: locked accounts and two-factor resets. No person data here."""
-    if not has_capability(request.user, SECURITY_MANAGE):
+    """Security administrator: locked accounts, two-factor resets, role requests to approve, the overseeing
+    administrators' accounts. No person data here."""
+    actor = request.user
+    if not has_capability(actor, SECURITY_MANAGE):
         raise Http404
+    denied = ""
     if request.method == "POST":
         action = request.POST.get("action")
         username = request.POST.get("username", "")
-        if action == "unlock":
-            services.unlock_account(request.user, username)
-            messages.success(request, bilingual(_("Account unlocked.")))
-        elif action == "reset_2fa":
-            target = selectors.managed_user(request.user, username)
-            if target is None:
-                raise Http404
-            services.reset_two_factor(request.user, target)
-            messages.success(request, bilingual(_("Two-factor login reset; the user enrols again at next login.")))
-        return redirect("accounts:security")
+        try:
+            if action == "unlock":
+                services.unlock_account(actor, username)
+                messages.success(request, bilingual(_("Account unlocked.")))
+            elif action == "reset_2fa":
+                services.reset_two_factor(actor, _managed(actor, username))
+                messages.success(request, bilingual(_("Two-factor login reset; the user enrols again at next login.")))
+            elif action in ("approve", "reject"):
+                assignment = selectors.pending_requests(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
+                if assignment is None:
+                    raise Http404
+                services.decide_role_request(actor, assignment, action == "approve")
+                messages.success(request, bilingual(_("Role granted.") if action == "approve" else _("Role request rejected.")))
+            elif action == "revoke":
+                assignment = selectors.assignments_in_scope(actor, SECURITY_MANAGE).filter(pk=form_pk(request.POST.get("assignment"))).first()
+                if assignment is None:
+                    raise Http404
+                services.revoke_assignment(actor, assignment)
+                messages.success(request, bilingual(_("Role revoked.")))
+            elif action in ("disable", "enable"):
+                services.set_active(actor, _managed(actor, username), action == "enable")
+        except PermissionDenied as exc:
+            denied = str(exc) or bilingual(_("Not allowed."))
+        else:
+            return redirect("accounts:security")
     return render(request, "accounts/security.html", {
         "locked": selectors.locked_accounts(),
-        "users": selectors.users_in_scope(request.user, SECURITY_MANAGE)[:200],
-    })
+        "users": selectors.users_in_scope(actor, SECURITY_MANAGE)[:200],
+        "requests": selectors.pending_requests(actor).select_related("user", "org_unit", "granted_by")[:200],
+        "denied": denied,
+    }, status=403 if denied else 200)
+
+
+def _managed(actor, username):
+    target = selectors.managed_user(actor, username)
+    if target is None:
+        raise Http404
+    return target
 
 
 def healthz(request):
@@ -140,47 +167,62 @@ def _manageable_units(user):
 @sensitive_post_parameters("password")
 @login_required
 def users_view(request):
-    """System administrator: accounts and role assignments in their area; create, assign, revoke, disable."""
+    """System administrator: accounts and role assignments in their area; create, assign (roles that read person
+    data are requests for the security administrator), revoke, disable."""
     actor = request.user
     if not has_capability(actor, ACCOUNTS_MANAGE):
         raise Http404
     units = _manageable_units(actor)
     form = UserCreateForm(request.POST if request.POST.get("action") == "create" else None, units=units)
     assign_form = AssignmentForm(request.POST if request.POST.get("action") == "assign" else None, units=units)
+    denied = ""
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "create" and form.is_valid():
-            d = form.cleaned_data
-            unit = next((u for u in units if u.pk == d["org_unit"]), None)
-            try:
-                services.create_user(username=d["username"], password=d["password"], display_name=d["display_name"],
-                                     assignments=[(unit, d["role"])], actor=actor)
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, bilingual(_("Account created.")))
+        try:
+            if action == "create" and form.is_valid():
+                d = form.cleaned_data
+                unit = next((u for u in units if u.pk == d["org_unit"]), None)
+                try:
+                    services.create_user(username=d["username"], password=d["password"], display_name=d["display_name"],
+                                         assignments=[(unit, d["role"])], actor=actor)
+                except ValidationError as exc:
+                    form.add_service_error(exc)
+                else:
+                    messages.success(request, bilingual(_("Account created.")))
+                    _say_pending(request, d["role"])
+                    return redirect("accounts:users")
+            elif action == "assign" and assign_form.is_valid():
+                target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
+                unit = next((u for u in units if u.pk == assign_form.cleaned_data["org_unit"]), None)
+                if target is None or unit is None:
+                    raise Http404
+                assignment = services.grant_role(target, unit, assign_form.cleaned_data["role"], actor=actor)
+                if assignment.pending:
+                    _say_pending(request, assignment.role)
+                else:
+                    messages.success(request, bilingual(_("Role granted.")))
                 return redirect("accounts:users")
-        elif action == "assign" and assign_form.is_valid():
-            target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
-            unit = next((u for u in units if u.pk == assign_form.cleaned_data["org_unit"]), None)
-            if target is None or unit is None:
-                raise Http404
-            services.grant_role(target, unit, assign_form.cleaned_data["role"], actor=actor)
-            messages.success(request, bilingual(_("Role granted.")))
-            return redirect("accounts:users")
-        elif action == "revoke":
-            assignment = selectors.assignments_in_scope(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
-            if assignment is None:
-                raise Http404
-            services.revoke_assignment(actor, assignment)
-            messages.success(request, bilingual(_("Role revoked.")))
-            return redirect("accounts:users")
-        elif action in ("disable", "enable"):
-            target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
-            if target is None or target.pk == actor.pk:
-                raise Http404
-            services.set_active(actor, target, action == "enable")
-            return redirect("accounts:users")
+            elif action == "revoke":
+                assignment = selectors.assignments_in_scope(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
+                if assignment is None:
+                    raise Http404
+                services.revoke_assignment(actor, assignment)
+                messages.success(request, bilingual(_("Role revoked.")))
+                return redirect("accounts:users")
+            elif action in ("disable", "enable"):
+                target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
+                if target is None:
+                    raise Http404
+                services.set_active(actor, target, action == "enable")
+                return redirect("accounts:users")
+        except PermissionDenied as exc:
+            denied = str(exc) or bilingual(_("Not allowed."))
     return render(request, "accounts/users.html", {
         "users": selectors.users_in_scope(actor, ACCOUNTS_MANAGE)[:500], "form": form, "assign_form": assign_form,
-    }, status=400 if (form.errors or assign_form.errors) else 200)
+        "denied": denied,
+    }, status=403 if denied else 400 if (form.errors or assign_form.errors) else 200)
+
+
+def _say_pending(request, role):
+    if services.needs_approval(role):
+        messages.info(request, bilingual(_("Role requested: it takes effect when the security administrator approves it.")))
