@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "xinli.core.middleware.AuditContextMiddleware",
     "xinli.accounts.middleware.RequireTwoFactorMiddleware",
+    "xinli.accounts.middleware.ForcePasswordChangeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 

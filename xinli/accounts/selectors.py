@@ -40,3 +40,10 @@ def assignments_in_scope(user, capability: str = ACCOUNTS_MANAGE):
 def pending_requests(user):
     """Role requests awaiting the security administrator's approval, inside ``user``'s area."""
     return Assignment.objects.filter(scope_q(user, SECURITY_MANAGE, field="org_unit__path"), pending=True).order_by("granted_at")
+
+
+def own_tokens(user):
+    """``user``'s API tokens, newest first (the keys are never stored, only their hash and first 8 characters)."""
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("-created_at")

@@ -91,7 +91,9 @@ def create_user(*, username: str, password: str, display_name: str = "", assignm
     every unit (seeding passes no actor). ``email`` and ``mobile`` receive alert notifications."""
     if User.objects.filter(username=username).exists():
         raise field_error("username", _("Username: already taken; choose another."), code="unique")
-    user = User(username=username, display_name=display_name, is_demo=is_demo, email=email, mobile=mobile or None)
+    # An initial password chosen by an administrator is changed by its owner at first login.
+    user = User(username=username, display_name=display_name, is_demo=is_demo, email=email, mobile=mobile or None,
+                must_change_password=actor is not None)
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -269,3 +271,93 @@ def set_active(actor, user: User, active: bool) -> None:
         if not active:
             ApiToken.objects.filter(user=user, revoked=False).update(revoked=True, revoked_at=timezone.now())
         audit.record(actor, audit.Action.SECURITY, obj=user, detail={"active": active})
+
+
+# --- Tokens and passwords (docs/security.md "Tokens and passwords") -------------------------------------------------
+def revoke_token(actor, token: ApiToken) -> None:
+    """End one API token: its owner's own, or any user's by the security administrator (the caller scopes it)."""
+    if token.user_id != actor.pk and not path_in_scope_of_user(actor, SECURITY_MANAGE, token.user):
+        raise PermissionDenied
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, revoked=False).update(revoked=True, revoked_at=timezone.now())
+        audit.record(actor, audit.Action.SECURITY, obj=token, detail={"token_revoked": token.prefix, "user": token.user.username})
+
+
+def revoke_tokens(actor, user: User, *, keep: ApiToken | None = None, reason: str = "revoked") -> int:
+    """End every live API token of ``user`` (but ``keep``); the security administrator for anyone in their area, a
+    user for themselves."""
+    if actor is not None and actor.pk != user.pk and not path_in_scope_of_user(actor, SECURITY_MANAGE, user):
+        raise PermissionDenied
+    rows = ApiToken.objects.filter(user=user, revoked=False)
+    if keep is not None:
+        rows = rows.exclude(pk=keep.pk)
+    with transaction.atomic():
+        count = rows.update(revoked=True, revoked_at=timezone.now())
+        audit.record(actor, audit.Action.SECURITY, obj=user, detail={"tokens_revoked": count, "reason": reason})
+    return count
+
+
+def path_in_scope_of_user(actor, capability: str, user: User) -> bool:
+    """``actor`` holds ``capability`` over one of ``user``'s org units (active assignments or requests)."""
+    return any(path_in_scope(actor, capability, a.org_unit.path) for a in user.assignments.select_related("org_unit"))
+
+
+def change_password(user: User, *, current: str, new: str, otp: str = "", keep_token: ApiToken | None = None) -> None:
+    """The user changes their own password: the current password and, when they have one, the second factor again;
+    the new one passes the complexity rules. Every other API token is revoked (other web sessions end by themselves:
+    Django checks the password hash on each request). Raises ValidationError naming the field; writes nothing then."""
+    if not user.check_password(current or ""):
+        audit.record(user, audit.Action.SECURITY, obj=user, outcome="failed", detail={"password_change": "wrong_current"})
+        raise field_error("current_password", _("Current password: wrong; enter the password you logged in with."))
+    device = confirmed_device(user)
+    if device is not None and not device.verify_token((otp or "").strip().replace(" ", "")):
+        audit.record(user, audit.Action.SECURITY, obj=user, outcome="failed", detail={"password_change": "bad_otp"})
+        raise field_error("otp", _("One-time code: missing or wrong; enter the 6 digits shown by your authenticator app."))
+    if new == current:
+        raise field_error("new_password", _("New password: must differ from the current one."))
+    try:
+        validate_password(new, user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password": exc.messages}) from exc
+    with transaction.atomic():
+        user.set_password(new)
+        user.must_change_password = False
+        user.save(update_fields=["password", "must_change_password"])
+        revoke_tokens(user, user, keep=keep_token, reason="password_changed")
+        audit.record(user, audit.Action.SECURITY, obj=user, detail={"password_changed": True})
+
+
+def temporary_password() -> str:
+    """A random password that passes the complexity rules (upper, lower, digits, a symbol; 16 characters)."""
+    import secrets
+    import string
+
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        body = "".join(secrets.choice(alphabet) for _ in range(14))
+        candidate = f"{body[:7]}-{body[7:]}!"
+        if any(c.isupper() for c in body) and any(c.islower() for c in body) and any(c.isdigit() for c in body):
+            return candidate
+
+
+def reset_password(actor, user: User) -> str:
+    """Security administrator: give ``user`` a temporary password (returned, shown once) that must be changed at the
+    next login; every API token of the user is revoked, and their web sessions end."""
+    _check_not_self(actor, user)
+    if not path_in_scope_of_user(actor, SECURITY_MANAGE, user):
+        raise PermissionDenied
+    password = temporary_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.must_change_password = True
+        user.save(update_fields=["password", "must_change_password"])
+        ApiToken.objects.filter(user=user, revoked=False).update(revoked=True, revoked_at=timezone.now())
+        audit.record(actor, audit.Action.SECURITY, obj=user, detail={"password_reset": True})
+    return password
+
+
+def logout_token(user: User, token: ApiToken) -> None:
+    """API logout: the token presented ends."""
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk, user=user).update(revoked=True, revoked_at=timezone.now())
+        audit.record(user, audit.Action.LOGOUT, obj=token, detail={"token_revoked": token.prefix})

@@ -7,11 +7,12 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -27,7 +28,7 @@ from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.selectors import visible_units
 
 from . import selectors, services
-from .forms import AssignmentForm, LoginForm, TokenForm, UserCreateForm
+from .forms import AssignmentForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm
 
 
 def lockout_response(request, credentials, *args, **kwargs):
@@ -67,6 +68,44 @@ def logout_view(request):
         audit.record(request.user, audit.Action.LOGOUT, obj=request.user)
     logout(request)
     return redirect("accounts:login")
+
+
+@sensitive_post_parameters("current_password", "new_password", "new_password2", "otp")
+@rate_limited("login")
+@login_required
+def password_view(request):
+    """Every user: change the password (current password and second factor again); after a reset, the only page."""
+    user = request.user
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None, with_otp=services.confirmed_device(user) is not None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.change_password(user, current=d["current_password"], new=d["new_password"], otp=d.get("otp", ""))
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            update_session_auth_hash(request, user)  # this session stays; the others end
+            messages.success(request, bilingual(_("Password changed; your other sessions and API tokens have ended.")))
+            return redirect("home")
+    return render(request, "accounts/password.html", {"form": form, "forced": user.must_change_password},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def tokens_view(request):
+    """Every user: their API tokens (never the keys), and revoke one or all."""
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke_all":
+            services.revoke_tokens(user, user, reason="by_owner")
+        else:
+            token = selectors.own_tokens(user).filter(pk=form_pk(request.POST.get("token"))).first()
+            if token is None:
+                raise Http404
+            services.revoke_token(user, token)
+        messages.success(request, bilingual(_("API token revoked.")))
+        return redirect("accounts:tokens")
+    return render(request, "accounts/tokens.html", {"tokens": selectors.own_tokens(user)[:100], "now": timezone.now()})
 
 
 @sensitive_post_parameters("token")
@@ -113,6 +152,7 @@ def security_view(request):
     if not has_capability(actor, SECURITY_MANAGE):
         raise Http404
     denied = ""
+    temporary = None
     if request.method == "POST":
         action = request.POST.get("action")
         username = request.POST.get("username", "")
@@ -137,15 +177,23 @@ def security_view(request):
                 messages.success(request, bilingual(_("Role revoked.")))
             elif action in ("disable", "enable"):
                 services.set_active(actor, _managed(actor, username), action == "enable")
+            elif action == "revoke_tokens":
+                count = services.revoke_tokens(actor, _managed(actor, username), reason="by_security_admin")
+                messages.success(request, bilingual(_("{count} API tokens revoked."), count=count))
+            elif action == "reset_password":
+                target = _managed(actor, username)
+                # Shown once on this answer (never put in the session or a message cookie).
+                temporary = {"username": target.username, "password": services.reset_password(actor, target)}
         except PermissionDenied as exc:
             denied = str(exc) or bilingual(_("Not allowed."))
         else:
-            return redirect("accounts:security")
+            if temporary is None:
+                return redirect("accounts:security")
     return render(request, "accounts/security.html", {
         "locked": selectors.locked_accounts(),
         "users": selectors.users_in_scope(actor, SECURITY_MANAGE)[:200],
         "requests": selectors.pending_requests(actor).select_related("user", "org_unit", "granted_by")[:200],
-        "denied": denied,
+        "denied": denied, "temporary": temporary,
     }, status=403 if denied else 200)
 
 
