@@ -41,6 +41,8 @@ def obtain_token(request):
     serializer.is_valid(raise_exception=True)
     data = serializer.validated_data
     result = services.check_login(request._request, data["username"], data["password"], data.get("otp", ""))
+    if result.retry_after:
+        return Response({"detail": result.error}, status=429, headers={"Retry-After": str(result.retry_after)})
     if result.user is None:
         return Response({"detail": result.error}, status=403 if result.locked else 400)
     if services.needs_two_factors(result.user) and result.device is None:

@@ -27,6 +27,7 @@ from xinli.core.policy import (
 )
 from xinli.core.scoping import has_capability, path_in_scope
 
+from . import throttle
 from .models import ApiToken, Assignment, User
 
 
@@ -50,16 +51,25 @@ class LoginResult:
     device: TOTPDevice | None = None
     error: str = ""
     locked: bool = False
+    retry_after: int = 0  # the per-username delay (accounts.throttle): seconds to wait
 
 
 def check_login(request, username: str, password: str, otp: str = "") -> LoginResult:
     """Password (with lockout by django-axes) and, where required, the TOTP code. A wrong code counts as a failed
-    login. Every outcome is audited."""
+    login. Lockout is per (username, address); many failures for one username from anywhere only delay the next
+    attempt (``accounts.throttle``). Every outcome is audited."""
+    wait = throttle.wait_seconds(username)
+    if wait:
+        audit.record(None, audit.Action.LOGIN_FAILED, object_type="accounts.user", object_id=username[:64], outcome="delayed")
+        return LoginResult(None, error=bilingual(_("Too many failed logins for this account; wait {seconds} seconds and try again."), seconds=wait),
+                           retry_after=wait)
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
+        throttle.record_failure(username)
         audit.record(None, audit.Action.LOGIN_FAILED, object_type="accounts.user", object_id=username[:64], outcome="locked")
         return LoginResult(None, error=bilingual(_("Account locked after repeated failed logins; try again later or ask the security administrator.")), locked=True)
     if user is None:
+        throttle.record_failure(username)
         audit.record(None, audit.Action.LOGIN_FAILED, object_type="accounts.user", object_id=username[:64], outcome="failed")
         return LoginResult(None, error=bilingual(_("Username or password is wrong; check them and retry.")))
     device = None
@@ -69,8 +79,10 @@ def check_login(request, username: str, password: str, otp: str = "") -> LoginRe
             token = (otp or "").strip().replace(" ", "")
             if not token or not device.verify_token(token):
                 user_login_failed.send(sender=__name__, credentials={"username": username}, request=request)
+                throttle.record_failure(username)
                 audit.record(user, audit.Action.LOGIN_FAILED, obj=user, outcome="bad_otp")
                 return LoginResult(None, error=bilingual(_("One-time code: missing or wrong; enter the 6 digits shown by your authenticator app.")))
+    throttle.clear(username)
     return LoginResult(user, device)
 
 
@@ -213,7 +225,8 @@ def unlock_account(actor, username: str) -> None:
     """Security administrator: clear the lockout of ``username``."""
     from axes.utils import reset
 
-    reset(username=username)
+    reset(username=username)  # every address's lockout for this username
+    throttle.clear(username)
     audit.record(actor, audit.Action.SECURITY, object_type="accounts.user", object_id=username[:64], detail={"unlock": True})
 
 

@@ -58,6 +58,10 @@ def login_view(request):
                 target = ""
             return redirect(target or "home")
         error = result.error
+        if result.retry_after:
+            response = render(request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")}, status=429)
+            response["Retry-After"] = str(result.retry_after)
+            return response
     return render(request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")},
                   status=403 if error else 200)
 
