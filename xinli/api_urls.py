@@ -47,6 +47,10 @@ router.register("campaign-submissions", screening_api.CampaignSubmissionView, ba
 
 urlpatterns = [
     path("auth/token/", accounts_api.obtain_token, name="api-token"),
+    path("auth/logout/", accounts_api.logout, name="api-logout"),
+    path("auth/tokens/", accounts_api.tokens, name="api-tokens"),
+    path("auth/tokens/<pk>/revoke/", accounts_api.revoke_token, name="api-token-revoke"),
+    path("auth/password/", accounts_api.change_password, name="api-password"),
     path("me/", accounts_api.me, name="api-me"),
     *router.urls,
 ]

@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "xinli.core.middleware.AuditContextMiddleware",
     "xinli.accounts.middleware.RequireTwoFactorMiddleware",
+    "xinli.accounts.middleware.ForcePasswordChangeMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -173,8 +174,15 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AXES_FAILURE_LIMIT = int(os.environ.get("XINLI_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("XINLI_LOCKOUT_MINUTES", "30")))
-# Lock the account, not the address: many intranet users share one NAT address.
-AXES_LOCKOUT_PARAMETERS = ["username"]
+# Lock the pair (username, client address), not the account: otherwise anyone could lock a crisis-team member out for
+# AXES_COOLOFF_TIME by typing wrong passwords for their username (docs/hardening.md "Login lockout"). The address is
+# the one the audit log records. Guessing one account from many addresses is slowed by a per-username delay counted
+# in the shared cache (xinli/accounts/throttle.py), which delays but never locks.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "xinli.core.middleware.client_ip"
+XINLI_LOGIN_USERNAME_DELAY_AFTER = int(os.environ.get("XINLI_LOGIN_USERNAME_DELAY_AFTER", "20"))
+XINLI_LOGIN_USERNAME_DELAY_MAX = int(os.environ.get("XINLI_LOGIN_USERNAME_DELAY_MAX", "300"))
+XINLI_LOGIN_USERNAME_WINDOW = int(os.environ.get("XINLI_LOGIN_USERNAME_WINDOW", "3600"))
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "xinli.accounts.views.lockout_response"

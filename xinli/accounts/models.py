@@ -21,6 +21,10 @@ class User(AbstractUser):
         _("demo account"), default=False,
         help_text=_("May skip two-factor login, but only while XINLI_DEMO=1."),
     )
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False,
+        help_text=_("Set by a password reset: the user changes the password before anything else."),
+    )
 
     class Meta:
         verbose_name = _("user")
@@ -49,6 +53,10 @@ class Assignment(models.Model):
     active = models.BooleanField(_("active"), default=True)
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Three-administrator separation: a role that reads person data, requested by a system administrator, waits
+    # (active=False, pending=True) until a security administrator approves it.
+    pending = models.BooleanField(_("awaiting approval"), default=False)
+    approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         verbose_name = _("role assignment")
@@ -69,6 +77,7 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
 
     @staticmethod
     def new_key() -> str:

@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from xinli.core.policy import ACCOUNTS_MANAGE, SECURITY_MANAGE
 from xinli.core.scoping import scope_q
 
-from .models import User
+from .models import Assignment, User
 
 
 def users_in_scope(user, capability: str) -> QuerySet[User]:
@@ -31,7 +31,19 @@ def locked_accounts() -> list:
     return list(AccessAttempt.objects.filter(failures_since_start__gte=settings.AXES_FAILURE_LIMIT).order_by("-attempt_time")[:200])
 
 
-def assignments_in_scope(user):
-    from .models import Assignment
+def assignments_in_scope(user, capability: str = ACCOUNTS_MANAGE):
+    """Active assignments and pending role requests inside the part of the tree where ``user`` has ``capability``."""
+    rows = Assignment.objects.filter(scope_q(user, capability, field="org_unit__path"))
+    return rows.filter(active=True) | rows.filter(pending=True)
 
-    return Assignment.objects.filter(scope_q(user, ACCOUNTS_MANAGE, field="org_unit__path"), active=True)
+
+def pending_requests(user):
+    """Role requests awaiting the security administrator's approval, inside ``user``'s area."""
+    return Assignment.objects.filter(scope_q(user, SECURITY_MANAGE, field="org_unit__path"), pending=True).order_by("granted_at")
+
+
+def own_tokens(user):
+    """``user``'s API tokens, newest first (the keys are never stored, only their hash and first 8 characters)."""
+    from .models import ApiToken
+
+    return ApiToken.objects.filter(user=user).order_by("-created_at")

@@ -9,4 +9,6 @@ urlpatterns = [
     path("2fa/", views.two_factor_view, name="two_factor"),
     path("security/", views.security_view, name="security"),
     path("users/", views.users_view, name="users"),
+    path("password/", views.password_view, name="password"),
+    path("tokens/", views.tokens_view, name="tokens"),
 ]

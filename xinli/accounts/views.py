@@ -7,11 +7,12 @@ import io
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -27,7 +28,7 @@ from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions.selectors import visible_units
 
 from . import selectors, services
-from .forms import AssignmentForm, LoginForm, TokenForm, UserCreateForm
+from .forms import AssignmentForm, LoginForm, PasswordChangeForm, TokenForm, UserCreateForm
 
 
 def lockout_response(request, credentials, *args, **kwargs):
@@ -57,6 +58,10 @@ def login_view(request):
                 target = ""
             return redirect(target or "home")
         error = result.error
+        if result.retry_after:
+            response = render(request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")}, status=429)
+            response["Retry-After"] = str(result.retry_after)
+            return response
     return render(request, "accounts/login.html", {"form": form, "error": error, "next": request.GET.get("next", "")},
                   status=403 if error else 200)
 
@@ -67,6 +72,44 @@ def logout_view(request):
         audit.record(request.user, audit.Action.LOGOUT, obj=request.user)
     logout(request)
     return redirect("accounts:login")
+
+
+@sensitive_post_parameters("current_password", "new_password", "new_password2", "otp")
+@rate_limited("login")
+@login_required
+def password_view(request):
+    """Every user: change the password (current password and second factor again); after a reset, the only page."""
+    user = request.user
+    form = PasswordChangeForm(request.POST if request.method == "POST" else None, with_otp=services.confirmed_device(user) is not None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.change_password(user, current=d["current_password"], new=d["new_password"], otp=d.get("otp", ""))
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            update_session_auth_hash(request, user)  # this session stays; the others end
+            messages.success(request, bilingual(_("Password changed; your other sessions and API tokens have ended.")))
+            return redirect("home")
+    return render(request, "accounts/password.html", {"form": form, "forced": user.must_change_password},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def tokens_view(request):
+    """Every user: their API tokens (never the keys), and revoke one or all."""
+    user = request.user
+    if request.method == "POST":
+        if request.POST.get("action") == "revoke_all":
+            services.revoke_tokens(user, user, reason="by_owner")
+        else:
+            token = selectors.own_tokens(user).filter(pk=form_pk(request.POST.get("token"))).first()
+            if token is None:
+                raise Http404
+            services.revoke_token(user, token)
+        messages.success(request, bilingual(_("API token revoked.")))
+        return redirect("accounts:tokens")
+    return render(request, "accounts/tokens.html", {"tokens": selectors.own_tokens(user)[:100], "now": timezone.now()})
 
 
 @sensitive_post_parameters("token")
@@ -107,26 +150,62 @@ def two_factor_view(request):
 
 @login_required
 def security_view(request):
-    """Security administrator: locked accounts and two-factor resets. No person data here."""
-    if not has_capability(request.user, SECURITY_MANAGE):
+    """Security administrator: locked accounts, two-factor resets, role requests to approve, the overseeing
+    administrators' accounts. No person data here."""
+    actor = request.user
+    if not has_capability(actor, SECURITY_MANAGE):
         raise Http404
+    denied = ""
+    temporary = None
     if request.method == "POST":
         action = request.POST.get("action")
         username = request.POST.get("username", "")
-        if action == "unlock":
-            services.unlock_account(request.user, username)
-            messages.success(request, bilingual(_("Account unlocked.")))
-        elif action == "reset_2fa":
-            target = selectors.managed_user(request.user, username)
-            if target is None:
-                raise Http404
-            services.reset_two_factor(request.user, target)
-            messages.success(request, bilingual(_("Two-factor login reset; the user enrols again at next login.")))
-        return redirect("accounts:security")
+        try:
+            if action == "unlock":
+                services.unlock_account(actor, username)
+                messages.success(request, bilingual(_("Account unlocked.")))
+            elif action == "reset_2fa":
+                services.reset_two_factor(actor, _managed(actor, username))
+                messages.success(request, bilingual(_("Two-factor login reset; the user enrols again at next login.")))
+            elif action in ("approve", "reject"):
+                assignment = selectors.pending_requests(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
+                if assignment is None:
+                    raise Http404
+                services.decide_role_request(actor, assignment, action == "approve")
+                messages.success(request, bilingual(_("Role granted.") if action == "approve" else _("Role request rejected.")))
+            elif action == "revoke":
+                assignment = selectors.assignments_in_scope(actor, SECURITY_MANAGE).filter(pk=form_pk(request.POST.get("assignment"))).first()
+                if assignment is None:
+                    raise Http404
+                services.revoke_assignment(actor, assignment)
+                messages.success(request, bilingual(_("Role revoked.")))
+            elif action in ("disable", "enable"):
+                services.set_active(actor, _managed(actor, username), action == "enable")
+            elif action == "revoke_tokens":
+                count = services.revoke_tokens(actor, _managed(actor, username), reason="by_security_admin")
+                messages.success(request, bilingual(_("{count} API tokens revoked."), count=count))
+            elif action == "reset_password":
+                target = _managed(actor, username)
+                # Shown once on this answer (never put in the session or a message cookie).
+                temporary = {"username": target.username, "password": services.reset_password(actor, target)}
+        except PermissionDenied as exc:
+            denied = str(exc) or bilingual(_("Not allowed."))
+        else:
+            if temporary is None:
+                return redirect("accounts:security")
     return render(request, "accounts/security.html", {
         "locked": selectors.locked_accounts(),
-        "users": selectors.users_in_scope(request.user, SECURITY_MANAGE)[:200],
-    })
+        "users": selectors.users_in_scope(actor, SECURITY_MANAGE)[:200],
+        "requests": selectors.pending_requests(actor).select_related("user", "org_unit", "granted_by")[:200],
+        "denied": denied, "temporary": temporary,
+    }, status=403 if denied else 200)
+
+
+def _managed(actor, username):
+    target = selectors.managed_user(actor, username)
+    if target is None:
+        raise Http404
+    return target
 
 
 def healthz(request):
@@ -140,47 +219,62 @@ def _manageable_units(user):
 @sensitive_post_parameters("password")
 @login_required
 def users_view(request):
-    """System administrator: accounts and role assignments in their area; create, assign, revoke, disable."""
+    """System administrator: accounts and role assignments in their area; create, assign (roles that read person
+    data are requests for the security administrator), revoke, disable."""
     actor = request.user
     if not has_capability(actor, ACCOUNTS_MANAGE):
         raise Http404
     units = _manageable_units(actor)
     form = UserCreateForm(request.POST if request.POST.get("action") == "create" else None, units=units)
     assign_form = AssignmentForm(request.POST if request.POST.get("action") == "assign" else None, units=units)
+    denied = ""
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "create" and form.is_valid():
-            d = form.cleaned_data
-            unit = next((u for u in units if u.pk == d["org_unit"]), None)
-            try:
-                services.create_user(username=d["username"], password=d["password"], display_name=d["display_name"],
-                                     assignments=[(unit, d["role"])], actor=actor)
-            except ValidationError as exc:
-                form.add_service_error(exc)
-            else:
-                messages.success(request, bilingual(_("Account created.")))
+        try:
+            if action == "create" and form.is_valid():
+                d = form.cleaned_data
+                unit = next((u for u in units if u.pk == d["org_unit"]), None)
+                try:
+                    services.create_user(username=d["username"], password=d["password"], display_name=d["display_name"],
+                                         assignments=[(unit, d["role"])], actor=actor)
+                except ValidationError as exc:
+                    form.add_service_error(exc)
+                else:
+                    messages.success(request, bilingual(_("Account created.")))
+                    _say_pending(request, d["role"])
+                    return redirect("accounts:users")
+            elif action == "assign" and assign_form.is_valid():
+                target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
+                unit = next((u for u in units if u.pk == assign_form.cleaned_data["org_unit"]), None)
+                if target is None or unit is None:
+                    raise Http404
+                assignment = services.grant_role(target, unit, assign_form.cleaned_data["role"], actor=actor)
+                if assignment.pending:
+                    _say_pending(request, assignment.role)
+                else:
+                    messages.success(request, bilingual(_("Role granted.")))
                 return redirect("accounts:users")
-        elif action == "assign" and assign_form.is_valid():
-            target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
-            unit = next((u for u in units if u.pk == assign_form.cleaned_data["org_unit"]), None)
-            if target is None or unit is None:
-                raise Http404
-            services.grant_role(target, unit, assign_form.cleaned_data["role"], actor=actor)
-            messages.success(request, bilingual(_("Role granted.")))
-            return redirect("accounts:users")
-        elif action == "revoke":
-            assignment = selectors.assignments_in_scope(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
-            if assignment is None:
-                raise Http404
-            services.revoke_assignment(actor, assignment)
-            messages.success(request, bilingual(_("Role revoked.")))
-            return redirect("accounts:users")
-        elif action in ("disable", "enable"):
-            target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
-            if target is None or target.pk == actor.pk:
-                raise Http404
-            services.set_active(actor, target, action == "enable")
-            return redirect("accounts:users")
+            elif action == "revoke":
+                assignment = selectors.assignments_in_scope(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
+                if assignment is None:
+                    raise Http404
+                services.revoke_assignment(actor, assignment)
+                messages.success(request, bilingual(_("Role revoked.")))
+                return redirect("accounts:users")
+            elif action in ("disable", "enable"):
+                target = selectors.users_in_scope(actor, ACCOUNTS_MANAGE).filter(username=request.POST.get("username")).first()
+                if target is None:
+                    raise Http404
+                services.set_active(actor, target, action == "enable")
+                return redirect("accounts:users")
+        except PermissionDenied as exc:
+            denied = str(exc) or bilingual(_("Not allowed."))
     return render(request, "accounts/users.html", {
         "users": selectors.users_in_scope(actor, ACCOUNTS_MANAGE)[:500], "form": form, "assign_form": assign_form,
-    }, status=400 if (form.errors or assign_form.errors) else 200)
+        "denied": denied,
+    }, status=403 if denied else 400 if (form.errors or assign_form.errors) else 200)
+
+
+def _say_pending(request, role):
+    if services.needs_approval(role):
+        messages.info(request, bilingual(_("Role requested: it takes effect when the security administrator approves it.")))

@@ -18,7 +18,8 @@ def test_system_admin_creates_an_account_with_a_role(admin, tree):
                                         "password": "Grid-Worker-2026", "role": "community_worker", "org_unit": tree.b1v1.pk})
     assert r.status_code == 302
     user = User.objects.get(username="new_worker")
-    assert [(a.role, a.org_unit_id) for a in user.active_assignments()] == [("community_worker", tree.b1v1.pk)]
+    assert user.active_assignments() == []  # a person-data role: requested, active once the security admin approves
+    assert [(a.role, a.org_unit_id) for a in user.assignments.filter(pending=True)] == [("community_worker", tree.b1v1.pk)]
     assert AuditEntry.objects.filter(action="create", object_type="accounts.user", actor_username="province_admin").exists()
 
 

@@ -60,6 +60,8 @@ OWN = {
     "": "home: the user's own summary (counts only for capabilities held)",
     "accounts/logout/": "ends the caller's own session (POST)",
     "accounts/2fa/": "the caller's own TOTP enrolment",
+    "accounts/password/": "changes the caller's own password",
+    "accounts/tokens/": "the caller's own API tokens",
     "inbox/": "the caller's own notifications",
     "inbox/read-all/": "marks the caller's own notifications read (POST)",
 }
