@@ -64,6 +64,7 @@ DETAIL_VALUES = {
     "by": {"name": _("whole name"), "id_number": _("resident ID number")},
     "merged": ("alerts.alert", "source"), "source": ("alerts.alert", "source"), "level": ("alerts.alert", "level"),
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
+    "follow_up": {"done": _("done")},  # a hotline call's follow-up recorded
 }
 
 # Formatters apps register, when ready, for detail keys whose codes they own: ``f(value, detail) -> str`` (``scale``

@@ -39,9 +39,12 @@ def test_actions_outcomes_objects_and_details_read_as_chinese(auditor, personas,
     audit.record(personas.county_officer, audit.Action.EXPORT, object_type="archives.person", object_id="", person=person,
                  detail={"identified": False, "format": "xlsx"}, view="person-list", purpose="search")
     audit.record(None, audit.Action.LOGIN_FAILED, object_type="accounts.user", object_id="mallory", outcome="bad_otp")
+    audit.record(personas.hotline_operator, audit.Action.UPDATE, object_type="hotline.call", object_id="9",
+                 detail={"follow_up": "done"})
     text = _visible_text(auditor.get("/audit/").content.decode())
     for code in ("alerts:case_open", "alerts.alert", "critical_item", "identified", "False", "success", "bad_otp",
-                 "person-list", "upgraded", "health_officer", "phq9", "moderately_severe", "severe_band", "合并的信号数"):
+                 "person-list", "upgraded", "health_officer", "phq9", "moderately_severe", "severe_band", "合并的信号数",
+                 "done"):
         assert code not in text, code
     for words in ("预警", "橙色", "筛查中的危急条目", "否", "成功", "一次性验证码错误", "预警 · 页面", "接口", "检索",
                   "PHQ-9 第9题", "中重度抑郁症状", "合并信号：筛查结果为重度"):
