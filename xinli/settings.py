@@ -179,6 +179,8 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_LOCKOUT_CALLABLE = "xinli.accounts.views.lockout_response"
 AXES_VERBOSE = False
+# Axes records the same client address as the audit log and the rate limits (never its own X-Forwarded-For parsing).
+AXES_CLIENT_IP_CALLABLE = "xinli.core.middleware.client_ip"
 # Idle timeout: the session cookie is renewed on every request and expires after this many seconds of inactivity.
 SESSION_COOKIE_AGE = int(os.environ.get("XINLI_SESSION_IDLE_SECONDS", "1800"))
 SESSION_SAVE_EVERY_REQUEST = True
@@ -192,6 +194,12 @@ CSRF_COOKIE_SECURE = SECURE_COOKIES
 XINLI_REQUIRE_2FA = env_bool("XINLI_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "Xinli"
 XINLI_API_TOKEN_HOURS = int(os.environ.get("XINLI_API_TOKEN_HOURS", "12"))
+
+# --- The client's address (xinli.core.middleware.client_ip) --------------------------------------------------
+# Comma-separated IPs or CIDR networks of the reverse proxies in front of gunicorn (e.g. "127.0.0.1, 10.20.0.0/24").
+# X-Forwarded-For is believed only from these peers, read from the right up to the first hop that is not one of them.
+# Default none: REMOTE_ADDR is the client and any X-Forwarded-For is ignored (audit log, rate limits, lockout).
+XINLI_TRUSTED_PROXIES = os.environ.get("XINLI_TRUSTED_PROXIES", "")
 
 # --- Rate limits per client address (xinli/core/ratelimit.py) and the cache that counts them -----------------
 # "N/SECONDS": at most N requests per fixed window of SECONDS from one client address (the address the audit log
@@ -210,7 +218,9 @@ XINLI_RATE_LIMITS = {
 }
 XINLI_RATE_LIMITS = {bucket: (int(text.partition("/")[0] or 0), max(1, int(text.partition("/")[2] or 60)))
                      for bucket, text in XINLI_RATE_LIMITS.items()}
-# Counters live in the default cache: per process in memory, or shared in Redis when REDIS_URL is set.
+# Counters live in the default cache: shared in Redis when REDIS_URL is set (required by prod_check, xinli.E012), so
+# every gunicorn worker and host counts against one limit. Without Redis the cache is per process: each worker counts
+# on its own and the effective limit is N x the number of workers (fine for the one-process demo, not production).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "xinli"}}
