@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "xinli.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "xinli.core.middleware.LanguageMiddleware",
@@ -295,7 +296,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_HSTS_SECONDS = int(os.environ.get("XINLI_HSTS_SECONDS", "0"))
+# One year unless this is the demo or a development server (plain HTTP on localhost); Django sends it on HTTPS only.
+HSTS_ONE_YEAR = 31536000
+SECURE_HSTS_SECONDS = int(os.environ.get("XINLI_HSTS_SECONDS", "0" if (DEBUG or XINLI_DEMO) else str(HSTS_ONE_YEAR)))
 # Sent only when XINLI_HSTS_SECONDS > 0; covers the platform's own sub-domains (e.g. api.<host>), not the parent domain.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("XINLI_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_SSL_REDIRECT = env_bool("XINLI_SSL_REDIRECT", False)

@@ -87,6 +87,29 @@ class AuditContextMiddleware:
             current.set(RequestContext(ip=ctx.ip, view=match.view_name[:120]))
 
 
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` (Django's never-cache headers) on every answer the application itself makes: staff
+    pages, the API, downloads (PDF, Excel, Word) and the portal. Nothing a browser, a shared computer's disk or a proxy
+    keeps can then show a person's data after logout. Static files are served by WhiteNoise before this middleware and
+    keep their long cache lifetimes. A view that deliberately allows caching sets its own Cache-Control, which is
+    kept — unless the user is signed in or the path is the API: those are always no-store."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import add_never_cache_headers
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        private = request.path.startswith("/api/") or bool(user is not None and user.is_authenticated)
+        if private or not response.has_header("Cache-Control"):
+            if response.has_header("Cache-Control"):
+                del response["Cache-Control"]
+            add_never_cache_headers(response)
+        return response
+
+
 class LanguageMiddleware:
     """Chinese by default: the language is the one the user picked with the switch (cookie), otherwise
     LANGUAGE_CODE — the browser's Accept-Language is deliberately ignored (replaces Django's LocaleMiddleware).
