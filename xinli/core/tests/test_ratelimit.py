@@ -127,7 +127,11 @@ def test_portal_forms_share_one_bucket(client, tight_limits, tree):
                                opened_on=datetime.date(2024, 1, 1))
     assert client.post(f"/feedback/site/{site.pk}/", {"score": "5"}).status_code == 200  # satisfaction survey
     assert client.post(f"/p/book/{site.pk}/", {"slot": "0"}).status_code != 429  # booking
-    for url in (f"/p/awareness/{tree.a1v1.pk}/", "/p/cancel/", f"/p/book/{site.pk}/", f"/feedback/site/{site.pk}/"):
+    from xinli.outreach.models import AwarenessLink
+    from xinli.outreach.services import sample_survey
+
+    link = AwarenessLink.objects.create(survey=sample_survey(), org_unit=tree.a1v1, org_path=tree.a1v1.path)
+    for url in (f"/p/awareness/{link.token}/", "/p/cancel/", f"/p/book/{site.pk}/", f"/feedback/site/{site.pk}/"):
         response = client.post(url, {})
         assert response.status_code == 429, url
         assert response["Retry-After"]
