@@ -75,3 +75,17 @@ def test_axes_uses_the_same_function(settings):
 
     settings.XINLI_TRUSTED_PROXIES = ""
     assert get_client_ip_address(_request("203.0.113.9", "1.2.3.4")) == "203.0.113.9"
+
+
+def test_nothing_else_reads_the_address_headers():
+    """One function computes the client address: no other module reads REMOTE_ADDR or X-Forwarded-For."""
+    from pathlib import Path
+
+    import xinli
+
+    root = Path(xinli.__file__).parent
+    readers = sorted(str(p.relative_to(root)) for p in root.rglob("*.py")
+                     if "tests" not in p.parts and p.name != "middleware.py"
+                     and any(h in p.read_text(encoding="utf-8") for h in ('"HTTP_X_FORWARDED_FOR"', '"REMOTE_ADDR"', "'REMOTE_ADDR'",
+                                                                       "get_client_ip")))
+    assert readers == []
