@@ -122,6 +122,8 @@ class AwarenessLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
+        verbose_name = _("awareness survey link")
+        verbose_name_plural = _("awareness survey links")
         constraints = [models.UniqueConstraint(fields=["survey", "org_unit"], name="outreach_one_awareness_link_per_unit")]
 
 

@@ -42,6 +42,8 @@ class Migration(migrations.Migration):
                 ('survey', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='links', to='outreach.awarenesssurvey')),
             ],
             options={
+                'verbose_name': 'awareness survey link',
+                'verbose_name_plural': 'awareness survey links',
                 'constraints': [models.UniqueConstraint(fields=('survey', 'org_unit'), name='outreach_one_awareness_link_per_unit')],
             },
         ),
