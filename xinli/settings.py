@@ -73,6 +73,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "xinli.core.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "xinli.core.middleware.LanguageMiddleware",
@@ -176,7 +177,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("XINLI_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("XINLI_LOCKOUT_MINUTES", "30")))
 # Lock the pair (username, client address), not the account: otherwise anyone could lock a crisis-team member out for
 # AXES_COOLOFF_TIME by typing wrong passwords for their username (docs/hardening.md "Login lockout"). The address is
-# the one the audit log records. Guessing one account from many addresses is slowed by a per-username delay counted
+# the one the audit log and the rate limits record (never axes' own X-Forwarded-For parsing). Guessing one account from many addresses is slowed by a per-username delay counted
 # in the shared cache (xinli/accounts/throttle.py), which delays but never locks.
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_CLIENT_IP_CALLABLE = "xinli.core.middleware.client_ip"
@@ -201,6 +202,12 @@ XINLI_REQUIRE_2FA = env_bool("XINLI_REQUIRE_2FA", True)
 OTP_TOTP_ISSUER = "Xinli"
 XINLI_API_TOKEN_HOURS = int(os.environ.get("XINLI_API_TOKEN_HOURS", "12"))
 
+# --- The client's address (xinli.core.middleware.client_ip) --------------------------------------------------
+# Comma-separated IPs or CIDR networks of the reverse proxies in front of gunicorn (e.g. "127.0.0.1, 10.20.0.0/24").
+# X-Forwarded-For is believed only from these peers, read from the right up to the first hop that is not one of them.
+# Default none: REMOTE_ADDR is the client and any X-Forwarded-For is ignored (audit log, rate limits, lockout).
+XINLI_TRUSTED_PROXIES = os.environ.get("XINLI_TRUSTED_PROXIES", "")
+
 # --- Rate limits per client address (xinli/core/ratelimit.py) and the cache that counts them -----------------
 # "N/SECONDS": at most N requests per fixed window of SECONDS from one client address (the address the audit log
 # records); "0" turns a limit off. Axes still locks an account after XINLI_LOGIN_FAILURE_LIMIT failures; these limits
@@ -218,7 +225,9 @@ XINLI_RATE_LIMITS = {
 }
 XINLI_RATE_LIMITS = {bucket: (int(text.partition("/")[0] or 0), max(1, int(text.partition("/")[2] or 60)))
                      for bucket, text in XINLI_RATE_LIMITS.items()}
-# Counters live in the default cache: per process in memory, or shared in Redis when REDIS_URL is set.
+# Counters live in the default cache: shared in Redis when REDIS_URL is set (required by prod_check, xinli.E012), so
+# every gunicorn worker and host counts against one limit. Without Redis the cache is per process: each worker counts
+# on its own and the effective limit is N x the number of workers (fine for the one-process demo, not production).
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                           "KEY_PREFIX": "xinli"}}
@@ -293,7 +302,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_HSTS_SECONDS = int(os.environ.get("XINLI_HSTS_SECONDS", "0"))
+# One year unless this is the demo or a development server (plain HTTP on localhost); Django sends it on HTTPS only.
+HSTS_ONE_YEAR = 31536000
+SECURE_HSTS_SECONDS = int(os.environ.get("XINLI_HSTS_SECONDS", "0" if (DEBUG or XINLI_DEMO) else str(HSTS_ONE_YEAR)))
 # Sent only when XINLI_HSTS_SECONDS > 0; covers the platform's own sub-domains (e.g. api.<host>), not the parent domain.
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("XINLI_HSTS_INCLUDE_SUBDOMAINS", True)
 SECURE_SSL_REDIRECT = env_bool("XINLI_SSL_REDIRECT", False)

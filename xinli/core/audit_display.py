@@ -41,6 +41,7 @@ PURPOSES = {
 # Detail keys that are not fields of the entry's object model.
 DETAIL_KEYS = {
     "identified": _("identified (names included)"), "format": _("file format"), "fields": _("fields"),
+    "awareness_link": _("awareness survey link of village"),
     "merged": _("merged signal"), "upgraded": _("level raised"), "cause": _("cause"), "escalated_to": _("escalated to"),
     "deadline": _("acknowledgement deadline"), "roles": _("roles"), "role": _("role"), "tags": _("population tags"),
     "tags_added": _("tags added"), "tags_ended": _("tags ended"), "consents": _("consents"),

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 # Secret keys this repository itself writes somewhere (settings.py fall-backs, examples): never valid in production.
 PLACEHOLDER_SECRETS = ("insecure", "change-me", "changeme", "placeholder", "example")
+HSTS_ONE_YEAR = 31536000
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "testserver", "::1", "[::1]"}
 
 
@@ -66,9 +67,13 @@ def check_keys(app_configs=None, **kwargs):
 @register(Tags.security, deploy=True)
 def check_https(app_configs=None, **kwargs):
     errors = []
-    if int(getattr(settings, "SECURE_HSTS_SECONDS", 0) or 0) <= 0:
-        errors.append(_err(6, "HSTS is off (SECURE_HSTS_SECONDS = 0). / 未启用 HSTS。",
-                           "Set XINLI_HSTS_SECONDS, e.g. 31536000 once HTTPS works. / 设置 XINLI_HSTS_SECONDS，如 31536000。"))
+    hsts = int(getattr(settings, "SECURE_HSTS_SECONDS", 0) or 0)
+    if hsts < HSTS_ONE_YEAR:
+        errors.append(_err(6, f"HSTS is off or shorter than a year (SECURE_HSTS_SECONDS = {hsts}). "
+                              f"/ 未启用 HSTS 或有效期不足一年（{hsts} 秒）。",
+                           "Unset XINLI_HSTS_SECONDS (default one year outside the demo) or set it to at least 31536000; "
+                           "a smaller value is only for testing HTTPS before going live. "
+                           "/ 取消 XINLI_HSTS_SECONDS（演示模式外默认一年）或设为不少于 31536000。"))
     if not getattr(settings, "SECURE_SSL_REDIRECT", False) and not getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
         errors.append(_err(7, "Neither HTTPS redirect nor the proxy's X-Forwarded-Proto header is configured. "
                               "/ 未配置 HTTPS 跳转或反向代理的 X-Forwarded-Proto。",

@@ -2,12 +2,14 @@
 
 django-axes locks an *account* after repeated failures; this limits how many login attempts and anonymous portal
 submissions one *address* may make per window, so that a single client cannot guess passwords across many accounts or
-flood the public forms. The address is the one the audit log records (``xinli.core.middleware.client_ip``: the last
-hop the reverse proxy appended to X-Forwarded-For, else REMOTE_ADDR).
+flood the public forms. The address is the one the audit log records (``xinli.core.middleware.client_ip``: REMOTE_ADDR,
+or the right-most X-Forwarded-For hop that is not one of ``XINLI_TRUSTED_PROXIES`` when the peer is such a proxy).
 
 Limits are ``settings.XINLI_RATE_LIMITS = {bucket: (max_requests, window_seconds)}``; ``max_requests <= 0`` turns a
-bucket off. The counters live in the ``default`` cache: LocMem per process by default (each web worker counts on its
-own), Redis when ``REDIS_URL`` is set (one count across every host). When the cache is unreachable the request is
+bucket off. The counters live in the ``default`` cache: Redis when
+``REDIS_URL`` is set (one count across every worker and host; production requires it, xinli.E012). Without Redis it
+is LocMem, per process: each web worker counts on its own, so N workers allow N times the limit — acceptable for the
+one-process demo only. The count is atomic in Redis (INCR). When the cache is unreachable the request is
 served uncounted (fail open, with a warning in the log): a Redis outage must not lock everybody out.
 """
 
@@ -20,7 +22,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
@@ -39,6 +41,11 @@ def reset() -> None:
     _namespace = uuid.uuid4().hex[:8]
 
 
+def _cache():
+    """The shared cache that holds the counters (looked up per call, so every worker and test sees the same one)."""
+    return caches["default"]
+
+
 def _window(bucket: str, request):
     """(limit, window seconds, key of the current window, seconds until it ends); limit <= 0: the bucket is off."""
     limit, window = settings.XINLI_RATE_LIMITS.get(bucket, (0, 60))
@@ -55,7 +62,7 @@ def exhausted(bucket: str, request) -> int:
     if limit <= 0:
         return 0
     try:
-        count = cache.get(key) or 0
+        count = _cache().get(key) or 0
     except Exception:  # noqa: BLE001 — fail open, as in check()
         return 0
     return retry_after if count >= limit else 0
@@ -68,6 +75,7 @@ def check(bucket: str, request) -> int:
     if limit <= 0:
         return 0
     try:
+        cache = _cache()
         cache.add(key, 0, timeout=window + 1)
         try:
             count = cache.incr(key)

@@ -48,6 +48,12 @@ def seed_outreach(rng: random.Random) -> dict:
     for _ in range(300):
         answers = {q["id"]: q["answer"] if rng.random() < 0.78 else next(o for o in q["options"] if o != q["answer"]) for q in survey.questions}
         outreach.record_awareness(survey, org_unit=rng.choice(villages), answers=answers)
+    # The publicity officer's survey links (with QR codes on the desk) for a few villages of the area.
+    from xinli.core.policy import OUTREACH_PUBLISH
+    from xinli.core.scoping import path_in_scope
+
+    for village in [v for v in sorted(villages, key=lambda v: v.code) if path_in_scope(writer, OUTREACH_PUBLISH, v.path)][:5]:
+        outreach.awareness_link(writer, village)
     # Counselling: slots at the counsellor's open sites over the next week, some booked; cases; plans; a referral.
     counsellor = User.objects.get(username="counsellor")
     township = counsellor.assignments.get().org_unit

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -101,6 +103,28 @@ class AwarenessSurvey(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     questions = models.JSONField(_("questions"), default=list)  # [{"id", "text", "options": [...], "answer"}]
     pass_mark = models.PositiveSmallIntegerField(_("pass mark (correct answers)"))
+
+
+def new_link_token() -> str:
+    """128 random bits, URL-safe (22 characters): a survey link cannot be found by counting or guessing."""
+    return secrets.token_urlsafe(16)
+
+
+class AwarenessLink(models.Model):
+    """The unguessable link (and QR code) of the awareness survey for one sampled village or community, made on the
+    publicity desk and handed out by the survey team; anonymous answers are accepted only through it."""
+
+    survey = models.ForeignKey(AwarenessSurvey, on_delete=models.PROTECT, related_name="links")
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("sampled org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    token = models.CharField(max_length=43, unique=True, default=new_link_token, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("awareness survey link")
+        verbose_name_plural = _("awareness survey links")
+        constraints = [models.UniqueConstraint(fields=["survey", "org_unit"], name="outreach_one_awareness_link_per_unit")]
 
 
 class AwarenessResponse(models.Model):

@@ -18,7 +18,16 @@ from xinli.core.i18n import choice_list, field_error
 from xinli.core.policy import OUTREACH_PUBLISH
 from xinli.core.scoping import path_in_scope
 
-from .models import Article, AwarenessResponse, AwarenessSurvey, Category, Event, Registration, plain_text
+from .models import (
+    Article,
+    AwarenessLink,
+    AwarenessResponse,
+    AwarenessSurvey,
+    Category,
+    Event,
+    Registration,
+    plain_text,
+)
 
 MAX_BODY = 100_000  # characters of HTML
 ALLOWED_TAGS = {"p", "br", "h2", "h3", "h4", "ul", "ol", "li", "strong", "em", "b", "i", "blockquote", "a", "img"}
@@ -130,6 +139,22 @@ def sample_survey() -> AwarenessSurvey:
     data = json.loads((Path(__file__).parent / "awareness_sample.json").read_text(encoding="utf-8"))
     survey, _created = AwarenessSurvey.objects.get_or_create(name=data["name"], defaults={"questions": data["questions"], "pass_mark": data["pass_mark"]})
     return survey
+
+
+def awareness_link(actor, unit) -> AwarenessLink:
+    """The survey link of a sampled village or community in ``actor``'s area: made once (random token, audited),
+    then the same link each time it is asked for."""
+    if unit is None or unit.level != "village":
+        raise field_error("code", _("Village code: the 12-digit code of a village or community in your area."))
+    if not path_in_scope(actor, OUTREACH_PUBLISH, unit.path):
+        raise PermissionDenied
+    survey = sample_survey()
+    with transaction.atomic():
+        link, created = AwarenessLink.objects.get_or_create(survey=survey, org_unit=unit,
+                                                             defaults={"org_path": unit.path, "created_by": actor})
+        if created:
+            audit.record(actor, audit.Action.CREATE, obj=link, org_path=unit.path, detail={"awareness_link": unit.code})
+    return link
 
 
 def record_awareness(survey: AwarenessSurvey, *, org_unit, answers: dict) -> AwarenessResponse:

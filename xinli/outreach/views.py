@@ -4,12 +4,16 @@ the awareness rate of the area."""
 from __future__ import annotations
 
 import datetime
+import io
 
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,9 +23,10 @@ from xinli.core.ids import form_int
 from xinli.core.policy import OUTREACH_PUBLISH
 from xinli.core.scoping import has_capability, path_in_scope, scope_q
 from xinli.regions import selectors as unit_selectors
+from xinli.regions.models import OrgUnit
 
 from . import services
-from .models import Article, Category, Event, Registration
+from .models import Article, AwarenessLink, Category, Event, Registration
 
 
 @login_required
@@ -53,6 +58,15 @@ def desk(request):
                 starts = timezone.make_aware(datetime.datetime.fromisoformat(request.POST.get("starts_at", "")))
                 services.create_event(user, org_unit=unit, title=request.POST.get("title", ""), kind=request.POST.get("kind", ""),
                                       starts_at=starts, place=request.POST.get("place", ""), capacity=form_int(request.POST.get("capacity"), 0))
+            elif what == "awareness_link":
+                # A code outside the user's area is answered like an unknown one (no existence oracle).
+                unit = OrgUnit.objects.filter(code=request.POST.get("code", "").strip()[:12], level="village").first()
+                if unit is not None and not path_in_scope(user, OUTREACH_PUBLISH, unit.path):
+                    unit = None
+                link = services.awareness_link(user, unit)
+                messages.success(request, bilingual(_("Survey link for {unit}: {url}"), unit=link.org_unit.name,
+                                                    url=request.build_absolute_uri(reverse("portal:awareness", args=[link.token]))))
+                return redirect("outreach:desk")
             elif what == "materials":
                 event = Event.objects.filter(scope_q(user, OUTREACH_PUBLISH), pk=form_pk(request.POST.get("event"))).first()
                 if event is None:
@@ -80,4 +94,17 @@ def desk(request):
         "to_review": mine_or_area.filter(state=Article.State.IN_REVIEW).exclude(author=user),
         "events": Event.objects.filter(scope_q(user, OUTREACH_PUBLISH)).prefetch_related("registrations").order_by("-starts_at")[:50],
         "awareness": [(u, services.awareness_rate(u, year)) for u in units], "year": year,
+        "links": _links(request),
     })
+
+
+def _links(request) -> list[dict]:
+    """The survey links of the user's area (newest first) with their address and QR code, for handing out."""
+    rows = []
+    for link in (AwarenessLink.objects.filter(scope_q(request.user, OUTREACH_PUBLISH)).select_related("org_unit")
+                 .order_by("-created_at")[:50]):
+        url = request.build_absolute_uri(reverse("portal:awareness", args=[link.token]))
+        svg = io.BytesIO()
+        qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=4).save(svg)
+        rows.append({"link": link, "url": url, "qr": svg.getvalue().decode()})
+    return rows

@@ -24,8 +24,8 @@ from xinli.counselling import services as counselling
 from xinli.counselling.models import Booking, Slot
 from xinli.network.models import Site, SiteKind
 from xinli.network.selectors import public_sites, sites_near
-from xinli.outreach.models import Article, Category, Event
-from xinli.outreach.services import count_view, record_awareness, register, sample_survey
+from xinli.outreach.models import Article, AwarenessLink, Category, Event
+from xinli.outreach.services import count_view, record_awareness, register
 from xinli.regions.models import OrgUnit
 from xinli.scales import ScoringError, definitions, score
 from xinli.screening.models import Assessment, Mode
@@ -191,13 +191,14 @@ def events(request):
 
 
 @rate_limited("portal")
-def awareness(request, unit_id):
-    """The core-knowledge survey for a sampled org unit (the link is handed out by the survey team)."""
+def awareness(request, token):
+    """The core-knowledge survey for a sampled village, reached only by its unguessable link (made on the publicity
+    desk and handed out by the survey team); a sequential id or a wrong token answers 404."""
 
-    unit = OrgUnit.objects.filter(pk=unit_id, level="village").first()
-    if unit is None:
+    link = AwarenessLink.objects.filter(token=token, org_unit__level="village").select_related("survey", "org_unit").first()
+    if link is None:
         raise Http404
-    survey = sample_survey()
+    survey, unit = link.survey, link.org_unit
     error = ""
     if request.method == "POST":
         answers = {q["id"]: request.POST.get(f"q_{q['id']}") for q in survey.questions if request.POST.get(f"q_{q['id']}")}

@@ -22,14 +22,30 @@ log = logging.getLogger("xinli.reports")
 KINDS = ("annual_summary", "pilot_report")
 
 
+# Two identical requests (same user, kind, unit and year) within this window are one request: a double click or a
+# retried POST returns the report already queued, running or built instead of building the document again.
+SAME_REQUEST_WINDOW = timedelta(seconds=60)
+
+
 def request_report(actor, unit, year: int, kind: str = "annual_summary") -> Report:
     """Queue a document (the annual summary or the pilot report) of ``unit`` for ``year``; a task builds it after the
-    transaction commits."""
+    transaction commits. The same request again within ``SAME_REQUEST_WINDOW`` returns the existing report (not a
+    failed one), and writes nothing."""
+    from django.contrib.auth import get_user_model
+
     if kind not in KINDS:
         raise PermissionDenied
     if not path_in_scope(actor, INDICATORS_VIEW, unit.path):
         raise PermissionDenied
     with transaction.atomic():
+        # One request of a user at a time (the row lock serialises two concurrent POSTs on PostgreSQL; SQLite
+        # serialises writers anyway), so the second sees the first's report.
+        get_user_model().objects.select_for_update().filter(pk=actor.pk).first()
+        existing = (Report.objects.filter(requested_by=actor, kind=kind, org_unit=unit, year=year,
+                                          requested_at__gte=timezone.now() - SAME_REQUEST_WINDOW)
+                    .exclude(state=Report.State.FAILED).defer("content").order_by("-requested_at").first())
+        if existing is not None:
+            return existing
         report = Report.objects.create(kind=kind, org_unit=unit, org_path=unit.path, year=year, requested_by=actor)
         audit.record(actor, audit.Action.EXPORT, object_type="reports.report", object_id=str(report.pk), org_path=unit.path,
                      detail={"kind": kind, "year": year})

@@ -40,6 +40,7 @@ EXEMPT = {
     "outreach.Article": "published outreach material",
     "outreach.Event": "an outreach event of a region",
     "outreach.AwarenessResponse": "an anonymous awareness-survey answer",
+    "outreach.AwarenessLink": "a village's awareness-survey link (a random token): no person",
     "indicators.Rollup": "an aggregate figure of a unit",
     "indicators.Signal": "an early-warning signal on a unit's aggregate series",
     "indicators.RiskAssessment": "an aggregate risk assessment of a unit; never names a person",

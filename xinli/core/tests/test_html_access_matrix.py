@@ -49,7 +49,7 @@ PUBLIC = {
     "p/account/": "portal: the resident's own optional account (its own login by phone)",
     "p/account/register/": "portal: register a resident account",
     "p/account/login/": "portal: resident log-in",
-    "p/awareness/<int:unit_id>/": "portal: awareness survey link handed out by the survey team",
+    "p/awareness/<slug:token>/": "portal: awareness survey, reached only by a village's unguessable link (outreach desk)",
     "p/privacy/": "portal: what the portal keeps about residents and why (static text)",
     "p/text-size/": "portal: the larger-text switch (POST); stores a cookie only",
     "api/schema/": "the OpenAPI description: no data, the same text as the open-source repository (restrict at nginx if wanted)",

@@ -35,13 +35,59 @@ def test_login_is_limited_per_address_and_resets_after_the_window(client, tight_
 
 
 @pytest.mark.django_db
-def test_address_comes_from_the_proxy_header_like_the_audit_log(client, tight_limits):
+def test_a_spoofed_forwarded_header_from_an_untrusted_peer_does_not_escape_the_limit(client, tight_limits, settings):
+    """Issue 15 item 4: without XINLI_TRUSTED_PROXIES a new X-Forwarded-For per attempt must not open a new bucket."""
+    settings.XINLI_TRUSTED_PROXIES = ""
     for n in range(3):
-        client.post("/accounts/login/", {"username": f"u{n}", "password": "x"}, HTTP_X_FORWARDED_FOR="1.2.3.4, 10.9.9.9")
-    limited = client.post("/accounts/login/", {"username": "u9", "password": "x"}, HTTP_X_FORWARDED_FOR="5.6.7.8, 10.9.9.9")
-    other = client.post("/accounts/login/", {"username": "u9", "password": "x"}, HTTP_X_FORWARDED_FOR="10.9.9.8")
-    assert limited.status_code == 429  # the last hop (the proxy's view of the client) is the key
+        client.post("/accounts/login/", {"username": f"u{n}", "password": "x"}, REMOTE_ADDR="10.0.0.5",
+                    HTTP_X_FORWARDED_FOR=f"1.2.3.{n}")
+    limited = client.post("/accounts/login/", {"username": "u9", "password": "x"}, REMOTE_ADDR="10.0.0.5",
+                          HTTP_X_FORWARDED_FOR="9.9.9.9")
+    assert limited.status_code == 429  # the bucket is REMOTE_ADDR's
+    assert _login(client, 10, addr="10.0.0.6").status_code != 429
+
+
+@pytest.mark.django_db
+def test_behind_a_trusted_proxy_the_client_hop_is_the_bucket(client, tight_limits, settings):
+    settings.XINLI_TRUSTED_PROXIES = "127.0.0.1"
+    for n in range(3):  # the client forged a left part; nginx appended the real address 1.2.3.4
+        client.post("/accounts/login/", {"username": f"u{n}", "password": "x"}, REMOTE_ADDR="127.0.0.1",
+                    HTTP_X_FORWARDED_FOR=f"7.7.7.{n}, 1.2.3.4")
+    limited = client.post("/accounts/login/", {"username": "u9", "password": "x"}, REMOTE_ADDR="127.0.0.1",
+                          HTTP_X_FORWARDED_FOR="1.2.3.4")
+    other = client.post("/accounts/login/", {"username": "u9", "password": "x"}, REMOTE_ADDR="127.0.0.1",
+                        HTTP_X_FORWARDED_FOR="1.2.3.5")
+    assert limited.status_code == 429
     assert other.status_code != 429
+
+
+def test_the_limit_is_shared_by_two_workers_on_one_cache_backend(tight_limits, monkeypatch, tmp_path, rf):
+    """Two web workers = two cache clients on one backend (Redis in production; here a file cache, also shared between
+    processes): the third request through the second worker is over the limit of the first two."""
+    from django.core.cache.backends.filebased import FileBasedCache
+
+    worker_a = FileBasedCache(str(tmp_path), {})
+    worker_b = FileBasedCache(str(tmp_path), {})
+    request = rf.post("/p/test/phq9/", REMOTE_ADDR="10.1.1.1")
+    monkeypatch.setattr(ratelimit, "_cache", lambda: worker_a)
+    assert ratelimit.check("portal", request) == 0
+    assert ratelimit.check("portal", request) == 0
+    monkeypatch.setattr(ratelimit, "_cache", lambda: worker_b)
+    assert ratelimit.check("portal", request) > 0  # limit 2 per window, counted across both workers
+
+
+def test_production_cache_is_shared(settings):
+    """The counters are in the default cache, which is Redis whenever REDIS_URL is set (and prod_check requires it)."""
+    import importlib
+    import os
+    from unittest import mock
+
+    import xinli.settings as module
+
+    with mock.patch.dict(os.environ, {"REDIS_URL": "redis://127.0.0.1:6379/0"}):
+        reloaded = importlib.reload(module)
+        assert reloaded.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    importlib.reload(module)
 
 
 @pytest.mark.django_db
@@ -81,7 +127,11 @@ def test_portal_forms_share_one_bucket(client, tight_limits, tree):
                                opened_on=datetime.date(2024, 1, 1))
     assert client.post(f"/feedback/site/{site.pk}/", {"score": "5"}).status_code == 200  # satisfaction survey
     assert client.post(f"/p/book/{site.pk}/", {"slot": "0"}).status_code != 429  # booking
-    for url in (f"/p/awareness/{tree.a1v1.pk}/", "/p/cancel/", f"/p/book/{site.pk}/", f"/feedback/site/{site.pk}/"):
+    from xinli.outreach.models import AwarenessLink
+    from xinli.outreach.services import sample_survey
+
+    link = AwarenessLink.objects.create(survey=sample_survey(), org_unit=tree.a1v1, org_path=tree.a1v1.path)
+    for url in (f"/p/awareness/{link.token}/", "/p/cancel/", f"/p/book/{site.pk}/", f"/feedback/site/{site.pk}/"):
         response = client.post(url, {})
         assert response.status_code == 429, url
         assert response["Retry-After"]
@@ -100,7 +150,9 @@ def test_a_cache_outage_serves_the_request_uncounted(client, tight_limits, monke
     def down(*args, **kwargs):
         raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(ratelimit.cache, "add", down)
+    from django.core.cache import cache
+
+    monkeypatch.setattr(cache, "add", down)
     for n in range(5):  # more than the limit of 3: nothing is counted while the cache is down
         assert _login(client, n).status_code == 403
     assert "rate limit login not counted" in caplog.text

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from xinli.core.policy import Role
-from xinli.outreach.services import sanitise
+from xinli.outreach.models import AwarenessLink
+from xinli.outreach.services import sample_survey, sanitise
 from xinli.testing.fixtures import login_verified, make_user
 
 VECTORS = [
@@ -137,7 +138,7 @@ def test_public_forms_without_csrf_token_are_refused(tree, site):
         f"/p/book/{site.pk}/": {"slot": "1", "name": "张三", "phone": "13800000000"},
         "/p/cancel/": {"reference": "ABC"},
         "/p/events/": {"event": "1", "name": "x"},
-        f"/p/awareness/{tree.a1v1.pk}/": {},
+        f"/p/awareness/{AwarenessLink.objects.create(survey=sample_survey(), org_unit=tree.a1v1, org_path=tree.a1v1.path).token}/": {},
         f"/feedback/site/{site.pk}/": {"score": "5"},
         "/p/account/login/": {"phone": "13800000000", "password": "x"},
         "/p/account/register/": {"phone": "13800000000", "password": "x"},

@@ -84,9 +84,10 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     assert Inspection.objects.count() >= 5 and Rectification.objects.exists()
     # Publicity and counselling.
     from xinli.counselling.models import Case, Referral, Slot
-    from xinli.outreach.models import Article, AwarenessResponse
+    from xinli.outreach.models import Article, AwarenessLink, AwarenessResponse
 
     assert Article.objects.filter(state="published").count() == 6 and AwarenessResponse.objects.count() == 300
+    assert AwarenessLink.objects.count() == 5  # survey links with QR codes on the publicity desk
     assert Case.objects.count() >= 1 and Slot.objects.exists()
     assert Referral.objects.filter(state="replied").count() == 1
 

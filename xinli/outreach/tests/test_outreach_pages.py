@@ -45,15 +45,16 @@ def test_resident_registers_for_an_event(tree, client):
 
 
 def test_awareness_form_for_a_sampled_village(tree, client):
-    from xinli.outreach.services import sample_survey
+    from xinli.outreach.services import awareness_link
 
-    survey = sample_survey()
+    officer = make_user("pub_b", [(tree.county_b, Role.PUBLICITY_OFFICER)])
+    link = awareness_link(officer, tree.b1v1)
+    survey = link.survey
     data = {f"q_{q['id']}": q["answer"] for q in survey.questions}
-    assert client.post(f"/p/awareness/{tree.b1v1.pk}/", data).status_code == 200
+    assert client.post(f"/p/awareness/{link.token}/", data).status_code == 200
     r = AwarenessResponse.objects.get()
-    assert (r.rural, r.correct, r.passed) == (True, 10, True)
-    assert client.post(f"/p/awareness/{tree.b1v1.pk}/", {"q_1": "对"}).status_code == 400
-    assert client.get(f"/p/awareness/{tree.county_a.pk}/").status_code == 404  # sampling is by village/community
+    assert (r.rural, r.correct, r.passed, r.org_unit) == (True, 10, True, tree.b1v1)
+    assert client.post(f"/p/awareness/{link.token}/", {"q_1": "对"}).status_code == 400
 
 
 def test_materials_distributed_are_recorded(tree, client):

@@ -35,7 +35,8 @@ def world(tree, personas):
     article = outreach.write_article(writer, org_unit=tree.county_a, title="睡不好怎么办", category="self_help", body="<p>规律作息。</p>")
     outreach.submit(writer, article)
     outreach.review(make_user("editor", [(tree.county_a, Role.PUBLICITY_OFFICER)]), article, approve=True)
-    return {"site_id": site.pk, "pk": article.pk, "code": "phq9", "unit_id": tree.a1v1.pk}
+    token = outreach.awareness_link(writer, tree.a1v1).token
+    return {"site_id": site.pk, "pk": article.pk, "code": "phq9", "token": token}
 
 
 def _resident_client():
@@ -81,7 +82,7 @@ def test_pages_shown_after_a_post_have_the_same_layout(world, client):
         "self-test error": client.post("/p/test/phq9/", {"q_1": "0"}),
         "booked": client.post(f"/p/book/{world['site_id']}/", {"slot": Slot.objects.get().pk, "name": "王女士", "phone": "13900000000"}),
         "cancel error": client.post("/p/cancel/", {"reference": "NOPE"}),
-        "awareness done": client.post(f"/p/awareness/{world['unit_id']}/", {}),
+        "awareness done": client.post(f"/p/awareness/{world['token']}/", {}),
         "login error": client.post("/p/account/login/", {"phone": "13900000000", "password": "x"}),
         "account deleted": _resident_client().post("/p/account/", {"do": "delete"}),
     }
