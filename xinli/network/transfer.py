@@ -19,11 +19,10 @@ import datetime
 import io
 from dataclasses import dataclass, field
 
-import xlsxwriter
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from xinli.core import audit
+from xinli.core import audit, xlsx
 from xinli.core.policy import NETWORK_MANAGE
 from xinli.core.scoping import has_capability, scope_q
 from xinli.core.uploads import too_many_rows, workbook_problem
@@ -175,23 +174,23 @@ def export_workbook(user) -> bytes:
     sites = list(Site.objects.filter(q).select_related("org_unit", "institution"))
     staff = list(Staff.objects.filter(q).select_related("org_unit", "employer").prefetch_related("certificates"))
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("institutions")
-    ws.write_row(0, 0, SHEETS["institutions"])
+    wb = xlsx.new_workbook(buf)
+    ws = xlsx.add_worksheet(wb, "institutions")
+    xlsx.write_row(ws, 0, SHEETS["institutions"])
     for i, x in enumerate(institutions, 1):
-        ws.write_row(i, 0, [x.org_unit.code, x.name, x.kind, x.hospital_level, x.students, x.psychology_teachers, x.employees,
+        xlsx.write_row(ws, i, [x.org_unit.code, x.name, x.kind, x.hospital_level, x.students, x.psychology_teachers, x.employees,
                             "是" if x.above_size else "否", x.credit_code])
-    ws = wb.add_worksheet("sites")
-    ws.write_row(0, 0, SHEETS["sites"])
+    ws = xlsx.add_worksheet(wb, "sites")
+    xlsx.write_row(ws, 0, SHEETS["sites"])
     for i, x in enumerate(sites, 1):
         first = x.statuses.order_by("start").first()
-        ws.write_row(i, 0, [x.org_unit.code, x.name, x.kind, x.institution.name if x.institution else "", first.start.isoformat() if first else "",
+        xlsx.write_row(ws, i, [x.org_unit.code, x.name, x.kind, x.institution.name if x.institution else "", first.start.isoformat() if first else "",
                             x.address, x.hours, x.phone, "是" if x.purchased else "否"])
-    ws = wb.add_worksheet("staff")
-    ws.write_row(0, 0, SHEETS["staff"])
+    ws = xlsx.add_worksheet(wb, "staff")
+    xlsx.write_row(ws, 0, SHEETS["staff"])
     for i, x in enumerate(staff, 1):
         c = next(iter(x.certificates.all()), None)
-        ws.write_row(i, 0, [x.org_unit.code, x.name, x.profession, x.education, x.employer.name if x.employer else "", "是" if x.full_time else "否",
+        xlsx.write_row(ws, i, [x.org_unit.code, x.name, x.profession, x.education, x.employer.name if x.employer else "", "是" if x.full_time else "否",
                             c.kind if c else "", c.number if c else "", c.issuer if c else "", c.valid_from.isoformat() if c else "",
                             c.valid_to.isoformat() if c and c.valid_to else ""])
     wb.close()

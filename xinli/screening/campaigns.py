@@ -218,23 +218,21 @@ def export_positive_xlsx(actor, campaign: Campaign, *, identified: bool = False,
         raise field_error("purpose", _("Purpose: an export with names needs the purpose of the export."))
     import io
 
-    import xlsxwriter
+    from xinli.core import xlsx
 
     rows = positive_list(actor, campaign)
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("阳性名单")
+    wb = xlsx.new_workbook(buf)
+    ws = xlsx.add_worksheet(wb, "阳性名单")
     head = wb.add_format({"bold": True, "bg_color": "#DDE7F3"})
     red = wb.add_format({"font_color": "#B00020"})
     headers = ["年级 Grade", "班级/部门 Group", "姓名/编号 Name or number", "量表 Instrument", "得分 Score", "分级 Band", "危急条目 Critical items", "时间 Time"]
-    for col, h in enumerate(headers):
-        ws.write(0, col, h, head)
+    xlsx.write_row(ws, 0, headers, head)
     for r, a in enumerate(rows, start=1):
         who = a.participant.label if identified else f"P{a.participant.pk:06d}"
         values = [a.participant.group.grade, a.participant.group.name, who, a.scale, float(a.total), a.band,
                   ", ".join(a.critical_items), timezone.localtime(a.taken_at).strftime("%Y-%m-%d %H:%M")]
-        for col, v in enumerate(values):
-            ws.write(r, col, v, red if a.critical else None)
+        xlsx.write_row(ws, r, values, red if a.critical else None)
     ws.set_column(0, 7, 16)
     wb.close()
     audit.record(actor, audit.Action.EXPORT, obj=campaign, org_path=campaign.org_path, purpose=purpose.strip()[:60],

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
 from django.core.exceptions import PermissionDenied
 
-from xinli.core import audit
+from xinli.core import audit, xlsx
 from xinli.core.policy import SMD_VIEW
 from xinli.core.scoping import has_capability
 
@@ -27,16 +26,16 @@ def export_register(user, *, identified: bool = False, purpose: str = "") -> byt
         raise ValueError("an identified export needs a purpose")
     patients = list(clinical_patients(user).select_related("person__org_unit").order_by("pk"))
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True})
-    ws = wb.add_worksheet("register")
-    ws.write_row(0, 0, HEADER_IDENTIFIED if identified else HEADER_DEIDENTIFIED)
+    wb = xlsx.new_workbook(buf)
+    ws = xlsx.add_worksheet(wb, "register")
+    xlsx.write_row(ws, 0, HEADER_IDENTIFIED if identified else HEADER_DEIDENTIFIED)
     for row, p in enumerate(patients, start=1):
         person = p.person
         common = [person.birth_year or "", person.get_sex_display(), person.org_unit.name,
                   p.get_diagnosis_display(), p.get_status_display(), p.get_residence_display(),
                   p.get_classification_display(), "" if p.risk is None else p.risk,
                   p.last_follow_up.isoformat() if p.last_follow_up else ""]
-        ws.write_row(row, 0, ([person.name, person.id_number or "", person.address or ""] if identified else [f"P{p.pk:06d}"]) + common)
+        xlsx.write_row(ws, row, ([person.name, person.id_number or "", person.address or ""] if identified else [f"P{p.pk:06d}"]) + common)
     wb.close()
     if identified:  # each person named in the file is an audited read
         audit.record_person_reads(user, [p.person for p in patients], action=audit.Action.EXPORT, purpose=purpose)
