@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from xinli.accounts.models import User
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
+from xinli.core import smallcells
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 from xinli.core.listing import audit_rows
@@ -377,7 +378,6 @@ class IndicatorViewSet(viewsets.GenericViewSet):
         if not year_text.isdigit() or not 2000 <= int(year_text) <= datetime.date.today().year:
             raise field_error("year", _("Year: a year from 2000 to this year."))
         k = indicators.compute([unit], int(year_text))[0]
-        counts = {f: getattr(k, f) for f in ("population", "in_register", "managed", "standardised", "medicated", "regular",
-                                             "schizophrenia", "schizophrenia_medicated", "home", "home_managed", "stable",
-                                             "rehab", "family", "tasks_due", "tasks_on_time")}
-        return Response({"org_unit": unit.pk, "year": int(year_text), "counts": counts, "rates": k.rates})
+        counts, rates, suppressed = k.for_reader(request.user)
+        return Response({"org_unit": unit.pk, "year": int(year_text), "counts": counts, "rates": rates,
+                         "suppressed": suppressed, "small_cell_threshold": smallcells.threshold()})
