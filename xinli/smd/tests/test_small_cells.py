@@ -40,3 +40,18 @@ def test_a_cell_of_exactly_the_threshold_is_shown(register_2025, settings):  # n
     shown = get(publicity, tree.a1v1)
     assert shown["counts"]["in_register"] == 2 and "in_register" not in shown["suppressed"]
     assert shown["small_cell_threshold"] == 2
+
+
+def test_indicator_page_shows_small_cells_as_below_threshold_to_the_publicity_officer(register_2025, client):  # noqa: F811
+    from xinli.testing.fixtures import login_verified
+
+    tree = register_2025
+    publicity = make_user("publicity", [(tree.county_a, Role.PUBLICITY_OFFICER)])
+    login_verified(client, publicity)
+    page = client.get("/smd/indicators/", {"year": 2025}).content.decode()
+    assert "&lt;5" in page
+    doctor = make_user("county_doc2", [(tree.county_a, Role.SMD_DOCTOR)])
+    client.logout()
+    login_verified(client, doctor)
+    page = client.get("/smd/indicators/", {"year": 2025}).content.decode()
+    assert "&lt;5" not in page
