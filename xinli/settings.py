@@ -25,6 +25,8 @@ VAR_DIR = Path(os.environ.get("XINLI_VAR_DIR", BASE_DIR / "var"))
 DEBUG = env_bool("XINLI_DEBUG", False)
 # The demo switch: only when it is on may accounts flagged as demo accounts skip two-factor login.
 XINLI_DEMO = env_bool("XINLI_DEMO", False)
+# Aggregates for readers without person rights: counts 1..XINLI_SMALL_CELL-1 are suppressed (docs/indicators.md).
+XINLI_SMALL_CELL = int(os.environ.get("XINLI_SMALL_CELL", "5"))
 SECRET_KEY = os.environ.get("XINLI_SECRET_KEY") or (
     "insecure-development-key-set-XINLI_SECRET_KEY-in-production" if (DEBUG or XINLI_DEMO) else ""
 )

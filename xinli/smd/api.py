@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from xinli.accounts.models import User
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
+from xinli.core import smallcells
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 from xinli.core.ids import path_id, query_year
@@ -370,7 +371,6 @@ class IndicatorViewSet(viewsets.GenericViewSet):
         this_year = timezone.localdate().year
         year = query_year(request.query_params, default=this_year, high=this_year)
         k = indicators.compute([unit], year)[0]
-        counts = {f: getattr(k, f) for f in ("population", "in_register", "managed", "standardised", "medicated", "regular",
-                                             "schizophrenia", "schizophrenia_medicated", "home", "home_managed", "stable",
-                                             "rehab", "family", "tasks_due", "tasks_on_time")}
-        return Response({"org_unit": unit.pk, "year": year, "counts": counts, "rates": k.rates})
+        counts, rates, suppressed = k.for_reader(request.user)
+        return Response({"org_unit": unit.pk, "year": year, "counts": counts, "rates": rates,
+                         "suppressed": suppressed, "small_cell_threshold": smallcells.threshold()})

@@ -30,6 +30,9 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.utils import timezone
 
+from xinli.core import smallcells
+from xinli.core.policy import SMD_VIEW
+from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit, UnitPopulation, common_path, path_prefixes
 
 from .models import Adherence, Classification, Diagnosis, FollowUp, Patient, Residence, Status, Support, Task
@@ -57,6 +60,23 @@ class SmdIndicators:
     tasks_due: int = 0
     tasks_on_time: int = 0
     rates: dict = field(default_factory=dict)
+
+    RATE_PARTS = {"prevalence_per_mille": ("in_register", "population"), "management_rate": ("managed", "in_register"),
+                  "standardised_rate": ("standardised", "in_register"), "medication_rate": ("medicated", "in_register"),
+                  "regular_medication_rate": ("regular", "in_register"),
+                  "schizophrenia_medication_rate": ("schizophrenia_medicated", "schizophrenia"),
+                  "stable_rate": ("stable", "home_managed"), "rehab_rate": ("rehab", "home"),
+                  "family_counselling_rate": ("family", "home"), "on_time_rate": ("tasks_on_time", "tasks_due")}
+    COUNTS = ("population", "in_register", "managed", "standardised", "medicated", "regular", "schizophrenia",
+              "schizophrenia_medicated", "home", "home_managed", "stable", "rehab", "family", "tasks_due", "tasks_on_time")
+
+    def for_reader(self, user) -> tuple[dict, dict, list[str]]:
+        """(counts, rates, suppressed): real numbers for a reader with SMD person rights in the unit, small cells
+        suppressed (xinli.core.smallcells) for everyone else."""
+        counts = {f: getattr(self, f) for f in self.COUNTS}
+        if path_in_scope(user, SMD_VIEW, self.unit.path):
+            return counts, dict(self.rates), []
+        return smallcells.suppress(counts, self.rates, self.RATE_PARTS, keep=("population",))
 
     def finish(self) -> SmdIndicators:
         def r(a, b):

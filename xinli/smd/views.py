@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from xinli.core import audit
+from xinli.core import audit, smallcells
 from xinli.core.forms import BilingualForm
 from xinli.core.ids import parse_year
 from xinli.core.listing import list_rows
@@ -256,6 +256,10 @@ def indicator_page(request):
         units.extend(unit_selectors.visible_units(user).filter(path__startswith=top.path, level__in=["county", "township"])
                      .exclude(pk=top.pk).order_by("path"))
     rows = indicators.compute(units, year)
+    small = f"<{smallcells.threshold()}"
+    for k in rows:  # small cells suppressed for readers without SMD person rights in the unit (docs/indicators.md)
+        _counts, k.rates, hidden = k.for_reader(user)
+        k.register_shown = small if "in_register" in hidden else k.in_register
     return render(request, "smd/indicators.html", {"rows": rows, "year": year, "targets": TARGETS,
                                                    "years": list(range(timezone.localdate().year, 2019, -1)),
                                                    "today": datetime.date.today()})
