@@ -131,6 +131,7 @@ def person_edit(request, pk):
         data["status"] = d["status"] or person.status
         data["org_unit"] = OrgUnit.objects.get(pk=d["org_unit"])
         try:
+            services.check_new_id_number(user, person, data)  # outside the transaction: a duplicate request must stay
             with transaction.atomic():
                 saved = services.update_person(user, person, data, expected_version=d["version"])
                 services.set_tags(user, person, d["tags"])
