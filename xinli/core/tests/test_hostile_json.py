@@ -134,3 +134,13 @@ def test_settings_use_bounded_parser():
     from rest_framework.settings import api_settings
 
     assert "xinli.core.parsers.BoundedJSONParser" in [f"{p.__module__}.{p.__name__}" for p in api_settings.DEFAULT_PARSER_CLASSES]
+
+
+def test_staff_form_superscript_answer_is_a_form_error(client, personas, people):
+    from xinli.testing.fixtures import login_verified
+
+    login_verified(client, personas.counsellor)
+    data = {"scale": "phq9", **{f"item_{i}": "1" for i in range(1, 10)}}
+    data["item_1"] = "²"
+    r = client.post(f"/persons/{people.in_a1v1.pk}/assess/?scale=phq9", data)
+    assert r.status_code in (200, 400) and "text/html" in r["Content-Type"] and not Assessment.objects.exists()
