@@ -148,6 +148,7 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         v = serializer.validated_data
         from django.db import transaction
 
+        services.check_new_id_number(request.user, person, _person_data(v))  # outside: a duplicate request stays
         with transaction.atomic():
             saved = services.update_person(request.user, person, _person_data(v), expected_version=v.get("version"))
             if "tags" in v:

@@ -185,3 +185,30 @@ class PopulationTag(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["person", "tag"], condition=Q(until__isnull=True), name="tag_active_unique"),
         ]
+
+
+class DuplicateRequest(models.Model):
+    """An ID number someone tried to register or set that the archive already holds outside their area (issue 15,
+    the existence oracle). The requester is told only a neutral refusal; the administrators and officers of the
+    common ancestor unit (``org_path``) see the request and resolve it (transfer, merge or reject). No plaintext ID
+    number is stored: only its blind index."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        RESOLVED = "resolved", _("resolved")
+        REJECTED = "rejected", _("rejected")
+
+    requester = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("requested by"))
+    unit = models.ForeignKey("regions.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("requesting unit"))
+    id_number_bidx = models.CharField(max_length=64, db_index=True, editable=False)
+    org_path = models.CharField(_("org path"), max_length=255, editable=False, db_index=True)  # the common ancestor
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("duplicate ID number request")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"DuplicateRequest {self.pk}"

@@ -124,3 +124,11 @@ def person_tags(person: Person) -> list[PopulationTag]:
 
 def count_visible(user) -> int:
     return visible_persons(user).count()
+
+
+def visible_duplicate_requests(user):
+    """Duplicate ID-number requests the user resolves: those whose common ancestor unit lies in the area where the
+    user edits the archive (administrators and officers of that ancestor or above). They name no person."""
+    from .models import DuplicateRequest
+
+    return DuplicateRequest.objects.filter(scope_q(user, ARCHIVES_EDIT)).select_related("unit", "requester")

@@ -14,11 +14,21 @@ from django.utils.translation import gettext_lazy as _
 from xinli.core import audit
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual, field_error
-from xinli.core.policy import ARCHIVES_EDIT
+from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
 from xinli.core.scoping import path_in_scope
-from xinli.regions.models import OrgUnit
+from xinli.regions.models import OrgUnit, common_path
 
-from .models import Consent, ConsentGiver, LegalBasis, Person, PersonStatus, PopulationTag, Sex, Tag
+from .models import (
+    Consent,
+    ConsentGiver,
+    DuplicateRequest,
+    LegalBasis,
+    Person,
+    PersonStatus,
+    PopulationTag,
+    Sex,
+    Tag,
+)
 from .normalize import normalize_id_number
 from .validation import GUARDIAN_CONSENT_AGE, check_id_number, check_phone
 
@@ -91,11 +101,46 @@ def _clean(data: dict, *, existing: Person | None) -> tuple[dict, list[str]]:
     return clean, warnings
 
 
-def _id_taken(number: str, exclude_pk=None) -> bool:
-    qs = Person.objects.filter(id_number_bidx=blind_index("id_number", number, normalize_id_number))
-    if exclude_pk:
-        qs = qs.exclude(pk=exclude_pk)
-    return qs.exists()
+# Issue 15 (existence oracle): one refusal text for every case where the number cannot be used here and the actor may
+# not see why — held by a person outside the actor's area, claimed by an open duplicate request, or taken by a
+# concurrent registration. It names no person and no unit.
+ID_REFUSED = _("Resident ID number: cannot be registered here; a review request has been sent and a higher-level "
+               "administrator will handle it.")
+
+
+def _check_id_free(actor, number: str, unit: OrgUnit, exclude_pk=None) -> None:
+    """Refuse an ID number the archive already holds (one person per ID number). Within the actor's area the
+    message points to the existing record, which the actor can open; outside it, or when the number is under review,
+    the neutral ``ID_REFUSED`` and a :class:`DuplicateRequest` for the common ancestor's officers (audited)."""
+    bidx = blind_index("id_number", number, normalize_id_number)
+    existing = Person.objects.filter(id_number_bidx=bidx).exclude(pk=exclude_pk).only("pk", "org_path").first()
+    if existing is not None and path_in_scope(actor, ARCHIVES_VIEW, existing.org_path):
+        raise field_error("id_number", _("Resident ID number: already in the archive as record {pk}; open that record instead."),
+                          code="unique", pk=existing.pk)
+    pending = DuplicateRequest.objects.filter(id_number_bidx=bidx, status=DuplicateRequest.Status.OPEN).exists()
+    if existing is None and not pending:
+        return
+    _request_review(actor, bidx, unit, existing.org_path if existing is not None else unit.path)
+    raise field_error("id_number", ID_REFUSED, code="unique")
+
+
+def check_new_id_number(actor, person: Person, data: dict) -> None:
+    """The ID-number check of :func:`update_person`, for callers that wrap the update in their own transaction: call
+    it first, outside that transaction, so that the duplicate request it may record is not rolled back with it."""
+    number = normalize_id_number(str(data.get("id_number") or ""))
+    if number and number != person.id_number:
+        _check_id_free(actor, number, data.get("org_unit") or person.org_unit, exclude_pk=person.pk)
+
+
+def _request_review(actor, bidx: str, unit: OrgUnit, other_path: str) -> None:
+    """Record (once per actor, number and unit while open) the duplicate/transfer request; it survives the refused
+    request on purpose (the refusal is the reason for the row)."""
+    with transaction.atomic():
+        request, created = DuplicateRequest.objects.get_or_create(
+            id_number_bidx=bidx, unit=unit, requester=actor if getattr(actor, "pk", None) else None,
+            status=DuplicateRequest.Status.OPEN, defaults={"org_path": common_path([unit.path, other_path])})
+        audit.record(actor, audit.Action.CREATE if created else audit.Action.UPDATE, obj=request, org_path=request.org_path,
+                     detail={"duplicate_id_number": True, "unit": unit.pk})
 
 
 def _place(person: Person, unit: OrgUnit) -> None:
@@ -113,8 +158,8 @@ def register_person(actor, data: dict, *, tags=(), consents=()) -> Saved:
         raise field_error("org_unit", _("Residence org unit: required; pick the village or community where the person lives."))
     _require_edit_scope(actor, unit)
     clean, warnings = _clean(data, existing=None)
-    if clean.get("id_number") and _id_taken(clean["id_number"]):
-        raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique")
+    if clean.get("id_number"):
+        _check_id_free(actor, clean["id_number"], unit)
     person = Person(
         name=clean["name"], id_number=clean.get("id_number"), sex=clean.get("sex") or Sex.UNKNOWN,
         birth_date=clean.get("birth_date"), phone=clean.get("phone"), address=clean.get("address"),
@@ -133,7 +178,7 @@ def register_person(actor, data: dict, *, tags=(), consents=()) -> Saved:
                 _record_consent(actor, person, consent)
     except IntegrityError:
         # Two clerks registering the same ID number at once: the unique blind index decides.
-        raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique") from None
+        raise field_error("id_number", ID_REFUSED, code="unique") from None
     return Saved(person, warnings)
 
 
@@ -148,8 +193,8 @@ def update_person(actor, person: Person, data: dict, *, expected_version: int | 
     if "org_unit" in data and data["org_unit"].pk != person.org_unit_id:
         _require_edit_scope(actor, data["org_unit"])
     clean, warnings = _clean(data, existing=person)
-    if clean.get("id_number") and clean["id_number"] != person.id_number and _id_taken(clean["id_number"], person.pk):
-        raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique")
+    if clean.get("id_number") and clean["id_number"] != person.id_number:
+        _check_id_free(actor, clean["id_number"], clean.get("org_unit") or person.org_unit, exclude_pk=person.pk)
     changed = []
     for key, value in clean.items():
         if key == "org_unit":
@@ -175,7 +220,7 @@ def update_person(actor, person: Person, data: dict, *, expected_version: int | 
         try:
             person.save()
         except IntegrityError:
-            raise field_error("id_number", _("Resident ID number: already in the archive; search for the existing record."), code="unique") from None
+            raise field_error("id_number", ID_REFUSED, code="unique") from None
         if "org_unit" in changed:
             Consent.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)
             PopulationTag.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)

@@ -60,10 +60,11 @@ def person_list(request):
 def person_detail(request, pk):
     from xinli.core.policy import SCREENING_ADMINISTER
     from xinli.scales import definitions
-    from xinli.screening.selectors import person_history
+    from xinli.screening.selectors import can_read_assessments, person_history
 
     person = _person_or_404(request.user, pk, purpose="view")
-    history = list(person_history(person))
+    show_assessments = can_read_assessments(request.user, person)  # issue 15: only who treats or follows up
+    history = list(person_history(person, request.user))
     trend: dict[str, list] = {}
     for a in history:
         # Labels in local time (TIME_ZONE), as the table beside the chart shows them; one line per instrument, named
@@ -71,6 +72,7 @@ def person_detail(request, pk):
         trend.setdefault(definitions.short_name(a.scale), []).append([timezone.localtime(a.taken_at).strftime("%Y-%m-%d %H:%M"),
                                                                  float(a.total)])
     return render(request, "archives/person_detail.html", {
+        "show_assessments": show_assessments,
         "assessments": list(reversed(history)),
         "trend": {short_name(scale): points for scale, points in trend.items()},  # the legend: PHQ-9, not phq9
         "can_assess": path_in_scope(request.user, SCREENING_ADMINISTER, person.org_path),
@@ -129,6 +131,7 @@ def person_edit(request, pk):
         data["status"] = d["status"] or person.status
         data["org_unit"] = OrgUnit.objects.get(pk=d["org_unit"])
         try:
+            services.check_new_id_number(user, person, data)  # outside the transaction: a duplicate request must stay
             with transaction.atomic():
                 saved = services.update_person(user, person, data, expected_version=d["version"])
                 services.set_tags(user, person, d["tags"])

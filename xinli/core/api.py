@@ -3,6 +3,8 @@ every error a client can cause into a bilingual 4xx (never a 500)."""
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -18,6 +20,8 @@ from .i18n import bilingual, generic_message
 from .ids import ID_PATTERN
 from .listing import audit_rows
 from .query import check_query_values
+
+logger = logging.getLogger("xinli.api")
 
 
 class Pagination(PageNumberPagination):
@@ -129,11 +133,23 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
+    elif isinstance(exc, RecursionError):
+        # A structure too deep for Python (the parser bounds JSON bodies; this is the backstop): the client's doing.
+        return Response({"detail": bilingual(_("Request body: JSON nested too deeply; send a flatter body."))}, status=400)
+
     response = drf_exception_handler(exc, context)
     if response is None:
-        return None
+        # Unhandled: log it with the traceback, answer JSON (never Django's HTML debug or error page) without detail.
+        request = context.get("request")
+        logger.error("Unhandled API error on %s %s", getattr(request, "method", "?"), getattr(request, "path", "?"),
+                     exc_info=(type(exc), exc, exc.__traceback__))
+        from .views import ERROR_MESSAGES
+
+        return Response({"detail": bilingual(ERROR_MESSAGES[500])}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
     if isinstance(exc, exceptions.ValidationError):
         response.data = _bilingualise(response.data, view)
+    elif isinstance(exc, exceptions.ParseError) and exc.get_codes() == "too_deep":
+        pass  # xinli.core.parsers: the message names the body and the limit already
     elif isinstance(exc, exceptions.ParseError):
         response.data = {"detail": bilingual(_("Request body: not valid JSON; send a JSON object."))}
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):

@@ -39,6 +39,11 @@ PERSON_CAPABILITIES = frozenset({
     HOTLINE_OPERATE, HOTLINE_SUPERVISE, SMD_VIEW, SMD_FOLLOWUP, SMD_BASIC, COUNSELLING_WORK,
 })
 
+# Capabilities of those who treat or follow up a person: only they read assessment answers, totals, bands and the
+# trend (Mental Health Law: the police liaison gets what the SMD rules give it, a health officer reads the archive for
+# administration). Reading the archive alone (ARCHIVES_VIEW) does not include assessment results.
+ASSESSMENT_READ_CAPABILITIES = frozenset({SCREENING_ADMINISTER, COUNSELLING_WORK, SMD_FOLLOWUP, ALERTS_WORK})
+
 
 class Role(models.TextChoices):
     COMMUNITY_WORKER = "community_worker", _("village/community/township worker, grid worker")

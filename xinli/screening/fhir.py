@@ -107,9 +107,13 @@ def bundle(a) -> dict:
 def parse_response(resource: dict) -> tuple[str, dict, Decimal | None]:
     """Read a QuestionnaireResponse: (scale code, answers by item id, stated total or None). Answers may be
     codings of the option set (LOINC answer codes or our option codes) or plain integers."""
-    if not isinstance(resource, dict) or resource.get("resourceType") != "QuestionnaireResponse":
+    if not isinstance(resource, dict):
+        raise field_error("resource", _("FHIR resource: expected a JSON object (a QuestionnaireResponse)."))
+    if resource.get("resourceType") != "QuestionnaireResponse":
         raise field_error("resourceType", _("FHIR: expected a QuestionnaireResponse resource."))
-    ref = str(resource.get("questionnaire", ""))
+    ref = resource.get("questionnaire", "")
+    if not isinstance(ref, str):
+        raise field_error("questionnaire", _("FHIR questionnaire: expected a canonical URL (text)."))
     code = ref.split("urn:xinli:questionnaire:")[-1].split("|")[0] if "urn:xinli:questionnaire:" in ref else ""
     if not code:
         for candidate in definitions.registry().values():
@@ -123,29 +127,62 @@ def parse_response(resource: dict) -> tuple[str, dict, Decimal | None]:
     loinc_items = {i.loinc: i.id for i in d.items if i.loinc}
     total_codes = {d.raw.get("loinc", {}).get("total"), TOTAL_LINK_ID}
     answers, stated = {}, None
-    for entry in resource.get("item", []) or []:
-        link = str(entry.get("linkId", ""))
-        codes = {c.get("code") for c in entry.get("code", []) or []}
-        answer = (entry.get("answer") or [{}])[0]
+    for entry in _list(resource.get("item"), "item"):
+        if not isinstance(entry, dict):
+            raise field_error("item", _("FHIR item: each item must be an object with linkId and answer."))
+        link = entry.get("linkId", "")
+        if not isinstance(link, str | int) or isinstance(link, bool):
+            raise field_error("item", _("FHIR item: linkId must be text."))
+        link = str(link)
+        codings = _list(entry.get("code"), "item")
+        if not all(isinstance(c, dict) for c in codings):
+            raise field_error("item", _("FHIR item {link}: each code must be a Coding object."), link=link)
+        codes = {c.get("code") for c in codings if isinstance(c.get("code"), str)}
+        answer_list = _list(entry.get("answer"), "item")
+        answer = answer_list[0] if answer_list else {}
+        if not isinstance(answer, dict):
+            raise field_error("item", _("FHIR item {link}: each answer must be an object such as {example}."), link=link,
+                              example='{"valueInteger": 1}')
         if link in total_codes or codes & total_codes - {None}:
-            raw = answer.get("valueDecimal", answer.get("valueInteger", answer.get("valueQuantity", {}).get("value")))
+            quantity = answer.get("valueQuantity", {})
+            if not isinstance(quantity, dict):
+                raise field_error("total", _("FHIR total: not a number."))
+            raw = answer.get("valueDecimal", answer.get("valueInteger", quantity.get("value")))
+            if isinstance(raw, bool) or (raw is not None and not isinstance(raw, int | float | str)):
+                raise field_error("total", _("FHIR total: not a number."))
             try:
                 stated = Decimal(str(raw)) if raw is not None else None
             except InvalidOperation:
                 raise field_error("total", _("FHIR total: not a number.")) from None
+            if stated is not None and not stated.is_finite():
+                raise field_error("total", _("FHIR total: not a number."))
             continue
         item_id = link if link in d.item_map else next((loinc_items[c] for c in codes if c in loinc_items), None)
         if item_id is None:
             raise field_error("item", _("FHIR item {link}: not an item of this questionnaire."), link=link)
         if "valueCoding" in answer:
             c = answer["valueCoding"]
-            value = by_loinc.get(c.get("code")) if c.get("system") == LOINC else parse_int(c.get("code"))
+            if not isinstance(c, dict) or not isinstance(c.get("code"), str):
+                raise field_error("item", _("FHIR item {link}: valueCoding must be a Coding object with a code."), link=link)
+            value = by_loinc.get(c["code"]) if c.get("system") == LOINC else parse_int(c["code"])
             if value is None:
                 raise field_error("item", _("FHIR item {link}: answer code {answer} is not an option of this questionnaire."), link=link, answer=c.get("code"))
             answers[item_id] = value
         elif "valueInteger" in answer:
-            answers[item_id] = answer["valueInteger"]
+            value = answer["valueInteger"]
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise field_error("item", _("FHIR item {link}: valueInteger must be a whole number."), link=link)
+            answers[item_id] = value
     return code, answers, stated
+
+
+def _list(value, field: str) -> list:
+    """A FHIR repeating element: absent is empty; anything but a JSON array is a 400 naming ``field``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise field_error(field, _("FHIR {element}: expected a JSON array."), element=field)
+    return value
 
 
 def check_stated_total(stated: Decimal | None, computed: Decimal) -> None:

@@ -5,17 +5,24 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from xinli.core import audit
-from xinli.core.policy import ARCHIVES_VIEW, SCREENING_ADMINISTER
-from xinli.core.scoping import scope_q
+from xinli.core.policy import ASSESSMENT_READ_CAPABILITIES
+from xinli.core.scoping import path_in_scope, scope_q
 
 from .models import Assessment
 
 
 def visible_assessments(user) -> QuerySet[Assessment]:
-    """Assessments of persons in the user's area (screening staff or archive readers), and those the user
-    administered themselves."""
-    q = scope_q(user, SCREENING_ADMINISTER) | scope_q(user, ARCHIVES_VIEW)
+    """Assessments of persons in the area where the user treats or follows people up
+    (``policy.ASSESSMENT_READ_CAPABILITIES``); reading the archive alone does not show assessments."""
+    q = None
+    for capability in sorted(ASSESSMENT_READ_CAPABILITIES):
+        q = scope_q(user, capability) if q is None else q | scope_q(user, capability)
     return Assessment.objects.filter(q, person__isnull=False).select_related("person")
+
+
+def can_read_assessments(user, person) -> bool:
+    """Whether the user treats or follows up ``person`` (see ``visible_assessments``)."""
+    return any(path_in_scope(user, capability, person.org_path) for capability in ASSESSMENT_READ_CAPABILITIES)
 
 
 def get_assessment(user, pk) -> Assessment:
@@ -36,6 +43,9 @@ def fhir_export(user, pk) -> dict:
     return bundle
 
 
-def person_history(person) -> QuerySet[Assessment]:
-    """Assessments of a person already fetched through an audited selector."""
+def person_history(person, user=None) -> QuerySet[Assessment]:
+    """Assessments of a person already fetched through an audited selector; none when ``user`` is given and does
+    not treat or follow the person up."""
+    if user is not None and not can_read_assessments(user, person):
+        return Assessment.objects.none()
     return Assessment.objects.filter(person=person).order_by("taken_at")

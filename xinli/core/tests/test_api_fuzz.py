@@ -133,6 +133,44 @@ def _run_unicode_ids(operation, headers):
     return failures
 
 
+# Hostile JSON bodies (issue 15): nesting far deeper than Python's recursion limit (hypothesis raises the limit while
+# it runs a test, so 1,000 levels would parse here), and well-formed JSON of the wrong
+# shape at every level. Sent as raw bytes (a client library would refuse to serialise the deep one).
+HOSTILE_BODIES = ["[" * 50000 + "]" * 50000, '{"a":' * 20000 + "1" + "}" * 20000, "[1]", '"x"', "null",
+                  '{"resource": [1], "answers": ["²"], "item": {"linkId": {}}}', '{"answers": [[[[[["²"]]]]]]}']
+
+
+def _run_hostile_bodies(operation, headers):
+    """Every write operation with a JSON body, sent each hostile body: a JSON 4xx, never a 500."""
+    from django.test import Client
+    from schemathesis.generation.modes import GenerationMode
+
+    if operation.method.upper() not in ("POST", "PUT", "PATCH") or "requestBody" not in operation.definition.raw:
+        return []
+    failures = []
+    client = Client(raise_request_exception=False, HTTP_AUTHORIZATION=headers["Authorization"])
+
+    @hypothesis.settings(max_examples=1, derandomize=True, deadline=None, database=None,
+                         suppress_health_check=list(hypothesis.HealthCheck),
+                         phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate])
+    @hypothesis.given(case=operation.as_strategy(generation_mode=GenerationMode.POSITIVE, headers=headers))
+    def run(case):
+        path = case.formatted_path
+        for body in HOSTILE_BODIES:  # every body on every write operation (a sample could miss the deep one)
+            response = client.generic(operation.method.upper(), path, body, content_type="application/json")
+            # Django's test client reconnects the connection-recycling signals the api_schema fixture disconnected.
+            request_started.disconnect(close_old_connections)
+            request_finished.disconnect(close_old_connections)
+            assert response.status_code < 500, (path, body[:40], response.status_code)
+            assert response["Content-Type"].startswith("application/json"), (path, response["Content-Type"])
+
+    try:
+        run()
+    except BaseException as exc:  # noqa: BLE001 - collect every operation's failure, then report them together
+        failures.append(f"hostile-body {operation.label}: {type(exc).__name__}: {str(exc)[:3000]}")
+    return failures
+
+
 def test_api_conforms_to_schema(api_schema):
     from schemathesis.generation.modes import GenerationMode
 
@@ -144,5 +182,6 @@ def test_api_conforms_to_schema(api_schema):
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             failures += _run_operation(operation, mode, headers)
         failures += _run_unicode_ids(operation, headers)
+        failures += _run_hostile_bodies(operation, headers)
     assert operations > 50, operations
     assert not failures, f"{len(failures)} failing operation/mode pairs:\n\n" + "\n\n".join(failures)

@@ -46,10 +46,11 @@ def _scope_of(pattern):
 
 def expected_visible(user, model, field):
     """Independent of the selectors: paths of the user's assignments granting any capability that reads ``model``."""
+    # Assessments (issue 15): read by who screens, counsels, treats or follows up; not by archives.view alone.
     if model is Notification:
         return set(Notification.objects.filter(recipient=user).values_list("pk", flat=True))
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
-              Assessment: {"archives.view", "screening.administer"}, Participant: {"screening.campaign"},
+              Assessment: {"screening.administer", "counselling.work", "smd.followup", "alerts.work"}, Participant: {"screening.campaign"},
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
               Call: {"hotline.operate", "hotline.supervise"}, CrisisCase: {"alerts.work"},
               CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}, Patient: {"smd.view", "smd.basic"},

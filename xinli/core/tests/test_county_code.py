@@ -46,6 +46,7 @@ EXEMPT = {
     "indicators.RiskAssessment": "an aggregate risk assessment of a unit; never names a person",
     "indicators.ExtremeIncident": "an aggregate incident register (kind, date, place); people are in their archives",
     "reports.Report": "a generated report of a unit",
+    "archives.DuplicateRequest": "a duplicate ID-number request at a common ancestor unit; names no person (blind index only)",
 }
 
 # Person-scoped rows without an ``org_path`` of their own: they take their parent's county.
