@@ -9,47 +9,48 @@ from .services import needs_two_factors
 OPEN_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/i18n/", "/static/")
 
 
-class RequireTwoFactorMiddleware:
+class _Gate:
+    """A logged-in user who must do something first (``blocks``) reaches only ``open_prefixes``; pages redirect to
+    ``page``, the API answers 403 with ``api_message``."""
+
+    open_prefixes: tuple[str, ...] = OPEN_PREFIXES
+    page = ""
+    api_message = ""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def blocks(self, user) -> bool:
+        raise NotImplementedError
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and not request.path.startswith(self.open_prefixes)
+                and self.blocks(user)):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": bilingual(self.api_message)}, status=403)
+            return redirect(self.page)
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware(_Gate):
     """A logged-in session that needs two factors but has not presented a TOTP code reaches only the enrolment
     page and logout; everything else redirects there (HTML) or answers 403 (API)."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    page = "accounts:two_factor"
+    api_message = _("Two-factor login required; log in with your one-time code.")
 
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and not request.path.startswith(OPEN_PREFIXES)
-            and not user.is_verified()
-            and needs_two_factors(user)
-        ):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": bilingual(_("Two-factor login required; log in with your one-time code."))}, status=403)
-            return redirect("accounts:two_factor")
-        return self.get_response(request)
+    def blocks(self, user) -> bool:
+        return not user.is_verified() and needs_two_factors(user)
 
 
-PASSWORD_OPEN_PREFIXES = OPEN_PREFIXES + ("/accounts/password/", "/api/v1/auth/password/", "/api/v1/auth/logout/")
-
-
-class ForcePasswordChangeMiddleware:
+class ForcePasswordChangeMiddleware(_Gate):
     """After a password reset by the security administrator (or an account created with an initial password), the
     user reaches only the password-change page and logout until the password is changed."""
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+    open_prefixes = OPEN_PREFIXES + ("/accounts/password/", "/api/v1/auth/password/", "/api/v1/auth/logout/")
+    page = "accounts:password"
+    api_message = _("Password change required: change your password first.")
 
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if (
-            user is not None
-            and user.is_authenticated
-            and getattr(user, "must_change_password", False)
-            and not request.path.startswith(PASSWORD_OPEN_PREFIXES)
-        ):
-            if request.path.startswith("/api/"):
-                return JsonResponse({"detail": bilingual(_("Password change required: change your password first."))}, status=403)
-            return redirect("accounts:password")
-        return self.get_response(request)
+    def blocks(self, user) -> bool:
+        return bool(getattr(user, "must_change_password", False))
