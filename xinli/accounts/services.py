@@ -97,6 +97,14 @@ def issue_token(user: User) -> tuple[str, ApiToken]:
     return key, token
 
 
+def _check_password(password: str, user: User, field: str) -> None:
+    """The complexity rules (AUTH_PASSWORD_VALIDATORS), their messages attached to ``field``."""
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from exc
+
+
 def create_user(*, username: str, password: str, display_name: str = "", assignments=(), actor=None, is_demo: bool = False,
                 email: str = "", mobile: str = "") -> User:
     """Create a user with role assignments [(org_unit, role), ...]. The actor must hold ``accounts.manage`` over
@@ -106,10 +114,7 @@ def create_user(*, username: str, password: str, display_name: str = "", assignm
     # An initial password chosen by an administrator is changed by its owner at first login.
     user = User(username=username, display_name=display_name, is_demo=is_demo, email=email, mobile=mobile or None,
                 must_change_password=actor is not None)
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from exc
+    _check_password(password, user, "password")
     with transaction.atomic():
         user.set_password(password)
         user.save()
@@ -328,10 +333,7 @@ def change_password(user: User, *, current: str, new: str, otp: str = "", keep_t
         raise field_error("otp", _("One-time code: missing or wrong; enter the 6 digits shown by your authenticator app."))
     if new == current:
         raise field_error("new_password", _("New password: must differ from the current one."))
-    try:
-        validate_password(new, user)
-    except ValidationError as exc:
-        raise ValidationError({"new_password": exc.messages}) from exc
+    _check_password(new, user, "new_password")
     with transaction.atomic():
         user.set_password(new)
         user.must_change_password = False
