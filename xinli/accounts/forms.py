@@ -36,6 +36,7 @@ class AssignmentForm(BilingualForm):
     org_unit = forms.TypedChoiceField(label=_("org unit"), coerce=int)
 
     def __init__(self, *args, units=(), **kwargs):
+        kwargs.setdefault("auto_id", "id_assign_%s")  # shares the page with UserCreateForm: ids must differ
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].choices = [(u.pk, f"{'　' * u.depth}{u.name}（{u.code}）") for u in units]
 

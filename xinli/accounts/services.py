@@ -236,7 +236,9 @@ def unlock_account(actor, username: str) -> None:
 
 
 def reset_two_factor(actor, user: User) -> None:
-    """Security administrator: remove a user's TOTP devices so they enrol again at next login."""
+    """Security administrator: remove a user's TOTP devices so they enrol again at next login (not their own: a
+    stolen session must not be able to replace its owner's second factor)."""
+    _check_security_over(actor, user)
     TOTPDevice.objects.filter(user=user).delete()
     audit.record(actor, audit.Action.SECURITY, obj=user, detail={"reset_2fa": True})
 
@@ -255,10 +257,7 @@ def confirm_totp_enrolment(user: User, device: TOTPDevice, token: str) -> bool:
     return True
 
 
-def revoke_assignment(actor, assignment: Assignment) -> None:
-    """End a role assignment (or withdraw a pending request). The system administrator ends any role except on its
-    own account and on the security / audit administrators' accounts; the security administrator ends roles that
-    need its approval (person-data and overseeing roles), except its own."""
+def _check_revoke(actor, assignment: Assignment) -> None:
     target = assignment.user
     _check_not_self(actor, target)
     path = assignment.org_unit.path
@@ -269,21 +268,32 @@ def revoke_assignment(actor, assignment: Assignment) -> None:
             _deny(_("This role is ended by the system administrator."))
     else:
         raise PermissionDenied
+
+
+def revoke_assignment(actor, assignment: Assignment) -> None:
+    """End a role assignment (or withdraw a pending request). The system administrator ends any role except on its
+    own account and on the security / audit administrators' accounts; the security administrator ends roles that
+    need its approval (person-data and overseeing roles), except its own."""
+    _check_revoke(actor, assignment)
     with transaction.atomic():
         Assignment.objects.filter(pk=assignment.pk).update(active=False, pending=False)
         audit.record(actor, audit.Action.SECURITY, obj=assignment, detail={"revoked": assignment.role, "org_unit": assignment.org_unit.code})
 
 
-def set_active(actor, user: User, active: bool) -> None:
-    """Disable or re-enable an account (accounts are never deleted: the audit log names them). The security
-    administrator does this for security and audit administrators' accounts, the system administrator for every
-    other account; nobody for their own."""
+def _check_set_active(actor, user: User) -> None:
     _check_not_self(actor, user)
     overseer = bool(_held_roles(user) & OVERSEER_ROLES)
     if overseer and not has_capability(actor, SECURITY_MANAGE):
         _check_not_overseer(actor, user)
     if not overseer and not has_capability(actor, ACCOUNTS_MANAGE):
         _deny(_("Accounts other than the security and audit administrators' are managed by the system administrator."))
+
+
+def set_active(actor, user: User, active: bool) -> None:
+    """Disable or re-enable an account (accounts are never deleted: the audit log names them). The security
+    administrator does this for security and audit administrators' accounts, the system administrator for every
+    other account; nobody for their own."""
+    _check_set_active(actor, user)
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(is_active=active)
         if not active:
@@ -301,11 +311,15 @@ def revoke_token(actor, token: ApiToken) -> None:
         audit.record(actor, audit.Action.SECURITY, obj=token, detail={"token_revoked": token.prefix, "user": token.user.username})
 
 
+def _check_revoke_tokens(actor, user: User) -> None:
+    if actor is not None and actor.pk != user.pk and not path_in_scope_of_user(actor, SECURITY_MANAGE, user):
+        raise PermissionDenied
+
+
 def revoke_tokens(actor, user: User, *, keep: ApiToken | None = None, reason: str = "revoked") -> int:
     """End every live API token of ``user`` (but ``keep``); the security administrator for anyone in their area, a
     user for themselves."""
-    if actor is not None and actor.pk != user.pk and not path_in_scope_of_user(actor, SECURITY_MANAGE, user):
-        raise PermissionDenied
+    _check_revoke_tokens(actor, user)
     rows = ApiToken.objects.filter(user=user, revoked=False)
     if keep is not None:
         rows = rows.exclude(pk=keep.pk)
@@ -317,7 +331,37 @@ def revoke_tokens(actor, user: User, *, keep: ApiToken | None = None, reason: st
 
 def path_in_scope_of_user(actor, capability: str, user: User) -> bool:
     """``actor`` holds ``capability`` over one of ``user``'s org units (active assignments or requests)."""
-    return any(path_in_scope(actor, capability, a.org_unit.path) for a in user.assignments.select_related("org_unit"))
+    return any(path_in_scope(actor, capability, a.org_unit.path) for a in user.assignments.all())
+
+
+def _check_security_over(actor, user: User) -> None:
+    """The security administrator acts on the credentials of an account in their area, never on their own."""
+    _check_not_self(actor, user)
+    if not path_in_scope_of_user(actor, SECURITY_MANAGE, user):
+        raise PermissionDenied
+
+
+# What the account pages offer: exactly the actions these checks (the ones the services run) allow.
+ACCOUNT_CHECKS = {"disable": _check_set_active, "reset_2fa": _check_security_over,
+                  "reset_password": _check_security_over, "revoke_tokens": _check_revoke_tokens}
+
+
+def _allowed(check, *args) -> bool:
+    try:
+        check(*args)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def account_actions(actor, user: User) -> frozenset[str]:
+    """The account actions ``actor`` may take on ``user`` ("disable" also stands for "enable")."""
+    return frozenset(name for name, check in ACCOUNT_CHECKS.items() if _allowed(check, actor, user))
+
+
+def may_revoke(actor, assignment: Assignment) -> bool:
+    """``actor`` may end ``assignment`` (the check :func:`revoke_assignment` runs)."""
+    return _allowed(_check_revoke, actor, assignment)
 
 
 def change_password(user: User, *, current: str, new: str, otp: str = "", keep_token: ApiToken | None = None) -> None:
@@ -358,9 +402,7 @@ def temporary_password() -> str:
 def reset_password(actor, user: User) -> str:
     """Security administrator: give ``user`` a temporary password (returned, shown once) that must be changed at the
     next login; every API token of the user is revoked, and their web sessions end."""
-    _check_not_self(actor, user)
-    if not path_in_scope_of_user(actor, SECURITY_MANAGE, user):
-        raise PermissionDenied
+    _check_security_over(actor, user)
     password = temporary_password()
     with transaction.atomic():
         user.set_password(password)

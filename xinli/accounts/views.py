@@ -195,10 +195,22 @@ def security_view(request):
                 return redirect("accounts:security")
     return render(request, "accounts/security.html", {
         "locked": selectors.locked_accounts(),
-        "users": selectors.users_in_scope(actor, SECURITY_MANAGE)[:200],
+        "users": _with_actions(actor, selectors.users_in_scope(actor, SECURITY_MANAGE)[:200]),
         "requests": selectors.pending_requests(actor).select_related("user", "org_unit", "granted_by")[:200],
         "denied": denied, "temporary": temporary,
     }, status=403 if denied else 200)
+
+
+def _with_actions(actor, users):
+    """The users with what the page may offer on each (``u.actions``, ``a.revocable`` on each prefetched assignment):
+    an action the services would refuse is not shown."""
+    users = list(users)
+    for u in users:
+        # One's own tokens and password are on /accounts/tokens/ and /accounts/password/, not on these pages.
+        u.actions = frozenset() if u.pk == actor.pk else services.account_actions(actor, u)
+        for a in u.assignments.all():
+            a.revocable = services.may_revoke(actor, a)
+    return users
 
 
 def _managed(actor, username):
@@ -270,7 +282,7 @@ def users_view(request):
         except PermissionDenied as exc:
             denied = str(exc) or bilingual(_("Not allowed."))
     return render(request, "accounts/users.html", {
-        "users": selectors.users_in_scope(actor, ACCOUNTS_MANAGE)[:500], "form": form, "assign_form": assign_form,
+        "users": _with_actions(actor, selectors.users_in_scope(actor, ACCOUNTS_MANAGE)[:500]), "form": form, "assign_form": assign_form,
         "denied": denied,
     }, status=403 if denied else 400 if (form.errors or assign_form.errors) else 200)
 
