@@ -160,8 +160,15 @@ def awareness_link(actor, unit) -> AwarenessLink:
 def record_awareness(survey: AwarenessSurvey, *, org_unit, answers: dict) -> AwarenessResponse:
     """One respondent of the sample in ``org_unit`` (urban or rural from the unit's kind); anonymous."""
     ids = [q["id"] for q in survey.questions]
-    if not isinstance(answers, dict) or set(answers) != set(ids):
+    if not isinstance(answers, dict) or not set(answers) <= set(ids):
         raise field_error("answers", _("Answers: one for each of the {n} questions."), n=len(ids))
+    missing = [str(i) for i in ids if answers.get(i) in (None, "")]
+    if missing:
+        raise field_error("answers", _("Answers: question {numbers} not answered; answer each of the {n} questions."),
+                          numbers="、".join(missing), n=len(ids))
+    wrong = [str(q["id"]) for q in survey.questions if q.get("options") and answers[q["id"]] not in q["options"]]
+    if wrong:
+        raise field_error("answers", _("Answers: question {numbers}: choose one of the options shown."), numbers="、".join(wrong))
     correct = sum(answers[q["id"]] == q["answer"] for q in survey.questions)
     return AwarenessResponse.objects.create(survey=survey, org_unit=org_unit, org_path=org_unit.path, rural=org_unit.is_rural,
                                             correct=correct, passed=correct >= survey.pass_mark)

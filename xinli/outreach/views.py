@@ -94,8 +94,14 @@ def desk(request):
         "to_review": mine_or_area.filter(state=Article.State.IN_REVIEW).exclude(author=user),
         "events": Event.objects.filter(scope_q(user, OUTREACH_PUBLISH)).prefetch_related("registrations").order_by("-starts_at")[:50],
         "awareness": [(u, services.awareness_rate(u, year)) for u in units], "year": year,
-        "links": _links(request),
+        "links": _links(request), "villages": _villages(user),
     })
+
+
+def _villages(user) -> list[OrgUnit]:
+    """The villages (communities) of the user's area, for picking where a survey link goes by name or code."""
+    return list(unit_selectors.visible_units(user).filter(level="village").filter(scope_q(user, OUTREACH_PUBLISH, field="path"))
+                .only("code", "name").order_by("path")[:5000])
 
 
 def _links(request) -> list[dict]:

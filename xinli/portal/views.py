@@ -199,7 +199,7 @@ def awareness(request, token):
     if link is None:
         raise Http404
     survey, unit = link.survey, link.org_unit
-    error = ""
+    error, answers = "", {}
     if request.method == "POST":
         answers = {q["id"]: request.POST.get(f"q_{q['id']}") for q in survey.questions if request.POST.get(f"q_{q['id']}")}
         try:
@@ -208,8 +208,9 @@ def awareness(request, token):
             error = " ".join(exc.messages)
         else:
             return render(request, "portal/awareness_done.html", {"hotline": HOTLINE, "survey": survey})
-    return render(request, "portal/awareness.html", {"survey": survey, "unit": unit, "error": error, "hotline": HOTLINE},
-                  status=400 if error else 200)
+    questions = [{**q, "chosen": answers.get(q["id"])} for q in survey.questions]  # an answered question stays answered
+    return render(request, "portal/awareness.html", {"survey": survey, "questions": questions, "unit": unit, "error": error,
+                                                     "hotline": HOTLINE}, status=400 if error else 200)
 
 
 @rate_limited("portal")

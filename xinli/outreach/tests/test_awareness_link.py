@@ -100,3 +100,35 @@ def test_the_migration_gives_every_sampled_village_a_link():
     links = {(link.org_unit_id, link.org_path): link.token for link in AwarenessLink.objects.all()}
     assert set(links) == {(tree.a1v1.pk, tree.a1v1.path), (tree.b1v1.pk, tree.b1v1.path)}
     assert len(set(links.values())) == 2 and all(len(t) >= 22 for t in links.values())
+
+
+def test_the_desk_offers_the_villages_of_the_area_by_name(tree, officer):
+    client = Client()
+    login_verified(client, officer)
+    page = client.get("/outreach/").content.decode()
+    assert 'list="survey-villages"' in page
+    assert f'<option value="{tree.a1v1.code}">{tree.a1v1.name}</option>' in page
+    assert tree.b1v1.code not in page  # another county's village is not offered
+    assert f'value="{tree.county_a.code}"' not in page.split('id="survey-villages"')[1].split("</datalist>")[0]
+
+
+def test_an_incomplete_answer_names_the_questions_and_keeps_the_answers_given(tree, client, officer):
+    link = awareness_link(officer, tree.a1v1)
+    answers = _answers(link)
+    first, third = link.survey.questions[0], link.survey.questions[2]
+    del answers[f"q_{first['id']}"], answers[f"q_{third['id']}"]
+    page = client.post(f"/p/awareness/{link.token}/", answers)
+    assert page.status_code == 400
+    text = page.content.decode()
+    assert f"第 {first['id']}、{third['id']} 题未作答" in text
+    second = link.survey.questions[1]
+    assert f'name="q_{second["id"]}" value="{second["answer"]}" required checked' in text
+    assert AwarenessResponse.objects.count() == 0
+
+
+def test_an_answer_that_is_not_an_option_is_refused(tree, client, officer):
+    link = awareness_link(officer, tree.a1v1)
+    answers = _answers(link) | {f"q_{link.survey.questions[0]['id']}": "也许"}
+    page = client.post(f"/p/awareness/{link.token}/", answers)
+    assert page.status_code == 400 and "请从给出的选项中选择" in page.content.decode()
+    assert AwarenessResponse.objects.count() == 0
