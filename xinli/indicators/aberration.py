@@ -4,8 +4,11 @@ daily (or weekly) count series. Parameters come from settings (``XINLI_EARS``) w
 * C1: baseline = y[t−7 .. t−1]; μ, σ (n−1, floored at ``min_sigma``); statistic (y_t − μ)/σ; alarm when ≥ ``threshold``.
 * C2: the same with baseline y[t−9 .. t−3] (a two-day guard band).
 * C3: sum over t−2 .. t (the current day included) of max(0, C2 − 1); alarm when ≥ ``c3_threshold``.
-* CUSUM: z_t = (y_t − m)/√m with m the mean of the C1 baseline (floored at ``min_mean``); S_t = max(0, S_{t−1} + z_t − k);
-  alarm when S_t ≥ h; S is reset to 0 after an alarm.
+* CUSUM: z_t = (y_t − m)/√m with m the mean of a *lagged* baseline y[t−lag−span+1 .. t−lag] (defaults lag 8 and span
+  28: days t−35 … t−8; fewer days at the start of a series, at least ``cusum_min_baseline`` = 7), floored at
+  ``min_mean``; S_t = max(0, S_{t−1} + z_t − k); alarm when S_t ≥ h; S is reset to 0 after an alarm. The lag keeps a
+  lasting rise out of its own baseline for a week, so CUSUM sees a step that C1's moving 7-day baseline absorbs
+  (issue 16: ``[5]*7 + [9]*10`` never alarmed when the baseline was the previous 7 days).
 
 Each function returns one ``Point`` per day that has a full baseline: the day's index, the observed value, the
 expected value (baseline mean), the threshold, the statistic, and whether it alarms.
@@ -19,7 +22,10 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-DEFAULTS = {"threshold": 3.0, "min_sigma": 0.5, "c3_threshold": 2.0, "k": 1.04, "h": 2.26, "min_mean": 0.5}
+DEFAULTS = {"threshold": 3.0, "min_sigma": 0.5, "c3_threshold": 2.0, "k": 1.04, "h": 2.26, "min_mean": 0.5,
+            "cusum_lag": 8, "cusum_span": 28, "cusum_min_baseline": 7}
+# The periods before the last one that CUSUM needs for a full baseline (the warning module fetches them).
+CUSUM_LEAD = DEFAULTS["cusum_lag"] + DEFAULTS["cusum_span"] - 1
 
 
 def params(**overrides) -> dict:
@@ -75,9 +81,10 @@ def c3(y: Sequence[float], **overrides) -> list[Point]:
 
 def cusum(y: Sequence[float], **overrides) -> list[Point]:
     p = params(**overrides)
+    lag, span = int(p["cusum_lag"]), int(p["cusum_span"])
     out, s = [], 0.0
-    for t in range(7, len(y)):
-        window = [float(v) for v in y[t - 7:t]]
+    for t in range(lag + int(p["cusum_min_baseline"]) - 1, len(y)):
+        window = [float(v) for v in y[max(0, t - lag - span + 1):t - lag + 1]]
         m = max(sum(window) / len(window), p["min_mean"])
         z = (float(y[t]) - m) / math.sqrt(m)
         s = max(0.0, s + z - p["k"])

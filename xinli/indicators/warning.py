@@ -58,6 +58,9 @@ RATIO_SERIES = ("screening_positive_rate", "screening_mean_severity")
 SERIES = COUNT_SERIES + RATIO_SERIES
 SERIES_METHODS = {"screening_mean_severity": ("C1", "C2", "C3")}
 SERIES_PARAMS = {"screening_mean_severity": {"min_sigma": 0.1}}
+# Weekly series: CUSUM's baseline is weeks t−9 … t−2 (at least 4 of them): the daily lag of a week is two weeks.
+WEEKLY_PARAMS = {"cusum_lag": 2, "cusum_span": 8, "cusum_min_baseline": 4}
+LEAD = aberration.CUSUM_LEAD  # days before the window fetched so that its first days have a full CUSUM baseline
 RATE_MIN_N = 5
 SERIES_LABELS = {
     "alerts_red_orange": _("red and orange alerts"),
@@ -157,10 +160,12 @@ def weekly_series(unit: OrgUnit, name: str, week: datetime.date, weeks: int = WE
 def evaluate(name: str, values: list) -> dict[str, list[aberration.Point]]:
     """Every method of the series on its values: the points of the days with a value, ``t`` being the day's index in
     ``values`` (missing days are left out of the baselines)."""
-    base = name[: -len(WEEK_SUFFIX)] if name.endswith(WEEK_SUFFIX) else name
+    weekly = name.endswith(WEEK_SUFFIX)
+    base = name[: -len(WEEK_SUFFIX)] if weekly else name
     index = [i for i, v in enumerate(values) if v is not None]
     y = [values[i] for i in index]
-    return {method: [replace(p, t=index[p.t]) for p in aberration.METHODS[method](y, **SERIES_PARAMS.get(base, {}))]
+    overrides = {**(WEEKLY_PARAMS if weekly else {}), **SERIES_PARAMS.get(base, {})}
+    return {method: [replace(p, t=index[p.t]) for p in aberration.METHODS[method](y, **overrides)]
             for method in SERIES_METHODS.get(base, METHODS)}
 
 
@@ -178,8 +183,8 @@ def detect(day: datetime.date | None = None, units=None, *, weekly: bool = False
     created = []
     for unit in units:
         for name in SERIES:
-            values = weekly_series(unit, name, day) if weekly else series(unit, name, day)
-            for method, points in evaluate(name, values).items():
+            values = weekly_series(unit, name, day) if weekly else series(unit, name, day, WINDOW + LEAD)
+            for method, points in evaluate(name + (WEEK_SUFFIX if weekly else ""), values).items():
                 last = points[-1] if points else None
                 if last is None or last.t != len(values) - 1 or not last.alarm:
                     continue
@@ -194,8 +199,8 @@ def detect(day: datetime.date | None = None, units=None, *, weekly: bool = False
 
 def chart(unit: OrgUnit, name: str, end: datetime.date, days: int = WINDOW) -> dict:
     """The last ``days`` daily values of a series up to ``end`` and its alarm days (any method), for the warning
-    page. The methods see 11 more days before the window so that its first days have a baseline."""
-    lead = 11
+    page. The methods see ``LEAD`` more days before the window so that its first days have a full baseline."""
+    lead = LEAD
     values = series(unit, name, end, days + lead)
     alarms: dict[int, list[str]] = {}
     for method, points in evaluate(name, values).items():

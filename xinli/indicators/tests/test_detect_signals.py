@@ -124,3 +124,21 @@ def test_chart_marks_alarm_days(tree):
     assert {a[0] for a in c["alarms"]} <= {24, 25, 26}  # C3 looks back two days; the quiet days after are not marked
     quiet = warning.chart(tree.county_b, "alerts_red_orange", today)
     assert quiet["values"] == [0] * 30 and quiet["alarms"] == []
+
+
+def test_detect_sees_a_lasting_rise_through_the_lagged_cusum_baseline(tree):
+    """Five weeks of 2 red/orange alerts a day, then 5 a day for four days: CUSUM (baseline days t−35 … t−8, fetched
+    by detect beyond its 30-day window) alarms on the third day: S grows by 3/√2 − 1.04 = 1.081 a day — 1.081,
+    2.162 (< h = 2.26), 3.243 (alarm)."""
+    today = timezone.localdate()
+    for back in range(4, 40):
+        alerts_on(tree, today - datetime.timedelta(days=back), 2)
+    for back in range(0, 4):
+        alerts_on(tree, today - datetime.timedelta(days=back), 5, tag="rise")
+    third = today - datetime.timedelta(days=1)
+    created = warning.detect(third, units=[tree.county_a])
+    cusum = [s for s in created if s.method == "CUSUM" and s.series == "alerts_red_orange"]
+    assert len(cusum) == 1 and cusum[0].day == third and float(cusum[0].expected) == 2
+    assert float(cusum[0].statistic) == pytest.approx(3 * (3 / 2 ** 0.5 - 1.04), abs=0.001)
+    second = warning.detect(today - datetime.timedelta(days=2), units=[tree.county_a])
+    assert not any(s.method == "CUSUM" for s in second)
