@@ -140,6 +140,18 @@ def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today:
             if patient.residence == "home" and rng.random() < 0.5:
                 supports.append(Support(patient=patient, kind="family_school", start=today - datetime.timedelta(days=rng.randint(1, 300)),
                                         institution="青岛市精神卫生中心家属学校").place_under(patient))
+            # Counselling (心理疏导) of the patient or the family by the community health centre (T17): about 55 % of
+            # home-dwelling patients each year; some by the hospital, which T17 does not count.
+            if patient.residence == "home":
+                for year_start in (datetime.date(today.year - 1, 1, 1), datetime.date(today.year, 1, 1)):
+                    span = ((today if year_start.year == today.year else datetime.date(year_start.year, 12, 31)) - year_start).days
+                    if rng.random() < 0.55:
+                        supports.append(Support(patient=patient, kind=rng.choice(["counselling", "family_counselling"]), primary_care=True,
+                                                start=year_start + datetime.timedelta(days=rng.randint(0, max(span, 0))),
+                                                institution="社区卫生服务中心").place_under(patient))
+                    elif rng.random() < 0.2:
+                        supports.append(Support(patient=patient, kind="counselling", institution="青岛市精神卫生中心",
+                                                start=year_start + datetime.timedelta(days=rng.randint(0, max(span, 0)))).place_under(patient))
         FollowUp.objects.bulk_create(follow_ups, batch_size=5000)
         Task.objects.bulk_create(tasks, batch_size=5000)
         Support.objects.bulk_create(supports, batch_size=5000)

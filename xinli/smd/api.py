@@ -162,7 +162,7 @@ class TeamInputSerializer(StrictSerializerMixin, serializers.Serializer):
 class SupportSerializer(serializers.ModelSerializer):
     class Meta:
         model = Support
-        fields = ["id", "kind", "start", "end", "institution", "note"]
+        fields = ["id", "kind", "start", "end", "institution", "primary_care", "note"]
 
 
 class SupportInputSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -171,6 +171,8 @@ class SupportInputSerializer(StrictSerializerMixin, serializers.Serializer):
     end = serializers.DateField(label=_("until"), required=False, allow_null=True)
     institution = serializers.CharField(label=_("institution"), max_length=100, required=False, allow_blank=True)
     note = serializers.CharField(label=_("note"), max_length=2000, required=False, allow_blank=True)
+    primary_care = serializers.BooleanField(label=_("by a primary-care institution"), required=False, default=False,
+                                            help_text="given by a primary-care institution (基层医疗卫生机构): what T17 counts")
 
 
 class StatusInputSerializer(StrictSerializerMixin, serializers.Serializer):

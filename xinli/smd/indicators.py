@@ -7,17 +7,26 @@
   population is the unit's own ``UnitPopulation`` row for the year, else the sum of its descendants' rows.
 * **managed** — in register with at least one *complete* follow-up (patient seen or reached: not lost, not a death
   record) dated in the year.
-* **standardised management (T12)** — managed, and no gap longer than 3 months between adjacent complete follow-ups
-  in the year, where the first gap runs from 1 January (or the registration date, if later) to the first follow-up
-  and the last from the last follow-up to 31 December (or today, for the current year). "3 months" is 92 days.
+* **standardised management (T12)** — the national basic public-health service norm (国家基本公共卫生服务规范
+  (第三版), 严重精神障碍患者管理: at least four follow-ups a year): a patient in register at the period end is
+  standardised when the *complete* follow-ups (patient seen — clinic, home or phone; not a lost-to-follow-up or death
+  record) dated from max(1 January, registration date) to the period end number at least
+  ``required = min(4, max(1, floor(d / 91)))``, d being the days of that interval, inclusive. A patient transferred in
+  is registered here on the day of the transfer, so the interval starts at the move-in. The month-end (year-to-date)
+  value uses the same formula with the month end, so it does not fall through the year by construction.
+  **Alternative (local) rule** ``gap92``: no gap longer than 3 months (92 days) between adjacent complete follow-ups
+  in the year, the first gap from max(1 January, registration) and the last to the period end — stricter; a region
+  selects it as data (``standardised_gap`` is computed for every unit; ``t12_rule`` says which one a figure used).
 * **taking medication (T13)** — in register whose last complete follow-up in the year records adherence regular or
   intermittent, or who is in hospital now (hospitalisation "current"). **Schizophrenia (T14)** — the same over F20.
 * **regular medication (T15)** — in register whose last complete follow-up in the year records regular adherence.
 * **stable rate** — stable at the last follow-up of the year ÷ home-dwelling managed patients.
 * **community rehabilitation (T16)** — home-dwelling in register with a rehabilitation record overlapping the year ÷
   home-dwelling in register.
-* **family counselling (T17)** — home-dwelling in register whose family had a counselling or family-school session in
-  the year ÷ home-dwelling in register.
+* **patient and family counselling (T17, 居家患者及家属心理疏导率)** — home-dwelling in register who, or whose family,
+  received psychological counselling (心理疏导: support kinds ``counselling`` or ``family_counselling``) from a
+  primary-care institution (基层医疗卫生机构, ``Support.primary_care``) dated in the year up to the period end ÷
+  home-dwelling in register. Family-school sessions (家属学校, run by mental-health institutions) do not count.
 * **on time** — follow-up tasks due in the year (up to today) that were done on or before the due date ÷ those tasks.
 """
 
@@ -38,6 +47,15 @@ from xinli.regions.models import OrgUnit, UnitPopulation, common_path, path_pref
 from .models import Adherence, Classification, Diagnosis, FollowUp, Patient, Residence, Status, Support, Task
 
 GAP_DAYS = 92
+T12_RULES = ("national", "gap92")  # the national norm (default) and the stricter local no-gap rule
+COUNSELLING_KINDS = (Support.Kind.COUNSELLING, Support.Kind.FAMILY_COUNSELLING)
+
+
+def required_follow_ups(first_day: datetime.date, until: datetime.date) -> int:
+    """T12 (national norm): the complete follow-ups a patient needs from ``first_day`` to ``until`` (both included):
+    min(4, max(1, floor(d / 91)))."""
+    d = (until - first_day).days + 1
+    return min(4, max(1, d // 91))
 
 
 @dataclass
@@ -47,7 +65,9 @@ class SmdIndicators:
     population: int | None = None
     in_register: int = 0
     managed: int = 0
-    standardised: int = 0
+    standardised: int = 0  # by ``t12_rule``
+    standardised_national: int = 0
+    standardised_gap: int = 0
     medicated: int = 0
     regular: int = 0
     schizophrenia: int = 0
@@ -59,6 +79,7 @@ class SmdIndicators:
     family: int = 0
     tasks_due: int = 0
     tasks_on_time: int = 0
+    t12_rule: str = "national"
     rates: dict = field(default_factory=dict)
 
     RATE_PARTS = {"prevalence_per_mille": ("in_register", "population"), "management_rate": ("managed", "in_register"),
@@ -67,8 +88,8 @@ class SmdIndicators:
                   "schizophrenia_medication_rate": ("schizophrenia_medicated", "schizophrenia"),
                   "stable_rate": ("stable", "home_managed"), "rehab_rate": ("rehab", "home"),
                   "family_counselling_rate": ("family", "home"), "on_time_rate": ("tasks_on_time", "tasks_due")}
-    COUNTS = ("population", "in_register", "managed", "standardised", "medicated", "regular", "schizophrenia",
-              "schizophrenia_medicated", "home", "home_managed", "stable", "rehab", "family", "tasks_due", "tasks_on_time")
+    COUNTS = ("population", "in_register", "managed", "standardised", "standardised_national", "standardised_gap", "medicated",
+              "regular", "schizophrenia", "schizophrenia_medicated", "home", "home_managed", "stable", "rehab", "family", "tasks_due", "tasks_on_time")
 
     def for_reader(self, user) -> tuple[dict, dict, list[str]]:
         """(counts, rates, suppressed): real numbers for a reader with SMD person rights in the unit, small cells
@@ -79,6 +100,8 @@ class SmdIndicators:
         return smallcells.suppress(counts, self.rates, self.RATE_PARTS, keep=("population",))
 
     def finish(self) -> SmdIndicators:
+        self.standardised = self.standardised_gap if self.t12_rule == "gap92" else self.standardised_national
+
         def r(a, b):
             return a / b if b else None
 
@@ -134,8 +157,9 @@ def populations(units: list[OrgUnit], year: int) -> dict[int, int | None]:
     return out
 
 
-def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None) -> list[SmdIndicators]:
-    """Indicators for each unit (one pass over the patients of the units' common subtree)."""
+def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None, t12_rules: dict | None = None) -> list[SmdIndicators]:
+    """Indicators for each unit (one pass over the patients of the units' common subtree). ``t12_rules``: unit pk →
+    "national" (default) or "gap92"."""
     today = today or timezone.localdate()
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     until = min(end, today)
@@ -152,7 +176,7 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
         visits[pid].append((date, not lost and died is None, adherence, hosp, cls))
     rehab = set(Support.objects.filter(patient_id__in=ids, kind=Support.Kind.REHAB, start__lte=until).filter(
         Q(end__isnull=True) | Q(end__gte=start)).values_list("patient_id", flat=True))
-    family = set(Support.objects.filter(patient_id__in=ids, kind__in=[Support.Kind.FAMILY_COUNSELLING, Support.Kind.FAMILY_SCHOOL],
+    family = set(Support.objects.filter(patient_id__in=ids, kind__in=COUNSELLING_KINDS, primary_care=True,
                                         start__gte=start, start__lte=until).values_list("patient_id", flat=True))
     tasks = defaultdict(lambda: [0, 0])
     for pid, due, state, done_on in Task.objects.filter(patient_id__in=ids, due__gte=start, due__lte=until).exclude(
@@ -163,7 +187,8 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
     # many units are asked for).
     by_path = defaultdict(list)
     pops = populations(units, year)
-    out = [SmdIndicators(unit, year, pops[unit.pk]) for unit in units]
+    rules = t12_rules or {}
+    out = [SmdIndicators(unit, year, pops[unit.pk], t12_rule=rules.get(unit.pk, "national")) for unit in units]
     for k in out:
         by_path[k.unit.path].append(k)
     for p in patients:
@@ -171,11 +196,12 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
         home = p["residence"] == Residence.HOME
         seen = [v for v in visits[pid] if v[1]]
         last = seen[-1] if seen else None  # the last complete follow-up of the period
-        standardised = stable = False
+        national = gap = stable = False
         if seen:
             first_day = max(start, p["registered_on"])
+            national = sum(first_day <= v[0] for v in seen) >= required_follow_ups(first_day, until)
             days = [first_day] + [v[0] for v in seen] + [until]
-            standardised = all((b - a).days <= GAP_DAYS for a, b in zip(days, days[1:], strict=False))
+            gap = all((b - a).days <= GAP_DAYS for a, b in zip(days, days[1:], strict=False))
             stable = home and seen[-1][4] == Classification.STABLE
         medicated = last is not None and (last[2] in (Adherence.REGULAR, Adherence.INTERMITTENT) or last[3] == "current")
         schizophrenia = p["diagnosis"] == Diagnosis.SCHIZOPHRENIA
@@ -188,7 +214,8 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None)
                 if seen:
                     k.managed += 1
                     k.home_managed += home
-                    k.standardised += standardised
+                    k.standardised_national += national
+                    k.standardised_gap += gap
                     k.stable += stable
                 k.medicated += medicated
                 k.regular += last is not None and last[2] == Adherence.REGULAR

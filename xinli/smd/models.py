@@ -232,6 +232,7 @@ class Support(PersonScopedModel):
     class Kind(models.TextChoices):
         # Contexts: the bare msgids are the names of the indicators (participation rates).
         REHAB = "rehab", pgettext_lazy("smd support", "community rehabilitation")
+        COUNSELLING = "counselling", pgettext_lazy("smd support", "psychological counselling of the patient")
         FAMILY_COUNSELLING = "family_counselling", pgettext_lazy("smd support", "family counselling")
         FAMILY_SCHOOL = "family_school", _("family school session")
         MEDICATION = "medication", _("medication support")
@@ -244,6 +245,9 @@ class Support(PersonScopedModel):
     start = models.DateField(_("date"))
     end = models.DateField(_("until"), null=True, blank=True)
     institution = models.CharField(_("institution"), max_length=100, blank=True)
+    # Provided by a primary-care institution (基层医疗卫生机构: community health service centre or station, township
+    # health centre, village clinic) — what T17 counts (docs/smd.md).
+    primary_care = models.BooleanField(_("by a primary-care institution"), default=False)
     note = EncryptedTextField(_("note"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 

@@ -264,7 +264,10 @@ def complete_emergency(actor, em: Emergency, *, actions: str, outcome: str, poli
     return em
 
 
-def add_support(actor, patient: Patient, *, kind: str, start, end=None, institution: str = "", note: str = "") -> Support:
+def add_support(actor, patient: Patient, *, kind: str, start, end=None, institution: str = "", note: str = "",
+                primary_care: bool = False) -> Support:
+    """Record rehabilitation or family work. ``primary_care``: given by a primary-care institution (基层医疗卫生机构),
+    which is what T17 counts for counselling of the patient or the family."""
     _require_treating(actor, patient)
     if kind not in Support.Kind.values:
         raise field_error("kind", _("Kind: one of {choices}."), choices=choice_list(Support.Kind))
@@ -276,7 +279,7 @@ def add_support(actor, patient: Patient, *, kind: str, start, end=None, institut
         raise field_error("kind", _("Health check: only with the patient's (or guardian's) consent on file."))
     with transaction.atomic():
         s = Support(patient=patient, kind=kind, start=start, end=end, institution=institution.strip(), note=note,
-                    recorded_by=actor).place_under(patient)
+                    primary_care=bool(primary_care), recorded_by=actor).place_under(patient)
         s.save()
         audit.record(actor, audit.Action.UPDATE, obj=patient, person=patient.person, detail={"support": kind})
     return s

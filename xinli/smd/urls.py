@@ -11,5 +11,6 @@ urlpatterns = [
     path("smd/patients/", views.patient_list, name="patient_list"),
     path("smd/patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("smd/patients/<int:pk>/follow-up/", views.follow_up_new, name="follow_up_new"),
+    path("smd/patients/<int:pk>/support/", views.support_new, name="support_new"),
     path("smd/patients/<int:pk>/break-glass/", views.break_glass, name="break_glass"),
 ]

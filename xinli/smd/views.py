@@ -39,6 +39,7 @@ from .models import (
     Mode,
     Patient,
     Status,
+    Support,
 )
 
 # DOMAIN.md §4 defaults (T11–T17); region- and year-specific targets arrive with the indicators module.
@@ -238,6 +239,42 @@ def follow_up_new(request, pk):
                      purpose="smd follow-up form")
     return render(request, "smd/follow_up_form.html", {"form": form, "patient": patient, "last": last,
                                                        "carried_over": CARRIED_OVER}, status=400 if form.errors else 200)
+
+
+class SupportForm(BilingualForm):
+    """Rehabilitation, counselling and family work of a patient (what T16 and T17 count)."""
+
+    kind = forms.ChoiceField(label=_("kind"), choices=Support.Kind.choices)
+    start = forms.DateField(label=_("date"), widget=DateInput())
+    end = forms.DateField(label=_("until"), required=False, widget=DateInput(),
+                          help_text=_("For rehabilitation that lasts: the last day, or empty while it goes on."))
+    institution = forms.CharField(label=_("institution"), max_length=100, required=False)
+    primary_care = forms.BooleanField(label=_("by a primary-care institution"), required=False, initial=True,
+                                      help_text=_("Community health service centre or station, township health centre or village "
+                                                  "clinic (基层医疗卫生机构). Counselling of the patient or the family counts "
+                                                  "for T17 only when given there."))
+    note = forms.CharField(label=_("note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+@login_required
+def support_new(request, pk):
+    """The doctor records rehabilitation, counselling (心理疏导) of the patient or the family, a family-school
+    session, medication support, a health check or a referral."""
+    patient = selectors.clinical_patients(request.user).filter(pk=pk).first()
+    if patient is None or not selectors.may_follow_up(request.user, patient):
+        raise Http404
+    form = SupportForm(request.POST if request.method == "POST" else None, initial={"start": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_support(request.user, patient, **form.cleaned_data)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("smd:patient_detail", pk=patient.pk)
+    return render(request, "smd/support_form.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)
 
 
 @login_required

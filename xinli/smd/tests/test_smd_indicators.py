@@ -39,11 +39,15 @@ def register_2025(tree, people):
                     (D(2025, 10, 20), {})):
         services.record_follow_up(doc, p1, visit(date=day, **ch))
     services.add_support(doc, p1, kind="rehab", start=D(2024, 6, 1), end=D(2025, 2, 1), institution="社区康复站")
-    # P2 a1v2 F31 home: visits 03-01 and 09-01, both basically stable, not taking medication; family school 04-01.
+    # P2 a1v2 F31 home: visits 03-01 and 09-01, both basically stable, not taking medication; family school 04-01,
+    # family counselling by the community health centre 06-01.
     p2 = register(doc, people.in_a1v2, "F31", D(2024, 1, 1))
     for day in (D(2025, 3, 1), D(2025, 9, 1)):
         services.record_follow_up(doc, p2, visit(date=day, risk=1, adherence="none"))
-    services.add_support(doc, p2, kind="family_school", start=D(2025, 4, 1))
+    services.add_support(doc, p2, kind="family_school", start=D(2025, 4, 1))  # a family school: not counselling (T17)
+    services.add_support(doc, p2, kind="family_counselling", start=D(2025, 6, 1), primary_care=True)
+    # P1's own counselling came from the psychiatric hospital, not a primary-care institution: not T17.
+    services.add_support(doc, p1, kind="counselling", start=D(2025, 3, 1), institution="市精神卫生中心")
     services.add_support(doc, p2, kind="rehab", start=D(2026, 3, 1), institution="社区康复站")
     # P3 a2v1 F20 institution: one lost-to-follow-up visit 06-01.
     p3 = register(doc, people.in_a2v1, "F20", D(2024, 1, 1), residence="institution")
@@ -52,7 +56,7 @@ def register_2025(tree, people):
     p4 = register(doc, person(tree.a1v1, 4), "F20", D(2025, 7, 1))
     for day in (D(2025, 7, 10), D(2025, 10, 1)):
         services.record_follow_up(doc, p4, visit(date=day))
-    Support.objects.create(patient=p4, kind="family_counselling", start=D(2024, 12, 30), org_path=p4.org_path)
+    Support.objects.create(patient=p4, kind="family_counselling", start=D(2024, 12, 30), org_path=p4.org_path, primary_care=True)
     # P5 a1v1 moved out 2025-03-01: not in the 2025 register. P6 a1v2 died 2026-02-01: in the 2025 register, no visit.
     p5 = register(doc, person(tree.a1v1, 5), "F25", D(2024, 1, 1))
     services.change_status(doc, p5, status="moved_out", reason="迁居外省", on=D(2025, 3, 1))
@@ -69,16 +73,18 @@ def test_township_indicators_match_hand_counts(register_2025):
     # In register: P1, P2, P4, P6 (P3 is in A2, P5 moved out in 2025). Population 3000 + 2500.
     assert (a1.in_register, a1.population) == (4, 5500)
     assert a1.rates["prevalence_per_mille"] == pytest.approx(4 / 5500 * 1000)
-    # Managed: P1, P2, P4. Standardised: P1 (gaps 40, 84, 88, 80, 72 days) and P4 (from 07-01: 9, 83, 91);
-    # not P2 (03-01 -> 09-01 is 184 days).
-    assert (a1.managed, a1.standardised) == (3, 2)
+    # Managed: P1, P2, P4. Standardised by the national norm: P1 (4 complete visits, 365 days -> 4 required) and P4
+    # (registered 07-01: 184 days -> floor(184/91) = 2 required, visits 07-10 and 10-01); not P2 (2 of 4).
+    # The local no-gap rule agrees here: P1 (gaps 40, 84, 88, 80, 72 days), P4 (9, 83, 91); not P2 (184 days).
+    assert (a1.managed, a1.standardised, a1.standardised_national, a1.standardised_gap) == (3, 2, 2, 2)
     assert a1.rates["management_rate"] == 0.75 and a1.rates["standardised_rate"] == 0.5
     # Medication (last complete visit regular or intermittent): P1, P4. Regular: P1, P4. Schizophrenia: P1, P4 of 2.
     assert (a1.medicated, a1.regular, a1.schizophrenia, a1.schizophrenia_medicated) == (2, 2, 2, 2)
     # Home-dwelling: P1, P2, P4, P6; managed among them 3; stable at last visit: P1, P4 -> 2/3.
     assert (a1.home, a1.home_managed, a1.stable) == (4, 3, 2)
     assert a1.rates["stable_rate"] == pytest.approx(2 / 3)
-    # Rehabilitation overlapping 2025: P1 only (P2's starts in 2026) -> 1/4. Family work in 2025: P2 only -> 1/4.
+    # Rehabilitation overlapping 2025: P1 only (P2's starts in 2026) -> 1/4. Counselling of patient or family by a
+    # primary-care institution in 2025: P2 only (P1's was by the hospital, P4's in 2024) -> 1/4.
     assert (a1.rehab, a1.family) == (1, 1) and a1.rates["rehab_rate"] == 0.25 and a1.rates["family_counselling_rate"] == 0.25
     # Tasks due in 2025: P1 05-10 (done 05-05), 08-05 (done 08-01), 08-15 (done 10-20, late); P2 03-15 (done 09-01,
     # late), 09-15 (never done); P4 10-10 (done 10-01). 6 due, 3 on time.
