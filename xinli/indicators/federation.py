@@ -34,7 +34,7 @@ from .models import Rollup
 from .registry import REGISTRY
 
 FORMAT = "xinli-indicators"
-VERSION = 1
+VERSION = 2  # 2: numerators unscaled (T11 patients, not patients × 1000; WF1 staff, not staff × 10,000)
 FEDERATION_SOURCE = "federation"  # the source of the ancestors' rows re-aggregated from imported values
 VALUE_KEYS = ("indicator", "org", "org_name", "level", "parent", "breakdown", "numerator", "denominator", "value")
 PERIOD_RE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
@@ -115,10 +115,11 @@ def _number(raw, places: int, digits: int):
     return d, None
 
 
-def _quotient(num, den) -> Decimal | None:
+def _quotient(num, den, scale: int = 1) -> Decimal | None:
+    """numerator ÷ denominator × the indicator's scale (``Indicator.scale``: 1000 for ‰, 10,000 per 10,000 people)."""
     if num is None or not den:
         return None
-    return (num / den).quantize(SIX, ROUND_HALF_UP)
+    return (num * scale / den).quantize(SIX, ROUND_HALF_UP)
 
 
 def _check(doc) -> tuple[_Errors, dict]:
@@ -204,7 +205,7 @@ def _check(doc) -> tuple[_Errors, dict]:
             if not ind.denominator and v.get("denominator") is None:
                 expected, message = num, _("Value: must equal the numerator ({expected}) for a count or yes/no indicator; export the file again.")
             elif den is not None and den > 0:
-                expected, message = _quotient(num, den), _("Value: must equal numerator ÷ denominator ({expected}); export the file again.")
+                expected, message = _quotient(num, den, ind.scale), _("Value: must equal numerator ÷ denominator ({expected}); export the file again.")
             else:  # no check when the denominator is 0 or missing
                 message = None
             if message is not None and not unparsed and not (
@@ -286,7 +287,7 @@ def _aggregate_ancestors(root: OrgUnit, period: str, pairs, now, result: ImportR
         for pair in sorted(sums):  # the pairs some child has a row for
             num, den = sums[pair]
             if REGISTRY[pair[0]].denominator:
-                value = _quotient(num, den)
+                value = _quotient(num, den, REGISTRY[pair[0]].scale)
             else:
                 den, value = None, num
             row = current.get(pair)

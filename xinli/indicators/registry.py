@@ -41,6 +41,9 @@ from xinli.screening.models import Assessment, Campaign, Participant
 from xinli.smd import indicators
 from xinli.smd.indicators import populations
 
+UNIT_OF_KIND = {"rate": "percent", "permille": "per_mille", "per10k": "per_10000", "count": "count", "flag": "yes_no"}
+SCALE_OF_KIND = {"permille": 1000, "per10k": 10000}
+
 
 @dataclass(frozen=True)
 class Indicator:
@@ -60,6 +63,25 @@ class Indicator:
     breakdowns: tuple[str, ...] = field(default=())  # "sex", "age", "area", "kind"
     group: str = ""
     target_rule: str = ""  # "decrease": the default target is last year's value
+    # Where the rule comes from: the pilot plan's section (试点方案 二.1 = §二 item 1, 三(八) = §三 part 八; seed 001),
+    # a national norm, or "platform" for an indicator the plan does not name (docs/indicators.md).
+    source: str = ""
+
+    @property
+    def unit(self) -> str:
+        """The unit every output shows the value in: percent, per_mille, per_10000, count or yes_no."""
+        return UNIT_OF_KIND[self.kind]
+
+    @property
+    def scale(self) -> int:
+        """value = numerator ÷ denominator × scale (1000 for ‰, 10,000 for per 10,000 people, else 1). Numerators
+        and denominators are stored and shown unscaled (213 patients / 50,000 residents)."""
+        return SCALE_OF_KIND.get(self.kind, 1)
+
+    @property
+    def platform(self) -> bool:
+        """Not one of the pilot plan's targets: an indicator the platform adds."""
+        return self.source == "platform"
 
     @property
     def name(self) -> str:
@@ -166,19 +188,19 @@ def _hotline_t08(unit, year, as_of, memo):
 
 
 def _workforce(units, year, as_of, memo):
-    """Active service staff × 10,000 ÷ resident population of the year (one grouped count of the staff, one query
-    for the populations)."""
+    """Active service staff ÷ resident population of the year (× 10,000 in the value: ``Indicator.scale``); one
+    grouped count of the staff, one query for the populations."""
     from django.db.models import Count
 
     staff = Staff.objects.filter(org_path__startswith=_root(units), active=True).order_by().values_list("org_path").annotate(n=Count("id"))
-    counts = aggregate(units, ((path, n * 10000, 0, ()) for path, n in staff), counts=True)
+    counts = aggregate(units, ((path, n, 0, ()) for path, n in staff), counts=True)
     pops = populations(units, year)
     return {u.pk: {"": (counts[u.pk][""][0], pops[u.pk])} for u in units}
 
 
 # --- set-based scans -------------------------------------------------------------------------------------------
 
-def _smd(num_field, den_field, scale=1):
+def _smd(num_field, den_field):
     def many(units, year, as_of, memo):
         key = ("smd", tuple(u.pk for u in units), as_of)
         if key not in memo:
@@ -188,7 +210,7 @@ def _smd(num_field, den_field, scale=1):
             k = memo[key][u.pk]
             num = getattr(k, num_field)
             den = k.population if den_field == "population" else getattr(k, den_field)
-            out[u.pk] = {"": ((num * scale if num is not None else None), den)}
+            out[u.pk] = {"": (num, den)}
         return out
     return many
 
@@ -303,61 +325,66 @@ I = Indicator  # noqa: E741 — a short alias keeps the table readable
 REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("T01", "村(社区)心理咨询室或社会工作室建成率", "villages/communities with a room",
       _("villages/communities existing on the period end with an active village counselling room or social-work room ÷ those villages"),
-      _("villages with an active room"), _("villages"), "stock", DOWN, D("0.8"), True, many=_scan(_t01_rows), group="network"),
+      _("villages with an active room"), _("villages"), "stock", DOWN, D("0.8"), True, many=_scan(_t01_rows), group="network", source="试点方案 二.1、三(一)"),
     I("T02", "高校心理健康教育与咨询中心设置率", "universities with a centre", _("active universities with an active centre on the period end ÷ universities"),
-      _("universities with a centre"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T02"), group="network"),
+      _("universities with a centre"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T02"), group="network", source="试点方案 二.2、三(二)"),
     I("T03", "高校专职心理教师师生比达标率", "universities meeting 1:4000", _("universities with full-time psychology teachers × 4000 ≥ students ÷ universities"),
-      _("universities meeting 1:4000"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T03"), group="network"),
+      _("universities meeting 1:4000"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T03"), group="network", source="试点方案 三(二)"),
     I("T04", "中小学心理辅导室设置率", "schools with a counselling room", _("primary and secondary schools with an active counselling room on the period end ÷ schools"),
-      _("schools with a room"), _("schools"), "stock", ALL, D("1"), True, compute=_coverage("T04"), group="network"),
+      _("schools with a room"), _("schools"), "stock", ALL, D("1"), True, compute=_coverage("T04"), group="network", source="试点方案 二.2、三(二)"),
     I("T05", "机关企事业单位心理服务覆盖率", "workplaces with a service", _("organs and enterprises above designated size with an active room or purchased service ÷ those units"),
-      _("units with a service"), _("organs and enterprises above size"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network"),
+      _("units with a service"), _("organs and enterprises above size"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network", source="试点方案 二.3、三(三)"),
     I("T06", "精神专科医院心理门诊开设率", "psychiatric hospitals with a psychology clinic", _("psychiatric hospitals with an active psychology clinic ÷ psychiatric hospitals"),
-      _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network"),
+      _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network", source="试点方案 二.4"),
     I("T07", "二级以上综合医院精神(心理)门诊开设率", "level-2+ general hospitals with a clinic", _("level-2 and level-3 general hospitals with an active psychiatry/psychology clinic ÷ those hospitals"),
-      _("hospitals with a clinic"), _("level-2+ general hospitals"), "stock", ("city", "county"), D("0.4"), True, compute=_coverage("T07"), group="network"),
+      _("hospitals with a clinic"), _("level-2+ general hospitals"), "stock", ("city", "county"), D("0.4"), True, compute=_coverage("T07"), group="network", source="试点方案 二.4"),
     I("T08", "24小时心理援助热线 / 心理危机干预队伍", "hotline ≥ 18 h and a crisis team", _("1 when a hotline of the unit or above serves ≥ 18 h a day and a crisis team covers the unit, on the period end"),
-      _("1 = both exist"), "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis"),
+      _("1 = both exist"), "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis", source="试点方案 二.4、三(六)"),
     I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan", _("persons with a special-population tag active on the period end who have a plan active then ÷ those persons"),
-      _("tagged persons with an active plan"), _("tagged persons"), "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling"),
+      _("tagged persons with an active plan"), _("tagged persons"), "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling", source="试点方案 三(一)"),
     I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", _("urban survey respondents from 1 January to the period end passing ÷ urban respondents"),
-      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach"),
+      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach", source="试点方案 三(七)"),
     I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", _("rural survey respondents from 1 January to the period end passing ÷ rural respondents"),
-      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(True)), group="outreach"),
+      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(True)), group="outreach", source="试点方案 三(七)"),
     I("T11", "严重精神障碍报告患病率（‰）", "SMD reported prevalence (‰)", _("patients in register on the period end ÷ resident population of the year × 1000"),
-      _("in register × 1000"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population", 1000), group="smd"),
-    I("T12", "在册患者规范管理率", "SMD standardised management", _("in register and followed up with no gap over 92 days from 1 January to the period end ÷ in register"),
-      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd"),
+      _("patients in register"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population"), group="smd", source="platform"),
+    I("T12", "在册患者规范管理率", "SMD standardised management",
+      _("in register on the period end with at least min(4, max(1, floor(d / 91))) complete follow-ups (clinic, home or phone) from "
+        "1 January or the registration date to the period end, d being the days of that interval (national basic public-health "
+        "service norm) ÷ in register"),
+      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd", source="试点方案 三(八)"),
     I("T13", "在册患者治疗率(服药率)", "SMD medication rate", _("in register whose last complete follow-up of the year records regular or intermittent medication, or in hospital ÷ in register"),
-      _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd"),
+      _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd", source="试点方案 三(八)"),
     I("T14", "精神分裂症治疗率", "schizophrenia medication rate", _("F20 patients taking medication ÷ F20 patients in register"),
-      _("F20 taking medication"), _("F20 in register"), "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd"),
+      _("F20 taking medication"), _("F20 in register"), "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd", source="试点方案 三(八)"),
     I("T15", "规律服药率", "regular medication rate", _("in register whose last complete follow-up of the year records regular medication ÷ in register"),
-      _("patients on regular medication"), _("in register"), "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd"),
+      _("patients on regular medication"), _("in register"), "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd", source="platform"),
     I("T16", "居家患者社区康复参与率", "community rehabilitation", _("home-dwelling in register with a rehabilitation record overlapping the year to date ÷ home-dwelling in register"),
-      _("in rehabilitation"), _("home-dwelling in register"), "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd"),
-    I("T17", "居家患者及家属心理疏导率", "family counselling", _("home-dwelling in register whose family had counselling or a family-school session from 1 January to the period end ÷ home-dwelling in register"),
-      _("families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd"),
+      _("in rehabilitation"), _("home-dwelling in register"), "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd", source="试点方案 三(八)"),
+    I("T17", "居家患者及家属心理疏导率", "patient and family counselling",
+      _("home-dwelling in register who, or whose family, received psychological counselling from a primary-care institution from "
+        "1 January to the period end ÷ home-dwelling in register"),
+      _("patients or families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd", source="试点方案 三(八)"),
     I("T18", "精神卫生医疗机构家属学校开设率", "family schools", _("psychiatric hospitals with an active family school ÷ psychiatric hospitals"),
-      _("hospitals with a family school"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network"),
+      _("hospitals with a family school"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network", source="试点方案 三(八)"),
     I("T19", "乡镇(街道)精神卫生综合管理小组建成率", "township management groups", _("townships existing on the period end with a management group established and not dissolved ÷ townships"),
-      _("townships with a group"), _("townships"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T19"), group="network"),
+      _("townships with a group"), _("townships"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T19"), group="network", source="试点方案 三(八)"),
     I("T20", "因心理问题导致的极端案(事)件", "extreme incidents", _("extreme incidents caused by psychological problems recorded from 1 January to the period end (target: fewer than last year)"),
-      _("incidents"), "", "flow", DOWN, None, False, kind="count", many=_scan(_incident_rows, counts=True), group="crisis", target_rule="decrease"),
+      _("incidents"), "", "flow", DOWN, None, False, kind="count", many=_scan(_incident_rows, counts=True), group="crisis", target_rule="decrease", source="platform"),
     I("T21", "心理健康服务满意度", "service satisfaction", _("satisfaction answers of 4–5 from 1 January to the period end ÷ answers"),
-      _("answers of 4–5"), _("answers"), "flow", DOWN, D("0.85"), True, many=_scan(_satisfaction_rows), group="network"),
+      _("answers of 4–5"), _("answers"), "flow", DOWN, D("0.85"), True, many=_scan(_satisfaction_rows), group="network", source="platform"),
     I("T22", "从业人员培训覆盖率", "staff trained", _("active staff with a training completed from 1 January to the period end ÷ active staff"),
-      _("staff trained"), _("active staff"), "flow", DOWN, D("1"), True, many=_scan(_training_rows), group="workforce"),
+      _("staff trained"), _("active staff"), "flow", DOWN, D("1"), True, many=_scan(_training_rows), group="workforce", source="platform"),
     I("WF1", "每万常住人口心理服务从业人员数", "service staff per 10,000 residents", _("active service staff ÷ resident population of the year × 10,000"),
-      _("active staff × 10,000"), _("population"), "stock", ALL, None, True, kind="per10k", many=_workforce, group="workforce"),
+      _("active staff"), _("population"), "stock", ALL, None, True, kind="per10k", many=_workforce, group="workforce", source="platform"),
     I("AL1", "预警按时确认率", "alerts acknowledged in time", _("alerts raised from 1 January to the period end acknowledged before their first deadline (never escalated) ÷ those alerts"),
-      _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis"),
+      _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis", source="platform"),
     I("SC1", "心理普查完成率", "screening campaign completion", _("participants of the campaigns opened from 1 January to the period end who completed ÷ participants"),
-      _("participants completed"), _("participants"), "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening"),
+      _("participants completed"), _("participants"), "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening", source="platform"),
     I("SC2", "测评阳性率（中度及以上）", "screening positive rate (moderate or worse)", _("assessments from 1 January to the period end with a moderate or worse result ÷ assessments"),
-      _("moderate or worse"), _("assessments"), "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening"),
+      _("moderate or worse"), _("assessments"), "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening", source="platform"),
     I("HL1", "心理援助热线接通率", "hotline answer rate", _("calls offered to the unit's lines from 1 January to the period end that were answered ÷ calls offered"),
-      _("answered"), _("offered"), "flow", ALL, D("0.9"), True, many=_scan(_answer_rows), group="crisis"),
+      _("answered"), _("offered"), "flow", ALL, D("0.9"), True, many=_scan(_answer_rows), group="crisis", source="platform"),
     I("HL2", "高危来电回访完成率", "high-risk callers followed up", _("high- and imminent-risk calls from 1 January to the period end with the follow-up done ÷ those calls"),
-      _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis"),
+      _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis", source="platform"),
 ]}

@@ -19,7 +19,7 @@ from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit, valid_on
 
 from .models import Rollup, Target
-from .registry import REGISTRY, period_end
+from .registry import REGISTRY, SCALE_OF_KIND, period_end
 
 AMBER_SHARE = Decimal("0.9")  # within 10 % of the target
 STATUS_LABELS = {"green": _("met"), "amber": _("near"), "red": _("not met")}
@@ -29,13 +29,14 @@ LEVELS = ("city", "county", "township", "village")
 
 
 def _value(num, den, kind: str) -> Decimal | None:
-    """numerator ÷ denominator; a count or yes/no is its numerator; a rate without a denominator (no population
-    figure, nobody to count) has no value."""
+    """numerator ÷ denominator × the unit's scale (‰: 1000, per 10,000 people: 10,000); a count or yes/no is its
+    numerator; a rate without a denominator (no population figure, nobody to count) has no value."""
     if num is None:
         return None
     if den is None:
         return Decimal(num) if kind in ("count", "flag") else None
-    return (Decimal(num) / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP) if den else None
+    scale = SCALE_OF_KIND.get(kind, 1)
+    return (Decimal(num) * scale / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP) if den else None
 
 
 def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> int:

@@ -124,9 +124,9 @@ def test_hierarchy_as_of_the_period_keeps_a_merged_unit_in_last_year(tree, perso
 
 def test_staff_per_10000_residents(tree, personas):
     """WF1: county A has 3 active staff (2 in village A1v1, 1 in township A2) and 1 inactive; populations: A1v1
-    8,000, A1v2 12,000, A2 10,000 (no row for A1 or county A). By hand: A = 3 × 10,000 ÷ 30,000 = 1.0;
-    A1 = 2 × 10,000 ÷ 20,000 = 1.0; A2 = 1 × 10,000 ÷ 10,000 = 1.0; county B: no staff, no population → no value;
-    villages are not a level of WF1."""
+    8,000, A1v2 12,000, A2 10,000 (no row for A1 or county A). By hand: A = 3 ÷ 30,000 × 10,000 = 1.0;
+    A1 = 2 ÷ 20,000 × 10,000 = 1.0; A2 = 1 ÷ 10,000 × 10,000 = 1.0; county B: no staff, no population → no value;
+    villages are not a level of WF1. The numerator is the staff count itself (unscaled, issue 16)."""
     from xinli.network import services as network
     from xinli.network.models import Staff
     from xinli.regions.models import UnitPopulation
@@ -138,9 +138,9 @@ def test_staff_per_10000_residents(tree, personas):
     for unit, n in ((tree.a1v1, 8000), (tree.a1v2, 12000), (tree.a2, 10000)):
         UnitPopulation.objects.create(org_unit=unit, year=YEAR, residents=n)
     services.rebuild(YEAR, codes={"WF1"})
-    assert value("WF1", tree.county_a) == (30000, 30000, Decimal("1"))
-    assert value("WF1", tree.a1) == (20000, 20000, Decimal("1"))
-    assert value("WF1", tree.a2)[:2] == (10000, 10000)
+    assert value("WF1", tree.county_a) == (3, 30000, Decimal("1"))
+    assert value("WF1", tree.a1) == (2, 20000, Decimal("1"))
+    assert value("WF1", tree.a2) == (1, 10000, Decimal("1"))
     assert value("WF1", tree.county_b) == (0, None, None)
     assert not Rollup.objects.filter(indicator="WF1", org_unit=tree.a1v1).exists()
 
@@ -183,14 +183,14 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
                   "T09": plan_coverage, "T21": lambda u: satisfaction_rate(u, YEAR), "T22": lambda u: training_coverage(u, YEAR),
                   "T10U": lambda u: tuple(awareness_rate(u, YEAR)["urban"].values()),
                   "T10R": lambda u: tuple(awareness_rate(u, YEAR)["rural"].values()),
-                  "WF1": lambda u: (Staff.objects.filter(org_path__startswith=u.path, active=True).count() * 10000,
+                  "WF1": lambda u: (Staff.objects.filter(org_path__startswith=u.path, active=True).count(),
                                     smd.population(u, YEAR))}
         for code, fn in checks.items():
             expected = fn(u)
             assert value(code, u)[:2] == expected, (code, u)
             populated.add(code) if expected[1] else None
         (k,) = smd.compute([u], YEAR)
-        for code, (num, den) in {"T11": (k.in_register * 1000, k.population), "T12": (k.standardised, k.in_register),
+        for code, (num, den) in {"T11": (k.in_register, k.population), "T12": (k.standardised, k.in_register),
                                  "T13": (k.medicated, k.in_register), "T16": (k.rehab, k.home), "T17": (k.family, k.home)}.items():
             assert value(code, u)[:2] == (num, den), (code, u)
             populated.add(code) if den else None

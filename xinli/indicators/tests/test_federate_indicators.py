@@ -204,7 +204,7 @@ def test_export_has_only_aggregates(two_cities, people):
     put(t.yantai, "T01", 3, 5, "0.6")  # outside the unit
     doc = export_values(t.city, PERIOD, instance="qingdao")
     assert set(doc) == {"format", "version", "instance", "exported_at", "root", "period", "values"}
-    assert doc["root"] == {"code": "370200000000", "name": "青岛市"} and (doc["format"], doc["version"]) == ("xinli-indicators", 1)
+    assert doc["root"] == {"code": "370200000000", "name": "青岛市"} and (doc["format"], doc["version"]) == ("xinli-indicators", 2)
     keys = {"indicator", "org", "org_name", "level", "parent", "breakdown", "numerator", "denominator", "value"}
     assert [set(v) for v in doc["values"]] == [keys, keys]
     assert [(v["indicator"], v["org"], v["breakdown"]) for v in doc["values"]] == [("T01", "370200000000", ""), ("T09", "370202001001", "sex=F")]
@@ -229,3 +229,33 @@ def test_every_ancestor_is_re_aggregated_from_imported_and_local_children(tree):
     assert (city.numerator, city.denominator, city.value, city.source) == (8, 10, Decimal("0.8"), "federation")
     assert (province.numerator, province.denominator, province.value) == (8, 10, Decimal("0.8"))  # the city's level above
     assert row(tree.county_b, "T01").source == ""  # the local child is read, not touched
+
+
+def test_per_mille_numerators_travel_unscaled_and_ancestors_are_scaled(two_cities):
+    """T11 (‰): Qingdao 213 patients of 50,000 residents = 4.26 ‰, Yantai 90 of 30,000 = 3.0 ‰. The province
+    re-aggregates (213 + 90) ÷ (50,000 + 30,000) × 1000 = 3.7875 ‰, numerator 303 — not 303,000."""
+    tree = two_cities
+    put(tree.city, "T11", 213, 50000, "4.26")
+    doc_a = export_values(tree.city, PERIOD, instance="qingdao")
+    Rollup.objects.all().delete()
+    put(tree.yantai, "T11", 90, 30000, "3")
+    doc_b = export_values(tree.yantai, PERIOD, instance="yantai")
+    Rollup.objects.all().delete()
+    assert Decimal(doc_a["values"][0]["numerator"]) == 213
+    import_values(doc_a)
+    import_values(doc_b)
+    province = Rollup.objects.get(indicator="T11", org_unit=tree.province)
+    assert (province.numerator, province.denominator, province.value) == (303, 80000, Decimal("3.7875"))
+    wrong = copy.deepcopy(doc_a)
+    wrong["values"][0]["value"] = "0.00426"  # numerator ÷ denominator without the ‰ scale
+    with pytest.raises(ValidationError) as err:
+        import_values(wrong)
+    assert "values[0].value" in json.dumps(err.value.message_dict, ensure_ascii=False)
+
+
+def test_a_version_1_file_is_refused_with_a_clear_message(two_cities):
+    doc = exported_city_a(two_cities)
+    doc["version"] = 1  # numerators of T11 and WF1 were scaled in version 1
+    with pytest.raises(ValidationError) as err:
+        import_values(doc)
+    assert "version" in err.value.message_dict
