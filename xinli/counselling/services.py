@@ -11,7 +11,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.accounts.models import User
-from xinli.archives.models import Person, PopulationTag
 from xinli.archives.validation import check_mobile
 from xinli.core import audit, breakglass
 from xinli.core.i18n import field_error
@@ -148,15 +147,6 @@ def plan_review_reminders(today: datetime.date | None = None) -> int:
                 notify([worker], "plans_due", params={"count": claimed})
                 told += 1
     return told
-
-
-def plan_coverage(unit) -> tuple[int, int]:
-    """T09: persons with an active special-population tag who have an active plan ÷ those persons."""
-
-    # Not ``tags__until__isnull=True``: on a multi-valued relation that also matches persons with no tag at all.
-    tagged = Person.objects.filter(org_path__startswith=unit.path, pk__in=PopulationTag.objects.filter(until__isnull=True).values("person_id"))
-    covered = tagged.filter(plans__state=Plan.State.ACTIVE).distinct()
-    return covered.count(), tagged.count()
 
 
 # --- referrals ------------------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from xinli.core.ids import form_int
 from xinli.core.listing import list_rows
 from xinli.core.policy import COUNSELLING_WORK, SMD_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
-from xinli.regions import selectors as unit_selectors
 
 from . import selectors, services
 from .models import Booking, Case, Plan, Slot
@@ -114,7 +113,6 @@ def desk(request):
         return redirect("counselling:desk")
     now = timezone.now()
 
-    coverage = [(u, *services.plan_coverage(u)) for u in unit_selectors.top_units(user) if path_in_scope(user, COUNSELLING_WORK, u.path)]
     referrals = list_rows(request, selectors.visible_referrals(user).order_by("-sent_at"), limit=100)
     return render(request, "counselling/desk.html", {
         "cases": list_rows(request, selectors.visible_cases(user).filter(counsellor=user, state=Case.State.OPEN).order_by("-opened_at"), limit=100),
@@ -125,7 +123,7 @@ def desk(request):
         "received": [r for r in referrals if path_in_scope(user, SMD_VIEW, r.to_path) or path_in_scope(user, COUNSELLING_WORK, r.to_path)],
         "sent": [r for r in referrals if r.sent_by_id == user.pk],
         "plans": list_rows(request, Plan.objects.filter(worker=user, state=Plan.State.ACTIVE).select_related("person").order_by("review_on"), limit=100),
-        "now": now, "coverage": coverage,
+        "now": now, "overdue_reviews": Plan.objects.filter(worker=user, state=Plan.State.ACTIVE, review_on__lt=timezone.localdate()).count(),
     })
 
 

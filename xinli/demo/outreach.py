@@ -80,6 +80,20 @@ def seed_outreach(rng: random.Random) -> dict:
             counselling.create_plan(counsellor, p, goals="改善情绪与社会支持", interventions="每月随访、社区活动、家属沟通",
                                     review_on=today + datetime.timedelta(days=rng.randint(20, 90)), partners=["government", "family"])
             plans += 1
+    # T09: personalised plans for about two thirds of the plan's special populations across the city (by the city
+    # officer), a few of them overdue for review (which T09 does not count).
+    from xinli.counselling.indicators import PLAN_GROUPS
+
+    officer = User.objects.get(username="city_officer")
+    groups = (Person.objects.filter(pk__in=PopulationTag.objects.filter(until__isnull=True, tag__in=PLAN_GROUPS).values("person_id"))
+              .exclude(pk__in=[p.pk for p in tagged]).order_by("pk"))
+    for p in groups:
+        if rng.random() < 0.7:
+            plan = counselling.create_plan(officer, p, goals="化解矛盾、稳定情绪、促进社会融入", interventions="每月面谈、就业引导、家属沟通",
+                                           review_on=today + datetime.timedelta(days=rng.randint(10, 120)), partners=["government", "social"])
+            plans += 1
+            if rng.random() < 0.08:
+                type(plan).objects.filter(pk=plan.pk).update(review_on=today - datetime.timedelta(days=rng.randint(1, 30)))
     psychiatrist = User.objects.get(username="psychiatrist")
     # The demo psychiatrist works in a county: refer to that county's hospital (its psychiatry clinic).
     county_path = psychiatrist.assignments.get().org_unit.path

@@ -22,15 +22,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from xinli.alerts.deadlines import team_unit
 from xinli.alerts.models import Alert, Level
-from xinli.archives.models import Person, PopulationTag, Sex
-from xinli.counselling.models import Plan
+from xinli.archives.models import Sex
+from xinli.counselling import indicators as counselling_indicators
 from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord, Line
 from xinli.network import coverage
 from xinli.network.coverage import active_sites
@@ -224,21 +223,6 @@ def _t01_rows(root, year, as_of):
         yield path, int(pk in covered), 1, ()
 
 
-def _t09_rows(root, year, as_of):
-    """Persons with a special-population tag active on the day; covered with a plan active on the day. Counted in
-    SQL per (org_path, sex): a few thousand groups instead of every tagged person."""
-    from django.db.models import Count
-
-    _, hi = _span(year, as_of)
-    tags = PopulationTag.objects.filter(since__lte=as_of).filter(Q(until__isnull=True) | Q(until__gt=as_of))
-    planned = Plan.objects.filter(org_path__startswith=root, created_at__lt=hi).filter(
-        Q(state=Plan.State.ACTIVE, closed_at__isnull=True) | Q(closed_at__gte=hi)).values("person_id")
-    groups = Person.objects.filter(org_path__startswith=root, pk__in=tags.values("person_id")).order_by().values_list(
-        "org_path", "sex").annotate(n=Count("id"), covered=Count("id", filter=Q(pk__in=planned)))
-    for path, sex, n, covered in groups:
-        yield path, covered, n, (f"sex={sex}",)
-
-
 def _awareness_rows(rural):
     def rows(root, year, as_of):
         for path, passed in AwarenessResponse.objects.filter(org_path__startswith=root, rural=rural, answered_on__year=year,
@@ -340,8 +324,17 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("hospitals with a clinic"), _("level-2+ general hospitals"), "stock", ("city", "county"), D("0.4"), True, compute=_coverage("T07"), group="network", source="试点方案 二.4"),
     I("T08", "24小时心理援助热线 / 心理危机干预队伍", "hotline ≥ 18 h and a crisis team", _("1 when a hotline of the unit or above serves ≥ 18 h a day and a crisis team covers the unit, on the period end"),
       _("1 = both exist"), "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis", source="试点方案 二.4、三(六)"),
-    I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan", _("persons with a special-population tag active on the period end who have a plan active then ÷ those persons"),
-      _("tagged persons with an active plan"), _("tagged persons"), "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling", source="试点方案 三(一)"),
+    I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan",
+      _("persons of the plan's special populations (vagrants, detainees, prisoners, community correction, released prisoners, "
+        "drug rehabilitation, conflict or distress, paranoid personality; a region may set its own list) on the period end who "
+        "have an active plan whose review is not overdue ÷ those persons"),
+      _("persons with an active plan, review not overdue"), _("persons of the special populations"), "stock", DOWN, D("0.6"), True,
+      many=_scan(counselling_indicators.t09_rows), breakdowns=("sex",), group="counselling", source="试点方案 三(一)"),
+    I("CA1", "关爱人群心理健康服务覆盖率", "care groups with a plan",
+      _("elderly, women, children, orphans, persons with disability and their families, families of SMD patients and student "
+        "victims on the period end who have an active plan whose review is not overdue ÷ those persons"),
+      _("persons with an active plan, review not overdue"), _("persons of the care groups"), "stock", DOWN, None, True,
+      many=_scan(counselling_indicators.care_rows), breakdowns=("sex",), group="counselling", source="platform"),
     I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", _("urban survey respondents from 1 January to the period end passing ÷ urban respondents"),
       _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach", source="试点方案 三(七)"),
     I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", _("rural survey respondents from 1 January to the period end passing ÷ rural respondents"),

@@ -74,23 +74,25 @@ def test_signs_of_disorder_prompt_a_referral_and_the_hospital_replies(case, pers
     assert back.back is True
 
 
-def test_plans_and_plan_coverage(people, personas, tree):
+def test_plans_and_t09_coverage(people, personas, tree):
     from xinli.archives.models import PopulationTag
 
-    PopulationTag.objects.create(person=people.in_a1v1, tag="empty_nest_elderly", since=TODAY)
+    PopulationTag.objects.create(person=people.in_a1v1, tag="community_correction", since=TODAY)
     with pytest.raises(ValidationError, match="person"):  # no special-population tag
         services.create_plan(personas.counsellor, people.in_a1v2, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
     with pytest.raises(PermissionDenied):  # outside the counsellor's area
         services.create_plan(personas.counsellor, people.in_a2v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
-    PopulationTag.objects.create(person=people.in_a1v2, tag="empty_nest_elderly", since=TODAY)
+    PopulationTag.objects.create(person=people.in_a1v2, tag="community_correction", since=TODAY)
     services.create_plan(personas.counsellor, people.in_a1v1, goals="减少孤独感", interventions="每周电话、社区活动",
                          review_on=TODAY + datetime.timedelta(days=90), partners=["government", "family"])
     with pytest.raises(ValidationError, match="person"):
         services.create_plan(personas.counsellor, people.in_a1v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=9))
-    # A1: two tagged persons, one with an active plan -> 1 of 2 (target >= 60 %). County A also has the untagged
-    # resident of A2v1, who is not in the denominator.
-    assert services.plan_coverage(tree.a1) == (1, 2)
-    assert services.plan_coverage(tree.county_a) == (1, 2)
+    # A1: two persons under community correction, one with an active plan (review in 90 days) -> 1 of 2 (target
+    # >= 60 %). County A also has the untagged resident of A2v1, who is not in the denominator.
+    from xinli.counselling.indicators import coverage
+
+    assert coverage(tree.a1, TODAY) == (1, 2)
+    assert coverage(tree.county_a, TODAY) == (1, 2)
 
 
 def test_case_page_hides_notes_from_colleagues(case, personas, tree):
@@ -113,16 +115,23 @@ def test_case_page_hides_notes_from_colleagues(case, personas, tree):
     assert village.get(f"/counselling/cases/{case.pk}/").status_code == 404
 
 
-def test_desk_shows_plan_coverage(people, personas, tree):
+def test_desk_counts_the_plans_overdue_for_review(people, personas, tree):
+    """The desk lists the worker's plans and says how many are overdue for review (the T09 figure itself is on the
+    indicator pages, read from the rollups: one home per rule)."""
     from django.test import Client
 
     from xinli.archives.models import PopulationTag
+    from xinli.counselling.models import Plan
     from xinli.testing.fixtures import login_verified
 
-    PopulationTag.objects.create(person=people.in_a1v1, tag="empty_nest_elderly", since=TODAY)
+    PopulationTag.objects.create(person=people.in_a1v1, tag="community_correction", since=TODAY)
+    plan = services.create_plan(personas.counsellor, people.in_a1v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
     client = Client()
     login_verified(client, personas.counsellor)
-    assert "T09" in client.get("/counselling/").content.decode() and "0 / 1" in client.get("/counselling/").content.decode()
+    page = client.get("/counselling/").content.decode()
+    assert "T09" not in page and "复核已逾期 0 项" in page
+    Plan.objects.filter(pk=plan.pk).update(review_on=TODAY - datetime.timedelta(days=1))
+    assert "复核已逾期 1 项" in client.get("/counselling/").content.decode()
 
 
 def test_desk_forms_plan_review_booking_for_a_person_and_outcome_measure(people, personas, tree):

@@ -165,7 +165,7 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
     """Every set-based scan gives, for every unit, what the module's own (hand-checked) per-unit function gives."""
     from django.core.management import call_command
 
-    from xinli.counselling.services import plan_coverage
+    from xinli.counselling import indicators as counselling
     from xinli.network import coverage
     from xinli.network.inspection import satisfaction_rate
     from xinli.network.models import Staff
@@ -180,7 +180,8 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
     populated = set()
     for u in units:
         checks = {"T01": (lambda u: (coverage.compute(u, TODAY)["T01"].covered, coverage.compute(u, TODAY)["T01"].total)),
-                  "T09": plan_coverage, "T21": lambda u: satisfaction_rate(u, YEAR), "T22": lambda u: training_coverage(u, YEAR),
+                  "T09": lambda u: counselling.coverage(u, TODAY), "CA1": lambda u: counselling.coverage(u, TODAY, counselling.CARE_GROUPS),
+                  "T21": lambda u: satisfaction_rate(u, YEAR), "T22": lambda u: training_coverage(u, YEAR),
                   "T10U": lambda u: tuple(awareness_rate(u, YEAR)["urban"].values()),
                   "T10R": lambda u: tuple(awareness_rate(u, YEAR)["rural"].values()),
                   "WF1": lambda u: (Staff.objects.filter(org_path__startswith=u.path, active=True).count(),

@@ -1,0 +1,88 @@
+"""The counselling indicators' rules (one home; ``xinli.indicators.registry`` points here):
+
+* **T09 特殊人群个性化心理疏导覆盖率** (试点方案 三(一)): persons holding, on the period end, a tag of the plan's special
+  populations — ``PLAN_GROUPS`` by default: vagrants, persons in police custody, prisoners, community correction,
+  released prisoners, the four drug-rehabilitation groups, conflict/frustration/imbalance/abnormal behaviour and
+  paranoid personality — who have a personalised plan (个性化疏导方案) that is *active* on the period end and whose
+  review is *not overdue* (the next review date ``review_on`` is on or after the period end) ÷ those persons. The tag
+  set is data: a region sets its own (``t09_tags``; the nearest ancestor's set applies, else ``PLAN_GROUPS``).
+* **CA1 关爱人群心理健康服务覆盖率** (platform): the same over the care groups the plan lists for services through
+  public facilities (三(一): elderly, women, children, orphans, persons with disability and their families) plus
+  families of SMD patients and student victims — never mixed into T09.
+
+A person with several tags counts once. Both are *stocks* on the period end. The stored review date is the plan's
+current next review; for a past period a plan reviewed since then shows its later date (documented limitation).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from xinli.archives.models import Person, PopulationTag, Tag
+
+from .models import Plan
+
+PLAN_GROUPS = frozenset({
+    Tag.VAGRANT, Tag.DETAINEE, Tag.PRISONER, Tag.COMMUNITY_CORRECTION, Tag.RELEASED_PRISONER, Tag.DRUG_COMPULSORY,
+    Tag.DRUG_COMMUNITY, Tag.DRUG_MAINTENANCE, Tag.DRUG_VOLUNTARY, Tag.CONFLICT_DISTRESS, Tag.PARANOID_PERSONALITY,
+})
+CARE_GROUPS = frozenset(Tag.values) - PLAN_GROUPS
+
+
+def t09_tag_sets(paths) -> dict[str, frozenset]:
+    """The T09 tag set in force for each unit path (region parameter ``t09_tags``; default ``PLAN_GROUPS``)."""
+    return {p: PLAN_GROUPS for p in paths}
+
+
+def _planned(as_of: datetime.date, root: str):
+    """Persons with a plan active on ``as_of`` and not overdue for review then."""
+    hi = timezone.make_aware(datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time.min))
+    return (Plan.objects.filter(org_path__startswith=root, created_at__lt=hi, review_on__gte=as_of)
+            .filter(Q(state=Plan.State.ACTIVE, closed_at__isnull=True) | Q(closed_at__gte=hi)).values("person_id"))
+
+
+def _tagged(tags, as_of: datetime.date):
+    return (PopulationTag.objects.filter(tag__in=tags, since__lte=as_of).filter(Q(until__isnull=True) | Q(until__gt=as_of))
+            .values("person_id"))
+
+
+def coverage(unit, as_of: datetime.date, tags=None) -> tuple[int, int]:
+    """(covered, tagged) for one unit: the hand-checkable per-unit form of :func:`rows`."""
+    tags = t09_tag_sets([unit.path])[unit.path] if tags is None else tags
+    tagged = Person.objects.filter(org_path__startswith=unit.path, pk__in=_tagged(tags, as_of))
+    return tagged.filter(pk__in=_planned(as_of, unit.path)).count(), tagged.count()
+
+
+def _group_rows(root: str, as_of: datetime.date, tags, paths=None):
+    """(org_path, covered, tagged, (sex breakdown,)) counted in SQL per (org_path, sex)."""
+    persons = Person.objects.filter(org_path__startswith=root, pk__in=_tagged(tags, as_of))
+    if paths is not None:
+        persons = persons.filter(org_path__in=paths)
+    groups = persons.order_by().values_list("org_path", "sex").annotate(
+        n=Count("id"), covered=Count("id", filter=Q(pk__in=_planned(as_of, root))))
+    for path, sex, n, covered in groups:
+        yield path, covered, n, (f"sex={sex}",)
+
+
+def t09_rows(root: str, year: int, as_of: datetime.date):
+    """T09 fact rows for the registry's scan. Where regions set different tag sets, the persons of each set's units
+    are counted with that set (one grouped query per distinct set)."""
+    paths = set(Person.objects.filter(org_path__startswith=root).order_by().values_list("org_path", flat=True).distinct())
+    by_set = defaultdict(list)
+    for path, tags in t09_tag_sets(paths).items():
+        by_set[tags].append(path)
+    if len(by_set) == 1:
+        ((tags, _paths),) = by_set.items()
+        yield from _group_rows(root, as_of, tags)
+        return
+    for tags, group_paths in by_set.items():
+        yield from _group_rows(root, as_of, tags, paths=group_paths)
+
+
+def care_rows(root: str, year: int, as_of: datetime.date):
+    """CA1 fact rows (the care groups; no regional variation)."""
+    yield from _group_rows(root, as_of, CARE_GROUPS)

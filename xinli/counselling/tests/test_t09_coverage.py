@@ -1,0 +1,100 @@
+"""T09 over the pilot plan's special populations only, counting active plans whose review is not overdue; the care
+groups in their own indicator CA1; per village, county and city through the rebuild. Numbers by hand."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from xinli.archives.models import Person, PopulationTag
+from xinli.archives.services import register_person
+from xinli.core.policy import Role
+from xinli.counselling import indicators
+from xinli.counselling.models import Plan
+from xinli.counselling.services import create_plan
+from xinli.indicators import services as rollups
+from xinli.indicators.models import Rollup
+from xinli.testing.fixtures import id_number, make_user
+
+pytestmark = pytest.mark.django_db
+TODAY = timezone.localdate()
+YEAR = TODAY.year
+
+
+@pytest.fixture
+def register(tree):
+    """A1v1: P1 community correction + plan (review in 30 days); P2 released prisoner + drug rehabilitation (two
+    plan groups, counted once), plan overdue for review; P3 paranoid personality, no plan; P4 empty-nest elderly
+    (care group) + plan; P5 under community correction whose tag ended last month (not counted).
+    A2v1: P6 vagrant + plan, closed. B1v1: P7 detainee + plan; P8 left-behind child, no plan."""
+    worker = make_user("county_worker", [(tree.city, Role.COUNSELLOR)])
+    registrar = make_user("reg", [(tree.city, Role.HEALTH_OFFICER)])
+    later = TODAY + datetime.timedelta(days=30)
+
+    def person(n, unit, tags, plan=None, ended=False):
+        p = register_person(registrar, {"name": f"居民{n}", "id_number": id_number("19800101", 700 + n, unit.code[:6]), "org_unit": unit},
+                            consents=[{"purpose": "archive"}]).person
+        for tag in tags:
+            PopulationTag.objects.create(person=p, tag=tag, since=TODAY - datetime.timedelta(days=200), org_path=p.org_path)
+        if plan:
+            create_plan(worker, p, goals="目标", interventions="措施", review_on=later)
+            if plan == "overdue":
+                Plan.objects.filter(person=p).update(review_on=TODAY - datetime.timedelta(days=1))
+            if plan == "closed":
+                Plan.objects.filter(person=p).update(state="closed", closed_at=timezone.now() - datetime.timedelta(days=2))
+        if ended:
+            PopulationTag.objects.filter(person=p).update(until=TODAY - datetime.timedelta(days=30))
+        return p
+
+    person(1, tree.a1v1, ["community_correction"], plan="ok")
+    person(2, tree.a1v1, ["released_prisoner", "drug_community"], plan="overdue")
+    person(3, tree.a1v1, ["paranoid_personality"])
+    person(4, tree.a1v1, ["elderly_empty_nest"], plan="ok")
+    person(5, tree.a1v1, ["community_correction"], ended=True)
+    person(6, tree.a2v1, ["vagrant"], plan="closed")
+    person(7, tree.b1v1, ["detainee"], plan="ok")
+    person(8, tree.b1v1, ["child_left_behind"])
+    return tree
+
+
+def test_t09_counts_plan_groups_with_a_current_plan(register):
+    tree = register
+    # A1v1: plan groups P1, P2, P3 (P4 is a care group, P5's tag ended); covered P1 only (P2 overdue) -> 1 / 3.
+    assert indicators.coverage(tree.a1v1, TODAY) == (1, 3)
+    # County A adds P6 (vagrant; closed plan) -> 1 / 4. City adds P7 (detainee, plan) -> 2 / 5.
+    assert indicators.coverage(tree.county_a, TODAY) == (1, 4)
+    assert indicators.coverage(tree.city, TODAY) == (2, 5)
+    # CA1: care groups P4 (plan) and P8 (none) -> 1 / 2 in the city; 1 / 1 in A1v1.
+    assert indicators.coverage(tree.city, TODAY, indicators.CARE_GROUPS) == (1, 2)
+    assert indicators.coverage(tree.a1v1, TODAY, indicators.CARE_GROUPS) == (1, 1)
+
+
+def test_the_rebuild_stores_the_same_values(register):
+    tree = register
+    rollups.rebuild(YEAR, codes={"T09", "CA1"})
+
+    def row(code, unit):
+        r = Rollup.objects.get(indicator=code, org_unit=unit, period=str(YEAR), breakdown="")
+        return r.numerator, r.denominator, r.value
+
+    assert row("T09", tree.a1v1) == (1, 3, Decimal("0.333333"))
+    assert row("T09", tree.county_a) == (1, 4, Decimal("0.25"))
+    assert row("T09", tree.city) == (2, 5, Decimal("0.4"))
+    assert row("CA1", tree.city) == (1, 2, Decimal("0.5"))
+
+
+def test_a_region_tag_set_applies_to_its_units(register, monkeypatch):
+    """County A counts the elderly too (its own list); the rest of the city keeps the plan's list: A1v1 then has P1,
+    P2, P3, P4 with P1 and P4 covered -> 2 / 4; county A 2 / 5; the city adds B1v1's P7 -> 3 / 6."""
+    tree = register
+    wide = indicators.PLAN_GROUPS | {"elderly_empty_nest"}
+    monkeypatch.setattr(indicators, "t09_tag_sets",
+                        lambda paths: {p: wide if p.startswith(tree.county_a.path) else indicators.PLAN_GROUPS for p in paths})
+    rows = {}
+    for path, covered, n, _keys in indicators.t09_rows(tree.city.path, YEAR, TODAY):
+        c = rows.setdefault(path, [0, 0])
+        c[0] += covered
+        c[1] += n
+    assert rows[tree.a1v1.path] == [2, 4] and rows[tree.a2v1.path] == [0, 1] and rows[tree.b1v1.path] == [1, 1]
+    assert Person.objects.count() == 8
