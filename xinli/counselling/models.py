@@ -107,7 +107,12 @@ class Referral(PersonScopedModel):
 
     @property
     def turnaround_hours(self) -> float | None:
-        return (self.replied_at - self.sent_at).total_seconds() / 3600 if self.replied_at else None
+        return turnaround_hours(self.sent_at, self.replied_at)
+
+
+def turnaround_hours(sent_at, replied_at) -> float | None:
+    """A referral's turnaround: hours from sending to the receiving institution's reply (None before the reply)."""
+    return (replied_at - sent_at).total_seconds() / 3600 if replied_at else None
 
 
 class Slot(models.Model):

@@ -1,7 +1,10 @@
 """How an indicator's value (and target) reads on the pages: in the unit of its kind, with the unit written out —
 a rate (stored as a fraction) as a percentage with one decimal, a per-mille value with two decimals and ‰, a value
 per 10,000 residents with one decimal, a count as a whole number, a yes/no indicator as 是/否. Display only: the
-stored values, definitions and Excel exports keep their numbers."""
+stored values, definitions and Excel exports keep their numbers.
+
+``format_parts`` shows a value's numerator and denominator as counted ("213 / 50,000"), for the tables of the Word
+reports."""
 
 from __future__ import annotations
 
@@ -27,3 +30,30 @@ def format_value(value, kind: str) -> str:
     multiplier, decimals = UNITS.get(kind, (Decimal(1), 3))
     shown = (value * multiplier).quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_UP)
     return f"{shown:f}{unit_suffix(kind)}"
+
+
+# Some registry rules store their numerator multiplied by the scale of the unit, so that numerator ÷ denominator is
+# already the value in its unit: T11 (kind "permille") stores "in register × 1000", WF1 ("per10k") "active staff ×
+# 10,000". ``format_parts`` divides by this scale to show what was counted. This is the one place that knows it:
+# when the registry stores these numerators unscaled (issue 16), empty this table.
+NUMERATOR_SCALE = {"permille": Decimal(1000), "per10k": Decimal(10000)}
+
+
+def _count(value: Decimal) -> str:
+    """A count with thousands separators, without trailing zeros ("50,000", "2.5")."""
+    value = value.normalize()
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value:,f}"
+
+
+def format_parts(rollup, indicator) -> str:
+    """The numerator and denominator of ``rollup`` (a Rollup or None) as counted — "213 / 50,000", a count or a
+    yes/no value alone ("3") — with a pre-scaled numerator divided by its scale (``NUMERATOR_SCALE``); "—" when there
+    is no numerator."""
+    if rollup is None or rollup.numerator is None:
+        return "—"
+    numerator = Decimal(str(rollup.numerator)) / NUMERATOR_SCALE.get(indicator.kind, Decimal(1))
+    if rollup.denominator is None:
+        return _count(numerator)
+    return f"{_count(numerator)} / {_count(Decimal(str(rollup.denominator)))}"

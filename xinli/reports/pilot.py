@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+from django.utils import translation
 from docx import Document
 
 from xinli.core.db import read_alias
@@ -17,10 +18,15 @@ from xinli.network.models import Inspection, Institution, Staff
 from xinli.regions.models import OrgUnit
 from xinli.smd.indicators import population
 
-from .annual import _cjk, _table, fmt
+from .annual import _cjk, _table, shown
 
 
 def build(unit, year: int, progress=None) -> bytes:
+    with translation.override("zh-hans"):  # a Chinese document, whoever asked for it
+        return _build(unit, year, progress)
+
+
+def _build(unit, year: int, progress=None) -> bytes:
     from xinli.indicators.registry import _day
 
     doc = Document()
@@ -41,7 +47,7 @@ def build(unit, year: int, progress=None) -> bytes:
     doc.add_heading("二、工作基础", level=1)
     doc.add_heading("（一）组织领导", level=2)
     t19 = Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), indicator="T19", breakdown="").first()
-    doc.add_paragraph(f"乡镇（街道）精神卫生综合管理小组建成率 {fmt('T19', t19.value if t19 else None)}。【请填写：领导小组与部门协作机制】")
+    doc.add_paragraph(f"乡镇（街道）精神卫生综合管理小组建成率 {shown('T19', t19.value if t19 else None)}。【请填写：领导小组与部门协作机制】")
     doc.add_heading("（二）具体工作措施、经验、特色", level=2)
     doc.add_paragraph("【请填写】")
     doc.add_heading("（三）急需解决的问题", level=2)
@@ -50,7 +56,7 @@ def build(unit, year: int, progress=None) -> bytes:
         if r.indicator in REGISTRY:
             target = indicator_services.target_for(r.indicator, unit, year)
             if indicator_services.status(r.indicator, r.value, target) == "red":
-                red.append(f"{r.indicator} {REGISTRY[r.indicator].zh}：{fmt(r.indicator, r.value)}（目标 {fmt(r.indicator, target)}）")
+                red.append(f"{r.indicator} {REGISTRY[r.indicator].zh}：{shown(r.indicator, r.value)}（目标 {shown(r.indicator, target)}）")
     doc.add_paragraph("未达标指标：" + ("；".join(sorted(red)) if red else "无") + "。【请补充】")
     if progress:
         progress(50)

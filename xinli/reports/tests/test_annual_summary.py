@@ -37,7 +37,7 @@ def test_report_contains_the_chapters_and_the_figures(tree, django_capture_on_co
         assert f"{i}. {title}" in text
     assert "青岛市" in text and "【请填写" in text and "心理服务站点 1 个" in text
     # T01 for the city: 1 of 4 villages = 25.0 %, target 80.0 %, not met.
-    assert "T01 村(社区)心理咨询室或社会工作室建成率" in cells and "25.0%" in cells and "1/4" in cells and "未达标" in cells
+    assert "T01 村(社区)心理咨询室或社会工作室建成率" in cells and "25.0%" in cells and "1 / 4" in cells and "未达标" in cells
     assert client.get("/reports/").status_code == 200
 
 

@@ -4,7 +4,9 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from xinli.core import audit
 from xinli.indicators.federation import PERIOD_RE, export_values
+from xinli.indicators.stats import FEDERATION_OBJECT
 from xinli.regions.models import OrgUnit
 
 
@@ -34,6 +36,10 @@ class Command(BaseCommand):
                 Path(output).write_text(text + "\n", encoding="utf-8")
             except OSError as e:
                 raise CommandError(f"-o: 无法写入文件 / cannot write the file: {e}") from None
+        # One audit entry per document handed out (the annual summary counts the data sent upward from these).
+        audit.record(None, audit.Action.EXPORT, object_type=FEDERATION_OBJECT, object_id=f"{instance}:{period}:{unit.code}"[:64],
+                     org_path=unit.path, detail={"instance": instance, "period": period, "root": unit.code, "rows": len(doc["values"])})
+        if output:
             self.stdout.write(self.style.SUCCESS(
                 f"{len(doc['values'])} values of {unit.name} ({unit.code}) for {period} from instance {instance} written to {output}"))
         else:
