@@ -32,13 +32,6 @@ def format_value(value, kind: str) -> str:
     return f"{shown:f}{unit_suffix(kind)}"
 
 
-# Some registry rules store their numerator multiplied by the scale of the unit, so that numerator ÷ denominator is
-# already the value in its unit: T11 (kind "permille") stores "in register × 1000", WF1 ("per10k") "active staff ×
-# 10,000". ``format_parts`` divides by this scale to show what was counted. This is the one place that knows it:
-# when the registry stores these numerators unscaled (issue 16), empty this table.
-NUMERATOR_SCALE = {"permille": Decimal(1000), "per10k": Decimal(10000)}
-
-
 def _count(value: Decimal) -> str:
     """A count with thousands separators, without trailing zeros ("50,000", "2.5")."""
     value = value.normalize()
@@ -49,11 +42,11 @@ def _count(value: Decimal) -> str:
 
 def format_parts(rollup, indicator) -> str:
     """The numerator and denominator of ``rollup`` (a Rollup or None) as counted — "213 / 50,000", a count or a
-    yes/no value alone ("3") — with a pre-scaled numerator divided by its scale (``NUMERATOR_SCALE``); "—" when there
-    is no numerator."""
+    yes/no value alone ("3"); numerators are stored unscaled (``Indicator.scale`` applies to the value only); "—" when
+    there is no numerator."""
     if rollup is None or rollup.numerator is None:
         return "—"
-    numerator = Decimal(str(rollup.numerator)) / NUMERATOR_SCALE.get(indicator.kind, Decimal(1))
+    numerator = Decimal(str(rollup.numerator))
     if rollup.denominator is None:
         return _count(numerator)
     return f"{_count(numerator)} / {_count(Decimal(str(rollup.denominator)))}"

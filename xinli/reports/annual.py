@@ -31,7 +31,7 @@ from xinli.hotline import stats as hotline_stats
 from xinli.hotline.models import Call
 from xinli.indicators import services as indicator_services
 from xinli.indicators import stats as indicator_stats
-from xinli.indicators.display import NUMERATOR_SCALE, format_parts, format_value
+from xinli.indicators.display import format_parts, format_value
 from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY, period_end
 from xinli.network import stats as network_stats
@@ -69,7 +69,7 @@ def shown(code: str, value) -> str:
 
 def _platform(code: str) -> bool:
     """An indicator the platform adds (its registry ``source`` is "platform"), not one of the pilot plan's."""
-    return getattr(REGISTRY[code], "source", "") == "platform"
+    return REGISTRY[code].platform
 
 
 def _table(doc, unit, year, codes, progress=None):
@@ -171,13 +171,11 @@ class Summary:
         return shown(code, r.value if r else None)
 
     def part(self, code: str, which: str, breakdown: str = "") -> str:
-        """A rollup's numerator or denominator as counted (unscaled: ``NUMERATOR_SCALE``), "—" when there is none."""
+        """A rollup's numerator or denominator as counted (stored unscaled), "—" when there is none."""
         r = self.rollup(code, breakdown)
         number = getattr(r, which, None) if r else None
         if number is None:
             return "—"
-        if which == "numerator":
-            number = Decimal(number) / NUMERATOR_SCALE.get(REGISTRY[code].kind, Decimal(1))
         return f"{Decimal(number):.0f}"
 
 

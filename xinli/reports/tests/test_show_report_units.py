@@ -41,8 +41,8 @@ def values(tree):
     county = tree.county_a
     _put(county, "T20", 3, None, "3")  # 3 extreme incidents (a count) …
     _put(county, "T20", 2, None, "2", year=YEAR - 1)  # … against last year's 2: the target, not met
-    _put(county, "T11", 213000, 50000, "4.26")  # 213 patients in register × 1000 ÷ 50,000 residents = 4.26 ‰
-    _put(county, "WF1", 270000, 50000, "5.4")  # 27 staff × 10,000 ÷ 50,000 residents = 5.4 per 10,000
+    _put(county, "T11", 213, 50000, "4.26")  # 213 patients in register ÷ 50,000 residents × 1000 = 4.26 ‰
+    _put(county, "WF1", 27, 50000, "5.4")  # 27 staff ÷ 50,000 residents × 10,000 = 5.4 per 10,000
     _put(county, "T01", 136, 195, "0.697436")  # 136 of 195 villages = 69.7 %
     _put(county, "T08", 1, None, "1")  # yes
     return county
@@ -73,9 +73,9 @@ def test_pilot_report_shows_each_indicator_in_its_unit(values):
 
 @pytest.mark.parametrize(("code", "num", "den", "shown"), [
     ("T01", "136.0000", "195.0000", "136 / 195"),
-    ("T11", "213000.0000", "50000.0000", "213 / 50,000"),  # stored × 1000
-    ("WF1", "270000.0000", "50000.0000", "27 / 50,000"),  # stored × 10,000
-    ("WF1", "25000.0000", "10000.0000", "2.5 / 10,000"),
+    ("T11", "213.0000", "50000.0000", "213 / 50,000"),  # stored unscaled
+    ("WF1", "27.0000", "50000.0000", "27 / 50,000"),
+    ("WF1", "2.5000", "10000.0000", "2.5 / 10,000"),
     ("T20", "3.0000", None, "3"),
     ("T08", "0.0000", None, "0"),
     ("T01", None, None, "—"),
