@@ -20,6 +20,7 @@ router.include_root_view = False
 router.register("org-units", regions_api.OrgUnitViewSet, basename="orgunit")
 router.register("persons", archives_api.PersonViewSet, basename="person")
 router.register("consents", archives_api.ConsentViewSet, basename="consent")
+router.register("duplicate-requests", archives_api.DuplicateRequestViewSet, basename="duplicate-request")
 router.register("assessments", screening_api.AssessmentViewSet, basename="assessment")
 router.register("alerts", alerts_api.AlertViewSet, basename="alert")
 router.register("crisis-cases", alerts_api.CrisisCaseViewSet, basename="crisis-case")

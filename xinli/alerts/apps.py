@@ -14,3 +14,10 @@ class AlertsConfig(AppConfig):
 
         # The audit viewer shows an alert's cause in words.
         audit_display.VALUE_FORMATTERS["cause"] = lambda value, data: cause_label(value)
+
+        # The inbox of the apps below this one in the layers (the archive's duplicate ID-number requests).
+        from xinli.core import notices
+
+        from . import services
+
+        notices.register(lambda users, kind, params: services.notify(users, kind, params=params))

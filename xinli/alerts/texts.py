@@ -18,6 +18,16 @@ TEXTS = {
     "appointment": gettext_lazy("Appointment {booking} on {when}."),
     "plans_due": gettext_lazy("{count} personalised plans are due for review."),
     "smd_overdue": gettext_lazy("Follow-up of patient #{patient} was due on {day} and is overdue."),
+    # Duplicate ID-number requests (issue 15): the requester learns the outcome, never whose the number is or where.
+    "id_request_transferred": gettext_lazy(
+        "Your review request of {day} for a resident ID number at {unit} is closed: the record with that number now "
+        "belongs to {unit}; find it in the archive by the ID number."),
+    "id_request_resolved": gettext_lazy(
+        "Your review request of {day} for a resident ID number at {unit} is closed: the number stays registered as it "
+        "is; check the number against the person's ID card."),
+    "id_request_rejected": gettext_lazy(
+        "Your review request of {day} for a resident ID number at {unit} was rejected by a higher-level "
+        "administrator; the number cannot be registered at {unit}."),
 }
 
 

@@ -1,8 +1,9 @@
-"""Archive API: persons and consents. Serializers only parse; services validate and write; selectors scope and
-audit reads."""
+"""Archive API: persons, consents and duplicate ID-number requests. Serializers only parse; services validate and
+write; selectors scope and audit reads."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -11,10 +12,22 @@ from rest_framework.response import Response
 
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.ids import path_id, query_id
+from xinli.core.policy import ARCHIVES_EDIT
+from xinli.core.scoping import has_capability
 from xinli.regions.models import OrgUnit
 
-from . import selectors, services
-from .models import Consent, ConsentGiver, ConsentPurpose, LegalBasis, Person, PersonStatus, Sex, Tag
+from . import duplicates, selectors, services
+from .models import (
+    Consent,
+    ConsentGiver,
+    ConsentPurpose,
+    DuplicateRequest,
+    LegalBasis,
+    Person,
+    PersonStatus,
+    Sex,
+    Tag,
+)
 
 
 class ConsentInputSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -200,3 +213,92 @@ class ConsentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cr
         consent = self.get_object()
         consent = services.withdraw_consent(request.user, consent)
         return Response(ConsentSerializer(consent).data)
+
+
+class DuplicateRequestSerializer(serializers.ModelSerializer):
+    """A duplicate ID-number request as its officers see it: who asked, where and when, and the record that holds
+    the number (its id and unit, in the officer's area; ``null`` when no record there holds it any more)."""
+
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    requester_name = serializers.SerializerMethodField()
+    existing_person = serializers.SerializerMethodField()
+    existing_unit_name = serializers.SerializerMethodField()
+    resolved_by_name = serializers.SerializerMethodField()
+
+    class Meta:
+        model = DuplicateRequest
+        fields = ["id", "status", "unit", "unit_name", "requester", "requester_name", "created_at", "existing_person",
+                  "existing_unit_name", "resolved_by", "resolved_by_name", "resolved_at", "note"]
+
+    def _holder(self, obj):
+        return (self.context.get("holders") or {}).get(obj.id_number_bidx)
+
+    def get_requester_name(self, obj) -> str | None:
+        return str(obj.requester) if obj.requester_id else None
+
+    def get_existing_person(self, obj) -> int | None:
+        holder = self._holder(obj)
+        return holder.pk if holder is not None else None
+
+    def get_existing_unit_name(self, obj) -> str | None:
+        holder = self._holder(obj)
+        return holder.org_unit.name if holder is not None else None
+
+    def get_resolved_by_name(self, obj) -> str | None:
+        return str(obj.resolved_by) if obj.resolved_by_id else None
+
+
+class DuplicateResolveSerializer(StrictSerializerMixin, serializers.Serializer):
+    outcome = serializers.ChoiceField(label=_("decision"), choices=list(duplicates.OUTCOME_LABELS.items()))
+    note = serializers.CharField(label=_("resolution note"), max_length=duplicates.NOTE_MAX)
+
+
+@extend_schema(parameters=[OpenApiParameter(
+    "status", str, enum=["open", "closed", *DuplicateRequest.Status.values],
+    description="open (the default), closed (every other status) or one status")])
+class DuplicateRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Duplicate ID-number requests (issue 15) for the officers of the common ancestor unit: someone entered an ID
+    number the archive holds outside their area and was refused neutrally. Who asked never sees their own request.
+    Closing one (``resolve``) needs a decision and a note; the requester gets a neutral inbox message."""
+
+    queryset = DuplicateRequest.objects.none()
+    serializer_class = DuplicateRequestSerializer
+    scope_model = DuplicateRequest
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return DuplicateResolveSerializer if self.action == "resolve" else DuplicateRequestSerializer
+
+    def get_queryset(self):
+        status_ = self.request.query_params.get("status", "open")
+        if status_ not in ("open", "closed", *DuplicateRequest.Status.values):
+            from xinli.core.i18n import field_error
+
+            raise field_error("status", _("Status: use open, closed, transferred, resolved or rejected."))
+        return selectors.duplicate_requests(self.request.user, status=status_)
+
+    def _body(self, rows, many=False):
+        holders = selectors.duplicate_holders(self.request.user, rows if many else [rows])
+        return DuplicateRequestSerializer(rows, many=many, context={"holders": holders}).data
+
+    def _get(self, pk) -> DuplicateRequest:
+        return selectors.get_duplicate_request(self.request.user, path_id(pk))  # DoesNotExist: the JSON 404
+
+    def list(self, request, *args, **kwargs):
+        if not has_capability(request.user, ARCHIVES_EDIT):
+            raise PermissionDenied  # the bilingual 403: this role does not resolve requests
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self._body(page, many=True))
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(self._body(self._get(kwargs["pk"])))
+
+    @extend_schema(request=DuplicateResolveSerializer, responses={200: DuplicateRequestSerializer})
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        dup = self._get(pk)
+        serializer = DuplicateResolveSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        dup = duplicates.resolve_duplicate_request(request.user, dup, outcome=v["outcome"], note=v["note"])
+        return Response(self._body(dup))

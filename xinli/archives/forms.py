@@ -42,3 +42,18 @@ class ConsentForm(BilingualForm):
     guardian_name = forms.CharField(label=_("guardian name"), max_length=50, required=False)
     guardian_relation = forms.CharField(label=_("guardian relation"), max_length=30, required=False)
     given_at = forms.DateField(label=_("date given"), widget=DateInput())
+
+
+class ResolveDuplicateForm(BilingualForm):
+    """An officer's decision on a duplicate ID-number request: transfer (only when the record is in their area),
+    resolved or rejected, and the required note."""
+
+    outcome = forms.ChoiceField(label=_("decision"))
+    note = forms.CharField(label=_("resolution note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("why you decided so; kept with the request and in the audit log, not sent to the requester"))
+
+    def __init__(self, *args, can_transfer: bool = True, **kwargs):
+        from .duplicates import OUTCOME_LABELS, TRANSFER
+
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", "—")] + [(k, v) for k, v in OUTCOME_LABELS.items() if can_transfer or k != TRANSFER]

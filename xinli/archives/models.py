@@ -189,12 +189,14 @@ class PopulationTag(ScopedModel):
 
 class DuplicateRequest(models.Model):
     """An ID number someone tried to register or set that the archive already holds outside their area (issue 15,
-    the existence oracle). The requester is told only a neutral refusal; the administrators and officers of the
-    common ancestor unit (``org_path``) see the request and resolve it (transfer, merge or reject). No plaintext ID
-    number is stored: only its blind index."""
+    the existence oracle). The requester is told only a neutral refusal; the officers of the common ancestor unit
+    (``org_path``: holders of ``archives.edit`` there or above) see the request and close it — the existing record
+    transferred to the requesting unit, resolved (the number stays where it is), or rejected — with a note; the
+    requester gets a neutral inbox message. No plaintext ID number is stored: only its blind index."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("open")
+        TRANSFERRED = "transferred", _("record transferred to the requesting unit")
         RESOLVED = "resolved", _("resolved")
         REJECTED = "rejected", _("rejected")
 
@@ -203,12 +205,16 @@ class DuplicateRequest(models.Model):
     unit = models.ForeignKey("regions.OrgUnit", on_delete=models.PROTECT, related_name="+", verbose_name=_("requesting unit"))
     id_number_bidx = models.CharField(max_length=64, db_index=True, editable=False)
     org_path = models.CharField(_("org path"), max_length=255, editable=False, db_index=True)  # the common ancestor
-    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    resolved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", verbose_name=_("resolved by"))
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    note = EncryptedTextField(_("resolution note"))  # the officer's reason; may mention the person, so encrypted
 
     class Meta:
         verbose_name = _("duplicate ID number request")
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"DuplicateRequest {self.pk}"

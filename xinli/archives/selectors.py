@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from xinli.core import audit
 from xinli.core.fields import blind_index
 from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
-from xinli.core.scoping import scope_q
+from xinli.core.scoping import has_capability, scope_q
 
 from .models import Consent, Person, PopulationTag
 from .normalize import normalize_id_number, normalize_name, normalize_phone, search_token
@@ -126,9 +126,51 @@ def count_visible(user) -> int:
     return visible_persons(user).count()
 
 
-def visible_duplicate_requests(user):
+def visible_duplicate_requests(user) -> QuerySet:
     """Duplicate ID-number requests the user resolves: those whose common ancestor unit lies in the area where the
-    user edits the archive (administrators and officers of that ancestor or above). They name no person."""
+    user edits the archive (officers of that ancestor or above), except the user's own requests — who asked does not
+    decide, and is not shown the other record. They name no person."""
     from .models import DuplicateRequest
 
-    return DuplicateRequest.objects.filter(scope_q(user, ARCHIVES_EDIT)).select_related("unit", "requester")
+    qs = DuplicateRequest.objects.filter(scope_q(user, ARCHIVES_EDIT)).select_related("unit", "requester", "resolved_by")
+    return qs.exclude(requester=user) if getattr(user, "pk", None) else qs
+
+
+def duplicate_requests(user, *, status: str = "open") -> QuerySet:
+    """The officers' worklist: ``status`` "open" (the default), "closed" (every other status) or one status."""
+    from .models import DuplicateRequest
+
+    qs = visible_duplicate_requests(user)
+    if status == "closed":
+        qs = qs.exclude(status=DuplicateRequest.Status.OPEN)
+    elif status:
+        qs = qs.filter(status=status)
+    return qs.order_by("-created_at", "-id")
+
+
+def open_duplicate_request_count(user) -> int:
+    """How many duplicate ID-number requests wait for the user (the home card and the archive's link); 0 without
+    ``archives.edit``."""
+    from .models import DuplicateRequest
+
+    if not has_capability(user, ARCHIVES_EDIT):
+        return 0
+    return visible_duplicate_requests(user).filter(status=DuplicateRequest.Status.OPEN).count()
+
+
+def get_duplicate_request(user, pk):
+    """One request the user resolves; ``DuplicateRequest.DoesNotExist`` (404) otherwise — outside the area, the
+    user's own, or no such request alike."""
+    return visible_duplicate_requests(user).get(pk=pk)
+
+
+def duplicate_holders(user, requests) -> dict:
+    """{blind index: the person holding that ID number} for ``requests``, among the persons the user may edit (the
+    officers of the common ancestor edit both areas). Only the record's id and unit are loaded, for a link: opening
+    the record (``get_person``) is the audited read."""
+    keys = {r.id_number_bidx for r in requests}
+    if not keys:
+        return {}
+    rows = (visible_persons(user, ARCHIVES_EDIT).filter(id_number_bidx__in=keys)
+            .only("pk", "org_path", "id_number_bidx", "org_unit__name", "org_unit__code"))
+    return {p.id_number_bidx: p for p in rows}

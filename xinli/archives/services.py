@@ -111,17 +111,24 @@ ID_REFUSED = _("Resident ID number: cannot be registered here; a review request 
 def _check_id_free(actor, number: str, unit: OrgUnit, exclude_pk=None) -> None:
     """Refuse an ID number the archive already holds (one person per ID number). Within the actor's area the
     message points to the existing record, which the actor can open; outside it, or when the number is under review,
-    the neutral ``ID_REFUSED`` and a :class:`DuplicateRequest` for the common ancestor's officers (audited)."""
+    the neutral ``ID_REFUSED`` and a :class:`DuplicateRequest` for the common ancestor's officers (audited). The
+    refusal carries the request (``exc.review_request``) so that a batch whose transaction rolls back can record it
+    again afterwards (:func:`record_review_requests`)."""
     bidx = blind_index("id_number", number, normalize_id_number)
     existing = Person.objects.filter(id_number_bidx=bidx).exclude(pk=exclude_pk).only("pk", "org_path").first()
     if existing is not None and path_in_scope(actor, ARCHIVES_VIEW, existing.org_path):
         raise field_error("id_number", _("Resident ID number: already in the archive as record {pk}; open that record instead."),
                           code="unique", pk=existing.pk)
-    pending = DuplicateRequest.objects.filter(id_number_bidx=bidx, status=DuplicateRequest.Status.OPEN).exists()
+    pending = list(DuplicateRequest.objects.filter(id_number_bidx=bidx, status=DuplicateRequest.Status.OPEN)
+                   .values_list("org_path", flat=True)[:50])
     if existing is None and not pending:
         return
-    _request_review(actor, bidx, unit, existing.org_path if existing is not None else unit.path)
-    raise field_error("id_number", ID_REFUSED, code="unique")
+    # Under review with no holder left: the same officers as the open requests for the number decide this one too.
+    review = ReviewRequest(actor, bidx, unit, existing.org_path if existing is not None else common_path(pending))
+    review.record()
+    exc = field_error("id_number", ID_REFUSED, code="unique")
+    exc.review_request = review
+    raise exc
 
 
 def check_new_id_number(actor, person: Person, data: dict) -> None:
@@ -130,6 +137,33 @@ def check_new_id_number(actor, person: Person, data: dict) -> None:
     number = normalize_id_number(str(data.get("id_number") or ""))
     if number and number != person.id_number:
         _check_id_free(actor, number, data.get("org_unit") or person.org_unit, exclude_pk=person.pk)
+
+
+@dataclass(frozen=True)
+class ReviewRequest:
+    """A duplicate/transfer request to record: who asked, the number's blind index, the requesting unit and the
+    holder's path (the request goes to the common ancestor of that path and the unit)."""
+
+    actor: object
+    bidx: str
+    unit: OrgUnit
+    other_path: str
+
+    def record(self) -> None:
+        _request_review(self.actor, self.bidx, self.unit, self.other_path)
+
+
+def review_request_of(exc: ValidationError) -> ReviewRequest | None:
+    """The duplicate request a refusal of ``_check_id_free`` recorded, if ``exc`` is one."""
+    return getattr(exc, "review_request", None)
+
+
+def record_review_requests(requests) -> None:
+    """Record again, after a batch's transaction has ended, the duplicate requests its refused rows raised: the batch
+    (an import run in one ``transaction.atomic``, a row in a savepoint) rolled them back with itself, and the officers
+    must still see them. Idempotent: a request that survived is found, not doubled."""
+    for review in requests:
+        review.record()
 
 
 def _request_review(actor, bidx: str, unit: OrgUnit, other_path: str) -> None:

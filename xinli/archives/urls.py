@@ -10,4 +10,6 @@ urlpatterns = [
     path("<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("<int:pk>/consents/new/", views.consent_create, name="consent_create"),
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
+    path("duplicates/", views.duplicate_list, name="duplicate_list"),
+    path("duplicates/<int:pk>/", views.duplicate_detail, name="duplicate_detail"),
 ]

@@ -52,8 +52,11 @@ def person_list(request):
     page = list_rows(request, qs, per_page=20, purpose="search")
     template = "archives/_results.html" if request.htmx else "archives/person_list.html"
     miss = selectors.search_miss_kind(q) if q and not page.paginator.count else ""
+    can_edit = has_capability(user, ARCHIVES_EDIT)
     return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices, "miss": miss,
-                                      "can_edit": has_capability(user, ARCHIVES_EDIT)})
+                                      "can_edit": can_edit,
+                                      "duplicate_count": selectors.open_duplicate_request_count(user)
+                                      if can_edit and not request.htmx else 0})
 
 
 @login_required
@@ -178,3 +181,46 @@ def consent_withdraw(request, pk):
     return redirect("archives:person_detail", pk=consent.person_id)
 
 
+
+
+# --- duplicate ID-number requests (issue 15): the officers of the common ancestor decide -------------------------
+
+@login_required
+def duplicate_list(request):
+    """Open (or closed) duplicate ID-number requests for the officers of the common ancestor unit: requesting unit,
+    who asked, when, and the record that holds the number (a link: opening it is the audited read)."""
+    user = request.user
+    if not has_capability(user, ARCHIVES_EDIT):
+        raise Http404
+    shown = "closed" if request.GET.get("status") == "closed" else "open"
+    page = list_rows(request, selectors.duplicate_requests(user, status=shown), per_page=20)
+    holders = selectors.duplicate_holders(user, page.object_list)
+    rows = [(r, holders.get(r.id_number_bidx)) for r in page.object_list]
+    return render(request, "archives/duplicate_list.html", {"page": page, "rows": rows, "shown": shown})
+
+
+@login_required
+def duplicate_detail(request, pk):
+    """One request: what is known, the record that holds the number, and (while open) the decision with its note."""
+    from .duplicates import resolve_duplicate_request
+    from .forms import ResolveDuplicateForm
+    from .models import DuplicateRequest
+
+    user = request.user
+    try:
+        dup = selectors.get_duplicate_request(user, pk)
+    except DuplicateRequest.DoesNotExist:
+        raise Http404 from None
+    holder = selectors.duplicate_holders(user, [dup]).get(dup.id_number_bidx)
+    is_open = dup.status == DuplicateRequest.Status.OPEN
+    form = ResolveDuplicateForm(request.POST if request.method == "POST" and is_open else None, can_transfer=holder is not None)
+    if request.method == "POST" and is_open and form.is_valid():
+        try:
+            resolve_duplicate_request(user, dup, outcome=form.cleaned_data["outcome"], note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, bilingual(_("Request closed; the requester has been told.")))
+            return redirect("archives:duplicate_list")
+    return render(request, "archives/duplicate_detail.html", {"dup": dup, "holder": holder, "form": form if is_open else None},
+                  status=400 if form.errors else 200)

@@ -57,6 +57,7 @@ DETAIL_KEYS = {
     "code": _("code"), "value": _("value"), "purpose": _("purpose"), "totp_enrolled": _("two-factor device enrolled"),
     "revoked": _("revoked"), "withdrawn": _("withdrawn"), "org_unit": _("org unit"), "team": _("team"),
     "participants": _("participants"),
+    "duplicate_id_number": _("ID number held outside the requester's area"),
 }
 
 # Values of detail keys that are not fields of the object model but name a known set of codes: a table, or the

@@ -99,6 +99,7 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
     for label, risk in (("伤者家属甲", "high"), ("目击住客乙", "medium"), ("民宿员工丙", "low")):
         crisis.add_affected(team_county, event, label=label, risk=risk)
     crisis.set_event_state(team_county, event, "recovery")
+    duplicate_requests = _seed_duplicate_request(worker)
     from .network import seed_network
     from .outreach import seed_outreach
     from .smd import seed_smd
@@ -107,4 +108,26 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
     network = seed_network(rng)
     extra = seed_outreach(rng)
     return {**smd, **network, **extra, "hotline_calls": calls, "call_detail_records": cdrs,
+            "duplicate_requests": duplicate_requests,
             "open_alerts": sum(1 for c in Call.objects.filter(alert__isnull=False, alert__state="new"))}
+
+
+def _seed_duplicate_request(worker) -> int:
+    """One open duplicate ID-number request for the county's officers (issue 15): the village worker tries to register
+    a resident of the other street's village (``village_worker2``'s) under that resident's ID number, through the
+    archive's own service, and is refused with the neutral text."""
+    from django.core.exceptions import ValidationError
+
+    from xinli.archives.models import DuplicateRequest
+    from xinli.archives.services import register_person
+
+    village = worker.assignments.get().org_unit
+    other_village = User.objects.get(username="village_worker2").assignments.get().org_unit
+    held = Person.objects.filter(org_path__startswith=other_village.path).order_by("id").first()
+    if held is None:
+        return 0
+    try:
+        register_person(worker, {"name": held.name, "id_number": held.id_number, "org_unit": village})
+    except ValidationError:
+        pass  # the neutral refusal; the request is recorded
+    return DuplicateRequest.objects.filter(status=DuplicateRequest.Status.OPEN).count()

@@ -7,8 +7,10 @@ First sheet, header row, one patient per row:
 
 ``diagnosis``: F20/F25/F22/F31/F06/F7x or the Chinese name; ``source``: hospital/community/transfer (医院报告/社区发现/
 转入); ``residence``: home/institution (居家/机构); ``consent``: 是/否; dates as Excel dates or YYYY-MM-DD; the last
-follow-up columns may be empty (the patient is then due a first follow-up). A person not yet in the archive is
-registered with ``name`` and ``org_unit_code``. Every row goes through the same services as the pages (scope,
+follow-up columns may be empty (the patient is then due a first follow-up). A person not yet in the archive of the
+importer's area is registered with ``name`` and ``org_unit_code``; an ID number the archive holds outside that area
+is refused with the archive's neutral text and a duplicate request for the officers above (issue 15), recorded even
+though the batch is rolled back. Every row goes through the same services as the pages (scope,
 validation, classification, schedule, audit). Each row is reported with its line number; by default nothing is written
 if any row is bad; with ``skip_invalid`` the valid rows are written and the rest reported.
 """
@@ -21,8 +23,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from xinli.archives.models import Person
 from xinli.archives.normalize import normalize_id_number
+from xinli.archives.selectors import visible_persons
+from xinli.archives.services import record_review_requests, register_person, review_request_of
 from xinli.core.fields import blind_index
 from xinli.core.uploads import too_many_rows, workbook_problem
 from xinli.regions.models import OrgUnit
@@ -87,6 +90,7 @@ def import_workbook(actor, path, *, skip_invalid: bool = False) -> ImportReport:
     if missing:
         report.errors.append((1, f"表头缺少 / header is missing: {', '.join(missing)}"))
         return report
+    reviews = []  # duplicate ID-number requests raised by refused rows: rolled back with their row, recorded after
     try:
         with transaction.atomic():
             for line, values in enumerate(rows, start=2):
@@ -101,6 +105,8 @@ def import_workbook(actor, path, *, skip_invalid: bool = False) -> ImportReport:
                         _import_row(actor, row)
                     report.created += 1
                 except ValidationError as exc:
+                    if review_request_of(exc) is not None:
+                        reviews.append(review_request_of(exc))
                     report.errors.append((line, "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
                                           if hasattr(exc, "error_dict") else " ".join(exc.messages)))
                 except PermissionDenied:
@@ -111,18 +117,23 @@ def import_workbook(actor, path, *, skip_invalid: bool = False) -> ImportReport:
                 raise _Rollback
     except _Rollback:
         report.created = 0
+    finally:
+        # Outside the batch's transaction: the officers see the request even when the batch is rolled back.
+        record_review_requests(reviews)
     return report
 
 
 def _import_row(actor, row: dict) -> None:
     idn = _text(row.get("id_number")).upper()
-    person = Person.objects.filter(id_number_bidx=blind_index("id_number", idn, normalize_id_number) or "-").first()
+    # Only a person of the importer's area is taken as found; a number held elsewhere goes the way of a new person,
+    # whom the archive refuses with its neutral text and a duplicate request (issue 15: no existence oracle).
+    person = visible_persons(actor).filter(id_number_bidx=blind_index("id_number", idn, normalize_id_number) or "-").first()
     if person is None:
-        from xinli.archives.services import register_person
-
         unit = OrgUnit.objects.filter(code=_text(row.get("org_unit_code")), valid_to__isnull=True).first()
         if unit is None:
-            raise ValidationError({"org_unit_code": ["未知的区划代码 / unknown org unit code; the person is not in the archive yet"]})
+            raise ValidationError({"org_unit_code": ["未知的区划代码：您辖区的档案中没有此人，请填写其居住地的区划代码 / "
+                                                     "unknown org unit code: the person is not in your area's archive; "
+                                                     "give the code of the unit where they live"]})
         person = register_person(actor, {"name": _text(row.get("name")), "id_number": idn, "org_unit": unit},
                                  consents=[{"purpose": "archive", "legal_basis": "statutory"}]).person
     diagnosis = _text(row.get("diagnosis"))

@@ -27,6 +27,7 @@ def home(request):
         "units": unit_selectors.top_units(user),
         "assignments": user.active_assignments(),
         "person_count": person_selectors.count_visible(user) if has_capability(user, ARCHIVES_VIEW) else None,
+        "duplicate_count": person_selectors.open_duplicate_request_count(user),
     })
 
 

@@ -35,6 +35,8 @@ def notification_link(note) -> str:
     patient = note.params.get("patient")
     if isinstance(patient, int) and note.kind.startswith("smd_"):
         return reverse("smd:patient_detail", args=[patient])
+    if note.kind == "id_request_transferred":  # the record is now in the requester's area: the archive search
+        return reverse("archives:person_list")
     return ""
 
 

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
-from xinli.archives.models import Consent, Person
+from xinli.archives.models import Consent, DuplicateRequest, Person
 from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
 from xinli.hotline.models import Call, Line
@@ -49,6 +49,9 @@ def expected_visible(user, model, field):
     # Assessments (issue 15): read by who screens, counsels, treats or follows up; not by archives.view alone.
     if model is Notification:
         return set(Notification.objects.filter(recipient=user).values_list("pk", flat=True))
+    if model is DuplicateRequest:  # the officers of the common ancestor, never the requester (issue 15)
+        paths = [a.org_unit.path for a in user.active_assignments() if "archives.edit" in GRANTS[a.role].capabilities]
+        return {d.pk for d in DuplicateRequest.objects.exclude(requester=user) if any(d.org_path.startswith(p) for p in paths)}
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
               Assessment: {"screening.administer", "counselling.work", "smd.followup", "alerts.work"}, Participant: {"screening.campaign"},
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
@@ -152,6 +155,20 @@ def assessments(tree, people):
     for p in people.all():
         register_patient(doctor, p, {"diagnosis": "F20", "diagnosed_by": "市精神卫生中心", "diagnosed_on": datetime.date(2020, 1, 1),
                                      "source": "hospital"})
+    # Duplicate ID-number requests (issue 15): a worker entered the number of a resident of another village — within
+    # county A (to county A's officers; the requester is a persona, who must not see it), across the counties (to the
+    # city's) and at a street of county B.
+    from xinli.accounts.models import User
+    from xinli.archives.models import DuplicateRequest
+    from xinli.regions.models import common_path
+
+    village_worker_1 = User.objects.get(username="village_worker_1")
+    requests = ((village_worker_1, tree.a1v1, people.in_a2v1),
+                (make_user("dup_a2v1", [(tree.a2v1, Role.COMMUNITY_WORKER)]), tree.a2v1, people.in_b1v1),
+                (make_user("dup_b1", [(tree.b1, Role.COMMUNITY_WORKER)]), tree.b1, people.in_b1v1))
+    for requester, unit, held in requests:
+        DuplicateRequest.objects.create(requester=requester, unit=unit, id_number_bidx=held.id_number_bidx,
+                                        org_path=common_path([unit.path, held.org_path]))
     return rows
 
 

@@ -79,6 +79,8 @@ ROUTES = {
     "persons/<int:pk>/edit/": ({"archives.edit"}, "person", "get"),
     "persons/<int:pk>/consents/new/": ({"archives.edit"}, "person", "get"),
     "persons/consents/<int:pk>/withdraw/": ({"archives.edit"}, "consent", "post"),
+    "persons/duplicates/": ({"archives.edit"}, None, "get"),
+    "persons/duplicates/<int:pk>/": ({"archives.edit"}, "duplicate_request", "get"),
     "audit/": ({"audit.view"}, None, "get"),
     "persons/<int:pk>/assess/": ({"screening.administer"}, "person", "get"),
     "assessments/<int:pk>/": ({"archives.view", "screening.administer"}, "assessment", "get"),
@@ -182,7 +184,7 @@ def test_anonymous_is_sent_to_login_except_public_routes(people):
 def outside(tree, people, assessments):  # noqa: F811
     """One object of each kind in county B (市北区), outside every county-A persona's area."""
     from xinli.alerts.models import Alert, CrisisCase, CrisisEvent
-    from xinli.archives.models import Consent
+    from xinli.archives.models import Consent, DuplicateRequest
     from xinli.counselling.models import Case
     from xinli.hotline.models import Call, Line
     from xinli.reports.models import Report
@@ -205,6 +207,7 @@ def outside(tree, people, assessments):  # noqa: F811
         "crisis_event": CrisisEvent.objects.filter(org_path__startswith=b).first(),
         "call": Call.objects.filter(org_path__startswith=b).first(), "line": Line.objects.filter(org_unit=tree.county_b).first(),
         "patient": Patient.objects.filter(person=person).first(), "counselling_case": Case.objects.filter(person=person).first(),
+        "duplicate_request": DuplicateRequest.objects.filter(org_path__startswith=b).first(),
         "report": Report.objects.create(kind="annual_summary", org_unit=tree.county_b, org_path=b, year=2025, state="done",
                                         progress=100, content=b"PK-not-really-a-docx", requested_by=city_psy),
     }

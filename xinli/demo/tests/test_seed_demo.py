@@ -75,6 +75,14 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     old = Call.objects.filter(risk__in=["high", "imminent"], started_at__date__lt=two_days_ago)
     assert all(c.follow_up_done_at for c in old)
     assert CrisisCase.objects.filter(state="open").count() == 1 and CrisisEvent.objects.get().affected.count() == 3
+    # One open duplicate ID-number request for the county's officers, not for the worker who raised it (issue 15).
+    from xinli.archives.models import DuplicateRequest
+    from xinli.archives.selectors import visible_duplicate_requests
+
+    request = DuplicateRequest.objects.get(status="open")
+    assert request.requester.username == "village_worker"
+    assert list(visible_duplicate_requests(User.objects.get(username="county_officer"))) == [request]
+    assert not visible_duplicate_requests(User.objects.get(username="village_worker")).exists()
     # The service network: rooms in most villages, inspections, some rectifications still open.
     from xinli.network import coverage
     from xinli.network.models import Inspection, Rectification, Staff

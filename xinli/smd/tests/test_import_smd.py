@@ -6,7 +6,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from openpyxl import Workbook
 
-from xinli.smd.importer import COLUMNS
+from xinli.archives.models import DuplicateRequest
+from xinli.core.models import AuditEntry
+from xinli.smd.importer import COLUMNS, import_workbook
 from xinli.smd.models import FollowUp, Patient
 from xinli.testing.fixtures import id_number
 
@@ -53,7 +55,9 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_written(tmp_path, people, 
     with pytest.raises(CommandError, match="3 bad rows"):
         call_command("import_smd", workbook(tmp_path, rows), "--as", "jingfang")
     err = capsys.readouterr().err
-    assert "line 4: org_unit_code" in err and "line 5: diagnosis" in err and "line 6: " in err and "outside your area" in err
+    assert "line 4: org_unit_code" in err and "line 5: diagnosis" in err
+    # A number held outside the doctor's area reads like one not in the archive at all (issue 15: no existence oracle).
+    assert "line 6: org_unit_code" in err and "outside your area" not in err
     assert not Patient.objects.exists() and not FollowUp.objects.exists()
     call_command("import_smd", workbook(tmp_path, rows), "--as", "jingfang", "--skip-invalid")
     assert Patient.objects.count() == 2
@@ -71,3 +75,27 @@ def test_missing_columns_and_files(tmp_path, doctor):
     (tmp_path / "junk.xlsx").write_text("not a workbook")
     with pytest.raises(CommandError):
         call_command("import_smd", str(tmp_path / "junk.xlsx"), "--as", "jingfang")
+
+
+def test_a_number_held_elsewhere_is_refused_neutrally_and_its_request_outlives_the_rolled_back_batch(tmp_path, tree, people, doctor):
+    """Issue 15: an import row whose ID number the archive holds outside the doctor's area (A2v1; the doctor works in
+    A1) gets the archive's neutral refusal, and the duplicate request it raised reaches the county's officers although
+    the batch — and the row's savepoint — rolled it back."""
+    held = people.in_a2v1
+    rows = good_rows(people) + [
+        {"id_number": held.id_number, "name": "重复导入", "org_unit_code": tree.a1v2.code, "diagnosis": "F20",
+         "diagnosed_by": "市精神卫生中心", "diagnosed_on": "2020-01-01", "source": "hospital"}]
+    path = workbook(tmp_path, rows)
+    report = import_workbook(doctor, path)
+    assert report.created == 0 and not Patient.objects.exists()
+    [(line, message)] = report.errors
+    assert line == 4 and "无法在此登记" in message and "cannot be registered here" in message
+    for leak in (held.name, tree.a2v1.name, tree.a2.name, str(held.pk)):
+        assert leak not in message
+    request = DuplicateRequest.objects.get()
+    assert (request.requester, request.unit, request.org_path, request.status) == (doctor, tree.a1v2, tree.county_a.path, "open")
+    assert AuditEntry.objects.filter(object_type="archives.duplicaterequest", object_id=str(request.pk)).exists()
+    # With --skip-invalid the good rows are written; the same open request is kept, not doubled.
+    report = import_workbook(doctor, path, skip_invalid=True)
+    assert report.created == 2 and Patient.objects.count() == 2 and len(report.errors) == 1
+    assert DuplicateRequest.objects.get() == request
