@@ -34,7 +34,18 @@ from django.db.models import Q
 
 from xinli.regions.models import OrgUnit, valid_on
 
-from .models import SCHOOLS, WORKPLACES, Institution, InstitutionKind, ManagementGroup, Profession, Site, SiteKind, SiteStatus, Staff
+from .models import (
+    SCHOOLS,
+    WORKPLACES,
+    Institution,
+    InstitutionKind,
+    ManagementGroup,
+    Profession,
+    Site,
+    SiteKind,
+    SiteStatus,
+    Staff,
+)
 
 PSYCH_TEACHERS = (Profession.TEACHER_FULL, Profession.TEACHER_PART)
 _DEFAULT = object()
