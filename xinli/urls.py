@@ -14,6 +14,7 @@ urlpatterns = [
     path("org/<int:pk>/", region_views.browser, name="org_unit"),
     path("persons/", include("xinli.archives.urls")),
     path("audit/", web_views.audit_log, name="audit_log"),
+    path("network/", web_views.network_coverage, name="network_coverage"),
     path("", include("xinli.screening.urls")),
     path("", include("xinli.alerts.urls")),
     path("", include("xinli.hotline.urls")),

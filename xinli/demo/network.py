@@ -1,6 +1,8 @@
-"""Demo service network: rooms in about 70 % of villages, township rooms, schools, universities, workplaces and
-hospitals with their services at plausible (incomplete) coverage, two or three staff per room (≈ 2,900 on `small`) with
-certificates, volunteers, training, and a year of inspections with some rectifications still open."""
+"""Demo service network: rooms in about 70 % of villages, township rooms, schools (most with a mental-health
+teacher), universities, workplaces of every T05 kind and hospitals (some general hospitals with a psychiatric
+department and a family school) with their services at plausible (incomplete) coverage, two or three staff per room
+(≈ 2,900 on `small`) with certificates, volunteers, training, and a year of inspections with some rectifications still
+open."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from django.utils import timezone
 
 from xinli.accounts.models import User
 from xinli.network import inspection, services
-from xinli.network.models import Certificate, Site, SiteStatus, Staff
+from xinli.network.models import Certificate, Institution, Site, SiteStatus, Staff
 from xinli.regions.models import OrgUnit
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -111,4 +113,49 @@ def seed_network(rng: random.Random, today: datetime.date | None = None) -> dict
         for r in inspection.Rectification.objects.all():
             if rng.random() < 0.6:
                 inspection.close_rectification(officer, r, evidence="演示：已整改并上传照片", on=min(today, r.deadline))
-    return {"network_sites": Site.objects.count(), "network_staff": len(staff)}
+        teachers = _seed_indicator_register(officer, city, counties, institutions, opened)
+    return {"network_sites": Site.objects.count(), "network_staff": len(staff) + teachers}
+
+
+def _seed_indicator_register(officer, city: OrgUnit, counties: list[OrgUnit], schools: list[Institution], opened: datetime.date) -> int:
+    """What the pilot plan's definitions of T04, T05 and T18 need (issue 16), drawn from a generator of its own so
+    the rest of the demo draws the same numbers as before: mental-health teachers on most schools' staff (some rooms
+    have none, so T04 stays below 100 %), the other kinds of workplace — public institutions, factories, enterprises,
+    new economic organisations — with a room or a purchased (EAP) service, and general hospitals with a psychiatric
+    department, some running a family school. Returns the number of teachers added."""
+    rng = random.Random(f"network-register-{city.code}")
+    with_room = set(Site.objects.filter(kind="school_room", institution__in=schools).values_list("institution_id", flat=True))
+    teachers, short = [], set()
+    for school in schools:
+        if school.pk in with_room and school.org_unit_id not in short:
+            short.add(school.org_unit_id)  # each county's first school with a room has no teacher yet
+            continue
+        if rng.random() < (0.85 if school.pk in with_room else 0.3):
+            full = rng.random() < 0.6
+            teachers.append(Staff(name=_name(rng), profession="teacher_full" if full else "teacher_part", full_time=full,
+                                  education=rng.choice(("bachelor", "bachelor", "master")), employer=school,
+                                  org_unit=school.org_unit, org_path=school.org_path))
+    Staff.objects.bulk_create(teachers, batch_size=2000)
+    for c in counties:
+        for name, kind, size, room, purchased in (("疾病预防控制中心", "public_institution", (60, 150), 0.6, 0.0),
+                                                  ("机械厂", "factory_mine", (300, 3000), 0.5, 0.3),
+                                                  ("商贸有限公司", "enterprise", (20, 400), 0.1, 0.4),
+                                                  ("网络科技有限公司", "new_economy_org", (15, 200), 0.0, 0.4)):
+            unit = services.create_institution(officer, org_unit=c, name=f"{c.name}{name}", kind=kind, employees=rng.randint(*size))
+            draw = rng.random()
+            if draw < room:
+                services.create_site(officer, org_unit=c, name=f"{unit.name}职工心理辅导室", kind="workplace_room", institution=unit, opened_on=opened)
+            elif draw < room + purchased:
+                services.create_site(officer, org_unit=c, name=f"{unit.name}员工心理援助（EAP）购买服务", kind="workplace_room",
+                                     institution=unit, opened_on=opened, purchased=True)
+    for hospital in Institution.objects.filter(kind="general_hospital").order_by("pk"):
+        if rng.random() < 0.6:
+            Institution.objects.filter(pk=hospital.pk).update(psychiatric_department=True)
+            if rng.random() < 0.5:
+                services.create_site(officer, org_unit=hospital.org_unit, name=f"{hospital.name}精神科家属课堂", kind="family_school",
+                                     institution=hospital, opened_on=opened)
+    shili = services.create_institution(officer, org_unit=city, name="青岛市市立医院", kind="general_hospital", hospital_level="3",
+                                        psychiatric_department=True)
+    services.create_site(officer, org_unit=city, name="青岛市市立医院精神（心理）科门诊", kind="general_clinic", institution=shili, opened_on=opened)
+    services.create_site(officer, org_unit=city, name="青岛市市立医院家属学校", kind="family_school", institution=shili, opened_on=opened)
+    return len(teachers)

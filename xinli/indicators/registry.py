@@ -314,10 +314,13 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("universities with a centre"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T02"), group="network", source="试点方案 二.2、三(二)"),
     I("T03", "高校专职心理教师师生比达标率", "universities meeting 1:4000", _("universities with full-time psychology teachers × 4000 ≥ students ÷ universities"),
       _("universities meeting 1:4000"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T03"), group="network", source="试点方案 三(二)"),
-    I("T04", "中小学心理辅导室设置率", "schools with a counselling room", _("primary and secondary schools with an active counselling room on the period end ÷ schools"),
-      _("schools with a room"), _("schools"), "stock", ALL, D("1"), True, compute=_coverage("T04"), group="network", source="试点方案 二.2、三(二)"),
-    I("T05", "机关企事业单位心理服务覆盖率", "workplaces with a service", _("organs and enterprises above designated size with an active room or purchased service ÷ those units"),
-      _("units with a service"), _("organs and enterprises above size"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network", source="试点方案 二.3、三(三)"),
+    I("T04", "中小学心理辅导室设置率", "schools with a counselling room", _("primary and secondary schools with, on the period end, an active counselling room and an active full- or part-time "
+        "mental-health teacher on their staff register ÷ primary and secondary schools"),
+      _("schools with a room and a teacher"), _("primary and secondary schools"), "stock", ALL, D("1"), True, compute=_coverage("T04"), group="network", source="试点方案 二.2、三(二)"),
+    I("T05", "机关企事业单位心理服务覆盖率", "workplaces with a service", _("party and government organs, public institutions, enterprises, factories and mines and new economic organisations "
+        "on the register with a room or a purchased service in force on the period end ÷ those units (no size cut unless "
+        "the region sets a minimum number of employees)"),
+      _("units with a service"), _("organs, public institutions, enterprises, factories and mines, new economic organisations"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network", source="试点方案 二.3、三(三)"),
     I("T06", "精神专科医院心理门诊开设率", "psychiatric hospitals with a psychology clinic", _("psychiatric hospitals with an active psychology clinic ÷ psychiatric hospitals"),
       _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network", source="试点方案 二.4"),
     I("T07", "二级以上综合医院精神(心理)门诊开设率", "level-2+ general hospitals with a clinic", _("level-2 and level-3 general hospitals with an active psychiatry/psychology clinic ÷ those hospitals"),
@@ -358,8 +361,9 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("home-dwelling in register who, or whose family, received psychological counselling from a primary-care institution from "
         "1 January to the period end ÷ home-dwelling in register"),
       _("patients or families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd", source="试点方案 三(八)"),
-    I("T18", "精神卫生医疗机构家属学校开设率", "family schools", _("psychiatric hospitals with an active family school ÷ psychiatric hospitals"),
-      _("hospitals with a family school"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network", source="试点方案 三(八)"),
+    I("T18", "精神卫生医疗机构家属学校开设率", "family schools", _("mental-health institutions (psychiatric hospitals, and general hospitals with a psychiatric department or clinic in "
+        "the network register) with an active family school on the period end ÷ those institutions"),
+      _("institutions with a family school"), _("mental-health institutions"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network", source="试点方案 三(八)"),
     I("T19", "乡镇(街道)精神卫生综合管理小组建成率", "township management groups", _("townships existing on the period end with a management group established and not dissolved ÷ townships"),
       _("townships with a group"), _("townships"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T19"), group="network", source="试点方案 三(八)"),
     I("T20", "因心理问题导致的极端案(事)件", "extreme incidents", _("extreme incidents caused by psychological problems recorded from 1 January to the period end (target: fewer than last year)"),

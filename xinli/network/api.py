@@ -46,8 +46,8 @@ def _unit(pk) -> OrgUnit:
 class InstitutionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Institution
-        fields = ["id", "name", "kind", "org_unit", "hospital_level", "students", "psychology_teachers", "employees",
-                  "above_size", "credit_code", "active"]
+        fields = ["id", "name", "kind", "org_unit", "hospital_level", "psychiatric_department", "students", "psychology_teachers",
+                  "employees", "above_size", "credit_code", "active"]
 
 
 class InstitutionInputSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -55,6 +55,8 @@ class InstitutionInputSerializer(StrictSerializerMixin, serializers.Serializer):
     kind = serializers.ChoiceField(label=_("kind"), choices=InstitutionKind.choices)
     org_unit = serializers.IntegerField(label=_("org unit"))
     hospital_level = serializers.ChoiceField(label=_("hospital level"), choices=["1", "2", "3"], required=False, allow_blank=True)
+    psychiatric_department = serializers.BooleanField(label=_("psychiatric department or clinic"), required=False, default=False,
+                                                      help_text="a general hospital with a psychiatric department or clinic (T18)")
     students = serializers.IntegerField(label=_("students"), min_value=0, required=False, allow_null=True)
     psychology_teachers = serializers.IntegerField(label=_("full-time psychology teachers"), min_value=0, required=False, allow_null=True)
     employees = serializers.IntegerField(label=_("employees"), min_value=0, required=False, allow_null=True)
@@ -312,7 +314,8 @@ class CoverageViewSet(viewsets.GenericViewSet):
             raise field_error("date", _("Date: use YYYY-MM-DD, or a year.")) from None
         out = coverage.compute(unit, day)
         return Response({"org_unit": unit.pk, "date": day.isoformat(), "targets": {
-            code: {"covered": c.covered, "total": c.total, "rate": c.rate, "gaps": [str(g) if isinstance(g, Institution) else g.name for g in c.gaps]}
+            code: {"covered": c.covered, "total": c.total, "rate": c.rate, "gaps": [str(g) if isinstance(g, Institution) else g.name for g in c.gaps],
+                   **({"rule": c.rule} if c.rule else {})}
             for code, c in out.items()}})
 
 

@@ -1,20 +1,28 @@
-"""Coverage of an org unit on a day — the raw material of targets T01–T07 and T18 (DOMAIN.md §4).
+"""Coverage of an org unit on a day: the one home of the rules of targets T01–T07, T18 and T19 (DOMAIN.md §4, the
+pilot plan, issue 16). The indicator registry points at ``compute``; the pages, the API and the reports read these
+figures (or the rollups made from them) and compute nothing of their own.
 
-Point-in-time rule: the villages and townships are those that existed on the day; a site counts when its status on the day is *active* (suspended or closed do not count). A
-year's figure is taken on 31 December of that year (or today for the current year), so a room closed in June does
-not count for that year, and a room opened in December does.
+Point-in-time rule: the villages and townships are those that existed on the day; a site counts when its status on
+the day is *active* (suspended or closed do not count). A year's figure is taken on 31 December of that year (or
+today for the current year), so a room closed in June does not count for that year, and a room opened in December
+does. Staff carry no dates on the register: a teacher counts while recorded as active.
 
-| code | denominator | covered when |
+| code | denominator (active institutions of the unit) | covered when |
 |---|---|---|
 | T01 | villages/communities in the unit | an active village counselling room or social-work room in the village |
 | T02 | universities | an active university centre of the university |
 | T03 | universities | full-time psychology teachers × 4000 ≥ students |
-| T04 | primary and secondary schools | an active school counselling room of the school |
-| T05 | organs, and enterprises above designated size | an active workplace room of the unit (in-house or purchased) |
+| T04 | primary and secondary schools | an active school counselling room **and** an active full- or part-time mental-health teacher employed by the school (试点方案 二.2: 设立心理辅导室，并配备专职或兼职教师) |
+| T05 | party and government organs, public institutions, enterprises, factories and mines, new economic organisations (试点方案 二.3) — all of them, unless the region sets a size cut (``t05_min_employees``) | an active workplace room of the unit, in-house or a purchased service (``Site.purchased``) in force on the day |
 | T06 | psychiatric hospitals | an active psychology clinic of the hospital |
 | T07 | general hospitals of level 2 or 3 | an active psychiatry/psychology clinic of the hospital |
-| T18 | psychiatric hospitals | an active family school of the hospital |
+| T18 | mental-health institutions (精神卫生医疗机构): psychiatric hospitals, and general hospitals recorded with a psychiatric department or with an active psychiatry/psychology clinic on the day | an active family school of the institution |
 | T19 | townships (街道/乡镇) in the unit | a management group established on or before the day and not dissolved by then |
+
+Choices where the plan is silent (docs/network.md): a teacher is a staff member with the profession full- or
+part-time mental-health teacher whose employer is the school (a counsellor employed by the school is not one); with a
+size cut, a unit whose employee count is not recorded stays in the denominator (leaving a count blank never removes
+a unit), and the cut applies to every kind of T05 unit.
 """
 
 from __future__ import annotations
@@ -26,7 +34,21 @@ from django.db.models import Q
 
 from xinli.regions.models import OrgUnit, valid_on
 
-from .models import Institution, InstitutionKind, ManagementGroup, Site, SiteKind, SiteStatus
+from .models import (
+    SCHOOLS,
+    WORKPLACES,
+    Institution,
+    InstitutionKind,
+    ManagementGroup,
+    Profession,
+    Site,
+    SiteKind,
+    SiteStatus,
+    Staff,
+)
+
+PSYCH_TEACHERS = (Profession.TEACHER_FULL, Profession.TEACHER_PART)
+_DEFAULT = object()
 
 
 @dataclass
@@ -35,10 +57,17 @@ class Coverage:
     total: int = 0
     covered: int = 0
     gaps: list = field(default_factory=list)  # the uncovered units or institutions
+    rule: dict = field(default_factory=dict)  # the parameters in force, e.g. T05 {"min_employees": None}
 
     @property
     def rate(self) -> float | None:
         return self.covered / self.total if self.total else None
+
+
+def workplace_size_cut(unit: OrgUnit) -> int | None:
+    """The region parameter ``t05_min_employees``: T05 counts only the units with at least this many employees;
+    None (the default, and the plan's rule) counts every unit on the register."""
+    return None
 
 
 def year_day(year: int, today: datetime.date) -> datetime.date:
@@ -50,7 +79,10 @@ def active_sites(unit: OrgUnit, day: datetime.date, kinds) -> list[Site]:
     return list(Site.objects.filter(org_path__startswith=unit.path, kind__in=kinds, pk__in=active.values("site_id")))
 
 
-def compute(unit: OrgUnit, day: datetime.date) -> dict[str, Coverage]:
+def compute(unit: OrgUnit, day: datetime.date, *, t05_min_employees=_DEFAULT) -> dict[str, Coverage]:
+    """Every coverage figure of ``unit`` on ``day``. ``t05_min_employees`` overrides the region's size cut of T05
+    (default: ``workplace_size_cut(unit)``)."""
+    min_employees = workplace_size_cut(unit) if t05_min_employees is _DEFAULT else t05_min_employees
     out = {}
     # T01 villages
     villages = list(OrgUnit.objects.filter(valid_on(day), path__startswith=unit.path, level="village").order_by("path"))
@@ -65,8 +97,8 @@ def compute(unit: OrgUnit, day: datetime.date) -> dict[str, Coverage]:
         if site.institution_id:
             by_kind.setdefault(site.kind, set()).add(site.institution_id)
 
-    def rule(code, members, kind=None, test=None):
-        c = Coverage(code, len(members))
+    def rule(code, members, kind=None, test=None, **params):
+        c = Coverage(code, len(members), rule=params)
         for inst in members:
             ok = test(inst) if test else inst.pk in by_kind.get(kind, set())
             c.covered += ok
@@ -77,13 +109,20 @@ def compute(unit: OrgUnit, day: datetime.date) -> dict[str, Coverage]:
     universities = [i for i in institutions if i.kind == InstitutionKind.UNIVERSITY]
     rule("T02", universities, SiteKind.UNIVERSITY_CENTRE)
     rule("T03", universities, test=lambda i: (i.psychology_teachers or 0) * 4000 >= (i.students or 0))
-    rule("T04", [i for i in institutions if i.kind in (InstitutionKind.PRIMARY_SCHOOL, InstitutionKind.SECONDARY_SCHOOL)], SiteKind.SCHOOL_ROOM)
-    rule("T05", [i for i in institutions if i.kind == InstitutionKind.ORGAN or (i.kind == InstitutionKind.ENTERPRISE and i.above_size)],
-         SiteKind.WORKPLACE_ROOM)
+    schools = [i for i in institutions if i.kind in SCHOOLS]
+    with_teacher = set(Staff.objects.filter(employer__in=[i.pk for i in schools], active=True, profession__in=PSYCH_TEACHERS)
+                       .values_list("employer_id", flat=True)) if schools else set()
+    rule("T04", schools, test=lambda i: i.pk in by_kind.get(SiteKind.SCHOOL_ROOM, set()) and i.pk in with_teacher)
+    workplaces = [i for i in institutions if i.kind in WORKPLACES
+                  and (min_employees is None or i.employees is None or i.employees >= min_employees)]
+    rule("T05", workplaces, SiteKind.WORKPLACE_ROOM, min_employees=min_employees)
     psychiatric = [i for i in institutions if i.kind == InstitutionKind.PSYCHIATRIC_HOSPITAL]
     rule("T06", psychiatric, SiteKind.PSYCHIATRIC_CLINIC)
-    rule("T07", [i for i in institutions if i.kind == InstitutionKind.GENERAL_HOSPITAL and i.hospital_level in ("2", "3")], SiteKind.GENERAL_CLINIC)
-    rule("T18", psychiatric, SiteKind.FAMILY_SCHOOL)
+    general = [i for i in institutions if i.kind == InstitutionKind.GENERAL_HOSPITAL]
+    rule("T07", [i for i in general if i.hospital_level in ("2", "3")], SiteKind.GENERAL_CLINIC)
+    clinics = by_kind.get(SiteKind.GENERAL_CLINIC, set())
+    mental_health = psychiatric + [i for i in general if i.psychiatric_department or i.pk in clinics]
+    rule("T18", sorted(mental_health, key=lambda i: (i.org_path, i.name)), SiteKind.FAMILY_SCHOOL)
     townships = list(OrgUnit.objects.filter(valid_on(day), path__startswith=unit.path, level="township").order_by("path"))
     grouped = set(ManagementGroup.objects.filter(org_path__startswith=unit.path, established_on__lte=day).filter(
         Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)).values_list("org_unit_id", flat=True))

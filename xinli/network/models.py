@@ -16,8 +16,11 @@ class InstitutionKind(models.TextChoices):
     SECONDARY_SCHOOL = "secondary_school", _("secondary school")
     PRESCHOOL = "preschool", _("preschool")
     SPECIAL_SCHOOL = "special_school", _("special-education school")
-    ORGAN = "organ", _("government organ or public institution")
+    ORGAN = "organ", _("party or government organ")
+    PUBLIC_INSTITUTION = "public_institution", _("public institution")
     ENTERPRISE = "enterprise", _("enterprise")
+    FACTORY_MINE = "factory_mine", _("factory or mine")
+    NEW_ECONOMY = "new_economy_org", _("new economic organisation")
     PSYCHIATRIC_HOSPITAL = "psychiatric_hospital", _("psychiatric hospital")
     GENERAL_HOSPITAL = "general_hospital", _("general hospital")
     MATERNAL_CHILD = "maternal_child", _("maternal and child health hospital")
@@ -27,7 +30,9 @@ class InstitutionKind(models.TextChoices):
 
 
 SCHOOLS = (InstitutionKind.PRIMARY_SCHOOL, InstitutionKind.SECONDARY_SCHOOL)
-WORKPLACES = (InstitutionKind.ORGAN, InstitutionKind.ENTERPRISE)
+# The units of T05 (试点方案 二.3: 党政机关和厂矿、企事业单位、新经济组织).
+WORKPLACES = (InstitutionKind.ORGAN, InstitutionKind.PUBLIC_INSTITUTION, InstitutionKind.ENTERPRISE, InstitutionKind.FACTORY_MINE,
+              InstitutionKind.NEW_ECONOMY)
 
 
 class Institution(models.Model):
@@ -36,10 +41,12 @@ class Institution(models.Model):
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     hospital_level = models.CharField(_("hospital level"), max_length=2, blank=True, choices=[("1", _("level 1")), ("2", _("level 2")), ("3", _("level 3"))])
+    # A general hospital with a psychiatric department or clinic is a mental-health institution (精神卫生医疗机构, T18).
+    psychiatric_department = models.BooleanField(_("psychiatric department or clinic"), default=False)
     students = models.PositiveIntegerField(_("students"), null=True, blank=True)
     psychology_teachers = models.PositiveIntegerField(_("full-time psychology teachers"), null=True, blank=True)
     employees = models.PositiveIntegerField(_("employees"), null=True, blank=True)
-    above_size = models.BooleanField(_("above designated size"), default=False)
+    above_size = models.BooleanField(_("above designated size"), default=False)  # recorded; T05 uses ``employees`` for a cut
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)
     active = models.BooleanField(_("active"), default=True)
 

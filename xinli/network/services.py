@@ -53,6 +53,9 @@ def create_institution(actor, *, org_unit, name: str, kind: str, **fields) -> In
         raise field_error("students", _("Students and full-time psychology teachers: both are needed for a university (the 1:4000 rule)."))
     if kind == InstitutionKind.GENERAL_HOSPITAL and fields.get("hospital_level") not in ("1", "2", "3"):
         raise field_error("hospital_level", _("Hospital level: 1, 2 or 3 for a general hospital."))
+    if fields.get("psychiatric_department") and kind != InstitutionKind.GENERAL_HOSPITAL:
+        raise field_error("psychiatric_department", _("Psychiatric department or clinic: recorded for a general hospital only "
+                                                      "(a psychiatric hospital is a mental-health institution by its kind)."))
     code = (fields.get("credit_code") or "").strip().upper()
     if kind == InstitutionKind.SOCIAL_ORG and not code:
         raise field_error("credit_code", _("Unified social credit code: required for a social psychological service organisation."))

@@ -4,7 +4,8 @@ Import: one workbook with any of the sheets ``institutions``, ``sites`` and ``st
 row; columns below). Every row goes through the services (scope, validation, audit). Each bad row is reported as
 ``sheet line: message``; by default nothing is written if any row is bad, with ``skip_invalid`` the good rows are.
 
-* institutions: org_unit_code, name, kind, hospital_level, students, psychology_teachers, employees, above_size, credit_code
+* institutions: org_unit_code, name, kind, hospital_level, students, psychology_teachers, employees, above_size, credit_code,
+  psychiatric_department (是/否: a general hospital with a psychiatric department or clinic, T18)
 * sites: org_unit_code, name, kind, institution (name, in the same org unit or above), opened_on, address, hours, phone, purchased
 * staff: org_unit_code, name, profession, education, employer (institution name), full_time, cert_kind, cert_number,
   cert_issuer, cert_valid_from, cert_valid_to
@@ -33,7 +34,8 @@ from . import services
 from .models import Institution, Site, Staff
 
 SHEETS = {
-    "institutions": ["org_unit_code", "name", "kind", "hospital_level", "students", "psychology_teachers", "employees", "above_size", "credit_code"],
+    "institutions": ["org_unit_code", "name", "kind", "hospital_level", "students", "psychology_teachers", "employees", "above_size", "credit_code",
+                     "psychiatric_department"],
     "sites": ["org_unit_code", "name", "kind", "institution", "opened_on", "address", "hours", "phone", "purchased"],
     "staff": ["org_unit_code", "name", "profession", "education", "employer", "full_time", "cert_kind", "cert_number", "cert_issuer",
               "cert_valid_from", "cert_valid_to"],
@@ -99,7 +101,8 @@ def _row(actor, sheet: str, r: dict) -> None:
         services.create_institution(actor, org_unit=unit, name=_text(r.get("name")), kind=_text(r.get("kind")),
                                     hospital_level=_text(r.get("hospital_level")), students=_int(r.get("students")),
                                     psychology_teachers=_int(r.get("psychology_teachers")), employees=_int(r.get("employees")),
-                                    above_size=_bool(r.get("above_size")), credit_code=_text(r.get("credit_code")))
+                                    above_size=_bool(r.get("above_size")), credit_code=_text(r.get("credit_code")),
+                                    psychiatric_department=_bool(r.get("psychiatric_department")))
     elif sheet == "sites":
         services.create_site(actor, org_unit=unit, name=_text(r.get("name")), kind=_text(r.get("kind")),
                              institution=_institution(r.get("institution"), unit), opened_on=_date(r.get("opened_on")),
@@ -180,7 +183,7 @@ def export_workbook(user) -> bytes:
     ws.write_row(0, 0, SHEETS["institutions"])
     for i, x in enumerate(institutions, 1):
         ws.write_row(i, 0, [x.org_unit.code, x.name, x.kind, x.hospital_level, x.students, x.psychology_teachers, x.employees,
-                            "是" if x.above_size else "否", x.credit_code])
+                            "是" if x.above_size else "否", x.credit_code, "是" if x.psychiatric_department else "否"])
     ws = wb.add_worksheet("sites")
     ws.write_row(0, 0, SHEETS["sites"])
     for i, x in enumerate(sites, 1):

@@ -4,7 +4,6 @@ from . import views
 
 app_name = "network"
 urlpatterns = [
-    path("network/", views.coverage_page, name="coverage"),
     path("network/export.xlsx", views.export, name="export"),
     path("network/inspections/", views.inspections_page, name="inspections"),
     path("network/workforce/", views.workforce_page, name="workforce"),

@@ -1,5 +1,6 @@
-"""Multi-domain staff pages: the home page (archive, org tree and assignments together) and the audit viewer (the
-audit log, with a person found through the archive's blind index)."""
+"""Multi-domain staff pages: the home page (archive, org tree and assignments together), the audit viewer (the
+audit log, with a person found through the archive's blind index) and the service-network coverage page (the
+indicator registry's figures and targets with the network register's gaps)."""
 
 import datetime
 
@@ -7,14 +8,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinli.archives import selectors as person_selectors
 from xinli.core import audit, audit_display
 from xinli.core import selectors as core_selectors
 from xinli.core.models import AuditEntry
-from xinli.core.policy import ARCHIVES_VIEW, AUDIT_VIEW
-from xinli.core.scoping import has_capability
+from xinli.core.policy import ARCHIVES_VIEW, AUDIT_VIEW, NETWORK_MANAGE
+from xinli.core.scoping import has_capability, path_in_scope
+from xinli.indicators import selectors as indicator_selectors
+from xinli.indicators import services as indicator_services
+from xinli.indicators.registry import REGISTRY
+from xinli.network import coverage, inspection
+from xinli.network import selectors as network_selectors
 from xinli.regions import selectors as unit_selectors
 
 
@@ -72,3 +79,42 @@ def audit_log(request):
                                                    "object_types": audit_display.object_types(),
                                                    "who": who, "who_error": who_error,
                                                    "who_unknown": bool(who and not who_error and not person_ids)})
+
+
+NETWORK_GROUPS = ("network", "workforce")  # the registry groups the coverage page shows (T01–T07, T18, T19, T21, T22, WF1)
+
+
+@login_required
+def network_coverage(request):
+    """The service network of the officer's area (``network.manage``): for each indicator of the network and the
+    workforce, its name, the year's figure from the rollups and the target in force (``targets_for``: a region's own
+    target shows), as on the scorecard; beside it the register on the day chosen (``?date=``, default today), as
+    the network's rules compute it: how many are covered and which villages, schools, workplaces, hospitals and
+    townships still lack their service — with the T05 rule in force. Then the overdue rectifications and the sites."""
+    user = request.user
+    if not has_capability(user, NETWORK_MANAGE):
+        raise Http404
+    today = timezone.localdate()
+    day = _date(request.GET.get("date")) or today
+    year = day.year
+    codes = [code for code, ind in REGISTRY.items() if ind.group in NETWORK_GROUPS]
+    units = [u for u in unit_selectors.top_units(user) if path_in_scope(user, NETWORK_MANAGE, u.path)]
+    blocks = []
+    for unit in units:
+        on_day = coverage.compute(unit, day)
+        rollups = {r.indicator: r for r in indicator_selectors.visible_rollups(user).filter(
+            org_unit=unit, period=str(year), breakdown="", indicator__in=codes)}
+        targets = indicator_services.targets_for(unit, year, codes)
+        rows = []
+        for code in codes:
+            ind = REGISTRY[code]
+            if unit.level not in ind.levels and code not in rollups:
+                continue
+            r = rollups.get(code)
+            status = indicator_services.status(code, r.value if r else None, targets[code])
+            rows.append({"code": code, "ind": ind, "r": r, "target": targets[code], "status": status,
+                         "status_label": indicator_services.STATUS_LABELS.get(status, ""), "c": on_day.get(code)})
+        blocks.append({"unit": unit, "rows": rows})
+    sites = list(network_selectors.visible_sites(user).filter(org_path__startswith=units[0].path)[:300]) if units else []
+    overdue = [r for u in units for r in inspection.overdue_rectifications(u, today)]
+    return render(request, "network/coverage.html", {"blocks": blocks, "day": day, "year": year, "sites": sites, "overdue": overdue})

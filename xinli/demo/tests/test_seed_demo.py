@@ -90,6 +90,14 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     c = coverage.compute(OrgUnit.objects.get(level="city"), timezone.localdate())
     assert 0.3 <= c["T01"].rate <= 1 and c["T02"].rate == 1 and Staff.objects.count() >= 10
     assert Inspection.objects.count() >= 5 and Rectification.objects.exists()
+    # Issue 16: schools with a room but no teacher keep T04 below 100 %; every kind of T05 unit is on the register;
+    # general hospitals with a psychiatric department widen T18 beyond the psychiatric hospital.
+    from xinli.network.models import WORKPLACES, Institution
+
+    assert 0 < c["T04"].rate < 1 and any(i.sites.filter(kind="school_room").exists() for i in c["T04"].gaps)
+    assert set(Institution.objects.filter(kind__in=WORKPLACES).values_list("kind", flat=True)) == set(WORKPLACES)
+    assert c["T05"].total == Institution.objects.filter(kind__in=WORKPLACES).count() and 0 < c["T05"].rate < 1
+    assert c["T18"].total > Institution.objects.filter(kind="psychiatric_hospital").count() and c["T18"].covered >= 2
     # Publicity and counselling.
     from xinli.counselling.models import Case, Referral, Slot
     from xinli.outreach.models import Article, AwarenessLink, AwarenessResponse

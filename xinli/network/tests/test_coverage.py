@@ -27,6 +27,7 @@ def county(tree, officer):
     school1 = s.create_institution(officer, org_unit=tree.a1, name="一中", kind="secondary_school", students=1800)
     s.create_institution(officer, org_unit=tree.a2, name="实验小学", kind="primary_school", students=900)
     s.create_site(officer, org_unit=tree.a1, name="一中心理辅导室", kind="school_room", institution=school1, opened_on=D(2023, 9, 1))
+    s.create_staff(officer, org_unit=tree.a1, name="周老师", profession="teacher_full", education="master", employer=school1)
     organ = s.create_institution(officer, org_unit=tree.county_a, name="区政府", kind="organ", employees=300)
     s.create_institution(officer, org_unit=tree.county_a, name="小作坊", kind="enterprise", employees=12, above_size=False)
     big = s.create_institution(officer, org_unit=tree.county_a, name="海尔", kind="enterprise", employees=5000, above_size=True)
@@ -48,13 +49,14 @@ def test_year_end_coverage_of_the_county(county):
     # T02: one of two universities has a centre. T03: 5 × 4000 ≥ 20000 yes; 2 × 4000 < 9000 no.
     assert (c["T02"].covered, c["T02"].total, c["T03"].covered, c["T03"].total) == (1, 2, 1, 2)
     assert [i.name for i in c["T03"].gaps] == ["青岛科技学院"]
-    # T04: the secondary school has a room, the primary school not.
+    # T04: the secondary school has a room and a mental-health teacher, the primary school neither.
     assert (c["T04"].covered, c["T04"].total) == (1, 2)
-    # T05: the organ (no room) and the large enterprise (purchased EAP); the small workshop is not counted.
-    assert (c["T05"].covered, c["T05"].total) == (1, 2) and [i.name for i in c["T05"].gaps] == ["区政府"]
-    # T06 yes; T07: level-2 with a clinic, level-3 without; the level-1 hospital is not counted. T18: no family school.
+    # T05: the organ (no room), the small workshop and the large enterprise (purchased EAP): no size cut by default.
+    assert (c["T05"].covered, c["T05"].total) == (1, 3) and [i.name for i in c["T05"].gaps] == ["区政府", "小作坊"]
+    # T06 yes; T07: level-2 with a clinic, level-3 without; the level-1 hospital is not counted. T18: the psychiatric
+    # hospital and the general hospital with a clinic are mental-health institutions; neither has a family school.
     assert (c["T06"].covered, c["T06"].total, c["T07"].covered, c["T07"].total) == (1, 1, 1, 2)
-    assert (c["T18"].covered, c["T18"].total) == (0, 1)
+    assert (c["T18"].covered, c["T18"].total) == (0, 2)
 
 
 def test_status_history_gives_the_coverage_of_any_day(county):

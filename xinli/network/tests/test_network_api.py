@@ -28,6 +28,7 @@ def test_officer_builds_the_register_and_reads_coverage(officer, tree):
     assert r.status_code == 200 and r.json()["status"] == "closed"
     body = c.get(f"/api/v1/network/coverage/{tree.county_a.pk}/", {"date": "2025-01-01"}).json()
     assert body["targets"]["T01"] == {"covered": 1, "total": 3, "rate": 1 / 3, "gaps": ["汇泉社区居委会", "燕儿岛社区居委会"]}
+    assert body["targets"]["T05"]["rule"] == {"min_employees": None}  # the T05 rule in force: no size cut
     assert c.get(f"/api/v1/network/coverage/{tree.county_a.pk}/", {"year": "2025"}).json()["targets"]["T01"]["covered"] == 0
     assert c.get(f"/api/v1/network/coverage/{tree.county_a.pk}/", {"date": "soon"}).status_code == 400
     r = c.post("/api/v1/network/staff/", {"name": "王老师", "profession": "counsellor", "education": "master", "org_unit": tree.county_a.pk,
