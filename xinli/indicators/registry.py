@@ -35,7 +35,7 @@ from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord, Line
 from xinli.network import coverage
 from xinli.network.coverage import active_sites
 from xinli.network.models import Attendance, SatisfactionResponse, SiteKind, Staff
-from xinli.outreach.models import AwarenessResponse
+from xinli.outreach import indicators as awareness
 from xinli.regions.models import OrgUnit, common_path, valid_on
 from xinli.screening.models import Assessment, Campaign, Participant
 from xinli.smd import indicators
@@ -132,7 +132,7 @@ def breakdown_label(key: str) -> str:
     dimension, _sep, value = key.partition("=")
     names = {"sex": (_("sex"), dict(Sex.choices)), "level": (_("alert level"), dict(Level.choices)),
              "kind": (_("campaign kind"), dict(Campaign.Kind.choices)),
-             "age": (_("age band"), {"U": Sex.UNKNOWN.label})}
+             "age": (_("age band"), {"U": Sex.UNKNOWN.label}), "sample": (_("sample"), awareness.SAMPLE_KINDS)}
     if dimension not in names:
         return key
     label, values = names[dimension]
@@ -215,14 +215,6 @@ def _t09_rows(root, year, as_of):
         "org_path", "sex").annotate(n=Count("id"), covered=Count("id", filter=Q(pk__in=planned)))
     for path, sex, n, covered in groups:
         yield path, covered, n, (f"sex={sex}",)
-
-
-def _awareness_rows(rural):
-    def rows(root, year, as_of):
-        for path, passed in AwarenessResponse.objects.filter(org_path__startswith=root, rural=rural, answered_on__year=year,
-                                                             answered_on__lte=as_of).values_list("org_path", "passed"):
-            yield path, int(passed), 1, ()
-    return rows
 
 
 def _satisfaction_rows(root, year, as_of):
@@ -320,10 +312,10 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("1 = both exist"), "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis"),
     I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan", _("persons with a special-population tag active on the period end who have a plan active then ÷ those persons"),
       _("tagged persons with an active plan"), _("tagged persons"), "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling"),
-    I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", _("urban survey respondents from 1 January to the period end passing ÷ urban respondents"),
-      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach"),
-    I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", _("rural survey respondents from 1 January to the period end passing ÷ rural respondents"),
-      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(True)), group="outreach"),
+    I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", awareness.DEFINITION["urban"], awareness.NUMERATOR, awareness.DENOMINATOR,
+      "flow", DOWN, D("0.5"), True, many=awareness.many(rural=False), breakdowns=("sample",), group="outreach"),
+    I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", awareness.DEFINITION["rural"], awareness.NUMERATOR, awareness.DENOMINATOR,
+      "flow", DOWN, D("0.5"), True, many=awareness.many(rural=True), breakdowns=("sample",), group="outreach"),
     I("T11", "严重精神障碍报告患病率（‰）", "SMD reported prevalence (‰)", _("patients in register on the period end ÷ resident population of the year × 1000"),
       _("in register × 1000"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population", 1000), group="smd"),
     I("T12", "在册患者规范管理率", "SMD standardised management", _("in register and followed up with no gap over 92 days from 1 January to the period end ÷ in register"),
