@@ -122,3 +122,19 @@ def test_the_sample_keeps_its_name_and_is_marked_on_every_page_that_shows_it(tmp
     login_verified(staff, pub)
     desk = staff.get("/outreach/").content.decode()
     assert OFFICIAL["source"] in desk and desk.split('id="awareness"')[1].split("</p>")[0].count("示例") == 0
+
+
+def test_the_migration_marks_the_sample_already_in_the_database():
+    import importlib
+
+    from django.apps import apps
+
+    from xinli.outreach.questionnaire import sample_name
+
+    old = AwarenessSurvey.objects.create(name=sample_name(), questions=[], pass_mark=1)  # as the sample was stored before
+    other = AwarenessSurvey.objects.create(name="某地问卷", questions=[], pass_mark=1)
+    importlib.import_module("xinli.outreach.migrations.0003_awareness_versions_and_samples").mark_the_sample(apps, None)
+    old.refresh_from_db()
+    other.refresh_from_db()
+    assert old.sample and "示例" in old.source and not other.sample
+    assert services.sample_survey() == old  # the same row stays the sample
