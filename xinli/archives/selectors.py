@@ -24,6 +24,17 @@ def visible_persons(user, capability: str = ARCHIVES_VIEW) -> QuerySet[Person]:
     return Person.objects.filter(scope_q(user, capability)).select_related("org_unit")
 
 
+def sampling_frame(user, unit, *, born_from: int, born_to: int) -> list[tuple[int, int]]:
+    """The frame of an awareness-survey sample: (person id, org unit id) of the residents (status resident, birth year
+    from ``born_from`` to ``born_to``) registered in a village or community under ``unit`` that ``user`` may read,
+    in id order. Ids only: no personal field is decrypted or shown (the draw is audited by the caller)."""
+    from .models import PersonStatus
+
+    return list(visible_persons(user).filter(org_path__startswith=unit.path, status=PersonStatus.ACTIVE, birth_year__gte=born_from,
+                                             birth_year__lte=born_to, org_unit__level="village")
+                .order_by("pk").values_list("pk", "org_unit_id"))
+
+
 def search_persons(user, *, q: str = "", id_number: str = "", org_unit=None, tag: str = "", status: str = "") -> QuerySet[Person]:
     """Scoped search. ``q`` is read as an ID number (18 characters), a phone number, pinyin initials or full pinyin
     (Latin letters), or a whole name (Chinese). Encrypted fields match exactly through their blind indexes."""

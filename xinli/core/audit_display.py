@@ -36,12 +36,14 @@ PURPOSES = {
     "consent": _("consent"), "smd": _("severe mental disorder follow-up"), "smd register": _("SMD register"),
     "smd basic": _("SMD basic information"), "smd break-glass": _("SMD emergency access"),
     "workforce": _("service workforce"), "backup": _("backup"), "restore": _("restore"), "audit": _("audit"),
+    "awareness sample": _("awareness survey sample"),
 }
 
 # Detail keys that are not fields of the entry's object model.
 DETAIL_KEYS = {
     "identified": _("identified (names included)"), "format": _("file format"), "fields": _("fields"),
-    "awareness_link": _("awareness survey link of village"),
+    "awareness_link": _("awareness survey link of village"), "awareness_sample": _("awareness survey sample of unit"),
+    "invited": _("residents invited"), "questions": _("questions"),
     "merged": _("merged signal"), "upgraded": _("level raised"), "cause": _("cause"), "escalated_to": _("escalated to"),
     "deadline": _("acknowledgement deadline"), "roles": _("roles"), "role": _("role"), "tags": _("population tags"),
     "tags_added": _("tags added"), "tags_ended": _("tags ended"), "consents": _("consents"),

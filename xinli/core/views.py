@@ -11,6 +11,7 @@ from xinli.core.policy import (
     COUNSELLING_WORK,
     HOTLINE_OPERATE,
     HOTLINE_SUPERVISE,
+    INDICATORS_MANAGE,
     INDICATORS_VIEW,
     NETWORK_MANAGE,
     OUTREACH_PUBLISH,
@@ -19,7 +20,7 @@ from xinli.core.policy import (
     SMD_BASIC,
     SMD_VIEW,
 )
-from xinli.core.scoping import has_capability
+from xinli.core.scoping import has_capability, path_in_scope, scope_paths
 
 
 def nav_flags(user):
@@ -36,6 +37,8 @@ def nav_flags(user):
         "smd_clinical": has_capability(user, SMD_VIEW),
         "network": has_capability(user, NETWORK_MANAGE),
         "outreach": has_capability(user, OUTREACH_PUBLISH),
+        # the awareness survey's probability samples: drawn by who reads the archive and manages indicators (a unit's health officer)
+        "samples": any(path_in_scope(user, ARCHIVES_VIEW, p) for p in scope_paths(user, INDICATORS_MANAGE)),
         "counselling": has_capability(user, COUNSELLING_WORK) or has_capability(user, SMD_VIEW),
         "smd_indicators": has_capability(user, INDICATORS_VIEW),
         "indicators": has_capability(user, INDICATORS_VIEW),

@@ -1,4 +1,5 @@
-"""Demo publicity and counselling: published articles, upcoming events with registrations, awareness responses,
+"""Demo publicity and counselling: published articles, upcoming events with registrations, awareness responses (open
+links) and a probability sample of the county with answers through invitation codes,
 counsellors' slots and bookings, open cases with sessions, personalised plans for part of the tagged residents, and a
 referral answered by the hospital — all through the services."""
 
@@ -54,6 +55,7 @@ def seed_outreach(rng: random.Random) -> dict:
 
     for village in [v for v in sorted(villages, key=lambda v: v.code) if path_in_scope(writer, OUTREACH_PUBLISH, v.path)][:5]:
         outreach.awareness_link(writer, village)
+    _probability_sample()
     # Counselling: slots at the counsellor's open sites over the next week, some booked; cases; plans; a referral.
     counsellor = User.objects.get(username="counsellor")
     township = counsellor.assignments.get().org_unit
@@ -105,6 +107,28 @@ def seed_outreach(rng: random.Random) -> dict:
             counselling.receive(psychiatrist, ref)
             counselling.reply(psychiatrist, ref, text="已门诊就诊：抑郁发作（中度），药物治疗；建议社区心理随访。")
     return {"articles": len(ARTICLES), "slots": len(slots), "plans": plans}
+
+
+def _probability_sample() -> None:
+    """The county officer's probability sample of the awareness survey (recorded seed "demo"): 30 residents per
+    stratum of the county, about 70 % of them answer through their invitation codes (own random stream, so the rest
+    of the demo is unchanged)."""
+    from django.core.exceptions import ValidationError
+
+    from xinli.outreach import sampling
+
+    officer = User.objects.get(username="county_officer")
+    county = officer.assignments.get().org_unit
+    try:
+        sample = sampling.draw_sample(officer, county, per_stratum=30, seed="demo")
+    except ValidationError:  # a demo without eligible residents in the county simply has no sample
+        return
+    rng = random.Random("demo-awareness-sample")
+    for invitation in sample.invitations.order_by("pk"):
+        if rng.random() < 0.7:
+            answers = {q["id"]: q["answer"] if rng.random() < 0.82 else next(o for o in q["options"] if o != q["answer"])
+                       for q in sample.survey.questions}
+            outreach.answer_invitation(invitation.code, answers)
 
 
 def path_ok(user, ref) -> bool:

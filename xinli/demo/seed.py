@@ -125,8 +125,20 @@ def build_tree(rng: random.Random, size: Size) -> list[OrgUnit]:
                 vname = _place_name(rng, used) + ("社区" if vkind == Kind.COMMUNITY else "村")
                 villages.append(create_unit(code=f"{ccode}{digits:03d}{vdigits:03d}", name=vname + "居委会" if vkind == Kind.COMMUNITY else vname + "委会",
                                             kind=vkind, parent=township, population=rng.randint(800, 4000),
-                                            valid_from=datetime.date(2024, 1, 1)))
+                                            valid_from=datetime.date(2024, 1, 1), urban_rural_code=_urban_rural(kind, vkind, vdigits)))
     return villages
+
+
+def _urban_rural(township_kind: str, village_kind: str, digits: int) -> str:
+    """A plausible 统计用城乡划分代码 for a demo village or community, from where it lies (no random draw, so the rest of
+    the demo stays as it was): communities of a 街道 are 主城区 111 (every fifth 城乡结合区 112), of a 镇 镇中心区 121, of a
+    乡 乡中心区 210; villages of a 街道 城乡结合区 112, of a 镇 村庄 220 (every fourth 镇乡结合区 122), of a 乡 村庄 220. Every
+    seventh village or community has no code yet (its urban/rural is then estimated from its kind)."""
+    if digits % 7 == 0:
+        return ""
+    if village_kind == Kind.COMMUNITY:
+        return {Kind.SUBDISTRICT: "112" if digits % 5 == 0 else "111", Kind.TOWN: "121"}.get(township_kind, "210")
+    return {Kind.SUBDISTRICT: "112", Kind.TOWN: "122" if digits % 4 == 0 else "220"}.get(township_kind, "220")
 
 
 def _age(rng: random.Random) -> int:

@@ -34,7 +34,7 @@ from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord, Line
 from xinli.network import coverage
 from xinli.network.coverage import active_sites
 from xinli.network.models import Attendance, SatisfactionResponse, SiteKind, Staff
-from xinli.outreach.models import AwarenessResponse
+from xinli.outreach import indicators as awareness
 from xinli.regions.models import OrgUnit, common_path, valid_on
 from xinli.screening.models import Assessment, Campaign, Participant
 from xinli.smd import indicators
@@ -153,7 +153,7 @@ def breakdown_label(key: str) -> str:
     dimension, _sep, value = key.partition("=")
     names = {"sex": (_("sex"), dict(Sex.choices)), "level": (_("alert level"), dict(Level.choices)),
              "kind": (_("campaign kind"), dict(Campaign.Kind.choices)),
-             "age": (_("age band"), {"U": Sex.UNKNOWN.label})}
+             "age": (_("age band"), {"U": Sex.UNKNOWN.label}), "sample": (_("sample"), awareness.SAMPLE_KINDS)}
     if dimension not in names:
         return key
     label, values = names[dimension]
@@ -223,12 +223,6 @@ def _t01_rows(root, year, as_of):
         yield path, int(pk in covered), 1, ()
 
 
-def _awareness_rows(rural):
-    def rows(root, year, as_of):
-        for path, passed in AwarenessResponse.objects.filter(org_path__startswith=root, rural=rural, answered_on__year=year,
-                                                             answered_on__lte=as_of).values_list("org_path", "passed"):
-            yield path, int(passed), 1, ()
-    return rows
 
 
 def _satisfaction_rows(root, year, as_of):
@@ -338,10 +332,10 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
         "victims on the period end who have an active plan whose review is not overdue ÷ those persons"),
       _("persons with an active plan, review not overdue"), _("persons of the care groups"), "stock", DOWN, None, True,
       many=_scan(counselling_indicators.care_rows), breakdowns=("sex",), group="counselling", source="platform"),
-    I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", _("urban survey respondents from 1 January to the period end passing ÷ urban respondents"),
-      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach", source="试点方案 三(七)"),
-    I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", _("rural survey respondents from 1 January to the period end passing ÷ rural respondents"),
-      _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(True)), group="outreach", source="试点方案 三(七)"),
+    I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", awareness.DEFINITION["urban"], awareness.NUMERATOR, awareness.DENOMINATOR,
+      "flow", DOWN, D("0.5"), True, many=awareness.many(rural=False), breakdowns=("sample",), group="outreach", source="试点方案 三(七)"),
+    I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", awareness.DEFINITION["rural"], awareness.NUMERATOR, awareness.DENOMINATOR,
+      "flow", DOWN, D("0.5"), True, many=awareness.many(rural=True), breakdowns=("sample",), group="outreach", source="试点方案 三(七)"),
     I("T11", "严重精神障碍报告患病率（‰）", "SMD reported prevalence (‰)", _("patients in register on the period end ÷ resident population of the year × 1000"),
       _("patients in register"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population"), group="smd", source="platform"),
     I("T12", "在册患者规范管理率", "SMD standardised management",

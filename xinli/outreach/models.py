@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
+from xinli.core.models import PersonScopedModel
 
 
 class Category(models.TextChoices):
@@ -97,12 +99,26 @@ class Registration(models.Model):
 
 
 class AwarenessSurvey(models.Model):
-    """A core-knowledge questionnaire: questions with the correct answer; a respondent passes with at least
-    ``pass_mark`` correct answers (the sample ships 80 %)."""
+    """A core-knowledge questionnaire (心理健康核心知识知晓率调查问卷): questions with the correct answer; a respondent
+    passes with at least ``pass_mark`` correct answers. The official questionnaire is loaded as data
+    (``manage.py load_survey FILE``): each load of a changed questionnaire is a new ``version`` of its ``name``, and a
+    version that has answers is never edited. The built-in sample (``sample``) is marked 示例 wherever it is shown."""
 
-    name = models.CharField(_("name"), max_length=100, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    version = models.PositiveSmallIntegerField(_("version"), default=1)
+    source = models.CharField(_("source"), max_length=300, blank=True)
+    sample = models.BooleanField(_("sample questionnaire (示例)"), default=False)
     questions = models.JSONField(_("questions"), default=list)  # [{"id", "text", "options": [...], "answer"}]
     pass_mark = models.PositiveSmallIntegerField(_("pass mark (correct answers)"))
+    loaded_at = models.DateTimeField(_("loaded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("awareness survey")
+        verbose_name_plural = _("awareness surveys")
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="outreach_survey_version_unique")]
+
+    def __str__(self):
+        return f"{self.name} v{self.version}"
 
 
 def new_link_token() -> str:
@@ -127,8 +143,76 @@ class AwarenessLink(models.Model):
         constraints = [models.UniqueConstraint(fields=["survey", "org_unit"], name="outreach_one_awareness_link_per_unit")]
 
 
+def new_invitation_code() -> str:
+    """10 characters from 32 (no 0/O, 1/I): 50 random bits, typed from a printed invitation; single use."""
+    return "".join(secrets.choice(INVITATION_ALPHABET) for _ in range(10))
+
+
+INVITATION_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+class AwarenessSample(models.Model):
+    """A probability sample for T10 (知晓率抽样调查) in one unit and year: residents drawn at random from the archive,
+    separately in the unit's urban and rural villages/communities (two strata), each invited with a one-time code.
+    The draw is reproducible: ``seed`` and, per stratum, the frame's size and digest are recorded."""
+
+    survey = models.ForeignKey(AwarenessSurvey, on_delete=models.PROTECT, related_name="samples")
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    per_stratum = models.PositiveIntegerField(_("residents drawn per stratum"))
+    min_age = models.PositiveSmallIntegerField(_("youngest age"))
+    max_age = models.PositiveSmallIntegerField(_("oldest age"))
+    seed = models.CharField(_("random seed"), max_length=64)
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    drawn_at = models.DateTimeField(_("drawn"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("awareness sample")
+        verbose_name_plural = _("awareness samples")
+        ordering = ["-drawn_at", "-id"]
+
+
+class SampleStratum(models.Model):
+    """One stratum (urban or rural) of a sample: how many eligible residents the frame held (the stratum population
+    of the design weights) and how many were invited."""
+
+    sample = models.ForeignKey(AwarenessSample, on_delete=models.CASCADE, related_name="strata")
+    rural = models.BooleanField(_("rural"))
+    population = models.PositiveIntegerField(_("eligible residents (frame)"))
+    frame_digest = models.CharField(max_length=64)  # SHA-256 of the frame's person ids in order: a redraw proves its frame
+    invited = models.PositiveIntegerField(_("invited"))
+
+    class Meta:
+        verbose_name = _("sample stratum")
+        verbose_name_plural = _("sample strata")
+        constraints = [models.UniqueConstraint(fields=["sample", "rural"], name="outreach_one_stratum_per_area")]
+
+
+class Invitation(PersonScopedModel):
+    """The invitation of one drawn resident: a reference to the person (no copy of any personal field) and a
+    one-time code. It records only that it was used — the answer does not point back to it."""
+
+    sample = models.ForeignKey(AwarenessSample, on_delete=models.CASCADE, related_name="invitations")
+    rural = models.BooleanField(_("rural"))
+    person = models.ForeignKey("archives.Person", on_delete=models.PROTECT, related_name="+")
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("village or community"), on_delete=models.PROTECT, related_name="+")
+    code = models.CharField(_("invitation code"), max_length=12, unique=True, default=new_invitation_code, editable=False)
+    used = models.BooleanField(_("answered the survey"), default=False)
+    listed_persons = ListedPersons("person", purpose="awareness sample")
+
+    class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
+        ordering = ["org_path", "id"]
+
+
 class AwarenessResponse(models.Model):
+    """One anonymous answer. ``sample`` empty: through a village's open link — a convenience sample (便利样本);
+    otherwise through a one-time invitation of that probability sample, in the stratum ``rural``."""
+
     survey = models.ForeignKey(AwarenessSurvey, on_delete=models.PROTECT, related_name="responses")
+    sample = models.ForeignKey(AwarenessSample, null=True, blank=True, on_delete=models.PROTECT, related_name="responses")
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("sampled org unit"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
     rural = models.BooleanField(_("rural"))

@@ -1,5 +1,6 @@
 """Every write of publicity and awareness: articles (sanitised, author → reviewer → published), events and
-registrations, awareness responses."""
+registrations, the awareness questionnaire (loaded as data), awareness responses through a village's open link or a
+one-time invitation (the probability sample itself is drawn in ``sampling``)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from .models import (
     AwarenessSurvey,
     Category,
     Event,
+    Invitation,
     Registration,
     plain_text,
 )
@@ -136,19 +138,56 @@ def mark_attendance(actor, registration: Registration, attended: bool = True) ->
 
 
 def sample_survey() -> AwarenessSurvey:
+    """The built-in sample questionnaire (示例; ``awareness_sample.json``): used until the official one is loaded."""
     data = json.loads((Path(__file__).parent / "awareness_sample.json").read_text(encoding="utf-8"))
-    survey, _created = AwarenessSurvey.objects.get_or_create(name=data["name"], defaults={"questions": data["questions"], "pass_mark": data["pass_mark"]})
+    survey, _created = AwarenessSurvey.objects.get_or_create(
+        name=data["name"], sample=True,
+        defaults={"questions": data["questions"], "pass_mark": data["pass_mark"], "source": data["source"]})
     return survey
 
 
+def load_survey(data) -> tuple[AwarenessSurvey, str]:
+    """Load a questionnaire (``questionnaire`` format) as data: a new version of its name, or — when nothing changed —
+    the version already there. The latest version is changed in place only while nobody has answered it and no
+    sample uses it; a version with answers is never edited. Returns the survey and "created", "new_version",
+    "updated" or "unchanged". Raises ``ValidationError`` listing every problem (nothing written)."""
+    from django.core.exceptions import ValidationError
+
+    from .questionnaire import normalised, problems
+
+    found = problems(data)
+    if found:
+        raise ValidationError(found)
+    clean = normalised(data)
+    content = {"source": clean["source"], "pass_mark": clean["pass_mark"], "questions": clean["questions"]}
+    with transaction.atomic():
+        latest = AwarenessSurvey.objects.select_for_update().filter(name=clean["name"], sample=False).order_by("-version").first()
+        if latest is not None and all(getattr(latest, k) == v for k, v in content.items()):
+            return latest, "unchanged"
+        if latest is not None and not latest.responses.exists() and not latest.samples.exists():
+            for k, v in content.items():
+                setattr(latest, k, v)
+            latest.loaded_at = timezone.now()
+            latest.save()
+            survey, status = latest, "updated"
+        else:
+            survey = AwarenessSurvey.objects.create(name=clean["name"], version=(latest.version + 1) if latest else 1, **content)
+            status = "new_version" if latest else "created"
+        audit.record(None, audit.Action.CREATE if status != "updated" else audit.Action.UPDATE, obj=survey,
+                     detail={"version": survey.version, "questions": len(clean["questions"])})
+    return survey, status
+
+
 def awareness_link(actor, unit) -> AwarenessLink:
-    """The survey link of a sampled village or community in ``actor``'s area: made once (random token, audited),
-    then the same link each time it is asked for."""
+    """The survey link of a sampled village or community in ``actor``'s area for the questionnaire in use: made once
+    (random token, audited), then the same link each time it is asked for."""
+    from .questionnaire import current_survey
+
     if unit is None or unit.level != "village":
         raise field_error("code", _("Village code: the 12-digit code of a village or community in your area."))
     if not path_in_scope(actor, OUTREACH_PUBLISH, unit.path):
         raise PermissionDenied
-    survey = sample_survey()
+    survey = current_survey()
     with transaction.atomic():
         link, created = AwarenessLink.objects.get_or_create(survey=survey, org_unit=unit,
                                                              defaults={"org_path": unit.path, "created_by": actor})
@@ -157,8 +196,9 @@ def awareness_link(actor, unit) -> AwarenessLink:
     return link
 
 
-def record_awareness(survey: AwarenessSurvey, *, org_unit, answers: dict) -> AwarenessResponse:
-    """One respondent of the sample in ``org_unit`` (urban or rural from the unit's kind); anonymous."""
+def _check_answers(survey: AwarenessSurvey, answers) -> int:
+    """The number of correct answers, or a ``ValidationError`` naming the unanswered questions or the answers that
+    are not an option."""
     ids = [q["id"] for q in survey.questions]
     if not isinstance(answers, dict) or not set(answers) <= set(ids):
         raise field_error("answers", _("Answers: one for each of the {n} questions."), n=len(ids))
@@ -169,20 +209,32 @@ def record_awareness(survey: AwarenessSurvey, *, org_unit, answers: dict) -> Awa
     wrong = [str(q["id"]) for q in survey.questions if q.get("options") and answers[q["id"]] not in q["options"]]
     if wrong:
         raise field_error("answers", _("Answers: question {numbers}: choose one of the options shown."), numbers="、".join(wrong))
-    correct = sum(answers[q["id"]] == q["answer"] for q in survey.questions)
+    return sum(answers[q["id"]] == q["answer"] for q in survey.questions)
+
+
+def record_awareness(survey: AwarenessSurvey, *, org_unit, answers: dict) -> AwarenessResponse:
+    """One anonymous respondent through a village's open link: a convenience sample (便利样本). Urban or rural is
+    read from the village when T10 is computed (``outreach.indicators``); ``rural`` keeps what it was on the day."""
+    correct = _check_answers(survey, answers)
     return AwarenessResponse.objects.create(survey=survey, org_unit=org_unit, org_path=org_unit.path, rural=org_unit.is_rural,
                                             correct=correct, passed=correct >= survey.pass_mark)
 
 
-def awareness_rate(unit, year: int) -> dict:
-    """T10: respondents passing ÷ respondents, urban and rural separately."""
-    qs = AwarenessResponse.objects.filter(org_path__startswith=unit.path, answered_on__year=year)
-    out = {}
-    for label, rural in (("urban", False), ("rural", True)):
-        part = qs.filter(rural=rural)
-        n = part.count()
-        out[label] = {"passed": part.filter(passed=True).count(), "respondents": n}
-    return out
+def answer_invitation(code: str, answers: dict) -> AwarenessResponse:
+    """One drawn resident answers with their one-time invitation code: the code is used up in the same transaction as
+    the answer is stored (a second use, even at the same moment, is refused). The answer carries the sample and the
+    stratum for the design weights, and does not point to the invitation or the person."""
+    from .sampling import invitation_for_code
+
+    invitation = invitation_for_code(code)
+    sample = invitation.sample
+    correct = _check_answers(sample.survey, answers)
+    with transaction.atomic():
+        if Invitation.objects.filter(pk=invitation.pk, used=False).update(used=True) != 1:
+            raise field_error("code", _("Invitation code: already used; each code answers the survey once."))
+        return AwarenessResponse.objects.create(survey=sample.survey, sample=sample, org_unit=invitation.org_unit,
+                                                org_path=invitation.org_unit.path, rural=invitation.rural, correct=correct,
+                                                passed=correct >= sample.survey.pass_mark)
 
 
 def record_materials(actor, event: Event, count: int) -> Event:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("p/account/", views.account, name="account"),
     path("p/account/register/", views.account_register, name="account_register"),
     path("p/account/login/", views.account_login, name="account_login"),
+    path("p/awareness/", views.awareness_start, name="awareness_start"),
     path("p/awareness/<slug:token>/", views.awareness, name="awareness"),
     path("p/privacy/", views.privacy, name="privacy"),
     path("p/text-size/", views.text_size, name="text_size"),

@@ -190,27 +190,82 @@ def events(request):
                   status=400 if error else 200)
 
 
+def _looks_like_invitation(token: str) -> bool:
+    from xinli.outreach.models import INVITATION_ALPHABET
+
+    return len(token) == 10 and all(c in INVITATION_ALPHABET for c in token.upper())
+
+
+def awareness_start(request):
+    """Where an invited resident types the one-time code printed on their invitation (a probability sample of the
+    awareness survey). Wrong codes are counted per client address (``XINLI_RATE_CODE``), as campaign codes are."""
+    from django.shortcuts import redirect
+
+    from xinli.core import ratelimit
+    from xinli.outreach.sampling import invitation_for_code
+
+    code = (request.POST.get("code") or request.GET.get("code") or "").strip().upper()
+    error = ""
+    if code:
+        retry_after = ratelimit.exhausted("code", request)
+        if retry_after:
+            return ratelimit.too_many(request, retry_after)
+        try:
+            invitation_for_code(code)
+        except ValidationError as exc:
+            ratelimit.check("code", request)
+            error = " ".join(exc.messages)
+        else:
+            return redirect("portal:awareness", token=code)
+    return render(request, "portal/awareness_start.html", {"code": code, "error": error, "hotline": HOTLINE},
+                  status=400 if error else 200)
+
+
 @rate_limited("portal")
 def awareness(request, token):
-    """The core-knowledge survey for a sampled village, reached only by its unguessable link (made on the publicity
-    desk and handed out by the survey team); a sequential id or a wrong token answers 404."""
+    """The core-knowledge survey, reached by a village's unguessable link (made on the publicity desk and handed out
+    by the survey team: a convenience sample) or by a drawn resident's one-time invitation code (a probability
+    sample); a sequential id, a wrong token or an unknown code answers 404."""
+    from xinli.core import ratelimit
+    from xinli.outreach.sampling import invitation_for_code
+    from xinli.outreach.services import answer_invitation
 
     link = AwarenessLink.objects.filter(token=token, org_unit__level="village").select_related("survey", "org_unit").first()
+    invitation = None
     if link is None:
-        raise Http404
-    survey, unit = link.survey, link.org_unit
+        if not _looks_like_invitation(token):
+            raise Http404
+        retry_after = ratelimit.exhausted("code", request)
+        if retry_after:
+            return ratelimit.too_many(request, retry_after)
+        try:
+            invitation = invitation_for_code(token)
+        except ValidationError as exc:
+            from xinli.outreach.models import Invitation
+
+            if not Invitation.objects.filter(code=token.upper()).exists():
+                ratelimit.check("code", request)
+                raise Http404 from None
+            return render(request, "portal/awareness_closed.html", {"message": " ".join(exc.messages), "hotline": HOTLINE}, status=410)
+    survey, unit = (link.survey, link.org_unit) if link else (invitation.sample.survey, invitation.org_unit)
     error, answers = "", {}
     if request.method == "POST":
         answers = {q["id"]: request.POST.get(f"q_{q['id']}") for q in survey.questions if request.POST.get(f"q_{q['id']}")}
         try:
-            record_awareness(survey, org_unit=unit, answers=answers)
+            if link:
+                record_awareness(survey, org_unit=unit, answers=answers)
+            else:
+                answer_invitation(invitation.code, answers)
         except ValidationError as exc:
+            if "code" in getattr(exc, "message_dict", {}):  # the code was used meanwhile (another tab, a double tap)
+                return render(request, "portal/awareness_closed.html", {"message": " ".join(exc.messages), "hotline": HOTLINE}, status=410)
             error = " ".join(exc.messages)
         else:
             return render(request, "portal/awareness_done.html", {"hotline": HOTLINE, "survey": survey})
     questions = [{**q, "chosen": answers.get(q["id"])} for q in survey.questions]  # an answered question stays answered
     return render(request, "portal/awareness.html", {"survey": survey, "questions": questions, "unit": unit, "error": error,
-                                                     "hotline": HOTLINE}, status=400 if error else 200)
+                                                     "invited": invitation is not None, "hotline": HOTLINE},
+                  status=400 if error else 200)
 
 
 @rate_limited("portal")

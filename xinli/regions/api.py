@@ -12,10 +12,16 @@ from .models import OrgUnit
 
 class OrgUnitSerializer(serializers.ModelSerializer):
     has_children = serializers.SerializerMethodField()
+    rural = serializers.SerializerMethodField(help_text=str(_("villages and communities: rural (乡村) by the urban-rural classification "
+                                                                "code, or by the kind when the code is empty; null for other units")))
 
     class Meta:
         model = OrgUnit
-        fields = ["id", "code", "name", "level", "kind", "parent", "path", "valid_from", "valid_to", "population", "has_children"]
+        fields = ["id", "code", "name", "level", "kind", "parent", "path", "valid_from", "valid_to", "population", "urban_rural_code",
+                  "rural", "has_children"]
+
+    def get_rural(self, obj) -> bool | None:
+        return obj.is_rural if obj.level == "village" else None
 
     def get_has_children(self, obj) -> bool:
         return obj.level != "village"

@@ -59,6 +59,46 @@ KINDS_BY_LEVEL = {
 }
 
 
+class UrbanRural(models.TextChoices):
+    """统计用城乡划分代码 (the statistics bureau's urban-rural classification code of a village or community, 国家统计局
+    《统计用区划代码和城乡划分代码》, following 《统计上划分城乡的规定》): 1xx urban (城镇), 2xx rural (乡村)."""
+
+    MAIN_URBAN = "111", _("111 main urban area")
+    URBAN_FRINGE = "112", _("112 urban-rural fringe")
+    TOWN_CENTRE = "121", _("121 town centre")
+    TOWN_FRINGE = "122", _("122 town-rural fringe")
+    SPECIAL = "123", _("123 special area")
+    TOWNSHIP_CENTRE = "210", _("210 township centre")
+    VILLAGE = "220", _("220 village")
+
+
+URBAN_CODES = frozenset({"111", "112", "121", "122", "123"})
+RURAL_CODES = frozenset({"210", "220"})
+# Without a code: the unit's kind decides (村委会, 镇 and 乡 rural; 居委会 and the rest urban), shown as "estimated".
+RURAL_KINDS = frozenset({Kind.VILLAGE, Kind.TOWNSHIP, Kind.TOWN})
+
+
+def is_rural(urban_rural_code: str, kind: str) -> bool:
+    """Rural (乡村) by the 城乡划分代码 (210, 220); urban (城镇) by 111–123; without a code by the kind (estimated)."""
+    if urban_rural_code:
+        return urban_rural_code in RURAL_CODES
+    return kind in RURAL_KINDS
+
+
+def urban_rural_problems(value: str, level: str) -> list:
+    """What is wrong with an 城乡划分代码 for a unit of ``level``, as bilingual messages; empty when it is good."""
+    if not value:
+        return []
+    if value not in URBAN_CODES | RURAL_CODES:
+        return [bilingual(_("urban_rural_code: '{value}' is not a code of the statistics bureau's urban-rural "
+                            "classification; use 111, 112, 121, 122, 123 (urban) or 210, 220 (rural), or leave it empty"),
+                          value=value[:20])]
+    if level != Level.VILLAGE:
+        return [bilingual(_("urban_rural_code: only a village or community (12-digit code ending in 001–399) has one; "
+                            "leave it empty for this unit"))]
+    return []
+
+
 def parse_kind(value: str) -> str | None:
     value = (value or "").strip()
     if value in Kind.values:

@@ -6,7 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .codes import Kind, Level
+from .codes import RURAL_CODES, URBAN_CODES, Kind, Level, UrbanRural
+from .codes import is_rural as _is_rural
 
 
 def path_prefixes(path: str) -> list[str]:
@@ -53,6 +54,9 @@ class OrgUnit(models.Model):
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
     population = models.PositiveIntegerField(_("resident population"), null=True, blank=True)
+    # 统计用城乡划分代码 of a village or community (blank for the other levels, and where not yet imported).
+    urban_rural_code = models.CharField(_("urban-rural classification code"), max_length=3, blank=True, default="",
+                                        choices=UrbanRural.choices)
 
     class Meta:
         ordering = ["code"]
@@ -64,6 +68,8 @@ class OrgUnit(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["code"], condition=Q(valid_to__isnull=True), name="orgunit_current_code_unique"),
+            models.CheckConstraint(condition=Q(urban_rural_code="") | Q(level=Level.VILLAGE, urban_rural_code__in=sorted(URBAN_CODES | RURAL_CODES)),
+                                   name="orgunit_urban_rural_code_valid"),
         ]
 
     def __str__(self):
@@ -83,7 +89,13 @@ class OrgUnit(models.Model):
 
     @property
     def is_rural(self) -> bool:
-        return self.kind in (Kind.VILLAGE, Kind.TOWNSHIP, Kind.TOWN)
+        """Rural (乡村) by the 城乡划分代码; without one, by the kind (村委会 rural, 居委会 urban): ``urban_rural_estimated``."""
+        return _is_rural(self.urban_rural_code, self.kind)
+
+    @property
+    def urban_rural_estimated(self) -> bool:
+        """True when urban/rural comes from the kind because the unit has no 城乡划分代码 (shown as "推定")."""
+        return not self.urban_rural_code
 
 
 class UnitPopulation(models.Model):

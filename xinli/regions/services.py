@@ -14,16 +14,17 @@ from xinli.core import audit
 from xinli.core.i18n import bilingual
 from xinli.core.ids import parse_id
 
-from .codes import code_problems, gbt2260_name, level_of, parse_kind
+from .codes import CODE_RE, code_problems, gbt2260_name, level_of, parse_kind, urban_rural_problems
 from .models import OrgUnit
 
 
-def create_unit(*, code: str, name: str, kind: str, parent: OrgUnit | None, valid_from=None, population=None, actor=None) -> OrgUnit:
+def create_unit(*, code: str, name: str, kind: str, parent: OrgUnit | None, valid_from=None, population=None, actor=None,
+                urban_rural_code: str = "") -> OrgUnit:
     """Create one org unit under ``parent`` and set its materialised path. Callers validate codes first
-    (``codes.code_problems``); ``import_units`` and ``seed_demo`` do."""
+    (``codes.code_problems``, ``codes.urban_rural_problems``); ``import_units`` and ``seed_demo`` do."""
     with transaction.atomic():
         unit = OrgUnit(
-            code=code, name=name, kind=kind, level=level_of(code), parent=parent,
+            code=code, name=name, kind=kind, level=level_of(code), parent=parent, urban_rural_code=urban_rural_code or "",
             valid_from=valid_from, population=population, path=f"tmp-{code}-{datetime.datetime.now().timestamp()}",
             depth=(parent.depth + 1) if parent else 0,
         )
@@ -52,12 +53,13 @@ class ImportReport:
 
 
 def import_units(text: str, *, actor=None, valid_from: datetime.date | None = None) -> ImportReport:
-    """Import org units from CSV text (columns code, name, parent_code, kind; optional population).
+    """Import org units from CSV text (columns code, name, parent_code, kind; optional population and
+    urban_rural_code — the statistics bureau's 城乡划分代码 of a village or community).
 
     Every row is checked first: the 12-digit rules, kind against the digits, parent code against the code, parent
     present in the file or the database, no duplicate code. If any row is bad, every bad row is reported with its
     line number and nothing is written. Existing current units with the same code are updated in place (name,
-    kind, population) so an import can be re-run.
+    kind, population, urban_rural_code; an empty optional cell leaves the stored value) so an import can be re-run.
     """
     report = ImportReport()
     # newline="": the csv module itself recognises \r\n, \n and a lone \r as line ends.
@@ -95,12 +97,16 @@ def _import_units(reader, report: ImportReport, *, actor, valid_from) -> ImportR
         population = row.get("population") or ""
         if population and parse_id(population) is None:
             problems.append(bilingual(_("population: not a whole number; write digits only")))
+        urban_rural = row.get("urban_rural_code") or ""
+        if urban_rural and CODE_RE.match(code):
+            problems += urban_rural_problems(urban_rural, level_of(code))
         if not problems and len(code) == 12 and level_of(code) in ("province", "city", "county") and gbt2260_name(code[:6]) is None:
             report.warnings.append((line_no, bilingual(_("code {code}: not in the GB/T 2260 list; accepted as new or historical"), code=code)))
         seen.setdefault(code, line_no)
         for p in problems:
             report.errors.append((line_no, f"{code or '?'}: {p}"))
-        rows.append((line_no, {"code": code, "name": name, "parent_code": parent_code, "kind": kind, "population": parse_id(population)}))
+        rows.append((line_no, {"code": code, "name": name, "parent_code": parent_code, "kind": kind, "population": parse_id(population),
+                               "urban_rural_code": urban_rural or None}))
     codes_in_file = {r["code"] for _, r in rows}
     for line_no, r in rows:
         pc = r["parent_code"]
@@ -118,7 +124,7 @@ def _import_units(reader, report: ImportReport, *, actor, valid_from) -> ImportR
         for _line, r in rows:
             unit = by_code.get(r["code"])
             if unit is not None:
-                changed = [f for f in ("name", "kind", "population") if r[f] is not None and getattr(unit, f) != r[f]]
+                changed = [f for f in ("name", "kind", "population", "urban_rural_code") if r[f] is not None and getattr(unit, f) != r[f]]
                 if changed:
                     for f in changed:
                         setattr(unit, f, r[f])
@@ -129,7 +135,8 @@ def _import_units(reader, report: ImportReport, *, actor, valid_from) -> ImportR
                 continue
             parent = by_code.get(r["parent_code"]) if r["parent_code"] else None
             by_code[r["code"]] = create_unit(
-                code=r["code"], name=r["name"], kind=r["kind"], parent=parent, valid_from=valid_from, population=r["population"]
+                code=r["code"], name=r["name"], kind=r["kind"], parent=parent, valid_from=valid_from, population=r["population"],
+                urban_rural_code=r["urban_rural_code"] or "",
             )
             report.created += 1
         if actor is not None or report.created or report.updated:

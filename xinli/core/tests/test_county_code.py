@@ -41,6 +41,7 @@ EXEMPT = {
     "outreach.Event": "an outreach event of a region",
     "outreach.AwarenessResponse": "an anonymous awareness-survey answer",
     "outreach.AwarenessLink": "a village's awareness-survey link (a random token): no person",
+    "outreach.AwarenessSample": "an awareness-survey sample of a unit (seed, strata): the persons are in its invitations",
     "indicators.Rollup": "an aggregate figure of a unit",
     "indicators.Signal": "an early-warning signal on a unit's aggregate series",
     "indicators.RiskAssessment": "an aggregate risk assessment of a unit; never names a person",
@@ -215,6 +216,9 @@ def test_rows_made_by_the_services_sit_under_their_units_path_and_county(tree, p
     (slot,) = counselling.add_slots(make_user("place_counsellor", [(tree.county_a, Role.COUNSELLOR)]), site, starts=[starts])
     counselling.book(slot, name="王女士", phone="13900000000", person=people.in_a1v1)
     counselling.join_waiting_list(site, name="李先生", phone="13900000001")
+    from xinli.outreach.sampling import draw_sample
+
+    draw_sample(officer, tree.county_a, per_stratum=5)  # invitations of the drawn residents
     psy = make_user("place_psy", [(tree.county_b, Role.SCHOOL_PSYCHOLOGIST)])
     campaigns.create_campaign(psy, name="海云中学普查", kind="school", institution="海云中学", org_unit=tree.b1v1, scales=["phq9"],
                               opens_at=timezone.now(), closes_at=timezone.now() + datetime.timedelta(days=7),

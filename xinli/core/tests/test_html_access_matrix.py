@@ -49,7 +49,8 @@ PUBLIC = {
     "p/account/": "portal: the resident's own optional account (its own login by phone)",
     "p/account/register/": "portal: register a resident account",
     "p/account/login/": "portal: resident log-in",
-    "p/awareness/<slug:token>/": "portal: awareness survey, reached only by a village's unguessable link (outreach desk)",
+    "p/awareness/<slug:token>/": "portal: awareness survey, reached only by a village's unguessable link (outreach desk) or a one-time invitation code",
+    "p/awareness/": "portal: where an invited resident types the one-time code of a probability sample (the code is the credential)",
     "p/privacy/": "portal: what the portal keeps about residents and why (static text)",
     "p/text-size/": "portal: the larger-text switch (POST); stores a cookie only",
     "api/schema/": "the OpenAPI description: no data, the same text as the open-source repository (restrict at nginx if wanted)",
@@ -113,12 +114,15 @@ ROUTES = {
     "smd/export.xlsx": ({"smd.view"}, None, "get"),
     "smd/patients/<int:pk>/": ({"smd.view", "smd.basic"}, "patient", "get"),
     "smd/patients/<int:pk>/follow-up/": ({"smd.followup"}, "patient", "get"),
+    "smd/patients/<int:pk>/support/": ({"smd.followup"}, "patient", "get"),
     "smd/patients/<int:pk>/break-glass/": ({"smd.basic"}, "patient", "post"),
     "network/": ({"network.manage"}, None, "get"),
     "network/export.xlsx": ({"network.manage"}, None, "get"),
     "network/inspections/": ({"network.manage"}, None, "get"),
     "network/workforce/": ({"network.manage"}, None, "get"),
     "outreach/": ({"outreach.publish"}, None, "get"),
+    "outreach/samples/": ({"indicators.manage"}, None, "get"),
+    "outreach/samples/<int:pk>/": ({"indicators.manage"}, "awareness_sample", "get"),
     "counselling/": ({"counselling.work", "smd.view"}, None, "get"),
     "counselling/cases/<int:pk>/": ({"counselling.work"}, "counselling_case", "get"),
     "indicators/": ({"indicators.view"}, "org_query", "get"),
@@ -187,6 +191,8 @@ def outside(tree, people, assessments):  # noqa: F811
     from xinli.archives.models import Consent, DuplicateRequest
     from xinli.counselling.models import Case
     from xinli.hotline.models import Call, Line
+    from xinli.outreach.models import AwarenessSample
+    from xinli.outreach.services import sample_survey
     from xinli.reports.models import Report
     from xinli.screening import campaigns
     from xinli.screening.models import Assessment
@@ -208,6 +214,8 @@ def outside(tree, people, assessments):  # noqa: F811
         "call": Call.objects.filter(org_path__startswith=b).first(), "line": Line.objects.filter(org_unit=tree.county_b).first(),
         "patient": Patient.objects.filter(person=person).first(), "counselling_case": Case.objects.filter(person=person).first(),
         "duplicate_request": DuplicateRequest.objects.filter(org_path__startswith=b).first(),
+        "awareness_sample": AwarenessSample.objects.create(survey=sample_survey(), org_unit=tree.county_b, org_path=b, year=now.year,
+                                                           per_stratum=1, min_age=15, max_age=69, seed="x", drawn_by=city_psy),
         "report": Report.objects.create(kind="annual_summary", org_unit=tree.county_b, org_path=b, year=2025, state="done",
                                         progress=100, content=b"PK-not-really-a-docx", requested_by=city_psy),
     }

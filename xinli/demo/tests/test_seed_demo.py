@@ -100,9 +100,13 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     assert c["T18"].total > Institution.objects.filter(kind="psychiatric_hospital").count() and c["T18"].covered >= 2
     # Publicity and counselling.
     from xinli.counselling.models import Case, Referral, Slot
-    from xinli.outreach.models import Article, AwarenessLink, AwarenessResponse
+    from xinli.outreach.models import Article, AwarenessLink, AwarenessResponse, AwarenessSample
 
-    assert Article.objects.filter(state="published").count() == 6 and AwarenessResponse.objects.count() == 300
+    assert Article.objects.filter(state="published").count() == 6
+    assert AwarenessResponse.objects.filter(sample__isnull=True).count() == 300  # through the village links
+    sample = AwarenessSample.objects.get()  # the county officer's probability sample, partly answered
+    assert sample.strata.exists() and 0 < AwarenessResponse.objects.filter(sample=sample).count() < sample.invitations.count()
+    assert OrgUnit.objects.filter(level="village").exclude(urban_rural_code="").exists()  # the demo tree has 城乡划分代码
     assert AwarenessLink.objects.count() == 5  # survey links with QR codes on the publicity desk
     assert Case.objects.count() >= 1 and Slot.objects.exists()
     assert Referral.objects.filter(state="replied").count() == 1

@@ -170,7 +170,7 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
     from xinli.network.inspection import satisfaction_rate
     from xinli.network.models import Staff
     from xinli.network.services import training_coverage
-    from xinli.outreach.services import awareness_rate
+    from xinli.outreach.indicators import estimates
     from xinli.regions.models import OrgUnit
     from xinli.smd import indicators as smd
 
@@ -182,8 +182,8 @@ def test_scans_agree_with_the_modules_on_the_demo(tmp_path):
         checks = {"T01": (lambda u: (coverage.compute(u, TODAY)["T01"].covered, coverage.compute(u, TODAY)["T01"].total)),
                   "T09": lambda u: counselling.coverage(u, TODAY), "CA1": lambda u: counselling.coverage(u, TODAY, counselling.CARE_GROUPS),
                   "T21": lambda u: satisfaction_rate(u, YEAR), "T22": lambda u: training_coverage(u, YEAR),
-                  "T10U": lambda u: tuple(awareness_rate(u, YEAR)["urban"].values()),
-                  "T10R": lambda u: tuple(awareness_rate(u, YEAR)["rural"].values()),
+                  "T10U": lambda u: (estimates(u, YEAR)["urban"].numerator, estimates(u, YEAR)["urban"].denominator),
+                  "T10R": lambda u: (estimates(u, YEAR)["rural"].numerator, estimates(u, YEAR)["rural"].denominator),
                   "WF1": lambda u: (Staff.objects.filter(org_path__startswith=u.path, active=True).count(),
                                     smd.population(u, YEAR))}
         for code, fn in checks.items():

@@ -6,7 +6,8 @@ from xinli.regions.services import import_units
 
 
 class Command(BaseCommand):
-    help = "Import org units from a CSV file (code,name,parent_code,kind). Nothing is written if any row is bad."
+    help = ("Import org units from a CSV file (code,name,parent_code,kind; optional population and urban_rural_code, the "
+            "statistics bureau's 城乡划分代码 of a village or community). Nothing is written if any row is bad.")
 
     def add_arguments(self, parser):
         parser.add_argument("file")
