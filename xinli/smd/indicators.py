@@ -51,6 +51,11 @@ T12_RULES = ("national", "gap92")  # the national norm (default) and the stricte
 COUNSELLING_KINDS = (Support.Kind.COUNSELLING, Support.Kind.FAMILY_COUNSELLING)
 
 
+def t12_rules_for(units) -> dict[int, str]:
+    """The T12 rule in force for each unit (region parameter ``t12_rule``: "national", the default, or "gap92")."""
+    return {u.pk: "national" for u in units}
+
+
 def required_follow_ups(first_day: datetime.date, until: datetime.date) -> int:
     """T12 (national norm): the complete follow-ups a patient needs from ``first_day`` to ``until`` (both included):
     min(4, max(1, floor(d / 91)))."""
@@ -187,7 +192,7 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None,
     # many units are asked for).
     by_path = defaultdict(list)
     pops = populations(units, year)
-    rules = t12_rules or {}
+    rules = t12_rules if t12_rules is not None else t12_rules_for(units)
     out = [SmdIndicators(unit, year, pops[unit.pk], t12_rule=rules.get(unit.pk, "national")) for unit in units]
     for k in out:
         by_path[k.unit.path].append(k)
