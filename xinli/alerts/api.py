@@ -442,7 +442,7 @@ def _readiness(team, day) -> dict:
             "ready": status_.ready, "reasons": status_.reasons, "reasons_i18n": reasons}
 
 
-class TeamMemberSerializer(serializers.ModelSerializer):
+class CrisisTeamMemberSerializer(serializers.ModelSerializer):
     display_name = serializers.CharField(read_only=True, help_text="the platform user's name, or the outside person's")
     profession_label = serializers.CharField(source="get_profession_display", read_only=True)
 
@@ -451,7 +451,7 @@ class TeamMemberSerializer(serializers.ModelSerializer):
         fields = ["id", "user", "display_name", "name", "phone", "profession", "profession_label", "leader", "since", "until"]
 
 
-class ShiftSerializer(serializers.ModelSerializer):
+class OnCallShiftSerializer(serializers.ModelSerializer):
     class Meta:
         model = OnCallShift
         fields = ["id", "member", "start", "end"]
@@ -479,7 +479,7 @@ class CrisisTeamDetailSerializer(CrisisTeamSerializer):
         fields = [*CrisisTeamSerializer.Meta.fields, "members", "shifts"]
 
     def get_members(self, obj) -> list[dict]:
-        return TeamMemberSerializer(selectors.current_members(obj), many=True).data
+        return CrisisTeamMemberSerializer(selectors.current_members(obj), many=True).data
 
     def get_shifts(self, obj) -> list[dict]:
         import datetime
@@ -487,20 +487,20 @@ class CrisisTeamDetailSerializer(CrisisTeamSerializer):
         from django.utils import timezone
 
         now = timezone.now()
-        return ShiftSerializer(selectors.rota(obj, now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)), many=True).data
+        return OnCallShiftSerializer(selectors.rota(obj, now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)), many=True).data
 
 
-class TeamInputSerializer(StrictSerializerMixin, serializers.Serializer):
+class CrisisTeamInputSerializer(StrictSerializerMixin, serializers.Serializer):
     org_unit = serializers.IntegerField(label=_("org unit"))
     name = serializers.CharField(label=_("team name"), max_length=100)
 
 
-class TeamUpdateSerializer(StrictSerializerMixin, serializers.Serializer):
+class CrisisTeamUpdateSerializer(StrictSerializerMixin, serializers.Serializer):
     name = serializers.CharField(label=_("team name"), max_length=100, required=False)
     active = serializers.BooleanField(label=_("in service"), required=False)
 
 
-class MemberInputSerializer(StrictSerializerMixin, serializers.Serializer):
+class CrisisMemberInputSerializer(StrictSerializerMixin, serializers.Serializer):
     user = serializers.IntegerField(label=_("platform user"), required=False, allow_null=True)
     name = serializers.CharField(label=_("name"), max_length=60, required=False, allow_blank=True)
     phone = serializers.CharField(label=_("phone"), max_length=20, required=False, allow_blank=True)
@@ -509,17 +509,17 @@ class MemberInputSerializer(StrictSerializerMixin, serializers.Serializer):
     since = serializers.DateField(label=_("member since"), required=False, allow_null=True)
 
 
-class MemberRefSerializer(StrictSerializerMixin, serializers.Serializer):
+class CrisisMemberRefSerializer(StrictSerializerMixin, serializers.Serializer):
     member = serializers.IntegerField(label=_("member"))
 
 
-class ShiftInputSerializer(StrictSerializerMixin, serializers.Serializer):
+class OnCallShiftInputSerializer(StrictSerializerMixin, serializers.Serializer):
     member = serializers.IntegerField(label=_("member"))
     start = serializers.DateTimeField(label=_("start"))
     end = serializers.DateTimeField(label=_("end"))
 
 
-class ShiftRefSerializer(StrictSerializerMixin, serializers.Serializer):
+class OnCallShiftRefSerializer(StrictSerializerMixin, serializers.Serializer):
     shift = serializers.IntegerField(label=_("shift"))
 
 
@@ -535,9 +535,9 @@ class CrisisTeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     scope_field = "org_path"
 
     def get_serializer_class(self):
-        return {"create": TeamInputSerializer, "partial_update": TeamUpdateSerializer, "members": MemberInputSerializer,
-                "remove_member": MemberRefSerializer, "leader": MemberRefSerializer, "shifts": ShiftInputSerializer,
-                "remove_shift": ShiftRefSerializer, "retrieve": CrisisTeamDetailSerializer}.get(self.action, CrisisTeamSerializer)
+        return {"create": CrisisTeamInputSerializer, "partial_update": CrisisTeamUpdateSerializer, "members": CrisisMemberInputSerializer,
+                "remove_member": CrisisMemberRefSerializer, "leader": CrisisMemberRefSerializer, "shifts": OnCallShiftInputSerializer,
+                "remove_shift": OnCallShiftRefSerializer, "retrieve": CrisisTeamDetailSerializer}.get(self.action, CrisisTeamSerializer)
 
     def get_queryset(self):
         qs = selectors.visible_teams(self.request.user)
@@ -559,9 +559,9 @@ class CrisisTeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
     def retrieve(self, request, *args, **kwargs):
         return Response(CrisisTeamDetailSerializer(selectors.get_team(request.user, path_id(kwargs["pk"]))).data)
 
-    @extend_schema(request=TeamInputSerializer, responses={201: CrisisTeamDetailSerializer})
+    @extend_schema(request=CrisisTeamInputSerializer, responses={201: CrisisTeamDetailSerializer})
     def create(self, request, *args, **kwargs):
-        s = TeamInputSerializer(data=request.data)
+        s = CrisisTeamInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         unit = OrgUnit.objects.filter(pk=s.validated_data["org_unit"]).first()
         if unit is None or not teams.may_manage(request.user, unit):
@@ -569,16 +569,16 @@ class CrisisTeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         team = teams.create_team(request.user, org_unit=unit, name=s.validated_data["name"])
         return Response(self._detail(team), status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=TeamUpdateSerializer, responses={200: CrisisTeamDetailSerializer})
+    @extend_schema(request=CrisisTeamUpdateSerializer, responses={200: CrisisTeamDetailSerializer})
     def partial_update(self, request, *args, **kwargs):
         """Rename the team, or take it out of service (``active: false``: it no longer counts for T08) and back."""
         team = self._team(kwargs["pk"])
-        s = TeamUpdateSerializer(data=request.data, partial=True)
+        s = CrisisTeamUpdateSerializer(data=request.data, partial=True)
         s.is_valid(raise_exception=True)
         team = teams.update_team(request.user, team, name=s.validated_data.get("name"), active=s.validated_data.get("active"))
         return Response(self._detail(team))
 
-    @extend_schema(request=MemberInputSerializer, responses={201: TeamMemberSerializer})
+    @extend_schema(request=CrisisMemberInputSerializer, responses={201: CrisisTeamMemberSerializer})
     @action(detail=True, methods=["post"])
     def members(self, request, pk=None):
         """Add a member: ``user`` (a platform user with a role at or below the team's unit), or an outside person's
@@ -586,7 +586,7 @@ class CrisisTeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         from xinli.accounts.models import User
 
         team = self._team(pk)
-        s = MemberInputSerializer(data=request.data)
+        s = CrisisMemberInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         v = s.validated_data
         user = None
@@ -596,45 +596,45 @@ class CrisisTeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 raise field_error("user", _("Platform user: not an active user with a role at or below the team's unit; choose from the list."))
         member = teams.add_member(request.user, team, user=user, name=v.get("name", ""), phone=v.get("phone", ""),
                                   profession=v["profession"], leader=v["leader"], since=v.get("since"))
-        return Response(TeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+        return Response(CrisisTeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MemberRefSerializer, responses={200: CrisisTeamDetailSerializer})
+    @extend_schema(request=CrisisMemberRefSerializer, responses={200: CrisisTeamDetailSerializer})
     @action(detail=True, methods=["post"], url_path="remove-member")
     def remove_member(self, request, pk=None):
         """End a membership today; the member's shifts not yet begun are removed."""
         team = self._team(pk)
-        s = MemberRefSerializer(data=request.data)
+        s = CrisisMemberRefSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         teams.remove_member(request.user, team, s.validated_data["member"])
         return Response(self._detail(team))
 
-    @extend_schema(request=MemberRefSerializer, responses={200: CrisisTeamDetailSerializer})
+    @extend_schema(request=CrisisMemberRefSerializer, responses={200: CrisisTeamDetailSerializer})
     @action(detail=True, methods=["post"])
     def leader(self, request, pk=None):
         """Make a current member the leader."""
         team = self._team(pk)
-        s = MemberRefSerializer(data=request.data)
+        s = CrisisMemberRefSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         teams.set_leader(request.user, team, s.validated_data["member"])
         return Response(self._detail(team))
 
-    @extend_schema(request=ShiftInputSerializer, responses={201: ShiftSerializer})
+    @extend_schema(request=OnCallShiftInputSerializer, responses={201: OnCallShiftSerializer})
     @action(detail=True, methods=["post"])
     def shifts(self, request, pk=None):
         """Put a current member on call from ``start`` to ``end`` (ISO 8601; the end after the start, at most 7 days,
         not overlapping another shift of the member)."""
         team = self._team(pk)
-        s = ShiftInputSerializer(data=request.data)
+        s = OnCallShiftInputSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         v = s.validated_data
         shift = teams.add_shift(request.user, team, member=v["member"], start=v["start"], end=v["end"])
-        return Response(ShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
+        return Response(OnCallShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=ShiftRefSerializer, responses={200: CrisisTeamDetailSerializer})
+    @extend_schema(request=OnCallShiftRefSerializer, responses={200: CrisisTeamDetailSerializer})
     @action(detail=True, methods=["post"], url_path="remove-shift")
     def remove_shift(self, request, pk=None):
         team = self._team(pk)
-        s = ShiftRefSerializer(data=request.data)
+        s = OnCallShiftRefSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         teams.remove_shift(request.user, team, s.validated_data["shift"])
         return Response(self._detail(team))

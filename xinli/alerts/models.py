@@ -342,8 +342,8 @@ class CrisisTeam(models.Model):
 
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, editable=False, db_index=True)
-    name = models.CharField(_("name"), max_length=100)
-    active = models.BooleanField(_("active"), default=True)
+    name = models.CharField(_("team name"), max_length=100)
+    active = models.BooleanField(_("in service"), default=True)
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
@@ -373,6 +373,7 @@ class CrisisTeamMember(models.Model):
 
     class Meta:
         ordering = ["-leader", "since", "id"]
+        verbose_name = _("crisis team member")
         constraints = [
             models.UniqueConstraint(fields=["team"], condition=Q(leader=True, until__isnull=True), name="crisis_team_one_leader"),
             models.UniqueConstraint(fields=["team", "user"], condition=Q(user__isnull=False, until__isnull=True),
@@ -404,4 +405,5 @@ class OnCallShift(models.Model):
 
     class Meta:
         ordering = ["start", "id"]
+        verbose_name = _("on-call shift")
         constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="on_call_shift_end_after_start")]
