@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
@@ -16,17 +18,21 @@ from xinli.core.i18n import field_error
 from xinli.core.ids import path_id, query_id
 from xinli.regions.models import OrgUnit
 
-from . import crisis, selectors, services, texts
+from . import crisis, selectors, services, teams, texts
 from .models import (
     AffectedPerson,
     Alert,
     CrisisAction,
     CrisisCase,
     CrisisEvent,
+    CrisisTeam,
+    CrisisTeamMember,
     FollowUp,
     Level,
     Notification,
+    OnCallShift,
     Outcome,
+    Profession,
     Source,
     State,
 )
@@ -415,3 +421,237 @@ class FollowUpViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         s = NoteSerializer(data=request.data)
         s.is_valid(raise_exception=True)
         return Response(FollowUpSerializer(crisis.complete_follow_up(request.user, follow_up, s.validated_data.get("note", ""))).data)
+
+
+# --- the crisis team register (teams.py; indicator T08) --------------------------------------------------------------
+
+def _readiness(team, day) -> dict:
+    """A team's T08 readiness on ``day``: members against the minimum, the leader, the shifts covering the day, and
+    the reasons it does not count — in the request's language (``reasons``) and in both (``reasons_i18n``)."""
+    from django.utils.translation import override
+
+    from .indicators import team_status
+
+    status_ = team_status(team, day)
+    reasons = {}
+    for lang in ("zh-hans", "en"):
+        with override(lang):
+            reasons[lang] = status_.reasons
+    return {"date": day.isoformat(), "members": len(status_.members), "minimum": status_.minimum,
+            "leader": status_.leader.pk if status_.leader else None, "on_call": [s.pk for s in status_.on_call],
+            "ready": status_.ready, "reasons": status_.reasons, "reasons_i18n": reasons}
+
+
+class CrisisTeamMemberSerializer(serializers.ModelSerializer):
+    display_name = serializers.CharField(read_only=True, help_text="the platform user's name, or the outside person's")
+    profession_label = serializers.CharField(source="get_profession_display", read_only=True)
+
+    class Meta:
+        model = CrisisTeamMember
+        fields = ["id", "user", "display_name", "name", "phone", "profession", "profession_label", "leader", "since", "until"]
+
+
+class OnCallShiftSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OnCallShift
+        fields = ["id", "member", "start", "end"]
+
+
+class CrisisTeamSerializer(serializers.ModelSerializer):
+    org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+    readiness = serializers.SerializerMethodField(help_text="T08 readiness today")
+
+    class Meta:
+        model = CrisisTeam
+        fields = ["id", "org_unit", "org_unit_name", "name", "active", "readiness"]
+
+    def get_readiness(self, obj) -> dict:
+        from django.utils import timezone
+
+        return _readiness(obj, timezone.localdate())
+
+
+class CrisisTeamDetailSerializer(CrisisTeamSerializer):
+    members = serializers.SerializerMethodField(help_text="current members")
+    shifts = serializers.SerializerMethodField(help_text="shifts from yesterday to 30 days ahead")
+
+    class Meta(CrisisTeamSerializer.Meta):
+        fields = [*CrisisTeamSerializer.Meta.fields, "members", "shifts"]
+
+    def get_members(self, obj) -> list[dict]:
+        return CrisisTeamMemberSerializer(selectors.current_members(obj), many=True).data
+
+    def get_shifts(self, obj) -> list[dict]:
+        import datetime
+
+        from django.utils import timezone
+
+        now = timezone.now()
+        return OnCallShiftSerializer(selectors.rota(obj, now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)), many=True).data
+
+
+class CrisisTeamInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    org_unit = serializers.IntegerField(label=_("org unit"))
+    name = serializers.CharField(label=_("team name"), max_length=100)
+
+
+class CrisisTeamUpdateSerializer(StrictSerializerMixin, serializers.Serializer):
+    name = serializers.CharField(label=_("team name"), max_length=100, required=False)
+    active = serializers.BooleanField(label=_("in service"), required=False)
+
+
+class CrisisMemberInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    user = serializers.IntegerField(label=_("platform user"), required=False, allow_null=True)
+    name = serializers.CharField(label=_("name"), max_length=60, required=False, allow_blank=True)
+    phone = serializers.CharField(label=_("phone"), max_length=20, required=False, allow_blank=True)
+    profession = serializers.ChoiceField(label=_("profession"), choices=Profession.choices)
+    leader = serializers.BooleanField(label=_("team leader"), required=False, default=False)
+    since = serializers.DateField(label=_("member since"), required=False, allow_null=True)
+
+
+class CrisisMemberRefSerializer(StrictSerializerMixin, serializers.Serializer):
+    member = serializers.IntegerField(label=_("member"))
+
+
+class OnCallShiftInputSerializer(StrictSerializerMixin, serializers.Serializer):
+    member = serializers.IntegerField(label=_("member"))
+    start = serializers.DateTimeField(label=_("start"))
+    end = serializers.DateTimeField(label=_("end"))
+
+
+class OnCallShiftRefSerializer(StrictSerializerMixin, serializers.Serializer):
+    shift = serializers.IntegerField(label=_("shift"))
+
+
+@extend_schema(parameters=[OpenApiParameter("active", bool, description="only teams in service")])
+class CrisisTeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
+    """Registered crisis intervention teams (indicator T08): the health officers over a team's unit
+    (``network.manage``) register and change it — members (a platform user, or an outside person with name and
+    phone), the leader, the on-call rota; its current members read it. Each team carries its T08 readiness today."""
+
+    queryset = CrisisTeam.objects.none()
+    serializer_class = CrisisTeamSerializer
+    scope_model = CrisisTeam
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return {"create": CrisisTeamInputSerializer, "partial_update": CrisisTeamUpdateSerializer, "members": CrisisMemberInputSerializer,
+                "remove_member": CrisisMemberRefSerializer, "leader": CrisisMemberRefSerializer, "shifts": OnCallShiftInputSerializer,
+                "remove_shift": OnCallShiftRefSerializer, "retrieve": CrisisTeamDetailSerializer}.get(self.action, CrisisTeamSerializer)
+
+    def get_queryset(self):
+        qs = selectors.visible_teams(self.request.user)
+        if self.request.query_params.get("active") in ("1", "true"):
+            qs = qs.filter(active=True)
+        return qs
+
+    def _team(self, pk):
+        return _scoped(selectors.visible_teams(self.request.user), pk)
+
+    def _detail(self, team):
+        team.refresh_from_db()
+        return CrisisTeamDetailSerializer(team).data
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset().order_by("org_path", "name", "pk"))
+        return self.get_paginated_response(CrisisTeamSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(CrisisTeamDetailSerializer(selectors.get_team(request.user, path_id(kwargs["pk"]))).data)
+
+    @extend_schema(request=CrisisTeamInputSerializer, responses={201: CrisisTeamDetailSerializer})
+    def create(self, request, *args, **kwargs):
+        s = CrisisTeamInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        unit = OrgUnit.objects.filter(pk=s.validated_data["org_unit"]).first()
+        if unit is None or not teams.may_manage(request.user, unit):
+            raise field_error("org_unit", _("Org unit: not found in your area; check the org unit id."))
+        team = teams.create_team(request.user, org_unit=unit, name=s.validated_data["name"])
+        return Response(self._detail(team), status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CrisisTeamUpdateSerializer, responses={200: CrisisTeamDetailSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Rename the team, or take it out of service (``active: false``: it no longer counts for T08) and back."""
+        team = self._team(kwargs["pk"])
+        s = CrisisTeamUpdateSerializer(data=request.data, partial=True)
+        s.is_valid(raise_exception=True)
+        team = teams.update_team(request.user, team, name=s.validated_data.get("name"), active=s.validated_data.get("active"))
+        return Response(self._detail(team))
+
+    @extend_schema(request=CrisisMemberInputSerializer, responses={201: CrisisTeamMemberSerializer})
+    @action(detail=True, methods=["post"])
+    def members(self, request, pk=None):
+        """Add a member: ``user`` (a platform user with a role at or below the team's unit), or an outside person's
+        ``name`` and ``phone``; ``profession``; ``leader`` makes the member the leader; ``since`` (default today)."""
+        from xinli.accounts.models import User
+
+        team = self._team(pk)
+        s = CrisisMemberInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        user = None
+        if v.get("user") is not None:
+            user = User.objects.filter(pk=v["user"]).first()
+            if user is None:
+                raise field_error("user", _("Platform user: not an active user with a role at or below the team's unit; choose from the list."))
+        member = teams.add_member(request.user, team, user=user, name=v.get("name", ""), phone=v.get("phone", ""),
+                                  profession=v["profession"], leader=v["leader"], since=v.get("since"))
+        return Response(CrisisTeamMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=CrisisMemberRefSerializer, responses={200: CrisisTeamDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="remove-member")
+    def remove_member(self, request, pk=None):
+        """End a membership today; the member's shifts not yet begun are removed."""
+        team = self._team(pk)
+        s = CrisisMemberRefSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        teams.remove_member(request.user, team, s.validated_data["member"])
+        return Response(self._detail(team))
+
+    @extend_schema(request=CrisisMemberRefSerializer, responses={200: CrisisTeamDetailSerializer})
+    @action(detail=True, methods=["post"])
+    def leader(self, request, pk=None):
+        """Make a current member the leader."""
+        team = self._team(pk)
+        s = CrisisMemberRefSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        teams.set_leader(request.user, team, s.validated_data["member"])
+        return Response(self._detail(team))
+
+    @extend_schema(request=OnCallShiftInputSerializer, responses={201: OnCallShiftSerializer})
+    @action(detail=True, methods=["post"])
+    def shifts(self, request, pk=None):
+        """Put a current member on call from ``start`` to ``end`` (ISO 8601; the end after the start, at most 7 days,
+        not overlapping another shift of the member)."""
+        team = self._team(pk)
+        s = OnCallShiftInputSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        shift = teams.add_shift(request.user, team, member=v["member"], start=v["start"], end=v["end"])
+        return Response(OnCallShiftSerializer(shift).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=OnCallShiftRefSerializer, responses={200: CrisisTeamDetailSerializer})
+    @action(detail=True, methods=["post"], url_path="remove-shift")
+    def remove_shift(self, request, pk=None):
+        team = self._team(pk)
+        s = OnCallShiftRefSerializer(data=request.data)
+        s.is_valid(raise_exception=True)
+        teams.remove_shift(request.user, team, s.validated_data["shift"])
+        return Response(self._detail(team))
+
+    @extend_schema(parameters=[OpenApiParameter("date", datetime.date, description="the day (default today)")],
+                   responses={200: dict})
+    @action(detail=True, methods=["get"])
+    def readiness(self, request, pk=None):
+        """The team's T08 readiness on ``date``: members against the minimum, leader, shifts covering the day, reasons."""
+        from django.utils import timezone
+
+        team = self._team(pk)
+        text = request.query_params.get("date")
+        day = timezone.localdate()
+        if text not in (None, ""):
+            try:
+                day = datetime.date.fromisoformat(text)
+            except ValueError:
+                raise field_error("date", _("Date: a day as YYYY-MM-DD, e.g. 2026-03-01.")) from None
+        return Response(_readiness(team, day))

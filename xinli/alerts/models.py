@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -321,3 +321,89 @@ class FollowUp(PersonScopedModel):
 
     class Meta:
         ordering = ["due", "id"]
+
+
+# --- the registered crisis intervention team (心理危机干预队伍, pilot plan 二.4、三(六); indicator T08) ---------------
+
+class Profession(models.TextChoices):
+    PSYCHIATRIST = "psychiatrist", _("psychiatrist")
+    PSYCHOTHERAPIST = "psychotherapist", _("psychotherapist")
+    COUNSELLOR = "counsellor", _("psychological counsellor")
+    SOCIAL_WORKER = "social_worker", _("social worker")
+    NURSE = "nurse", _("psychiatric nurse")
+    POLICE = "police", _("police officer")
+    OTHER = "other", _("other")
+
+
+class CrisisTeam(models.Model):
+    """A crisis intervention team registered as a team for an org unit: named, with members (one of them the leader)
+    and an on-call rota. Registered and kept by the unit's health officers (``network.manage``); its members see it.
+    Alert routing does not read it: alerts still go to the holders of a crisis-team role (``deadlines.team_unit``)."""
+
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    name = models.CharField(_("team name"), max_length=100)
+    active = models.BooleanField(_("in service"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["org_path", "name"]
+        verbose_name = _("crisis intervention team")
+        constraints = [models.UniqueConstraint(fields=["org_unit", "name"], name="crisis_team_unique_name")]
+
+    def __str__(self):
+        return self.name
+
+
+class CrisisTeamMember(models.Model):
+    """One member of a team: a platform user, or an outside person with a name and a phone (both SM4-encrypted).
+    A member counts from ``since`` to the day before ``until`` (removal sets ``until``, the row stays for the
+    history). At most one current member is the leader."""
+
+    team = models.ForeignKey(CrisisTeam, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("platform user"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="crisis_team_memberships")
+    name = EncryptedTextField(_("name"))  # an outside person only; a platform user's name is the account's
+    phone = EncryptedTextField(_("phone"))
+    profession = models.CharField(_("profession"), max_length=16, choices=Profession.choices)
+    leader = models.BooleanField(_("leader"), default=False)
+    since = models.DateField(_("member since"), default=timezone.localdate)
+    until = models.DateField(_("member until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-leader", "since", "id"]
+        verbose_name = _("crisis team member")
+        constraints = [
+            models.UniqueConstraint(fields=["team"], condition=Q(leader=True, until__isnull=True), name="crisis_team_one_leader"),
+            models.UniqueConstraint(fields=["team", "user"], condition=Q(user__isnull=False, until__isnull=True),
+                                    name="crisis_team_member_once"),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return str(self.user) if self.user_id else (self.name or "")
+
+    @property
+    def current(self) -> bool:
+        return self.until is None
+
+    def member_on(self, day) -> bool:
+        return self.since <= day and (self.until is None or day < self.until)
+
+
+class OnCallShift(models.Model):
+    """A member on call from ``start`` to ``end`` (at most 7 days; one member's shifts never overlap)."""
+
+    team = models.ForeignKey(CrisisTeam, on_delete=models.CASCADE, related_name="shifts")
+    member = models.ForeignKey(CrisisTeamMember, verbose_name=_("member"), on_delete=models.CASCADE, related_name="shifts")
+    start = models.DateTimeField(_("start"), db_index=True)
+    end = models.DateTimeField(_("end"))
+
+    class Meta:
+        ordering = ["start", "id"]
+        verbose_name = _("on-call shift")
+        constraints = [models.CheckConstraint(condition=Q(end__gt=F("start")), name="on_call_shift_end_after_start")]

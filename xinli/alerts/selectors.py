@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from xinli.core import audit
-from xinli.core.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE
+from xinli.core.policy import ALERTS_REPORT, ALERTS_WORK, HOTLINE_SUPERVISE, NETWORK_MANAGE
 from xinli.core.scoping import has_capability, scope_q
 
 from .models import WAITING_STATES, Alert, Delivery, Level, Notification, State
@@ -170,3 +170,58 @@ def visible_follow_ups(user, *, due_only: bool = False):
     if due_only:
         qs = qs.filter(done_at__isnull=True, due__lte=timezone.localdate())
     return qs
+
+
+# --- the crisis team register (teams.py) ---------------------------------------------------------------------------
+
+def manageable_teams(user):
+    """Teams the user registers and changes: ``network.manage`` over the team's unit (health officers)."""
+    from .models import CrisisTeam
+
+    return CrisisTeam.objects.filter(scope_q(user, NETWORK_MANAGE)).select_related("org_unit")
+
+
+def visible_teams(user):
+    """Teams the user may see: those they manage, and those they are a current member of (read-only)."""
+    from .models import CrisisTeam, CrisisTeamMember
+
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return CrisisTeam.objects.none()
+    mine = CrisisTeamMember.objects.filter(user=user, until__isnull=True).values("team_id")
+    return CrisisTeam.objects.filter(scope_q(user, NETWORK_MANAGE) | Q(pk__in=mine)).select_related("org_unit")
+
+
+def is_team_member(user) -> bool:
+    from .models import CrisisTeamMember
+
+    return bool(getattr(user, "is_authenticated", False)) and CrisisTeamMember.objects.filter(
+        user=user, until__isnull=True, team__active=True).exists()
+
+
+def get_team(user, pk):
+    """One visible team (``CrisisTeam.DoesNotExist`` otherwise: answer 404); the read is audited — the page and the
+    API show its members' names and phones."""
+    team = visible_teams(user).get(pk=pk)
+    audit.record(user, audit.Action.READ, obj=team, org_path=team.org_path, purpose="crisis team")
+    return team
+
+
+def current_members(team):
+    return list(team.members.filter(until__isnull=True).select_related("user"))
+
+
+def rota(team, start: datetime.datetime, end: datetime.datetime):
+    """The team's shifts overlapping [start, end), earliest first, with their members."""
+    return list(team.shifts.filter(start__lt=end, end__gt=start).select_related("member__user").order_by("start", "pk"))
+
+
+def rota_gaps(team, start: datetime.datetime, end: datetime.datetime) -> list[tuple[datetime.datetime, datetime.datetime]]:
+    """The stretches of [start, end) when no current member of the team is on call."""
+    gaps, cursor = [], start
+    for shift in team.shifts.filter(start__lt=end, end__gt=start, member__until__isnull=True).order_by("start"):
+        if shift.start > cursor:
+            gaps.append((cursor, shift.start))
+        cursor = max(cursor, shift.end)
+    if cursor < end:
+        gaps.append((cursor, end))
+    return gaps

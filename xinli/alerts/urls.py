@@ -12,6 +12,8 @@ urlpatterns = [
     path("crisis/", views.crisis_home, name="crisis_home"),
     path("crisis/cases/<int:pk>/", views.case_detail, name="case_detail"),
     path("crisis/events/<int:pk>/", views.event_detail, name="event_detail"),
+    path("crisis/teams/", views.team_list, name="team_list"),
+    path("crisis/teams/<int:pk>/", views.team_detail, name="team_detail"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
 ]

@@ -246,3 +246,170 @@ def event_detail(request, pk):
     selectors.record_reads(request.user, [a.person for a in affected], purpose="group crisis", action=audit.Action.READ)
     return render(request, "alerts/event_detail.html", {"event": event, "states": CrisisEvent.State.choices,
                                                         "affected": affected})
+
+
+# --- the crisis team register (teams.py; indicator T08) --------------------------------------------------------------
+
+def _team_call(request, fn, *args, **kwargs) -> bool:
+    """Run a team service; a validation error becomes a message naming the field, out of scope a 404."""
+    from django.core.exceptions import PermissionDenied
+
+    try:
+        fn(*args, **kwargs)
+    except PermissionDenied:
+        raise Http404 from None
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+        return False
+    return True
+
+
+def _form_datetime(value):
+    """A ``datetime-local`` form value as an aware datetime (local time), or None."""
+    import datetime
+
+    from django.utils import timezone
+
+    try:
+        moment = datetime.datetime.fromisoformat((value or "").strip())
+    except ValueError:
+        return None
+    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+
+
+def _form_date(value):
+    """A date form value, None when empty, the text itself when unreadable (the service names the field)."""
+    import datetime
+
+    text = (value or "").strip()
+    if not text:
+        return None
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        return text
+
+
+def _week_window(today):
+    """Today and the next 7 days, as aware datetimes."""
+    import datetime
+
+    from .indicators import day_span
+
+    return day_span(today)[0], day_span(today + datetime.timedelta(days=7))[1]
+
+
+@login_required
+def team_list(request):
+    """The crisis teams in the user's area with each one's T08 readiness today (members against the minimum, leader,
+    on call today, gaps in the rota over the next 7 days), T08 of the cities and counties, and — for health officers
+    — the form that registers a team."""
+    import datetime
+
+    from django.utils import timezone
+
+    from xinli.core.i18n import bilingual
+    from xinli.core.policy import NETWORK_MANAGE
+    from xinli.regions import selectors as unit_selectors
+
+    from . import indicators, teams
+
+    user = request.user
+    manager = has_capability(user, NETWORK_MANAGE)
+    if not (manager or has_capability(user, ALERTS_WORK) or selectors.is_team_member(user)):
+        raise Http404
+    units = []
+    if manager:
+        units = [u for u in unit_selectors.visible_units(user).filter(level__in=teams.TEAM_LEVELS).order_by("path")[:500]
+                 if teams.may_manage(user, u)]
+    if request.method == "POST":
+        if not manager:
+            raise Http404
+        unit = next((u for u in units if str(u.pk) == request.POST.get("org_unit")), None)
+        if unit is None:
+            messages.error(request, bilingual(_("Org unit: choose a unit of your area from the list.")))
+            return redirect("alerts:team_list")
+        try:
+            team = teams.create_team(user, org_unit=unit, name=request.POST.get("name", ""))
+        except ValidationError as exc:
+            for text in exc.messages:
+                messages.error(request, text)
+            return redirect("alerts:team_list")
+        messages.success(request, bilingual(_("Crisis team registered; now add its members, leader and rota.")))
+        return redirect("alerts:team_detail", pk=team.pk)
+
+    today = timezone.localdate()
+    start, end = _week_window(today)
+    rows = []
+    for team in selectors.visible_teams(user).order_by("org_path", "name")[:200]:
+        rows.append({"team": team, "status": indicators.team_status(team, today), "gaps": selectors.rota_gaps(team, start, end),
+                     "manage": teams.may_manage(user, team)})
+    t08 = [indicators.t08_detail(u, today) for u in units if u.level in ("city", "county")][:50]
+    return render(request, "alerts/team_list.html", {"rows": rows, "units": units, "t08": t08, "today": today,
+                                                     "week_end": today + datetime.timedelta(days=7)})
+
+
+@login_required
+def team_detail(request, pk):
+    """One team: readiness today, members (add, make leader, remove) and the on-call rota (add, remove) for the
+    health officers over its unit; read-only for its members."""
+    import datetime
+
+    from django.utils import timezone
+
+    from xinli.accounts.models import User
+    from xinli.core.i18n import bilingual
+
+    from . import indicators, teams
+    from .models import CrisisTeam, Profession
+
+    try:
+        team = selectors.get_team(request.user, pk)
+    except CrisisTeam.DoesNotExist:
+        raise Http404 from None
+    manage = teams.may_manage(request.user, team)
+    if request.method == "POST":
+        if not manage:
+            raise Http404
+        p, user, do = request.POST, request.user, request.POST.get("do")
+        if do == "team":
+            ok = _team_call(request, teams.update_team, user, team, name=p.get("name", ""), active=p.get("active") == "on")
+        elif do == "member_user":
+            member_user = User.objects.filter(pk=form_pk(p.get("user"))).first()
+            if member_user is None:
+                messages.error(request, bilingual(_("Platform user: choose one from the list.")))
+                ok = False
+            else:
+                ok = _team_call(request, teams.add_member, user, team, user=member_user, profession=p.get("profession", ""),
+                                leader=p.get("leader") == "on", since=_form_date(p.get("since")))
+        elif do == "member_external":
+            ok = _team_call(request, teams.add_member, user, team, name=p.get("name", ""), phone=p.get("phone", ""),
+                            profession=p.get("profession", ""), leader=p.get("leader") == "on", since=_form_date(p.get("since")))
+        elif do == "leader":
+            ok = _team_call(request, teams.set_leader, user, team, form_pk(p.get("member")))
+        elif do == "remove_member":
+            ok = _team_call(request, teams.remove_member, user, team, form_pk(p.get("member")))
+        elif do == "shift":
+            ok = _team_call(request, teams.add_shift, user, team, member=form_pk(p.get("member")),
+                            start=_form_datetime(p.get("start")), end=_form_datetime(p.get("end")))
+        elif do == "remove_shift":
+            ok = _team_call(request, teams.remove_shift, user, team, form_pk(p.get("shift")))
+        else:
+            raise Http404
+        if ok:
+            messages.success(request, bilingual(_("Saved.")))
+        return redirect("alerts:team_detail", pk=pk)
+
+    today = timezone.localdate()
+    now = timezone.now()
+    start, end = _week_window(today)
+    members = selectors.current_members(team)
+    return render(request, "alerts/team_detail.html", {
+        "team": team, "manage": manage, "status": indicators.team_status(team, today), "members": members,
+        "shifts": selectors.rota(team, now - datetime.timedelta(days=1), now + datetime.timedelta(days=30)),
+        "gaps": selectors.rota_gaps(team, start, end), "today": today, "week_end": today + datetime.timedelta(days=7),
+        "candidates": list(teams.candidate_users(team)[:300]) if manage else [], "professions": Profession.choices,
+        "shift_start": f"{today:%Y-%m-%d}T08:00", "shift_end": f"{today + datetime.timedelta(days=1):%Y-%m-%d}T08:00",
+    })
+

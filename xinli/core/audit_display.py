@@ -60,6 +60,11 @@ DETAIL_KEYS = {
     "revoked": _("revoked"), "withdrawn": _("withdrawn"), "org_unit": _("org unit"), "team": _("team"),
     "participants": _("participants"),
     "duplicate_id_number": _("ID number held outside the requester's area"),
+    # The crisis team register (alerts.teams) and a hotline's service time.
+    "member_added": _("member added"), "member_removed": _("member removed"), "member": _("member"),
+    "user": _("platform user"), "profession": _("profession"), "leader": _("leader"), "shift_added": _("shift added"),
+    "shift_removed": _("shift removed"), "future_shifts_removed": _("future shifts removed"), "start": _("start"),
+    "end": _("end"), "before": _("before the change"), "seats": _("seats"),
 }
 
 # Values of detail keys that are not fields of the object model but name a known set of codes: a table, or the
@@ -69,6 +74,7 @@ DETAIL_VALUES = {
     "merged": ("alerts.alert", "source"), "source": ("alerts.alert", "source"), "level": ("alerts.alert", "level"),
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
     "follow_up": {"done": _("done")},  # a hotline call's follow-up recorded
+    "profession": ("alerts.crisisteammember", "profession"),  # a crisis team member added (the entry is the team's)
 }
 
 # Formatters apps register, when ready, for detail keys whose codes they own: ``f(value, detail) -> str`` (``scale``

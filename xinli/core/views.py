@@ -33,6 +33,8 @@ def nav_flags(user):
         "alerts": has_capability(user, ALERTS_WORK) or has_capability(user, ALERTS_REPORT),
         "console": has_capability(user, ALERTS_WORK) or has_capability(user, HOTLINE_SUPERVISE),
         "crisis": has_capability(user, ALERTS_WORK),
+        # The crisis team register: health officers keep it, crisis teams read their own (alerts.views.team_list).
+        "crisis_teams": has_capability(user, NETWORK_MANAGE) or has_capability(user, ALERTS_WORK),
         "smd": has_capability(user, SMD_VIEW) or has_capability(user, SMD_BASIC),
         "smd_clinical": has_capability(user, SMD_VIEW),
         "network": has_capability(user, NETWORK_MANAGE),

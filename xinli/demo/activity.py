@@ -1,6 +1,7 @@
-"""Demo activity on top of the seeded city: the city's 12356 hotline with a month of call history (call-detail
-records and counsellors' call records with triage, closed alerts and done follow-ups for the older high-risk
-callers), a few open alerts for the crisis teams, one crisis case and one group crisis. Everything goes through
+"""Demo activity on top of the seeded city: the city's 12356 hotline (open 24 hours every day) with a month of call
+history (call-detail records and counsellors' call records with triage, closed alerts and done follow-ups for the
+older high-risk callers), a few open alerts for the crisis teams, one crisis case and one group crisis, the counties'
+lines and the registered crisis teams with their rota (``crisis_teams``). Everything goes through
 the services, so audit entries, alerts and notifications are exactly what real use would produce."""
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _triage(rng: random.Random) -> dict:
 def seed_activity(rng: random.Random, size_name: str, city) -> dict:
     operator = User.objects.get(username="hotline_operator")
     team_city = User.objects.get(username="crisis_city")
-    line = Line.objects.create(name="青岛市心理援助热线", number="12356", org_unit=city, hours_per_day=24)
+    line = Line.objects.create(name="青岛市心理援助热线", number="12356", org_unit=city, hours_per_day=24, days_per_week=7)
     seats = [Seat.objects.create(line=line, label=f"{i:02d}") for i in range(1, 5)]
     tz = timezone.get_current_timezone()
     today = timezone.localdate()
@@ -100,6 +101,7 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
         crisis.add_affected(team_county, event, label=label, risk=risk)
     crisis.set_event_state(team_county, event, "recovery")
     duplicate_requests = _seed_duplicate_request(worker)
+    from .crisis_teams import seed_crisis_teams
     from .network import seed_network
     from .outreach import seed_outreach
     from .smd import seed_smd
@@ -107,7 +109,8 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
     smd = seed_smd(rng)
     network = seed_network(rng)
     extra = seed_outreach(rng)
-    return {**smd, **network, **extra, "hotline_calls": calls, "call_detail_records": cdrs,
+    crisis_teams = seed_crisis_teams()  # its own generator: the main one draws as before
+    return {**smd, **network, **extra, **crisis_teams, "hotline_calls": calls, "call_detail_records": cdrs,
             "duplicate_requests": duplicate_requests,
             "open_alerts": sum(1 for c in Call.objects.filter(alert__isnull=False, alert__state="new"))}
 

@@ -41,7 +41,9 @@ class LineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Line
-        fields = ["id", "name", "number", "org_unit", "hours_per_day", "records_calls", "seats"]
+        fields = ["id", "name", "number", "org_unit", "hours_per_day", "days_per_week", "open_24_7", "records_calls", "seats"]
+
+    open_24_7 = serializers.BooleanField(read_only=True, help_text="open 24 hours a day, 7 days a week (indicator T08)")
 
 
 class LineInputSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -49,8 +51,14 @@ class LineInputSerializer(StrictSerializerMixin, serializers.Serializer):
     number = serializers.CharField(label=_("number"), max_length=20, required=False, default="12356")
     org_unit = serializers.IntegerField(label=_("org unit"))
     hours_per_day = serializers.IntegerField(label=_("service hours per day"), required=False, default=24)
+    days_per_week = serializers.IntegerField(label=_("service days per week"), required=False, default=7)
     records_calls = serializers.BooleanField(label=_("calls are recorded"), required=False, default=True)
     seats = serializers.IntegerField(label=_("seats"), required=False, default=2)
+
+
+class ServiceTimeSerializer(StrictSerializerMixin, serializers.Serializer):
+    hours_per_day = serializers.IntegerField(label=_("service hours per day"), required=False)
+    days_per_week = serializers.IntegerField(label=_("service days per week"), required=False)
 
 
 class CallInputSerializer(StrictSerializerMixin, serializers.Serializer):
@@ -109,7 +117,8 @@ class CallSerializer(serializers.ModelSerializer):
 
 class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Hotlines of the caller's region, with daily KPIs and the import of the telephone system's records; hotline
-    supervisors create lines (with their seats)."""
+    supervisors create lines (with their seats) and change a line's service time (``PATCH``: hours a day, days a
+    week)."""
 
     queryset = Line.objects.none()
     serializer_class = LineSerializer
@@ -120,7 +129,21 @@ class LineViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return selectors.visible_lines(self.request.user).prefetch_related("seats")
 
     def get_serializer_class(self):
-        return LineInputSerializer if self.action == "create" else LineSerializer
+        return {"create": LineInputSerializer, "partial_update": ServiceTimeSerializer}.get(self.action, LineSerializer)
+
+    @extend_schema(request=ServiceTimeSerializer, responses={200: LineSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """Change the service time: ``hours_per_day`` (1–24) and ``days_per_week`` (1–7); a value left out keeps
+        its current one. Hotline supervisors over the line's unit."""
+        line = self.get_queryset().filter(pk=path_id(kwargs["pk"])).first()
+        if line is None:
+            raise Line.DoesNotExist
+        s = ServiceTimeSerializer(data=request.data, partial=True)
+        s.is_valid(raise_exception=True)
+        v = s.validated_data
+        line = services.set_service_time(request.user, line, hours_per_day=v.get("hours_per_day", line.hours_per_day),
+                                         days_per_week=v.get("days_per_week", line.days_per_week))
+        return Response(LineSerializer(line).data)
 
     @extend_schema(request=LineInputSerializer, responses={201: LineSerializer})
     def create(self, request, *args, **kwargs):

@@ -6,7 +6,9 @@ Retention: call records are kept at least 3 years (DOMAIN.md §6); nothing in th
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,20 +19,33 @@ from xinli.core.models import PersonScopedModel
 
 
 class Line(models.Model):
-    """One hotline (e.g. the city's 12356) run for a region."""
+    """One hotline (e.g. the city's 12356) run for a region. Its service time is hours a day × days a week: the pilot
+    plan's 24-hour line (indicator T08) is open 24 hours every day (``open_24_7``)."""
 
     name = models.CharField(_("name"), max_length=60)
     number = models.CharField(_("number"), max_length=20, default="12356")
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="+")
-    hours_per_day = models.PositiveSmallIntegerField(_("service hours per day"), default=24)
+    hours_per_day = models.PositiveSmallIntegerField(_("service hours per day"), default=24,
+                                                     validators=[MinValueValidator(1), MaxValueValidator(24)])
+    days_per_week = models.PositiveSmallIntegerField(_("service days per week"), default=7,
+                                                     validators=[MinValueValidator(1), MaxValueValidator(7)])
     records_calls = models.BooleanField(_("calls are recorded"), default=True)
     org_path = models.CharField(max_length=255, editable=False)
 
     class Meta:
         verbose_name = _("hotline")
+        constraints = [
+            models.CheckConstraint(condition=Q(hours_per_day__gte=1, hours_per_day__lte=24), name="line_hours_1_24"),
+            models.CheckConstraint(condition=Q(days_per_week__gte=1, days_per_week__lte=7), name="line_days_1_7"),
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.number})"
+
+    @property
+    def open_24_7(self) -> bool:
+        """Open 24 hours a day, every day of the week: the pilot plan's 24-hour line."""
+        return self.hours_per_day >= 24 and self.days_per_week >= 7
 
     def save(self, *args, **kwargs):
         self.org_path = self.org_unit.path

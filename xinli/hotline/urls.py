@@ -12,4 +12,5 @@ urlpatterns = [
     path("hotline/calls/<int:pk>/follow-up/", views.follow_up, name="follow_up"),
     path("hotline/lines/<int:pk>/", views.line_kpis, name="line_kpis"),
     path("hotline/lines/new/", views.line_new, name="line_new"),
+    path("hotline/lines/<int:pk>/service-time/", views.line_service_time, name="line_service_time"),
 ]

@@ -17,7 +17,6 @@ from django.views.decorators.http import require_POST
 
 from xinli.core.forms import BilingualForm, form_pk
 from xinli.core.i18n import bilingual
-from xinli.core.ids import form_int
 from xinli.core.listing import list_rows
 from xinli.core.policy import HOTLINE_OPERATE, HOTLINE_SUPERVISE
 from xinli.core.scoping import has_capability, path_in_scope
@@ -160,13 +159,32 @@ def line_new(request):
     try:
         line = services.create_line(request.user, org_unit=unit, name=request.POST.get("name", ""),
                                     number=request.POST.get("number", "12356"),
-                                    hours_per_day=form_int(request.POST.get("hours_per_day"), 24),
-                                    seats=form_int(request.POST.get("seats"), 2))
-    except (ValueError, ValidationError) as exc:
-        for text in getattr(exc, "messages", [bilingual(_("Seats and hours: whole numbers."))]):
+                                    hours_per_day=request.POST.get("hours_per_day") or 24,
+                                    days_per_week=request.POST.get("days_per_week") or 7,
+                                    seats=request.POST.get("seats") or 2)
+    except ValidationError as exc:
+        for text in exc.messages:
             messages.error(request, text)
         return redirect("hotline:call_list")
     return redirect("hotline:line_kpis", pk=line.pk)
+
+
+@login_required
+@require_POST
+def line_service_time(request, pk):
+    """A hotline supervisor changes the line's service hours a day and days a week (on the line's page)."""
+    line = selectors.visible_lines(request.user).filter(pk=pk).first()
+    if line is None or not path_in_scope(request.user, HOTLINE_SUPERVISE, line.org_path):
+        raise Http404
+    try:
+        services.set_service_time(request.user, line, hours_per_day=request.POST.get("hours_per_day", ""),
+                                  days_per_week=request.POST.get("days_per_week", ""))
+    except ValidationError as exc:
+        for text in exc.messages:
+            messages.error(request, text)
+    else:
+        messages.success(request, bilingual(_("Service time saved.")))
+    return redirect("hotline:line_kpis", pk=pk)
 
 
 @login_required

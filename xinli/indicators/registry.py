@@ -26,11 +26,11 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from xinli.alerts.deadlines import team_unit
+from xinli.alerts import indicators as crisis_indicators
 from xinli.alerts.models import Alert, Level
 from xinli.archives.models import Sex
 from xinli.counselling import indicators as counselling_indicators
-from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord, Line
+from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord
 from xinli.network import coverage
 from xinli.network.coverage import active_sites
 from xinli.network.models import Attendance, SatisfactionResponse, SiteKind, Staff
@@ -179,13 +179,6 @@ def _coverage(code):
     return compute
 
 
-def _hotline_t08(unit, year, as_of, memo):
-    """1 when a line of the unit (or above) serves ≥ 18 h a day and the unit has a crisis team at or above it."""
-
-    ok = Line.objects.filter(org_unit_id__in=unit.ancestor_ids, hours_per_day__gte=18).exists() and team_unit(unit) is not None
-    return (1 if ok else 0), None
-
-
 def _workforce(units, year, as_of, memo):
     """Active service staff ÷ resident population of the year (× 10,000 in the value: ``Indicator.scale``); one
     grouped count of the staff, one query for the populations."""
@@ -319,8 +312,12 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network", source="试点方案 二.4"),
     I("T07", "二级以上综合医院精神(心理)门诊开设率", "level-2+ general hospitals with a clinic", _("level-2 and level-3 general hospitals with an active psychiatry/psychology clinic ÷ those hospitals"),
       _("hospitals with a clinic"), _("level-2+ general hospitals"), "stock", ("city", "county"), D("0.4"), True, compute=_coverage("T07"), group="network", source="试点方案 二.4"),
-    I("T08", "24小时心理援助热线 / 心理危机干预队伍", "hotline ≥ 18 h and a crisis team", _("1 when a hotline of the unit or above serves ≥ 18 h a day and a crisis team covers the unit, on the period end"),
-      _("1 = both exist"), "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis", source="试点方案 二.4、三(六)"),
+    I("T08", "24小时公益心理援助平台 / 心理危机干预队伍", "24-hour hotline every day and a registered crisis team",
+      _("1 when, on the period end, a hotline (or platform) of the unit or above is open 24 hours a day, 7 days a week, and an "
+        "active crisis team registered at the unit or above has at least the region's minimum number of members (default 3), "
+        "a leader and an on-call shift covering that day"),
+      _("1 = a 24-hour line every day and a ready team"), "", "stock", ("city", "county"), D("1"), True, kind="flag",
+      compute=crisis_indicators.compute, group="crisis", source="试点方案 二.4、三(六)"),
     I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan",
       _("persons of the plan's special populations (vagrants, detainees, prisoners, community correction, released prisoners, "
         "drug rehabilitation, conflict or distress, paranoid personality; a region may set its own list) on the period end who "

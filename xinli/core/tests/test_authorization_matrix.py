@@ -8,7 +8,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, FollowUp, Notification
+from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, CrisisTeam, FollowUp, Notification
 from xinli.archives.models import Consent, DuplicateRequest, Person
 from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
@@ -56,7 +56,8 @@ def expected_visible(user, model, field):
               Assessment: {"screening.administer", "counselling.work", "smd.followup", "alerts.work"}, Participant: {"screening.campaign"},
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
               Call: {"hotline.operate", "hotline.supervise"}, CrisisCase: {"alerts.work"},
-              CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}, Patient: {"smd.view", "smd.basic"},
+              CrisisEvent: {"alerts.work"}, FollowUp: {"alerts.work"}, CrisisTeam: {"network.manage"},
+              Patient: {"smd.view", "smd.basic"},
               Task: {"smd.view"}, Institution: {"regions.view"}, Site: {"regions.view"}, Staff: {"network.manage"},
               Course: {"network.manage"}, InspectionPlan: {"network.manage"}, Rectification: {"network.manage"},
               Volunteer: {"network.manage"}, Case: {"counselling.work"}, Plan: {"counselling.work", "archives.edit"},
@@ -65,6 +66,8 @@ def expected_visible(user, model, field):
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported
         visible |= set(Alert.objects.filter(reported_by=user).values_list("pk", flat=True))
+    if model is CrisisTeam:  # and the teams the user is a current member of
+        visible |= set(CrisisTeam.objects.filter(members__user=user, members__until__isnull=True).values_list("pk", flat=True))
     if model is Case:  # and the cases the user supervises
         visible |= set(Case.objects.filter(supervisor=user).values_list("pk", flat=True))
     if model is Referral:  # and the referrals received in the user's area (smd.view or counselling.work over the hospital)
@@ -119,6 +122,14 @@ def assessments(tree, people):
     for unit in (tree.county_a, tree.county_b):
         event = crisis.create_event(team, name=f"{unit.name}火灾", kind="accident", org_unit=unit, occurred_at=timezone.now())
         crisis.add_affected(team, event, label="伤者家属", risk="high")
+    # A registered crisis team in each county, with its leader on call now.
+    from xinli.alerts import teams
+
+    team_officer = make_user("city_team_officer", [(tree.city, Role.HEALTH_OFFICER)])
+    for unit in (tree.county_a, tree.county_b):
+        crisis_team = teams.create_team(team_officer, org_unit=unit, name=f"{unit.name}心理危机干预队")
+        leader = teams.add_member(team_officer, crisis_team, name="队长", phone="13900000000", profession="psychiatrist", leader=True)
+        teams.add_shift(team_officer, crisis_team, member=leader, start=timezone.now(), end=timezone.now() + datetime.timedelta(hours=8))
     # A site, an institution and a staff member in each county.
     from xinli.network import services as network
 

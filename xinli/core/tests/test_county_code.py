@@ -24,6 +24,7 @@ EXEMPT = {
     "core.AuditEntry": "the hash-chained audit log: one ordered chain, kept on the coordinator, not distributed",
     "alerts.Delivery": "a message to a platform user (like alerts.Notification): no person data by design",
     "hotline.Line": "a hotline's configuration for a region",
+    "alerts.CrisisTeam": "a region's registered crisis team (staff and outside professionals, not residents)",
     "hotline.CallDetailRecord": "the telephone system's call timings (call id, times): no caller or person",
     "counselling.Slot": "a counsellor's free appointment time: no person until booked (the Booking carries it)",
     "network.Institution": "service network: an institution, not a person",

@@ -99,6 +99,9 @@ ROUTES = {
     "crisis/": ({"alerts.work"}, None, "get"),
     "crisis/cases/<int:pk>/": ({"alerts.work"}, "crisis_case", "get"),
     "crisis/events/<int:pk>/": ({"alerts.work"}, "crisis_event", "get"),
+    # The crisis team register: health officers keep it; crisis teams (and any current member) read their own.
+    "crisis/teams/": ({"network.manage", "alerts.work"}, None, "get"),
+    "crisis/teams/<int:pk>/": ({"network.manage", "alerts.work"}, "crisis_team", "get"),
     "hotline/": ({"hotline.operate", "hotline.supervise"}, None, "get"),
     "hotline/new/": ({"hotline.operate"}, None, "get"),
     "hotline/previous/": ({"hotline.operate"}, None, "get"),
@@ -107,6 +110,7 @@ ROUTES = {
     "hotline/calls/<int:pk>/follow-up/": ({"hotline.operate", "hotline.supervise"}, "call", "post"),
     "hotline/lines/<int:pk>/": ({"hotline.operate", "hotline.supervise"}, "line", "get"),
     "hotline/lines/new/": ({"hotline.supervise"}, "unit_form", "post"),
+    "hotline/lines/<int:pk>/service-time/": ({"hotline.supervise"}, "line", "post"),
     "smd/": ({"smd.view", "smd.basic"}, None, "get"),
     "smd/summary/": ({"smd.view"}, None, "get"),
     "smd/patients/": ({"smd.view", "smd.basic"}, None, "get"),
@@ -187,7 +191,7 @@ def test_anonymous_is_sent_to_login_except_public_routes(people):
 @pytest.fixture
 def outside(tree, people, assessments):  # noqa: F811
     """One object of each kind in county B (市北区), outside every county-A persona's area."""
-    from xinli.alerts.models import Alert, CrisisCase, CrisisEvent
+    from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, CrisisTeam
     from xinli.archives.models import Consent, DuplicateRequest
     from xinli.counselling.models import Case
     from xinli.hotline.models import Call, Line
@@ -211,6 +215,7 @@ def outside(tree, people, assessments):  # noqa: F811
         "alert": Alert.objects.filter(org_path__startswith=b, person=person).first(),
         "crisis_case": CrisisCase.objects.filter(person=person).first(),
         "crisis_event": CrisisEvent.objects.filter(org_path__startswith=b).first(),
+        "crisis_team": CrisisTeam.objects.filter(org_path__startswith=b).first(),
         "call": Call.objects.filter(org_path__startswith=b).first(), "line": Line.objects.filter(org_unit=tree.county_b).first(),
         "patient": Patient.objects.filter(person=person).first(), "counselling_case": Case.objects.filter(person=person).first(),
         "duplicate_request": DuplicateRequest.objects.filter(org_path__startswith=b).first(),

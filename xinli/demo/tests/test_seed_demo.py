@@ -110,6 +110,29 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     assert AwarenessLink.objects.count() == 5  # survey links with QR codes on the publicity desk
     assert Case.objects.count() >= 1 and Slot.objects.exists()
     assert Referral.objects.filter(state="replied").count() == 1
+    # T08: the city and each county have a registered team (the crisis-team users and outside professionals, a
+    # leader, a rota over the last 60 and the next 30 days) and a line; the demo county's line serves 18 hours.
+    from xinli.alerts.indicators import day_span, t08_detail
+    from xinli.alerts.models import CrisisTeam
+    from xinli.hotline.models import Line
+
+    today = timezone.localdate()
+    units = list(OrgUnit.objects.filter(level__in=["city", "county"]))
+    assert {t.org_unit_id for t in CrisisTeam.objects.all()} == {u.pk for u in units}
+    county = User.objects.get(username="crisis_county").assignments.get().org_unit
+    team = CrisisTeam.objects.get(org_unit=county)
+    assert {m.user.username for m in team.members.filter(user__isnull=False)} == {"crisis_county", "crisis_township"}
+    assert team.members.filter(user__isnull=True).exists() and team.members.get(leader=True).user.username == "crisis_county"
+    for t in CrisisTeam.objects.all():
+        assert t.members.count() >= 3 and t.members.filter(leader=True).count() == 1
+        first, last = t.shifts.order_by("start").first(), t.shifts.order_by("-end").first()
+        assert first.start <= day_span(today - datetime.timedelta(days=59))[0] and last.end >= day_span(today + datetime.timedelta(days=29))[1]
+    assert Line.objects.get(org_unit=county).hours_per_day == 18
+    assert Line.objects.filter(org_unit__level="county", hours_per_day=24, days_per_week=7).count() == len(units) - 2
+    for unit in units:  # met everywhere: the city's 12356 line is open 24 hours every day
+        assert t08_detail(unit, today).met, unit
+    detail = t08_detail(county, today)
+    assert [ln.hours_per_day for ln in detail.lines] == [18, 24]  # the county's own line is short of 24 hours
 
 
 def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):
