@@ -30,6 +30,15 @@ from django.utils.translation import gettext_lazy as _
 from xinli.alerts.deadlines import team_unit
 from xinli.alerts.models import Alert, Level
 from xinli.archives.models import Person, PopulationTag, Sex
+from xinli.core.policy import (
+    ALERTS_WORK,
+    ASSESSMENT_READ_CAPABILITIES,
+    COUNSELLING_WORK,
+    HOTLINE_OPERATE,
+    HOTLINE_SUPERVISE,
+    SCREENING_CAMPAIGN,
+    SMD_VIEW,
+)
 from xinli.counselling.models import Plan
 from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord, Line
 from xinli.network import coverage
@@ -60,6 +69,16 @@ class Indicator:
     breakdowns: tuple[str, ...] = field(default=())  # "sex", "age", "area", "kind"
     group: str = ""
     target_rule: str = ""  # "decrease": the default target is last year's value
+    # Small cells (docs/indicators.md "Small cells"): the capabilities that read the persons this indicator counts
+    # (a reader holding one of them over the unit sees exact numbers; everyone else gets small cells suppressed);
+    # empty = not a count of persons (sites, villages, staff, anonymous answers, calls, incidents: never suppressed).
+    readers: frozenset[str] = field(default=frozenset())
+    counted: tuple[str, ...] = ("numerator", "denominator")  # the parts that count persons
+    scale: int = 1  # the numerator is persons × scale (T11: patients × 1000)
+
+    @property
+    def counts_persons(self) -> bool:
+        return bool(self.readers)
 
     @property
     def name(self) -> str:
@@ -297,6 +316,7 @@ SOURCES = {
 }
 
 D = Decimal
+SMD = frozenset({SMD_VIEW})
 ALL = ("city", "county", "township")
 DOWN = ("city", "county", "township", "village")
 I = Indicator  # noqa: E741 — a short alias keeps the table readable
@@ -319,25 +339,27 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("T08", "24小时心理援助热线 / 心理危机干预队伍", "hotline ≥ 18 h and a crisis team", _("1 when a hotline of the unit or above serves ≥ 18 h a day and a crisis team covers the unit, on the period end"),
       _("1 = both exist"), "", "stock", ("city", "county"), D("1"), True, kind="flag", compute=_hotline_t08, group="crisis"),
     I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan", _("persons with a special-population tag active on the period end who have a plan active then ÷ those persons"),
-      _("tagged persons with an active plan"), _("tagged persons"), "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling"),
+      _("tagged persons with an active plan"), _("tagged persons"), "stock", DOWN, D("0.6"), True, many=_scan(_t09_rows), breakdowns=("sex",), group="counselling",
+      readers=frozenset({COUNSELLING_WORK})),
     I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", _("urban survey respondents from 1 January to the period end passing ÷ urban respondents"),
       _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(False)), group="outreach"),
     I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", _("rural survey respondents from 1 January to the period end passing ÷ rural respondents"),
       _("respondents passing"), _("respondents"), "flow", DOWN, D("0.5"), True, many=_scan(_awareness_rows(True)), group="outreach"),
     I("T11", "严重精神障碍报告患病率（‰）", "SMD reported prevalence (‰)", _("patients in register on the period end ÷ resident population of the year × 1000"),
-      _("in register × 1000"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population", 1000), group="smd"),
+      _("in register × 1000"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population", 1000), group="smd",
+      readers=SMD, counted=("numerator",), scale=1000),
     I("T12", "在册患者规范管理率", "SMD standardised management", _("in register and followed up with no gap over 92 days from 1 January to the period end ÷ in register"),
-      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd"),
+      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd", readers=SMD),
     I("T13", "在册患者治疗率(服药率)", "SMD medication rate", _("in register whose last complete follow-up of the year records regular or intermittent medication, or in hospital ÷ in register"),
-      _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd"),
+      _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd", readers=SMD),
     I("T14", "精神分裂症治疗率", "schizophrenia medication rate", _("F20 patients taking medication ÷ F20 patients in register"),
-      _("F20 taking medication"), _("F20 in register"), "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd"),
+      _("F20 taking medication"), _("F20 in register"), "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd", readers=SMD),
     I("T15", "规律服药率", "regular medication rate", _("in register whose last complete follow-up of the year records regular medication ÷ in register"),
-      _("patients on regular medication"), _("in register"), "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd"),
+      _("patients on regular medication"), _("in register"), "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd", readers=SMD),
     I("T16", "居家患者社区康复参与率", "community rehabilitation", _("home-dwelling in register with a rehabilitation record overlapping the year to date ÷ home-dwelling in register"),
-      _("in rehabilitation"), _("home-dwelling in register"), "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd"),
+      _("in rehabilitation"), _("home-dwelling in register"), "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd", readers=SMD),
     I("T17", "居家患者及家属心理疏导率", "family counselling", _("home-dwelling in register whose family had counselling or a family-school session from 1 January to the period end ÷ home-dwelling in register"),
-      _("families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd"),
+      _("families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd", readers=SMD),
     I("T18", "精神卫生医疗机构家属学校开设率", "family schools", _("psychiatric hospitals with an active family school ÷ psychiatric hospitals"),
       _("hospitals with a family school"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network"),
     I("T19", "乡镇(街道)精神卫生综合管理小组建成率", "township management groups", _("townships existing on the period end with a management group established and not dissolved ÷ townships"),
@@ -351,13 +373,17 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("WF1", "每万常住人口心理服务从业人员数", "service staff per 10,000 residents", _("active service staff ÷ resident population of the year × 10,000"),
       _("active staff × 10,000"), _("population"), "stock", ALL, None, True, kind="per10k", many=_workforce, group="workforce"),
     I("AL1", "预警按时确认率", "alerts acknowledged in time", _("alerts raised from 1 January to the period end acknowledged before their first deadline (never escalated) ÷ those alerts"),
-      _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis"),
+      _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis",
+      readers=frozenset({ALERTS_WORK})),
     I("SC1", "心理普查完成率", "screening campaign completion", _("participants of the campaigns opened from 1 January to the period end who completed ÷ participants"),
-      _("participants completed"), _("participants"), "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening"),
+      _("participants completed"), _("participants"), "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening",
+      readers=frozenset({SCREENING_CAMPAIGN})),
     I("SC2", "测评阳性率（中度及以上）", "screening positive rate (moderate or worse)", _("assessments from 1 January to the period end with a moderate or worse result ÷ assessments"),
-      _("moderate or worse"), _("assessments"), "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening"),
+      _("moderate or worse"), _("assessments"), "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening",
+      readers=ASSESSMENT_READ_CAPABILITIES),
     I("HL1", "心理援助热线接通率", "hotline answer rate", _("calls offered to the unit's lines from 1 January to the period end that were answered ÷ calls offered"),
       _("answered"), _("offered"), "flow", ALL, D("0.9"), True, many=_scan(_answer_rows), group="crisis"),
     I("HL2", "高危来电回访完成率", "high-risk callers followed up", _("high- and imminent-risk calls from 1 January to the period end with the follow-up done ÷ those calls"),
-      _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis"),
+      _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis",
+      readers=frozenset({HOTLINE_OPERATE, HOTLINE_SUPERVISE})),
 ]}

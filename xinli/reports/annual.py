@@ -12,13 +12,16 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from xinli.archives.models import Person
+from xinli.core import smallcells
 from xinli.core.db import read_alias
 from xinli.hotline.models import Call
+from xinli.indicators import disclosure
 from xinli.indicators import services as indicator_services
 from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY
 from xinli.network.models import Site, Staff
 from xinli.outreach.models import Article, Event
+from xinli.regions.parameters import small_cell_threshold
 from xinli.screening.models import Assessment
 
 CHAPTERS = ["工作概述", "政策法规与标准制定", "心理健康服务体系构建", "心理健康服务内容与质量提升", "心理健康教育与宣传",
@@ -50,8 +53,26 @@ def fmt(code: str, value) -> str:
     return f"{value * 100:.1f}%"
 
 
+def rollups(unit, year: int, codes=None) -> list[Rollup]:
+    """The unit's rollups of the year as every indicator reader may see them: a report is built once and shared with
+    all holders of ``indicators.view`` over the unit, so small cells are withheld as for a reader without person
+    rights (docs/indicators.md "Small cells")."""
+    qs = Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), breakdown="")
+    if codes is not None:
+        qs = qs.filter(indicator__in=codes)
+    return disclosure.apply(None, qs.select_related("org_unit"))
+
+
+def _part(r, part: str) -> str:
+    reason = r.hidden.get(part)
+    if reason is not None:
+        return f"<{r.cell_limit}" if reason == smallcells.SMALL else "*"
+    value = getattr(r, part)
+    return "" if value is None else f"{value:.0f}"
+
+
 def _table(doc, unit, year, codes, progress=None):
-    rows = {r.indicator: r for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), indicator__in=codes, breakdown="")}
+    rows = {r.indicator: r for r in rollups(unit, year, codes)}
     table = doc.add_table(rows=1, cols=5)
     table.style = "Table Grid"
     for cell, text in zip(table.rows[0].cells, ["指标", "数值", "分子/分母", "目标", "评价"], strict=True):
@@ -62,19 +83,36 @@ def _table(doc, unit, year, codes, progress=None):
         value = r.value if r else None
         cells = table.add_row().cells
         cells[0].text = f"{code} {REGISTRY[code].zh}"
-        cells[1].text = fmt(code, value)
-        cells[2].text = (f"{r.numerator:.0f}" + (f"/{r.denominator:.0f}" if r.denominator is not None else "")) if r and r.numerator is not None else "—"
+        cells[1].text = ("*" if r is not None and r.hidden else fmt(code, value))
+        if r is None or (r.numerator is None and "numerator" not in r.hidden):
+            cells[2].text = "—"
+        else:
+            has_denominator = r.denominator is not None or "denominator" in r.hidden
+            cells[2].text = _part(r, "numerator") + (f"/{_part(r, 'denominator')}" if has_denominator else "")
         cells[3].text = fmt(code, target) if target is not None else "—"
         cells[4].text = STATUS_ZH[indicator_services.status(code, value, target)]
+    if any(r.hidden for r in rows.values()):
+        doc.add_paragraph(NOTE.format(limit=small_cell_threshold(unit)))
+
+
+# Under a table with hidden cells (docs/indicators.md "Small cells").
+NOTE = "注：“<{limit}”为少于{limit}人的计数，“*”为可据以推算出被隐藏数值的数字，按小数值抑制规则不予显示。"
 
 
 def counts(unit, year) -> dict:
+    """Counts for the summary's text. Assessments and hotline calls count persons who sought help: below the unit's
+    small-cell threshold they read "少于5" (the document is shared with every indicator reader)."""
     p = unit.path
     db = read_alias()  # counts only (no person is read), so the replica may answer
+    limit = small_cell_threshold(unit)
+
+    def small(n):
+        return f"少于{limit}" if smallcells.is_small(n, limit) else n
+
     return {
         "residents": Person.objects.using(db).filter(org_path__startswith=p).count(),
-        "assessments": Assessment.objects.using(db).filter(org_path__startswith=p, taken_at__year=year).count(),
-        "calls": Call.objects.using(db).filter(org_path__startswith=p, started_at__year=year).count(),
+        "assessments": small(Assessment.objects.using(db).filter(org_path__startswith=p, taken_at__year=year).count()),
+        "calls": small(Call.objects.using(db).filter(org_path__startswith=p, started_at__year=year).count()),
         "sites": Site.objects.using(db).filter(org_path__startswith=p).count(),
         "staff": Staff.objects.using(db).filter(org_path__startswith=p, active=True).count(),
         "articles": Article.objects.using(db).filter(org_path__startswith=p, state="published", published_at__year=year).count(),
@@ -88,8 +126,8 @@ def build(unit, year: int, progress=None) -> bytes:
     doc.add_heading(f"{unit.name}{year}年心理健康工作总结", level=0)
     doc.add_paragraph("本总结由社会心理服务平台依据指标汇总数据自动生成；【请填写…】处为需要撰写的内容。")
     c = counts(unit, year)
-    statuses = [indicator_services.status(code, r.value, indicator_services.target_for(code, unit, year))
-                for code, r in ((r.indicator, r) for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), breakdown="") if r.indicator in REGISTRY)]
+    statuses = [indicator_services.status(r.indicator, r.value, indicator_services.target_for(r.indicator, unit, year))
+                for r in rollups(unit, year) if r.indicator in REGISTRY]
     for i, title in enumerate(CHAPTERS):
         doc.add_heading(f"{i + 1}. {title}", level=1)
         if i == 0:

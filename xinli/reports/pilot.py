@@ -17,7 +17,7 @@ from xinli.network.models import Inspection, Institution, Staff
 from xinli.regions.models import OrgUnit
 from xinli.smd.indicators import population
 
-from .annual import _cjk, _table, fmt
+from .annual import _cjk, _table, fmt, rollups
 
 
 def build(unit, year: int, progress=None) -> bytes:
@@ -40,13 +40,13 @@ def build(unit, year: int, progress=None) -> bytes:
         progress(25)
     doc.add_heading("二、工作基础", level=1)
     doc.add_heading("（一）组织领导", level=2)
-    t19 = Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), indicator="T19", breakdown="").first()
+    t19 = Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), indicator="T19", breakdown="").first()  # not persons
     doc.add_paragraph(f"乡镇（街道）精神卫生综合管理小组建成率 {fmt('T19', t19.value if t19 else None)}。【请填写：领导小组与部门协作机制】")
     doc.add_heading("（二）具体工作措施、经验、特色", level=2)
     doc.add_paragraph("【请填写】")
     doc.add_heading("（三）急需解决的问题", level=2)
     red = []
-    for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), breakdown=""):
+    for r in rollups(unit, year):  # small cells withheld: a hidden value is not listed
         if r.indicator in REGISTRY:
             target = indicator_services.target_for(r.indicator, unit, year)
             if indicator_services.status(r.indicator, r.value, target) == "red":
