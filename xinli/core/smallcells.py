@@ -71,8 +71,8 @@ def primary(numerator, denominator, *, limit: int, parts: Iterable[str] = PARTS)
         if part in parts and is_small(n, limit):
             hidden[part] = SMALL
     num, den = _number(numerator), _number(denominator)
-    if {"numerator", "denominator"} <= parts and "numerator" not in hidden and num is not None and den is not None \
-            and is_small(den - num, limit):
+    # The complement is worked out only from a shown denominator.
+    if {"numerator", "denominator"} <= parts and not hidden and num is not None and den is not None and is_small(den - num, limit):
         hidden["numerator"] = DERIVED
     return hidden
 
