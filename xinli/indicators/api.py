@@ -3,7 +3,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, viewsets
 
-from . import selectors, services
+from . import disclosure, selectors, services
 from .models import Rollup
 from .registry import REGISTRY
 
@@ -24,13 +24,20 @@ class ValueSerializer(serializers.Serializer):
     denominator = serializers.CharField(allow_null=True)
     target = serializers.CharField(allow_null=True)
     status = serializers.ChoiceField(choices=["green", "amber", "red"], allow_null=True)
+    suppressed = serializers.ListField(child=serializers.ChoiceField(choices=["numerator", "denominator", "value"]), help_text=(
+        "the fields withheld (null) by the small-cell rule for this reader: a count of persons from 1 to "
+        "small_cell_threshold − 1, or a figure it could be worked out from (docs/indicators.md \"Small cells\")"))
+    small_cell_threshold = serializers.IntegerField(allow_null=True, help_text=(
+        "the threshold in force for the unit when the indicator counts persons; null for indicators that do not"))
 
 
 @extend_schema(parameters=[OpenApiParameter("indicator", str), OpenApiParameter("org", str, description="org unit code"),
                            OpenApiParameter("period", str, description="year (2026) or month (2026-03: the year to the end of March)"),
                            OpenApiParameter("breakdown", str, description='"" (default: all people) or a category, e.g. sex=F, age=18-34; "*" for every row')])
 class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Indicator values from the rollups: value, numerator, denominator, target and status (green / amber / red)."""
+    """Indicator values from the rollups: value, numerator, denominator, target and status (green / amber / red).
+    Counts of persons below the unit's small-cell threshold, and the figures they could be worked out from, are null
+    for readers without rights to those persons, and named in ``suppressed``."""
 
     queryset = Rollup.objects.none()
     serializer_class = ValueSerializer
@@ -51,7 +58,7 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         return qs.order_by("indicator", "org_path")
 
     def list(self, request, *args, **kwargs):
-        page = self.paginate_queryset(self.get_queryset())
+        page = disclosure.apply(request.user, self.paginate_queryset(self.get_queryset()))
         rows = []
         targets = {}
         for r in page:
@@ -62,7 +69,8 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             rows.append({"id": r.pk, "indicator": r.indicator, "name": REGISTRY[r.indicator].zh if r.indicator in REGISTRY else r.indicator,
                          "org": r.org_unit.code, "org_name": r.org_unit.name, "period": r.period, "breakdown": r.breakdown, "source": r.source,
                          "value": _s(r.value), "numerator": _s(r.numerator), "denominator": _s(r.denominator), "target": _s(target),
-                         "status": services.status(r.indicator, r.value, target) if r.indicator in REGISTRY else None})
+                         "status": services.status(r.indicator, r.value, target) if r.indicator in REGISTRY else None,
+                         "suppressed": disclosure.suppressed(r), "small_cell_threshold": getattr(r, "cell_limit", None)})
         return self.get_paginated_response(ValueSerializer(rows, many=True).data)
 
 

@@ -1,7 +1,8 @@
 """Federation: indicator values (aggregates only, never persons) exported by one instance as JSON and imported by
 another, so that a province instance can aggregate its cities' instances.
 
-``export_values`` writes the locally computed rollups of a unit and every unit under it for one period.
+``export_values`` writes the locally computed rollups of a unit and every unit under it for one period, with the
+small cells below the root withheld (``null``; the root's own rows stay exact, see ``export_values``).
 ``import_values`` checks the whole document first and writes nothing if any value is bad; then, in one transaction,
 it stores the values with ``source`` = the exporting instance and re-aggregates every ancestor of the document's root in this instance (Σ numerators ÷ Σ denominators of the direct
 children, ``source="federation"``).
@@ -30,6 +31,7 @@ from xinli.core.i18n import bilingual
 from xinli.regions.codes import CODE_RE
 from xinli.regions.models import OrgUnit
 
+from . import disclosure
 from .models import Rollup
 from .registry import REGISTRY
 
@@ -50,17 +52,41 @@ def _s(value) -> str | None:
     return None if value is None else str(value)
 
 
+def _protect(rows: list[Rollup], *, root: OrgUnit) -> None:
+    """Mask the rows below ``root`` (the whole subtree is in the document, so it is one table; the root is exact)."""
+    by_code = defaultdict(dict)
+    for r in rows:
+        r.hidden = {}
+        ind = REGISTRY.get(r.indicator)
+        if ind is not None and ind.counts_persons:
+            by_code[r.indicator][(r.org_path, r.breakdown)] = r
+    for code, cells in by_code.items():
+        mask, _limits = disclosure.mask_cells(REGISTRY[code], {k: (r.numerator, r.denominator) for k, r in cells.items()},
+                                              fixed=[root.path])
+        for key, parts in mask.items():
+            disclosure.hide(cells[key], parts)
+
+
 def export_values(unit: OrgUnit, period: str, *, instance: str) -> dict:
     """The locally computed values (``source=""``) of ``period`` for ``unit`` and every unit under it, as a
-    JSON-able document. Aggregates only: indicator, unit, breakdown and the three numbers; nothing about persons."""
-    rows = (Rollup.objects.using(read_alias()).filter(period=period, source="", org_path__startswith=unit.path)
-            .select_related("org_unit", "org_unit__parent").order_by("org_path", "indicator", "breakdown"))
+    JSON-able document. Aggregates only: indicator, unit, breakdown and the three numbers; nothing about persons.
+
+    Small cells (docs/indicators.md "Small cells"): the root's own rows are exact (the receiving instance rebuilds
+    the units above the root from them); below the root, counts of persons under each unit's threshold and the
+    figures they could be worked out from (the root, its units and their breakdowns are one table) are ``null``,
+    named in the value's ``suppressed``."""
+    rows = list(Rollup.objects.using(read_alias()).filter(period=period, source="", org_path__startswith=unit.path)
+                .select_related("org_unit", "org_unit__parent").order_by("org_path", "indicator", "breakdown"))
+    _protect(rows, root=unit)
     values = []
     for r in rows:
         u = r.org_unit
-        values.append({"indicator": r.indicator, "org": u.code, "org_name": u.name, "level": u.level,
-                       "parent": u.parent.code if u.parent_id else None, "breakdown": r.breakdown,
-                       "numerator": _s(r.numerator), "denominator": _s(r.denominator), "value": _s(r.value)})
+        value = {"indicator": r.indicator, "org": u.code, "org_name": u.name, "level": u.level,
+                 "parent": u.parent.code if u.parent_id else None, "breakdown": r.breakdown,
+                 "numerator": _s(r.numerator), "denominator": _s(r.denominator), "value": _s(r.value)}
+        if r.hidden:
+            value["suppressed"] = disclosure.suppressed(r)
+        values.append(value)
     return {"format": FORMAT, "version": VERSION, "instance": instance, "exported_at": timezone.now().isoformat(),
             "root": {"code": unit.code, "name": unit.name}, "period": period, "values": values}
 

@@ -29,6 +29,15 @@ from django.utils.translation import gettext_lazy as _
 from xinli.alerts import indicators as crisis_indicators
 from xinli.alerts.models import Alert, Level
 from xinli.archives.models import Sex
+from xinli.core.policy import (
+    ALERTS_WORK,
+    ASSESSMENT_READ_CAPABILITIES,
+    COUNSELLING_WORK,
+    HOTLINE_OPERATE,
+    HOTLINE_SUPERVISE,
+    SCREENING_CAMPAIGN,
+    SMD_VIEW,
+)
 from xinli.counselling import indicators as counselling_indicators
 from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord
 from xinli.network import coverage
@@ -65,6 +74,11 @@ class Indicator:
     # Where the rule comes from: the pilot plan's section (试点方案 二.1 = §二 item 1, 三(八) = §三 part 八; seed 001),
     # a national norm, or "platform" for an indicator the plan does not name (docs/indicators.md).
     source: str = ""
+    # Small cells (docs/indicators.md "Small cells"): the capabilities that read the persons this indicator counts
+    # (a reader holding one of them over the unit sees exact numbers; everyone else gets small cells suppressed);
+    # empty = not a count of persons (sites, villages, staff, anonymous answers, calls, incidents: never suppressed).
+    readers: frozenset[str] = field(default=frozenset())
+    counted: tuple[str, ...] = ("numerator", "denominator")  # the parts that count persons
 
     @property
     def unit(self) -> str:
@@ -81,6 +95,10 @@ class Indicator:
     def platform(self) -> bool:
         """Not one of the pilot plan's targets: an indicator the platform adds."""
         return self.source == "platform"
+
+    @property
+    def counts_persons(self) -> bool:
+        return bool(self.readers)
 
     @property
     def name(self) -> str:
@@ -290,6 +308,7 @@ SOURCES = {
 }
 
 D = Decimal
+SMD = frozenset({SMD_VIEW})
 ALL = ("city", "county", "township")
 DOWN = ("city", "county", "township", "village")
 I = Indicator  # noqa: E741 — a short alias keeps the table readable
@@ -323,35 +342,38 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
         "drug rehabilitation, conflict or distress, paranoid personality; a region may set its own list) on the period end who "
         "have an active plan whose review is not overdue ÷ those persons"),
       _("persons with an active plan, review not overdue"), _("persons of the special populations"), "stock", DOWN, D("0.6"), True,
-      many=_scan(counselling_indicators.t09_rows), breakdowns=("sex",), group="counselling", source="试点方案 三(一)"),
+      many=_scan(counselling_indicators.t09_rows), breakdowns=("sex",), group="counselling", source="试点方案 三(一)",
+      readers=frozenset({COUNSELLING_WORK})),
     I("CA1", "关爱人群心理健康服务覆盖率", "care groups with a plan",
       _("elderly, women, children, orphans, persons with disability and their families, families of SMD patients and student "
         "victims on the period end who have an active plan whose review is not overdue ÷ those persons"),
       _("persons with an active plan, review not overdue"), _("persons of the care groups"), "stock", DOWN, None, True,
-      many=_scan(counselling_indicators.care_rows), breakdowns=("sex",), group="counselling", source="platform"),
+      many=_scan(counselling_indicators.care_rows), breakdowns=("sex",), group="counselling", source="platform",
+      readers=frozenset({COUNSELLING_WORK})),
     I("T10U", "心理健康核心知识知晓率（城市）", "awareness rate, urban", awareness.DEFINITION["urban"], awareness.NUMERATOR, awareness.DENOMINATOR,
       "flow", DOWN, D("0.5"), True, many=awareness.many(rural=False), breakdowns=("sample",), group="outreach", source="试点方案 三(七)"),
     I("T10R", "心理健康核心知识知晓率（农村）", "awareness rate, rural", awareness.DEFINITION["rural"], awareness.NUMERATOR, awareness.DENOMINATOR,
       "flow", DOWN, D("0.5"), True, many=awareness.many(rural=True), breakdowns=("sample",), group="outreach", source="试点方案 三(七)"),
     I("T11", "严重精神障碍报告患病率（‰）", "SMD reported prevalence (‰)", _("patients in register on the period end ÷ resident population of the year × 1000"),
-      _("patients in register"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population"), group="smd", source="platform"),
+      _("patients in register"), _("population"), "stock", DOWN, D("4.5"), True, kind="permille", many=_smd("in_register", "population"), group="smd", source="platform",
+      readers=SMD, counted=("numerator",)),
     I("T12", "在册患者规范管理率", "SMD standardised management",
       _("in register on the period end with at least min(4, max(1, floor(d / 91))) complete follow-ups (clinic, home or phone) from "
         "1 January or the registration date to the period end, d being the days of that interval (national basic public-health "
         "service norm) ÷ in register"),
-      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd", source="试点方案 三(八)"),
+      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd", source="试点方案 三(八)", readers=SMD),
     I("T13", "在册患者治疗率(服药率)", "SMD medication rate", _("in register whose last complete follow-up of the year records regular or intermittent medication, or in hospital ÷ in register"),
-      _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd", source="试点方案 三(八)"),
+      _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd", source="试点方案 三(八)", readers=SMD),
     I("T14", "精神分裂症治疗率", "schizophrenia medication rate", _("F20 patients taking medication ÷ F20 patients in register"),
-      _("F20 taking medication"), _("F20 in register"), "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd", source="试点方案 三(八)"),
+      _("F20 taking medication"), _("F20 in register"), "stock", DOWN, D("0.8"), True, many=_smd("schizophrenia_medicated", "schizophrenia"), group="smd", source="试点方案 三(八)", readers=SMD),
     I("T15", "规律服药率", "regular medication rate", _("in register whose last complete follow-up of the year records regular medication ÷ in register"),
-      _("patients on regular medication"), _("in register"), "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd", source="platform"),
+      _("patients on regular medication"), _("in register"), "stock", DOWN, D("0.6"), True, many=_smd("regular", "in_register"), group="smd", source="platform", readers=SMD),
     I("T16", "居家患者社区康复参与率", "community rehabilitation", _("home-dwelling in register with a rehabilitation record overlapping the year to date ÷ home-dwelling in register"),
-      _("in rehabilitation"), _("home-dwelling in register"), "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd", source="试点方案 三(八)"),
+      _("in rehabilitation"), _("home-dwelling in register"), "stock", DOWN, D("0.6"), True, many=_smd("rehab", "home"), group="smd", source="试点方案 三(八)", readers=SMD),
     I("T17", "居家患者及家属心理疏导率", "patient and family counselling",
       _("home-dwelling in register who, or whose family, received psychological counselling from a primary-care institution from "
         "1 January to the period end ÷ home-dwelling in register"),
-      _("patients or families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd", source="试点方案 三(八)"),
+      _("patients or families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd", source="试点方案 三(八)", readers=SMD),
     I("T18", "精神卫生医疗机构家属学校开设率", "family schools", _("mental-health institutions (psychiatric hospitals, and general hospitals with a psychiatric department or clinic in "
         "the network register) with an active family school on the period end ÷ those institutions"),
       _("institutions with a family school"), _("mental-health institutions"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network", source="试点方案 三(八)"),
@@ -366,13 +388,17 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("WF1", "每万常住人口心理服务从业人员数", "service staff per 10,000 residents", _("active service staff ÷ resident population of the year × 10,000"),
       _("active staff"), _("population"), "stock", ALL, None, True, kind="per10k", many=_workforce, group="workforce", source="platform"),
     I("AL1", "预警按时确认率", "alerts acknowledged in time", _("alerts raised from 1 January to the period end acknowledged before their first deadline (never escalated) ÷ those alerts"),
-      _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis", source="platform"),
+      _("acknowledged in time"), _("alerts"), "flow", DOWN, D("0.9"), True, many=_scan(_alert_rows), breakdowns=("level",), group="crisis", source="platform",
+      readers=frozenset({ALERTS_WORK})),
     I("SC1", "心理普查完成率", "screening campaign completion", _("participants of the campaigns opened from 1 January to the period end who completed ÷ participants"),
-      _("participants completed"), _("participants"), "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening", source="platform"),
+      _("participants completed"), _("participants"), "flow", ALL, D("0.9"), True, many=_scan(_campaign_rows), breakdowns=("kind",), group="screening", source="platform",
+      readers=frozenset({SCREENING_CAMPAIGN})),
     I("SC2", "测评阳性率（中度及以上）", "screening positive rate (moderate or worse)", _("assessments from 1 January to the period end with a moderate or worse result ÷ assessments"),
-      _("moderate or worse"), _("assessments"), "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening", source="platform"),
+      _("moderate or worse"), _("assessments"), "flow", DOWN, None, False, many=_scan(_positive_rows), breakdowns=("sex", "age"), group="screening", source="platform",
+      readers=ASSESSMENT_READ_CAPABILITIES),
     I("HL1", "心理援助热线接通率", "hotline answer rate", _("calls offered to the unit's lines from 1 January to the period end that were answered ÷ calls offered"),
       _("answered"), _("offered"), "flow", ALL, D("0.9"), True, many=_scan(_answer_rows), group="crisis", source="platform"),
     I("HL2", "高危来电回访完成率", "high-risk callers followed up", _("high- and imminent-risk calls from 1 January to the period end with the follow-up done ÷ those calls"),
-      _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis", source="platform"),
+      _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis", source="platform",
+      readers=frozenset({HOTLINE_OPERATE, HOTLINE_SUPERVISE})),
 ]}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,9 +17,11 @@ from xinli.core import xlsx
 from xinli.core.ids import parse_year
 from xinli.core.policy import INDICATORS_MANAGE, INDICATORS_VIEW
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.regions import parameters
 from xinli.regions.models import OrgUnit
+from xinli.regions.parameters import small_cell_threshold
 
-from . import display, selectors, services
+from . import disclosure, display, selectors, services
 from .registry import REGISTRY, breakdown_label
 
 
@@ -53,7 +55,7 @@ def _row(code, r, unit, year, targets=None):
 
 def _children(user, unit, year, code):
     """The units directly below with their value of one indicator, best first (units without a value last)."""
-    rs = list(selectors.visible_rollups(user).filter(org_unit__parent=unit, period=str(year), indicator=code, breakdown=""))
+    rs = disclosure.apply(user, selectors.visible_rollups(user).filter(org_unit__parent=unit, period=str(year), indicator=code, breakdown=""))
     rows = [_row(code, r, r.org_unit, year) for r in rs]
     rows.sort(key=lambda x: (x["r"].value is None, -(x["r"].value or 0) if REGISTRY[code].higher_is_better else (x["r"].value or 0),
                              x["r"].org_unit.code))
@@ -79,17 +81,18 @@ def scorecard(request):
             for text in exc.messages:
                 messages.error(request, text)
         return redirect(request.get_full_path())
-    rollups = {r.indicator: r for r in selectors.visible_rollups(user).filter(org_unit=unit, period=str(year), breakdown="")}
+    rollups = {r.indicator: r for r in disclosure.apply(user, selectors.visible_rollups(user).filter(org_unit=unit, period=str(year), breakdown=""))}
     targets = services.targets_for(unit, year)
     rows = [_row(code, rollups.get(code), unit, year, targets) for code, ind in REGISTRY.items() if unit.level in ind.levels or code in rollups]
     focus = request.GET.get("indicator") if request.GET.get("indicator") in REGISTRY else "T01"
     children = _children(user, unit, year, focus)
     if request.GET.get("format") == "xlsx":
+        limit = small_cell_threshold(unit)
         return xlsx.response(xlsx.workbook([
             (f"{unit.code}-{year}", ["指标 Indicator", "名称 Name", "数值 Value", "分子 Numerator", "分母 Denominator", "目标 Target", "评价 Status"],
-             [[x["code"], x["ind"].zh, *_nums(x)] for x in rows]),
+             _noted([[x["code"], x["ind"].zh, *_nums(x)] for x in rows], [x["r"] for x in rows], limit)),
             (f"{focus} ranking", ["区划代码 Code", "区划 Unit", "数值 Value", "分子 Numerator", "分母 Denominator", "目标 Target", "评价 Status"],
-             [[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children]),
+             _noted([[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children], [x["r"] for x in children], limit)),
         ]), f"scorecard-{unit.code}-{year}.xlsx")
     from .models import Signal
     from .warning import series_label
@@ -102,7 +105,24 @@ def scorecard(request):
     return render(request, "indicators/scorecard.html", {
         "unit": unit, "year": year, "years": _years(), "rows": rows, "children": children, "focus": focus,
         "focus_name": REGISTRY[focus].name, "signals": signals, "counts": counts,
-        "can_manage": path_in_scope(user, INDICATORS_MANAGE, unit.path)})
+        "can_manage": path_in_scope(user, INDICATORS_MANAGE, unit.path),
+        "small_cells": _small_cells(unit, [x["r"] for x in rows + children], in_force=True)})
+
+
+def _small_cells(unit, rollups, *, in_force=False) -> dict:
+    """What the pages say about small cells: the threshold of the unit, whether a cell of the page is hidden, and
+    (on the scorecard) where the threshold in force comes from."""
+    out = {"limit": small_cell_threshold(unit), "any": any(getattr(r, "hidden", None) for r in rollups if r is not None)}
+    if in_force:
+        out["in_force"] = parameters.in_force(unit, "small_cell_threshold")
+    return out
+
+
+def _noted(rows: list, rollups, limit: int) -> list:
+    """An Excel table's rows with a note row at the end when a cell of it is hidden (the cell itself is empty)."""
+    if any(getattr(r, "hidden", None) for r in rollups if r is not None):
+        rows = [*rows, [], [disclosure.excel_note(limit)]]
+    return rows
 
 
 def _nums(x):
@@ -123,7 +143,7 @@ def indicator(request, code):
     user = request.user
     unit, year = _unit_year(request)
     ind = REGISTRY[code]
-    mine = {(r.period, r.breakdown): r for r in selectors.visible_rollups(user).filter(org_unit=unit, indicator=code)}
+    mine = {(r.period, r.breakdown): r for r in disclosure.apply(user, selectors.visible_rollups(user).filter(org_unit=unit, indicator=code))}
     main = _row(code, mine.get((str(year), "")), unit, year)
     breakdowns = [{"key": breakdown_label(k), "r": r} for (p, k), r in sorted(mine.items()) if p == str(year) and k]
     months = [f"{year}-{m:02d}" for m in range(1, 13)]
@@ -135,18 +155,22 @@ def indicator(request, code):
     history = [{"period": p, "r": r} for (p, k), r in sorted(mine.items(), reverse=True) if len(p) == 4 and not k and p != str(year)]
     children = _children(user, unit, year, code)
     if request.GET.get("format") == "xlsx":
+        limit = small_cell_threshold(unit)
         head = ["数值 Value", "分子 Numerator", "分母 Denominator", "目标 Target", "评价 Status"]
+        month_rows = [r for m in months if (r := mine.get((m, "")))]
         return xlsx.response(xlsx.workbook([
-            (f"{code} {unit.code}", ["区划代码 Code", "区划 Unit", *head], [[unit.code, unit.name, *_nums(main)]]),
+            (f"{code} {unit.code}", ["区划代码 Code", "区划 Unit", *head], _noted([[unit.code, unit.name, *_nums(main)]], [main["r"]], limit)),
             ("months", ["月份 Month", "数值 Value", "分子 Numerator", "分母 Denominator"],
-             [[m, r.value, r.numerator, r.denominator] for m in months if (r := mine.get((m, "")))]),
+             _noted([[r.period, r.value, r.numerator, r.denominator] for r in month_rows], month_rows, limit)),
             ("breakdowns", ["分组 Breakdown", "数值 Value", "分子 Numerator", "分母 Denominator"],
-             [[b["key"], b["r"].value, b["r"].numerator, b["r"].denominator] for b in breakdowns]),
-            ("units below", ["区划代码 Code", "区划 Unit", *head], [[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children]),
+             _noted([[b["key"], b["r"].value, b["r"].numerator, b["r"].denominator] for b in breakdowns], [b["r"] for b in breakdowns], limit)),
+            ("units below", ["区划代码 Code", "区划 Unit", *head],
+             _noted([[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children], [x["r"] for x in children], limit)),
         ]), f"{code}-{unit.code}-{year}.xlsx")
     return render(request, "indicators/indicator.html", {
         "unit": unit, "year": year, "years": _years(), "ind": ind, "code": code, "main": main, "breakdowns": breakdowns,
-        "trend": trend if any(v is not None for v in trend["value"]) else None, "history": history, "children": children})
+        "trend": trend if any(v is not None for v in trend["value"]) else None, "history": history, "children": children,
+        "small_cells": _small_cells(unit, list(mine.values()) + [x["r"] for x in children])})
 
 
 def _f(r):
@@ -164,8 +188,17 @@ def targets(request):
         if not can_manage:
             raise Http404
         try:
-            services.set_target(user, code=request.POST.get("indicator", ""), unit=unit, year=year, value=request.POST.get("value", "").strip())
-            messages.success(request, f'{request.POST.get("indicator")} ✓')
+            if request.POST.get("do") == "small_cell_threshold":
+                from xinli.regions.services import set_parameter
+
+                set_parameter(user, unit=unit, key="small_cell_threshold", value=request.POST.get("value", ""),
+                              source=request.POST.get("source", ""))
+                messages.success(request, _("Small-cell threshold saved."))
+            else:
+                services.set_target(user, code=request.POST.get("indicator", ""), unit=unit, year=year, value=request.POST.get("value", "").strip())
+                messages.success(request, f'{request.POST.get("indicator")} ✓')
+        except PermissionDenied:
+            raise Http404 from None
         except ValidationError as exc:
             for text in exc.messages:
                 messages.error(request, text)
@@ -173,7 +206,10 @@ def targets(request):
     history = services.target_history(unit, year)
     rows = [{"code": code, "ind": ind, "target": services.target_for(code, unit, year), "history": history.get(code, [])}
             for code, ind in REGISTRY.items() if unit.level in ind.levels]
-    return render(request, "indicators/targets.html", {"unit": unit, "year": year, "years": _years(), "rows": rows, "can_manage": can_manage})
+    return render(request, "indicators/targets.html", {
+        "unit": unit, "year": year, "years": _years(), "rows": rows, "can_manage": can_manage,
+        "threshold": parameters.in_force(unit, "small_cell_threshold"), "known": parameters.KNOWN["small_cell_threshold"],
+        "threshold_history": parameters.history(unit, "small_cell_threshold")})
 
 
 @login_required
@@ -181,7 +217,7 @@ def scorecard_xlsx(request):
     """Every rollup of the unit and the units below for the year, as Excel (aggregates only, no person data)."""
     user = request.user
     unit, year = _unit_year(request)
-    rollups = list(selectors.visible_rollups(user).filter(org_path__startswith=unit.path, period=str(year), breakdown="", org_unit__level__in=[
+    rollups = disclosure.apply(user, selectors.visible_rollups(user).filter(org_path__startswith=unit.path, period=str(year), breakdown="", org_unit__level__in=[
         "city", "county", "township"]).order_by("org_path", "indicator"))
     rows = []
     targets = {}
@@ -192,7 +228,8 @@ def scorecard_xlsx(request):
             targets[r.org_unit_id] = services.targets_for(r.org_unit, year)
         x = _row(r.indicator, r, r.org_unit, year, targets[r.org_unit_id])
         rows.append([r.org_unit.code, r.org_unit.name, r.indicator, REGISTRY[r.indicator].zh, *_nums(x)])
-    return xlsx.response(xlsx.workbook([(str(year), ["区划代码", "区划", "指标", "指标名称", "数值", "分子", "分母", "目标", "评价"], rows)]),
+    return xlsx.response(xlsx.workbook([(str(year), ["区划代码", "区划", "指标", "指标名称", "数值", "分子", "分母", "目标", "评价"],
+                                         _noted(rows, rollups, small_cell_threshold(unit)))]),
                          f"indicators-{unit.code}-{year}.xlsx")
 
 
@@ -204,7 +241,6 @@ def warning(request):
     ``indicators.manage``). 404 outside the user's ``indicators.view`` scope."""
     import datetime
 
-    from django.core.exceptions import PermissionDenied
     from django.db.models import Case, IntegerField, Q, Value, When
     from django.utils.translation import gettext as _t
 

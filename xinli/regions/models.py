@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .codes import RURAL_CODES, URBAN_CODES, Kind, Level, UrbanRural
@@ -108,3 +110,21 @@ class UnitPopulation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["org_unit", "year"], name="unit_population_unique")]
+
+
+class RegionParameter(models.Model):
+    """A rule a region sets for itself (e.g. ``small_cell_threshold``), keyed by name; the known keys, their type,
+    range and default are in ``regions.parameters.KNOWN``. A change adds a row: the latest row of a unit is its
+    value, the earlier ones its history, and a unit without a row takes its nearest ancestor's (else the default)."""
+
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.CASCADE, related_name="parameters")
+    key = models.CharField(_("parameter"), max_length=40, db_index=True)
+    value = models.JSONField(_("value"))
+    source = models.CharField(_("source of the rule"), max_length=200)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    set_at = models.DateTimeField(_("set at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-set_at", "-id"]
+        verbose_name = _("region parameter")
+        verbose_name_plural = _("region parameters")

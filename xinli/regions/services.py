@@ -143,3 +143,38 @@ def _import_units(reader, report: ImportReport, *, actor, valid_from) -> ImportR
             audit.record(actor, audit.Action.CREATE, object_type="regions.orgunit", object_id="import",
                          detail={"created": report.created, "updated": report.updated})
     return report
+
+
+def set_parameter(actor, *, unit: OrgUnit, key: str, value, source: str):
+    """Set a region parameter of ``unit`` (a new row; the earlier ones stay as history), audited. ``value`` is checked
+    against the key's type and range (``parameters.KNOWN``), ``source`` names where the rule comes from (a document,
+    a decision) and is required. Only holders of the key's capability over the unit may set it (PermissionDenied)."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from xinli.core.i18n import field_error
+    from xinli.core.scoping import path_in_scope
+
+    from .models import RegionParameter
+    from .parameters import KNOWN
+
+    known = KNOWN.get(key)
+    if known is None:
+        raise field_error("key", _("Parameter: unknown name."))
+    if not path_in_scope(actor, known.capability, unit.path):
+        raise PermissionDenied
+    errors = {}
+    parsed = parse_id(str(value).strip()) if value is not None else None
+    if parsed is None or (known.lowest is not None and parsed < known.lowest) or (known.highest is not None and parsed > known.highest):
+        errors["value"] = [ValidationError(bilingual(_("{name}: a whole number from {lowest} to {highest}."), name=known.label,
+                                                     lowest=known.lowest, highest=known.highest), code="invalid")]
+    source = (source or "").strip()
+    if not source or len(source) > 200:
+        errors["source"] = [ValidationError(bilingual(_("Source of the rule: say where the rule comes from (a document or "
+                                                        "decision), at most 200 characters.")), code="invalid")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        row = RegionParameter.objects.create(org_unit=unit, key=key, value=parsed, source=source, set_by=actor)
+        audit.record(actor, audit.Action.UPDATE, object_type="regions.regionparameter", object_id=f"{key}:{unit.code}",
+                     org_path=unit.path, detail={"key": key, "value": parsed, "source": source})
+    return row

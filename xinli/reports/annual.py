@@ -23,12 +23,14 @@ from xinli.accounts import stats as account_stats
 from xinli.alerts import stats as alert_stats
 from xinli.alerts.models import Alert, CrisisCase, Level
 from xinli.archives.models import Person
+from xinli.core import smallcells
 from xinli.core.db import read_alias
 from xinli.core.periods import year_span
 from xinli.counselling import stats as counselling_stats
 from xinli.counselling.models import Case, Referral
 from xinli.hotline import stats as hotline_stats
 from xinli.hotline.models import Call
+from xinli.indicators import disclosure
 from xinli.indicators import services as indicator_services
 from xinli.indicators import stats as indicator_stats
 from xinli.indicators.display import format_parts, format_value
@@ -37,6 +39,7 @@ from xinli.indicators.registry import REGISTRY, period_end
 from xinli.network import stats as network_stats
 from xinli.network.models import Finding, Profession, Site
 from xinli.outreach.models import Article, Event
+from xinli.regions.parameters import small_cell_threshold
 from xinli.screening.models import Assessment
 from xinli.smd.models import FollowUp as SmdFollowUp
 from xinli.smd.models import Patient
@@ -72,8 +75,26 @@ def _platform(code: str) -> bool:
     return REGISTRY[code].platform
 
 
+def rollups(unit, year: int, codes=None) -> list[Rollup]:
+    """The unit's rollups of the year as every indicator reader may see them: a report is built once and shared with
+    all holders of ``indicators.view`` over the unit, so small cells are withheld as for a reader without person
+    rights (docs/indicators.md "Small cells")."""
+    qs = Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), breakdown="")
+    if codes is not None:
+        qs = qs.filter(indicator__in=codes)
+    return disclosure.apply(None, qs.select_related("org_unit"))
+
+
+def _part(r, part: str) -> str:
+    reason = r.hidden.get(part)
+    if reason is not None:
+        return f"<{r.cell_limit}" if reason == smallcells.SMALL else "*"
+    value = getattr(r, part)
+    return "" if value is None else f"{value:.0f}"
+
+
 def _table(doc, unit, year, codes, progress=None):
-    rows = {r.indicator: r for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), indicator__in=codes, breakdown="")}
+    rows = {r.indicator: r for r in rollups(unit, year, codes)}
     targets = indicator_services.targets_for(unit, year, codes)
     table = doc.add_table(rows=1, cols=5)
     table.style = "Table Grid"
@@ -85,10 +106,20 @@ def _table(doc, unit, year, codes, progress=None):
         value = r.value if r else None
         cells = table.add_row().cells
         cells[0].text = f"{code} {REGISTRY[code].zh}" + ("（平台指标）" if _platform(code) else "")
-        cells[1].text = shown(code, value)
-        cells[2].text = format_parts(r, REGISTRY[code])
+        cells[1].text = "*" if r is not None and r.hidden else shown(code, value)
+        if r is not None and r.hidden:
+            has_denominator = r.denominator is not None or "denominator" in r.hidden
+            cells[2].text = _part(r, "numerator") + (f" / {_part(r, 'denominator')}" if has_denominator else "")
+        else:
+            cells[2].text = format_parts(r, REGISTRY[code])
         cells[3].text = shown(code, target)
         cells[4].text = STATUS_ZH[indicator_services.status(code, value, target)]
+    if any(r.hidden for r in rows.values()):
+        doc.add_paragraph(NOTE.format(limit=small_cell_threshold(unit)))
+
+
+# Under a table with hidden cells (docs/indicators.md "Small cells").
+NOTE = "注：“<{limit}”为少于{limit}人的计数，“*”为可据以推算出被隐藏数值的数字，按小数值抑制规则不予显示。"
 
 
 def _grid(doc, header: list[str], rows: list[list[str]]) -> None:
@@ -160,19 +191,38 @@ class Summary:
         self.unit, self.year = unit, year
         self.as_of = period_end(str(year))
         self.period = f"{year}年1月1日至{self.as_of.month}月{self.as_of.day}日"
-        self.rollups = {(r.indicator, r.breakdown): r for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year))}
+        # As every indicator reader may see them (small cells withheld, like the tables: ``rollups``).
+        rows = Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year)).select_related("org_unit")
+        self.rollups = {(r.indicator, r.breakdown): r for r in disclosure.apply(None, rows)}
         self.hotline = hotline_stats.area_kpis(unit, year, self.as_of)
+
+    def count(self, n) -> str:
+        """A count of persons (alerts, crisis cases, calls, counselling cases, referrals) as every indicator reader may
+        see it: below the unit's small-cell threshold it reads "<5" (docs/indicators.md "Small cells")."""
+        limit = small_cell_threshold(self.unit)
+        return f"<{limit}" if smallcells.is_small(n, limit) else f"{n}"
+
+    def rate(self, part, whole) -> str:
+        """``_rate`` of two person counts, withheld ("*") when either is a small cell."""
+        limit = small_cell_threshold(self.unit)
+        if smallcells.is_small(part, limit) or smallcells.is_small(whole, limit):
+            return "*"
+        return _rate(part, whole)
 
     def rollup(self, code: str, breakdown: str = ""):
         return self.rollups.get((code, breakdown))
 
     def value(self, code: str, breakdown: str = "") -> str:
         r = self.rollup(code, breakdown)
+        if r is not None and getattr(r, "hidden", None):
+            return "*"
         return shown(code, r.value if r else None)
 
     def part(self, code: str, which: str, breakdown: str = "") -> str:
         """A rollup's numerator or denominator as counted (stored unscaled), "—" when there is none."""
         r = self.rollup(code, breakdown)
+        if r is not None and getattr(r, "hidden", {}).get(which):
+            return _part(r, which)
         number = getattr(r, which, None) if r else None
         if number is None:
             return "—"
@@ -200,28 +250,28 @@ def _chapter_services(doc, s: Summary) -> None:
                       f"{s.part('SC2', 'numerator')} 人次（阳性率 {s.value('SC2')}）；团体心理普查应参与 {s.part('SC1', 'denominator')} 人，"
                       f"已完成 {s.part('SC1', 'numerator')} 人（完成率 {s.value('SC1')}）。")
     *levels, total = alert_stats.acknowledgement(s.unit, s.year, s.as_of)
-    doc.add_paragraph(f"预警处置：{s.period}，共产生风险预警 {total.raised} 条，按级别统计如下（按时确认：在首个确认时限内确认、"
+    doc.add_paragraph(f"预警处置：{s.period}，共产生风险预警 {s.count(total.raised)} 条，按级别统计如下（按时确认：在首个确认时限内确认、"
                       "未被升级，即指标 AL1；确认用时为自预警产生至确认的分钟数）。")
-    rows = [[str(Level(a.level).label) if a.level else "合计", f"{a.raised}", f"{a.acknowledged}",
+    rows = [[str(Level(a.level).label) if a.level else "合计", f"{s.count(a.raised)}", f"{s.count(a.acknowledged)}",
              s.part("AL1", "numerator", f"level={a.level}" if a.level else ""), s.value("AL1", f"level={a.level}" if a.level else ""),
              _one(a.median_minutes)] for a in (*levels, total)]
     _grid(doc, ["预警级别", "预警数（条）", "已确认（条）", "按时确认（条）", "按时确认率", "确认用时中位数（分钟）"], rows)
     cr = alert_stats.crisis(s.unit, s.year, s.as_of)
-    doc.add_paragraph(f"危机干预：{s.period}，新开危机干预个案 {cr.cases_opened} 个，结案 {cr.cases_closed} 个（其中高危结案 "
-                      f"{cr.closed_high_risk} 个）；发生群体性危机事件 {cr.events} 起，登记受影响人员 {cr.affected} 人；"
-                      f"统计期内到期的危机随访 {cr.follow_ups_due} 次，按时完成 {cr.follow_ups_on_time} 次（"
-                      f"{_rate(cr.follow_ups_on_time, cr.follow_ups_due)}），逾期完成 {cr.follow_ups_late} 次，未完成 {cr.follow_ups_missed} 次。")
+    doc.add_paragraph(f"危机干预：{s.period}，新开危机干预个案 {s.count(cr.cases_opened)} 个，结案 {s.count(cr.cases_closed)} 个（其中高危结案 "
+                      f"{s.count(cr.closed_high_risk)} 个）；发生群体性危机事件 {cr.events} 起，登记受影响人员 {s.count(cr.affected)} 人；"
+                      f"统计期内到期的危机随访 {s.count(cr.follow_ups_due)} 次，按时完成 {s.count(cr.follow_ups_on_time)} 次（"
+                      f"{s.rate(cr.follow_ups_on_time, cr.follow_ups_due)}），逾期完成 {s.count(cr.follow_ups_late)} 次，未完成 {s.count(cr.follow_ups_missed)} 次。")
     k = s.hotline
     asa = k.average_speed_of_answer
-    doc.add_paragraph(f"心理援助热线：{s.period}，辖区热线登记来电 {k.calls} 个，其中高危及紧急来电 {k.high_risk} 个（占 "
-                      f"{_rate(k.high_risk, k.calls)}）；电话系统记录呼入 {s.part('HL1', 'denominator')} 个、接通 "
+    doc.add_paragraph(f"心理援助热线：{s.period}，辖区热线登记来电 {s.count(k.calls)} 个，其中高危及紧急来电 {s.count(k.high_risk)} 个（占 "
+                      f"{s.rate(k.high_risk, k.calls)}）；电话系统记录呼入 {s.part('HL1', 'denominator')} 个、接通 "
                       f"{s.part('HL1', 'numerator')} 个（接通率 {s.value('HL1')}），平均应答时长 {_one(asa)} 秒；高危来电回访完成 "
                       f"{s.part('HL2', 'numerator')} 个（回访完成率 {s.value('HL2')}）。")
     co = counselling_stats.counselling(s.unit, s.year, s.as_of)
     ref = counselling_stats.referrals(s.unit, s.year, s.as_of)
-    doc.add_paragraph(f"心理咨询与转介：{s.period}，新开心理咨询个案 {co.cases_opened} 个，结案 {co.cases_closed} 个，开展咨询 "
-                      f"{co.sessions} 次、共 {_one(Decimal(co.session_minutes) / 60)} 小时；转介 {ref.sent} 人次（其中紧急 {ref.urgent} 人次、"
-                      f"回转 {ref.back} 人次），接收机构已接收 {ref.received} 人次、已回复 {ref.replied} 人次，自转出至回复用时中位数 "
+    doc.add_paragraph(f"心理咨询与转介：{s.period}，新开心理咨询个案 {s.count(co.cases_opened)} 个，结案 {s.count(co.cases_closed)} 个，开展咨询 "
+                      f"{s.count(co.sessions)} 次、共 {_one(Decimal(co.session_minutes) / 60)} 小时；转介 {s.count(ref.sent)} 人次（其中紧急 {s.count(ref.urgent)} 人次、"
+                      f"回转 {s.count(ref.back)} 人次），接收机构已接收 {s.count(ref.received)} 人次、已回复 {s.count(ref.replied)} 人次，自转出至回复用时中位数 "
                       f"{_one(ref.median_turnaround_hours)} 小时。")
     doc.add_paragraph(f"服务满意度：{s.period}，收回满意度答卷 {s.part('T21', 'denominator')} 份，评分 4–5 分的 "
                       f"{s.part('T21', 'numerator')} 份（满意度 {s.value('T21')}）。")

@@ -18,7 +18,7 @@ from xinli.network.models import Inspection, Institution, Staff
 from xinli.regions.models import OrgUnit
 from xinli.smd.indicators import population
 
-from .annual import _cjk, _table, shown
+from .annual import _cjk, _table, rollups, shown
 
 
 def build(unit, year: int, progress=None) -> bytes:
@@ -52,7 +52,7 @@ def _build(unit, year: int, progress=None) -> bytes:
     doc.add_paragraph("【请填写】")
     doc.add_heading("（三）急需解决的问题", level=2)
     red = []
-    for r in Rollup.objects.using(read_alias()).filter(org_unit=unit, period=str(year), breakdown=""):
+    for r in rollups(unit, year):  # small cells withheld: a hidden value is not listed
         if r.indicator in REGISTRY:
             target = indicator_services.target_for(r.indicator, unit, year)
             if indicator_services.status(r.indicator, r.value, target) == "red":

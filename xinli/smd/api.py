@@ -15,7 +15,6 @@ from rest_framework.response import Response
 from xinli.accounts.models import User
 from xinli.archives import selectors as person_selectors
 from xinli.archives.models import Person
-from xinli.core import smallcells
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 from xinli.core.ids import path_id, query_year
@@ -23,6 +22,7 @@ from xinli.core.listing import audit_rows
 from xinli.core.policy import INDICATORS_VIEW, SMD_VIEW
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit
+from xinli.regions.parameters import small_cell_threshold
 
 from . import indicators, selectors, services
 from .models import (
@@ -372,7 +372,17 @@ class IndicatorViewSet(viewsets.GenericViewSet):
             raise OrgUnit.DoesNotExist
         this_year = timezone.localdate().year
         year = query_year(request.query_params, default=this_year, high=this_year)
-        k = indicators.compute([unit], year)[0]
-        counts, rates, suppressed = k.for_reader(request.user)
+        user = request.user
+        parent = unit.parent if unit.parent_id else None
+        if path_in_scope(user, SMD_VIEW, unit.path) or parent is None or not (
+                path_in_scope(user, INDICATORS_VIEW, parent.path) or path_in_scope(user, SMD_VIEW, parent.path)):
+            k = indicators.compute([unit], year)[0]
+            counts, rates, suppressed = k.for_reader(user)
+        else:  # the unit is one of its parent's units below (a table with the parent's total): the same mask as the page
+            family = [parent, *OrgUnit.objects.filter(parent=parent, valid_to__isnull=True).exclude(pk=unit.pk), unit]
+            rows = indicators.compute(family, year)
+            mask, _limits = indicators.protect(rows)
+            k = rows[-1]
+            counts, rates, suppressed = k.for_reader(user, mask[unit.pk])
         return Response({"org_unit": unit.pk, "year": year, "counts": counts, "rates": rates,
-                         "suppressed": suppressed, "small_cell_threshold": smallcells.threshold()})
+                         "suppressed": suppressed, "small_cell_threshold": small_cell_threshold(unit)})

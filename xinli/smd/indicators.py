@@ -43,6 +43,7 @@ from xinli.core import smallcells
 from xinli.core.policy import SMD_VIEW
 from xinli.core.scoping import path_in_scope
 from xinli.regions.models import OrgUnit, UnitPopulation, common_path, path_prefixes
+from xinli.regions.parameters import small_cell_threshold, small_cell_thresholds
 
 from .models import Adherence, Classification, Diagnosis, FollowUp, Patient, Residence, Status, Support, Task
 
@@ -96,13 +97,19 @@ class SmdIndicators:
     COUNTS = ("population", "in_register", "managed", "standardised", "standardised_national", "standardised_gap", "medicated",
               "regular", "schizophrenia", "schizophrenia_medicated", "home", "home_managed", "stable", "rehab", "family", "tasks_due", "tasks_on_time")
 
-    def for_reader(self, user) -> tuple[dict, dict, list[str]]:
-        """(counts, rates, suppressed): real numbers for a reader with SMD person rights in the unit, small cells
-        suppressed (xinli.core.smallcells) for everyone else."""
+    def for_reader(self, user, hidden: dict[str, str] | None = None) -> tuple[dict, dict, list[str]]:
+        """(counts, rates, suppressed): real numbers for a reader with SMD person rights in the unit; for everyone
+        else the small cells hidden (``hidden``: the mask from ``protect``, else this unit's primary mask alone)."""
         counts = {f: getattr(self, f) for f in self.COUNTS}
         if path_in_scope(user, SMD_VIEW, self.unit.path):
             return counts, dict(self.rates), []
-        return smallcells.suppress(counts, self.rates, self.RATE_PARTS, keep=("population",))
+        if hidden is None:
+            hidden = self.primary_mask(small_cell_threshold(self.unit))
+        return smallcells.apply_counts(counts, self.rates, self.RATE_PARTS, hidden)
+
+    def primary_mask(self, limit: int) -> dict[str, str]:
+        counts = {f: getattr(self, f) for f in self.COUNTS}
+        return smallcells.hidden_counts(counts, self.RATE_PARTS, limit=limit, keep=("population",))
 
     def finish(self) -> SmdIndicators:
         self.standardised = self.standardised_gap if self.t12_rule == "gap92" else self.standardised_national
@@ -123,6 +130,32 @@ class SmdIndicators:
             "on_time_rate": r(self.tasks_on_time, self.tasks_due),
         }
         return self
+
+
+def protect(rows: list[SmdIndicators]) -> tuple[dict[int, dict[str, str]], dict[int, int]]:
+    """The small-cell mask of each row for readers without SMD person rights: ``({unit pk: {count: reason}},
+    {unit pk: threshold})``. Primary: counts below the unit's threshold, and a numerator whose complement is below
+    it. Secondary (``smallcells.protect_tree``): one level at a time, a unit and the units directly below it among
+    ``rows`` are one table (the unit as its total, in its primary state), so the mask of a unit is the same on the
+    page and in the API (which computes the unit's parent and siblings)."""
+    limits_by_path = small_cell_thresholds([k.unit.path for k in rows])
+    limits = {k.unit.pk: limits_by_path[k.unit.path] for k in rows}
+    parts = [f for f in SmdIndicators.COUNTS if f != "population"]
+    primary = {k.unit.path: k.primary_mask(limits[k.unit.pk]) for k in rows}
+    by_path = {k.unit.path: k for k in rows}
+    out = {k.unit.pk: dict(primary[k.unit.path]) for k in rows}
+    for k in rows:
+        kids = [c for c in rows if c.unit.parent_id == k.unit.pk]
+        if not kids:
+            continue
+        family = [k, *kids]
+        values = {(c.unit.path, ""): {f: getattr(c, f) for f in parts} for c in family}
+        mask = smallcells.protect_tree(values, {(c.unit.path, ""): primary[c.unit.path] for c in family if primary[c.unit.path]},
+                                       parts=parts)
+        for (path, _b), hidden in mask.items():
+            if path != k.unit.path:
+                out[by_path[path].unit.pk].update(hidden)
+    return out, limits
 
 
 def population(unit: OrgUnit, year: int) -> int | None:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from xinli.core import audit, smallcells
+from xinli.core import audit
 from xinli.core.forms import BilingualForm
 from xinli.core.ids import parse_year
 from xinli.core.listing import list_rows
@@ -293,13 +293,17 @@ def indicator_page(request):
         units.extend(unit_selectors.visible_units(user).filter(path__startswith=top.path, level__in=["county", "township"])
                      .exclude(pk=top.pk).order_by("path"))
     rows = indicators.compute(units, year)
-    small = f"<{smallcells.threshold()}"
-    for k in rows:  # small cells suppressed for readers without SMD person rights in the unit (docs/indicators.md)
-        _counts, k.rates, hidden = k.for_reader(user)
-        k.register_shown = small if "in_register" in hidden else k.in_register
+    # Small cells withheld from readers without SMD person rights in the unit (docs/indicators.md "Small cells"): the
+    # rule's mark for the register count, "—" for a hidden rate; a unit and its units below are one table.
+    mask, limits = indicators.protect(rows)
+    for k in rows:
+        _counts, k.rates, hidden = k.for_reader(user, mask[k.unit.pk])
+        k.register_reason = mask[k.unit.pk].get("in_register") if "in_register" in hidden else None
+        k.cell_limit, k.hidden_names = limits[k.unit.pk], hidden
     return render(request, "smd/indicators.html", {"rows": rows, "year": year, "targets": TARGETS,
                                                    "years": list(range(timezone.localdate().year, 2019, -1)),
-                                                   "today": datetime.date.today()})
+                                                   "today": datetime.date.today(),
+                                                   "small_cells": any(k.hidden_names for k in rows)})
 
 
 @login_required

@@ -55,7 +55,7 @@ EXCLUDED = {
     "axes.accesslog": "log-in history",
     "axes.accessfailurelog": "log-in failures",
 }
-UNIT_CONFIG = {"regions.unitpopulation", "alerts.deadlinepolicy", "smd.reminderpolicy", "indicators.target"}
+UNIT_CONFIG = {"regions.unitpopulation", "regions.regionparameter", "alerts.deadlinepolicy", "smd.reminderpolicy", "indicators.target"}
 STUB = "accounts.user"
 ORG_UNIT = "regions.orgunit"
 # Reached only as a dependency of a selected row (or, for imported scales, by the assessments' scale codes).

@@ -55,3 +55,34 @@ def test_indicator_page_shows_small_cells_as_below_threshold_to_the_publicity_of
     login_verified(client, doctor)
     page = client.get("/smd/indicators/", {"year": 2025}).content.decode()
     assert "&lt;5" not in page
+
+
+def test_page_and_api_hide_the_next_smallest_township_with_a_region_threshold(register_2025, client):  # noqa: F811
+    """County A has 5 patients in the register: A1 4, A2 1. With the county's threshold 2 (a region row), A2's 1 is
+    small and A1's 4 goes with it (5 - 4 would give 1), on the page and in the API; the county itself is shown."""
+    from xinli.regions.models import RegionParameter
+    from xinli.testing.fixtures import login_verified
+
+    tree = register_2025
+    RegionParameter.objects.create(org_unit=tree.county_a, key="small_cell_threshold", value=2, source="区卫健局规定")
+    publicity = make_user("publicity", [(tree.county_a, Role.PUBLICITY_OFFICER)])
+    login_verified(client, publicity)
+    page = client.get("/smd/indicators/", {"year": 2025}).content.decode()
+
+    def register_cell(name):
+        return page.split(f"<td>{name}</td>")[1].split("</td>")[0]
+
+    assert register_cell("市南区").endswith(">5") and "&lt;2" in register_cell("香港中路街道")
+    assert ">*</abbr>" in register_cell("八大关街道") and "&lt;5" not in page
+    assert "小数值抑制" in page
+    a1 = get(publicity, tree.a1)
+    assert a1["counts"]["in_register"] is None and a1["small_cell_threshold"] == 2
+    # Complement: 3 of A1's 4 patients are managed, so the 1 who is not would be known; rehabilitation 1 is small.
+    assert a1["counts"]["managed"] is None and a1["counts"]["rehab"] is None and a1["counts"]["standardised"] == 2
+    assert {"in_register", "managed", "rehab"} <= set(a1["suppressed"]) and a1["rates"]["management_rate"] is None
+    a2 = get(publicity, tree.a2)
+    assert a2["counts"]["in_register"] is None and "in_register" in a2["suppressed"]
+    county = get(publicity, tree.county_a)  # the top of the reader's area: its parent is not shown to this reader
+    assert county["counts"]["in_register"] == 5 and county["small_cell_threshold"] == 2
+    doctor = make_user("county_doc2", [(tree.county_a, Role.SMD_DOCTOR)])
+    assert get(doctor, tree.a1)["counts"]["in_register"] == 4 and get(doctor, tree.a1)["suppressed"] == []
