@@ -17,6 +17,10 @@ class ValueSerializer(serializers.Serializer):
     org = serializers.CharField(help_text="org unit code")
     org_name = serializers.CharField()
     period = serializers.CharField()
+    unit = serializers.ChoiceField(choices=["percent", "per_mille", "per_10000", "count", "yes_no"], allow_null=True,
+                                   help_text="the unit of value and target: percent (stored as a fraction, 0.697 = 69.7 %), "
+                                             "per_mille, per_10000, count or yes_no; numerator and denominator are unscaled counts")
+    indicator_source = serializers.CharField(allow_blank=True, help_text='the pilot plan\'s section (e.g. "试点方案 三(八)") or "platform"')
     breakdown = serializers.CharField(allow_blank=True)
     source = serializers.CharField(allow_blank=True, help_text='"" = computed here, else the instance it was imported from')
     value = serializers.CharField(allow_null=True)
@@ -67,6 +71,8 @@ class ValueViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 targets[key] = services.targets_for(r.org_unit, int(r.period[:4]))
             target = targets[key].get(r.indicator)
             rows.append({"id": r.pk, "indicator": r.indicator, "name": REGISTRY[r.indicator].zh if r.indicator in REGISTRY else r.indicator,
+                         "unit": REGISTRY[r.indicator].unit if r.indicator in REGISTRY else None,
+                         "indicator_source": REGISTRY[r.indicator].source if r.indicator in REGISTRY else "",
                          "org": r.org_unit.code, "org_name": r.org_unit.name, "period": r.period, "breakdown": r.breakdown, "source": r.source,
                          "value": _s(r.value), "numerator": _s(r.numerator), "denominator": _s(r.denominator), "target": _s(target),
                          "status": services.status(r.indicator, r.value, target) if r.indicator in REGISTRY else None,
