@@ -26,7 +26,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinli.core.policy import INDICATORS_MANAGE
 from xinli.hotline.models import Line
+from xinli.regions import parameters
 from xinli.regions.models import OrgUnit
 
 from .models import CrisisTeam, CrisisTeamMember, OnCallShift
@@ -34,7 +36,12 @@ from .models import CrisisTeam, CrisisTeamMember, OnCallShift
 
 def min_team_members(unit: OrgUnit) -> int:
     """The region parameter ``crisis_team_min_members``: the fewest members a crisis team needs for T08 (default 3)."""
-    return 3
+    return int(parameters.parameter(unit, "crisis_team_min_members"))
+
+
+parameters.register(parameters.Known(
+    "crisis_team_min_members", int, lambda: 3, 1, 100, INDICATORS_MANAGE, _("T08 minimum crisis-team members"),
+    _("A registered crisis team counts for T08 with at least this many members (default 3).")))
 
 
 def day_span(day: datetime.date) -> tuple[datetime.datetime, datetime.datetime]:

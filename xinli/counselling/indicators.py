@@ -21,8 +21,11 @@ from collections import defaultdict
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xinli.archives.models import Person, PopulationTag, Tag
+from xinli.core.policy import INDICATORS_MANAGE
+from xinli.regions import parameters
 
 from .models import Plan
 
@@ -35,7 +38,12 @@ CARE_GROUPS = frozenset(Tag.values) - PLAN_GROUPS
 
 def t09_tag_sets(paths) -> dict[str, frozenset]:
     """The T09 tag set in force for each unit path (region parameter ``t09_tags``; default ``PLAN_GROUPS``)."""
-    return {p: PLAN_GROUPS for p in paths}
+    return {p: frozenset(v) for p, v in parameters.parameters(paths, "t09_tags").items()}
+
+
+parameters.register(parameters.Known(
+    "t09_tags", list, lambda: sorted(PLAN_GROUPS), None, None, INDICATORS_MANAGE, _("T09 special populations"),
+    _("The population tags T09 counts (default: the pilot plan's special populations)."), choices=tuple(Tag.values)))
 
 
 def _planned(as_of: datetime.date, root: str):

@@ -31,7 +31,10 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
+from xinli.core.policy import INDICATORS_MANAGE
+from xinli.regions import parameters
 from xinli.regions.models import OrgUnit, valid_on
 
 from .models import (
@@ -67,7 +70,12 @@ class Coverage:
 def workplace_size_cut(unit: OrgUnit) -> int | None:
     """The region parameter ``t05_min_employees``: T05 counts only the units with at least this many employees;
     None (the default, and the plan's rule) counts every unit on the register."""
-    return None
+    return parameters.parameter(unit, "t05_min_employees")
+
+
+parameters.register(parameters.Known(
+    "t05_min_employees", int, lambda: None, 1, 1_000_000, INDICATORS_MANAGE, _("T05 minimum employees"),
+    _("T05 counts only organs and enterprises with at least this many employees (none by default: the pilot plan's rule).")))
 
 
 def year_day(year: int, today: datetime.date) -> datetime.date:

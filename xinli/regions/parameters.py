@@ -28,13 +28,20 @@ from .models import OrgUnit, RegionParameter, path_prefixes
 @dataclass(frozen=True)
 class Known:
     key: str
-    kind: type  # int (the only type so far)
+    kind: type  # int, str (one of ``choices``) or list (of ``choices``)
     default: Callable[[], object]
     lowest: int | None
     highest: int | None
     capability: str  # who may set it over a unit
     label: object  # lazily translated name
     description: object  # lazily translated: what the value does
+    choices: tuple = ()  # the allowed values of a str, or of a list's items
+
+
+def register(known: Known) -> None:
+    """A domain app declares its own region parameter (regions may not import the apps above it): e.g. smd's
+    ``t12_rule``, counselling's ``t09_tags``, network's ``t05_min_employees``, alerts' ``crisis_team_min_members``."""
+    KNOWN[known.key] = known
 
 
 KNOWN: dict[str, Known] = {k.key: k for k in [

@@ -163,10 +163,22 @@ def set_parameter(actor, *, unit: OrgUnit, key: str, value, source: str):
     if not path_in_scope(actor, known.capability, unit.path):
         raise PermissionDenied
     errors = {}
-    parsed = parse_id(str(value).strip()) if value is not None else None
-    if parsed is None or (known.lowest is not None and parsed < known.lowest) or (known.highest is not None and parsed > known.highest):
-        errors["value"] = [ValidationError(bilingual(_("{name}: a whole number from {lowest} to {highest}."), name=known.label,
-                                                     lowest=known.lowest, highest=known.highest), code="invalid")]
+    if known.kind is int:
+        parsed = parse_id(str(value).strip()) if value is not None else None
+        if parsed is None or (known.lowest is not None and parsed < known.lowest) or (known.highest is not None and parsed > known.highest):
+            errors["value"] = [ValidationError(bilingual(_("{name}: a whole number from {lowest} to {highest}."), name=known.label,
+                                                         lowest=known.lowest, highest=known.highest), code="invalid")]
+    elif known.kind is str:
+        parsed = str(value or "").strip()
+        if parsed not in known.choices:
+            errors["value"] = [ValidationError(bilingual(_("{name}: one of {choices}."), name=known.label,
+                                                         choices=", ".join(known.choices)), code="invalid")]
+    else:  # a list of choices, given as a list or as comma-separated text
+        items = value if isinstance(value, list | tuple) else str(value or "").replace("，", ",").split(",")
+        parsed = sorted({str(v).strip() for v in items if str(v).strip()})
+        if not parsed or any(v not in known.choices for v in parsed):
+            errors["value"] = [ValidationError(bilingual(_("{name}: one or more of {choices}, separated by commas."),
+                                                         name=known.label, choices=", ".join(known.choices)), code="invalid")]
     source = (source or "").strip()
     if not source or len(source) > 200:
         errors["source"] = [ValidationError(bilingual(_("Source of the rule: say where the rule comes from (a document or "

@@ -38,10 +38,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from xinli.core import smallcells
-from xinli.core.policy import SMD_VIEW
+from xinli.core.policy import INDICATORS_MANAGE, SMD_VIEW
 from xinli.core.scoping import path_in_scope
+from xinli.regions import parameters
 from xinli.regions.models import OrgUnit, UnitPopulation, common_path, path_prefixes
 from xinli.regions.parameters import small_cell_threshold, small_cell_thresholds
 
@@ -54,7 +56,14 @@ COUNSELLING_KINDS = (Support.Kind.COUNSELLING, Support.Kind.FAMILY_COUNSELLING)
 
 def t12_rules_for(units) -> dict[int, str]:
     """The T12 rule in force for each unit (region parameter ``t12_rule``: "national", the default, or "gap92")."""
-    return {u.pk: "national" for u in units}
+    rules = parameters.parameters([u.path for u in units], "t12_rule")
+    return {u.pk: rules[u.path] for u in units}
+
+
+parameters.register(parameters.Known(
+    "t12_rule", str, lambda: "national", None, None, INDICATORS_MANAGE, _("T12 rule"),
+    _("national: the national basic public-health service norm (default); gap92: no gap over 92 days between follow-ups."),
+    choices=T12_RULES))
 
 
 def required_follow_ups(first_day: datetime.date, until: datetime.date) -> int:
