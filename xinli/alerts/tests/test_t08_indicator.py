@@ -56,8 +56,8 @@ def t08(unit, day=DAY):
     return compute(unit, day.year, day, {})
 
 
-def test_the_minimum_is_three_members():
-    assert min_team_members(None) == 3
+def test_the_minimum_is_three_members(tree):
+    assert min_team_members(tree.county_a) == 3  # the default; a region sets its own (regions/tests)
 
 
 def test_a_line_open_24_hours_every_day_and_a_ready_team_pass(tree, officer):
