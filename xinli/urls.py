@@ -15,6 +15,7 @@ urlpatterns = [
     path("persons/", include("xinli.archives.urls")),
     path("audit/", web_views.audit_log, name="audit_log"),
     path("network/", web_views.network_coverage, name="network_coverage"),
+    path("smd/indicators/", web_views.smd_indicators, name="smd_indicators"),
     path("", include("xinli.screening.urls")),
     path("", include("xinli.alerts.urls")),
     path("", include("xinli.hotline.urls")),

@@ -166,6 +166,18 @@ def t08_detail(unit: OrgUnit, as_of: datetime.date) -> T08Detail:
     return T08Detail(unit=unit, as_of=as_of, minimum=minimum, lines=lines, teams=teams)
 
 
+def t08_explain(unit: OrgUnit, as_of: datetime.date) -> list[str]:
+    """What T08 of ``unit`` on ``as_of`` was decided on, in the reader's language: the line and the team that meet
+    it, or why it is not met."""
+    detail = t08_detail(unit, as_of)
+    if not detail.met:
+        return detail.reasons
+    ready = detail.team
+    return [str(_("Hotline {line}: open 24 hours a day, every day.")).format(line=detail.line),
+            str(_("Crisis team {team} ({unit}): {members} members (at least {minimum}), a leader and an on-call shift that day.")).format(
+                team=ready.team.name, unit=ready.team.org_unit.name, members=len(ready.members), minimum=detail.minimum)]
+
+
 def compute(unit: OrgUnit, year: int, as_of: datetime.date, memo: dict) -> tuple[int, None]:
     """The registry's computation of T08 (a yes/no: numerator 1 or 0, no denominator)."""
     return (1 if t08_detail(unit, as_of).met else 0), None

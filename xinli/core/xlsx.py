@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import xlsxwriter
 from django.http import HttpResponse
@@ -62,17 +63,36 @@ def new_workbook(buf) -> TextWorkbook:
     return TextWorkbook(buf)
 
 
+@dataclass(frozen=True)
+class Number:
+    """A number shown in its unit by an Excel number format: ``Number(Decimal("0.697"), "0.0%")`` is the number
+    0.697 that reads 69.7%; the cell keeps the exact number for calculations."""
+
+    value: object
+    num_format: str
+
+
 def workbook(sheets: Iterable[tuple[str, Sequence[str], Iterable[Sequence]]]) -> bytes:
-    """``sheets``: (name, header, rows). Decimals are written as numbers, None as empty cells."""
+    """``sheets``: (name, header, rows). Decimals are written as numbers, ``Number`` with its number format, None as
+    empty cells."""
     buf = io.BytesIO()
     wb = new_workbook(buf)
     bold = wb.add_format({"bold": True})
+    formats = {}
     for name, header, rows in sheets:
         ws = wb.add_worksheet(name[:31])
         ws.write_row(0, 0, list(header), bold)
         ws.freeze_panes(1, 0)
         for i, row in enumerate(rows, 1):
-            ws.write_row(i, 0, [_cell(v) for v in row])
+            for j, v in enumerate(row):
+                if isinstance(v, Number):
+                    if v.value is None:
+                        continue
+                    if v.num_format not in formats:
+                        formats[v.num_format] = wb.add_format({"num_format": v.num_format})
+                    ws.write_number(i, j, float(v.value), formats[v.num_format])
+                else:
+                    ws.write(i, j, _cell(v))
     wb.close()
     return buf.getvalue()
 

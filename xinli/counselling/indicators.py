@@ -43,7 +43,8 @@ def t09_tag_sets(paths) -> dict[str, frozenset]:
 
 parameters.register(parameters.Known(
     "t09_tags", list, lambda: sorted(PLAN_GROUPS), None, None, INDICATORS_MANAGE, _("T09 special populations"),
-    _("The population tags T09 counts (default: the pilot plan's special populations)."), choices=tuple(Tag.values)))
+    _("The population tags T09 counts (default: the pilot plan's special populations)."), choices=tuple(Tag.values),
+    labels=lambda: dict(Tag.choices)))
 
 
 def _planned(as_of: datetime.date, root: str):

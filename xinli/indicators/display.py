@@ -50,3 +50,16 @@ def format_parts(rollup, indicator) -> str:
     if rollup.denominator is None:
         return _count(numerator)
     return f"{_count(numerator)} / {_count(Decimal(str(rollup.denominator)))}"
+
+
+
+# The Excel number format of each kind: the cell keeps the stored number (a rate as its fraction) and reads in the
+# unit the pages show.
+EXCEL_FORMATS = {"rate": "0.0%", "permille": '0.00"‰"', "per10k": '0.0" /万人"', "count": "#,##0", "flag": '"是";"是";"否"'}
+
+
+def excel_value(value, kind: str):
+    """A value (or target) for an Excel table, shown in its indicator's unit (``xlsx.Number``); None stays empty."""
+    from xinli.core.xlsx import Number
+
+    return None if value is None else Number(value, EXCEL_FORMATS.get(kind, "General"))

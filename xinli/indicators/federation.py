@@ -81,7 +81,7 @@ def export_values(unit: OrgUnit, period: str, *, instance: str) -> dict:
     values = []
     for r in rows:
         u = r.org_unit
-        value = {"indicator": r.indicator, "org": u.code, "org_name": u.name, "level": u.level,
+        value = {"indicator": r.indicator, "unit": REGISTRY[r.indicator].unit if r.indicator in REGISTRY else None, "org": u.code, "org_name": u.name, "level": u.level,
                  "parent": u.parent.code if u.parent_id else None, "breakdown": r.breakdown,
                  "numerator": _s(r.numerator), "denominator": _s(r.denominator), "value": _s(r.value)}
         if r.hidden:
@@ -199,6 +199,9 @@ def _check(doc) -> tuple[_Errors, dict]:
         ind = REGISTRY.get(code) if isinstance(code, str) else None
         if ind is None:
             errors.add(f"{key}.indicator", _("Indicator: unknown code."), prefix=prefix)
+        elif v.get("unit") is not None and v.get("unit") != ind.unit:
+            errors.add(f"{key}.unit", _("Unit: this instance computes {code} in {unit}, the file in {given}; export the file again "
+                                        "with the same release."), prefix=prefix, code=code, unit=ind.unit, given=str(v.get("unit"))[:20])
         org = v.get("org")
         unit = units.get(org) if isinstance(org, str) else None
         if unit is None:

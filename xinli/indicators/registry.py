@@ -79,6 +79,10 @@ class Indicator:
     # empty = not a count of persons (sites, villages, staff, anonymous answers, calls, incidents: never suppressed).
     readers: frozenset[str] = field(default=frozenset())
     counted: tuple[str, ...] = ("numerator", "denominator")  # the parts that count persons
+    # The region parameters (``xinli.regions.parameters``) the rule reads: the indicator page shows the value in force.
+    parameters: tuple[str, ...] = ()
+    # ``explain(unit, as_of) -> [text]``: what the figure of a unit was decided on, in the reader's language (T08).
+    explain: Callable | None = None
 
     @property
     def unit(self) -> str:
@@ -326,7 +330,8 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("T05", "机关企事业单位心理服务覆盖率", "workplaces with a service", _("party and government organs, public institutions, enterprises, factories and mines and new economic organisations "
         "on the register with a room or a purchased service in force on the period end ÷ those units (no size cut unless "
         "the region sets a minimum number of employees)"),
-      _("units with a service"), _("organs, public institutions, enterprises, factories and mines, new economic organisations"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network", source="试点方案 二.3、三(三)"),
+      _("units with a service"), _("organs, public institutions, enterprises, factories and mines, new economic organisations"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network", source="试点方案 二.3、三(三)",
+      parameters=("t05_min_employees",)),
     I("T06", "精神专科医院心理门诊开设率", "psychiatric hospitals with a psychology clinic", _("psychiatric hospitals with an active psychology clinic ÷ psychiatric hospitals"),
       _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network", source="试点方案 二.4"),
     I("T07", "二级以上综合医院精神(心理)门诊开设率", "level-2+ general hospitals with a clinic", _("level-2 and level-3 general hospitals with an active psychiatry/psychology clinic ÷ those hospitals"),
@@ -336,14 +341,15 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
         "active crisis team registered at the unit or above has at least the region's minimum number of members (default 3), "
         "a leader and an on-call shift covering that day"),
       _("1 = a 24-hour line every day and a ready team"), "", "stock", ("city", "county"), D("1"), True, kind="flag",
-      compute=crisis_indicators.compute, group="crisis", source="试点方案 二.4、三(六)"),
+      compute=crisis_indicators.compute, group="crisis", source="试点方案 二.4、三(六)",
+      parameters=("crisis_team_min_members",), explain=crisis_indicators.t08_explain),
     I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan",
       _("persons of the plan's special populations (vagrants, detainees, prisoners, community correction, released prisoners, "
         "drug rehabilitation, conflict or distress, paranoid personality; a region may set its own list) on the period end who "
         "have an active plan whose review is not overdue ÷ those persons"),
       _("persons with an active plan, review not overdue"), _("persons of the special populations"), "stock", DOWN, D("0.6"), True,
       many=_scan(counselling_indicators.t09_rows), breakdowns=("sex",), group="counselling", source="试点方案 三(一)",
-      readers=frozenset({COUNSELLING_WORK})),
+      readers=frozenset({COUNSELLING_WORK}), parameters=("t09_tags",)),
     I("CA1", "关爱人群心理健康服务覆盖率", "care groups with a plan",
       _("elderly, women, children, orphans, persons with disability and their families, families of SMD patients and student "
         "victims on the period end who have an active plan whose review is not overdue ÷ those persons"),
@@ -361,7 +367,8 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("in register on the period end with at least min(4, max(1, floor(d / 91))) complete follow-ups (clinic, home or phone) from "
         "1 January or the registration date to the period end, d being the days of that interval (national basic public-health "
         "service norm) ÷ in register"),
-      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd", source="试点方案 三(八)", readers=SMD),
+      _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd", source="试点方案 三(八)", readers=SMD,
+      parameters=("t12_rule",)),
     I("T13", "在册患者治疗率(服药率)", "SMD medication rate", _("in register whose last complete follow-up of the year records regular or intermittent medication, or in hospital ÷ in register"),
       _("taking medication"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("medicated", "in_register"), group="smd", source="试点方案 三(八)", readers=SMD),
     I("T14", "精神分裂症治疗率", "schizophrenia medication rate", _("F20 patients taking medication ÷ F20 patients in register"),

@@ -144,17 +144,33 @@ def status(code: str, value, target) -> str | None:
     return "amber" if near else "red"
 
 
-def set_target(actor, *, code: str, unit: OrgUnit, year: int, value) -> Target:
+def set_target(actor, *, code: str, unit: OrgUnit, year: int, value, in_unit: bool = False) -> Target:
+    """A new target row of ``code`` for ``unit`` and ``year`` (the earlier ones stay as history), audited. ``value``
+    is stored as the indicator's values are (a rate as a fraction, 0.8); with ``in_unit`` it is given in the unit
+    the pages show (80 or "80 %" for a rate, 4.5 for ‰)."""
+    from .display import UNITS
+
     if code not in REGISTRY:
         raise field_error("indicator", _("Indicator: unknown code."))
     if not path_in_scope(actor, INDICATORS_MANAGE, unit.path):
         raise PermissionDenied
+    kind = REGISTRY[code].kind
+    if kind == "rate":
+        message = (_("Target: a percentage from 0 to 100, e.g. 80 for 80 %.") if in_unit
+                   else _("Target: a fraction from 0 to 1, e.g. 0.8 for 80 %."))
+    elif kind == "flag":
+        message = _("Target: 1 (yes) or 0 (no).")
+    else:
+        message = _("Target: a number of 0 or more.")
+    text = str(value if value is not None else "").strip().replace("％", "%").rstrip("%‰").strip() if in_unit else str(value)
     try:
-        value = Decimal(str(value))
-    except Exception:  # noqa: BLE001 — any unparsable value is one clear error
-        raise field_error("value", _("Target: a number, e.g. 0.8 for 80 %.")) from None
-    if value < 0:
-        raise field_error("value", _("Target: a number, e.g. 0.8 for 80 %."))
+        value = Decimal(text)
+    except ArithmeticError:
+        raise field_error("value", message) from None
+    if in_unit:
+        value = value / UNITS.get(kind, (Decimal(1), 0))[0]
+    if not value.is_finite() or value < 0 or (kind in ("rate", "flag") and value > 1):
+        raise field_error("value", message)
     with transaction.atomic():
         t = Target.objects.create(indicator=code, org_unit=unit, year=year, value=value, set_by=actor)
         audit.record(actor, audit.Action.UPDATE, object_type="indicators.target", object_id=f"{code}:{unit.code}:{year}",

@@ -22,7 +22,7 @@ from xinli.regions.models import OrgUnit
 from xinli.regions.parameters import small_cell_threshold
 
 from . import disclosure, display, selectors, services
-from .registry import REGISTRY, breakdown_label
+from .registry import REGISTRY, breakdown_label, period_end
 
 
 def _unit_year(request):
@@ -126,8 +126,11 @@ def _noted(rows: list, rollups, limit: int) -> list:
 
 
 def _nums(x):
-    r = x["r"]
-    return [r.value if r else None, r.numerator if r else None, r.denominator if r else None, x["target"], x["status_label"]]
+    """Value, numerator, denominator, target and status of a row for an Excel table; the value and the target in the
+    indicator's unit (69.7%, 4.26‰), the numerator and denominator unscaled counts."""
+    r, kind = x["r"], x["ind"].kind
+    return [display.excel_value(r.value if r else None, kind), r.numerator if r else None, r.denominator if r else None,
+            display.excel_value(x["target"], kind), x["status_label"]]
 
 
 def _years():
@@ -161,14 +164,21 @@ def indicator(request, code):
         return xlsx.response(xlsx.workbook([
             (f"{code} {unit.code}", ["区划代码 Code", "区划 Unit", *head], _noted([[unit.code, unit.name, *_nums(main)]], [main["r"]], limit)),
             ("months", ["月份 Month", "数值 Value", "分子 Numerator", "分母 Denominator"],
-             _noted([[r.period, r.value, r.numerator, r.denominator] for r in month_rows], month_rows, limit)),
+             _noted([[r.period, display.excel_value(r.value, ind.kind), r.numerator, r.denominator] for r in month_rows], month_rows, limit)),
             ("breakdowns", ["分组 Breakdown", "数值 Value", "分子 Numerator", "分母 Denominator"],
-             _noted([[b["key"], b["r"].value, b["r"].numerator, b["r"].denominator] for b in breakdowns], [b["r"] for b in breakdowns], limit)),
+             _noted([[b["key"], display.excel_value(b["r"].value, ind.kind), b["r"].numerator, b["r"].denominator] for b in breakdowns],
+                    [b["r"] for b in breakdowns], limit)),
             ("units below", ["区划代码 Code", "区划 Unit", *head],
              _noted([[x["r"].org_unit.code, x["r"].org_unit.name, *_nums(x)] for x in children], [x["r"] for x in children], limit)),
         ]), f"{code}-{unit.code}-{year}.xlsx")
+    computed = main["r"].computed_at if main["r"] is not None else None
+    rules = [{"known": parameters.KNOWN[key], "p": (p := parameters.in_force(unit, key)), "shown": parameters.KNOWN[key].shown(p.value),
+              "pending": bool(p.row and computed and p.row.set_at > computed)}
+             for key in ind.parameters]
     return render(request, "indicators/indicator.html", {
         "unit": unit, "year": year, "years": _years(), "ind": ind, "code": code, "main": main, "breakdowns": breakdowns,
+        "rules": rules, "explain": ind.explain(unit, period_end(str(year))) if ind.explain else [],
+        "can_manage": path_in_scope(user, INDICATORS_MANAGE, unit.path),
         "trend": trend if any(v is not None for v in trend["value"]) else None, "history": history, "children": children,
         "small_cells": _small_cells(unit, list(mine.values()) + [x["r"] for x in children])})
 
@@ -188,15 +198,18 @@ def targets(request):
         if not can_manage:
             raise Http404
         try:
-            if request.POST.get("do") == "small_cell_threshold":
+            key = request.POST.get("do", "")
+            if key in parameters.KNOWN:
                 from xinli.regions.services import set_parameter
 
-                set_parameter(user, unit=unit, key="small_cell_threshold", value=request.POST.get("value", ""),
-                              source=request.POST.get("source", ""))
-                messages.success(request, _("Small-cell threshold saved."))
+                known = parameters.KNOWN[key]
+                value = request.POST.getlist("value") if known.kind is list else request.POST.get("value", "")
+                set_parameter(user, unit=unit, key=key, value=value, source=request.POST.get("source", ""))
+                messages.success(request, _("{name} saved.").format(name=known.label))
             else:
-                services.set_target(user, code=request.POST.get("indicator", ""), unit=unit, year=year, value=request.POST.get("value", "").strip())
-                messages.success(request, f'{request.POST.get("indicator")} ✓')
+                code = request.POST.get("indicator", "")
+                services.set_target(user, code=code, unit=unit, year=year, value=request.POST.get("value", ""), in_unit=True)
+                messages.success(request, _("Target of {code} saved.").format(code=code))
         except PermissionDenied:
             raise Http404 from None
         except ValidationError as exc:
@@ -206,10 +219,20 @@ def targets(request):
     history = services.target_history(unit, year)
     rows = [{"code": code, "ind": ind, "target": services.target_for(code, unit, year), "history": history.get(code, [])}
             for code, ind in REGISTRY.items() if unit.level in ind.levels]
+    codes_of = {}
+    for code, ind in REGISTRY.items():
+        for key in ind.parameters:
+            codes_of.setdefault(key, []).append(code)
+    rules = []
+    for key, known in parameters.KNOWN.items():
+        p = parameters.in_force(unit, key)
+        rules.append({"known": known, "p": p, "shown": known.shown(p.value), "is_list": known.kind is list,
+                      "codes": [c for c in codes_of.get(key, []) if c not in str(known.label)],
+                      "history": [(row, known.shown(row.value)) for row in parameters.history(unit, key)],
+                      "choices": [(c, known.choice_label(c), c in (p.value or []) if known.kind is list else c == p.value)
+                                  for c in known.choices]})
     return render(request, "indicators/targets.html", {
-        "unit": unit, "year": year, "years": _years(), "rows": rows, "can_manage": can_manage,
-        "threshold": parameters.in_force(unit, "small_cell_threshold"), "known": parameters.KNOWN["small_cell_threshold"],
-        "threshold_history": parameters.history(unit, "small_cell_threshold")})
+        "unit": unit, "year": year, "years": _years(), "rows": rows, "can_manage": can_manage, "rules": rules})
 
 
 @login_required

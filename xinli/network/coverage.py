@@ -75,7 +75,8 @@ def workplace_size_cut(unit: OrgUnit) -> int | None:
 
 parameters.register(parameters.Known(
     "t05_min_employees", int, lambda: None, 1, 1_000_000, INDICATORS_MANAGE, _("T05 minimum employees"),
-    _("T05 counts only organs and enterprises with at least this many employees (none by default: the pilot plan's rule).")))
+    _("T05 counts only organs and enterprises with at least this many employees (none by default: the pilot plan's rule)."),
+    none_label=_("no size cut: every unit on the register counts")))
 
 
 def year_day(year: int, today: datetime.date) -> datetime.date:

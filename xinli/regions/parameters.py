@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core import smallcells
@@ -36,6 +37,23 @@ class Known:
     label: object  # lazily translated name
     description: object  # lazily translated: what the value does
     choices: tuple = ()  # the allowed values of a str, or of a list's items
+    labels: Callable[[], dict] | None = None  # choice -> lazily translated label, for the pages
+    none_label: object = None  # what "no value" (the default None of an int) means, e.g. "no size cut"
+
+    def choice_label(self, choice) -> str:
+        return str((self.labels() if self.labels else {}).get(choice, choice))
+
+    def shown(self, value) -> str:
+        """The value as the pages show it, in the reader's language: a choice by its label, a list as its labels
+        joined, "none" (or ``none_label``) for an int without a value."""
+        if value is None or value == []:
+            return str(self.none_label or _("none"))
+        if self.kind is list:
+            sep = ", " if (get_language() or "").startswith("en") else "、"
+            return sep.join(self.choice_label(v) for v in value)
+        if self.kind is str:
+            return self.choice_label(value)
+        return str(value)
 
 
 def register(known: Known) -> None:

@@ -172,13 +172,13 @@ def set_parameter(actor, *, unit: OrgUnit, key: str, value, source: str):
         parsed = str(value or "").strip()
         if parsed not in known.choices:
             errors["value"] = [ValidationError(bilingual(_("{name}: one of {choices}."), name=known.label,
-                                                         choices=", ".join(known.choices)), code="invalid")]
+                                                         choices=", ".join(known.choice_label(c) for c in known.choices)), code="invalid")]
     else:  # a list of choices, given as a list or as comma-separated text
         items = value if isinstance(value, list | tuple) else str(value or "").replace("，", ",").split(",")
         parsed = sorted({str(v).strip() for v in items if str(v).strip()})
         if not parsed or any(v not in known.choices for v in parsed):
             errors["value"] = [ValidationError(bilingual(_("{name}: one or more of {choices}, separated by commas."),
-                                                         name=known.label, choices=", ".join(known.choices)), code="invalid")]
+                                                         name=known.label, choices=", ".join(known.choice_label(c) for c in known.choices)), code="invalid")]
     source = (source or "").strip()
     if not source or len(source) > 200:
         errors["source"] = [ValidationError(bilingual(_("Source of the rule: say where the rule comes from (a document or "

@@ -51,6 +51,10 @@ from .models import Adherence, Classification, Diagnosis, FollowUp, Patient, Res
 
 GAP_DAYS = 92
 T12_RULES = ("national", "gap92")  # the national norm (default) and the stricter local no-gap rule
+T12_RULE_LABELS = {
+    "national": _("national basic public-health service norm (follow-ups by days in the register, at most 4)"),
+    "gap92": _("local rule: no gap over 3 months between follow-ups"),
+}
 COUNSELLING_KINDS = (Support.Kind.COUNSELLING, Support.Kind.FAMILY_COUNSELLING)
 
 
@@ -62,8 +66,9 @@ def t12_rules_for(units) -> dict[int, str]:
 
 parameters.register(parameters.Known(
     "t12_rule", str, lambda: "national", None, None, INDICATORS_MANAGE, _("T12 rule"),
-    _("national: the national basic public-health service norm (default); gap92: no gap over 92 days between follow-ups."),
-    choices=T12_RULES))
+    _("Which definition T12 uses: the national basic public-health service norm (the default), or the stricter local rule "
+      "of no gap over 3 months (92 days) between follow-ups."),
+    choices=T12_RULES, labels=lambda: T12_RULE_LABELS))
 
 
 def required_follow_ups(first_day: datetime.date, until: datetime.date) -> int:

@@ -5,7 +5,6 @@ from . import views
 app_name = "smd"
 urlpatterns = [
     path("smd/", views.worklist, name="worklist"),
-    path("smd/indicators/", views.indicator_page, name="indicators"),
     path("smd/export.xlsx", views.export, name="export"),
     path("smd/summary/", views.worklist_summary, name="summary"),
     path("smd/patients/", views.patient_list, name="patient_list"),

@@ -4,7 +4,6 @@ indicators of the user's townships against the targets."""
 
 from __future__ import annotations
 
-import datetime
 import json
 
 from django import forms
@@ -20,14 +19,12 @@ from django.views.decorators.http import require_POST
 
 from xinli.core import audit
 from xinli.core.forms import BilingualForm
-from xinli.core.ids import parse_year
 from xinli.core.listing import list_rows
-from xinli.core.policy import INDICATORS_VIEW, SMD_BASIC, SMD_VIEW
-from xinli.core.scoping import has_capability, path_in_scope
+from xinli.core.policy import SMD_BASIC, SMD_VIEW
+from xinli.core.scoping import has_capability
 from xinli.core.widgets import DateInput
-from xinli.regions import selectors as unit_selectors
 
-from . import indicators, selectors, services
+from . import selectors, services
 from .models import (
     LEVEL3,
     LOST_REASONS,
@@ -41,11 +38,6 @@ from .models import (
     Status,
     Support,
 )
-
-# DOMAIN.md §4 defaults (T11–T17); region- and year-specific targets arrive with the indicators module.
-TARGETS = {"prevalence_per_mille": ("T11", 4.5), "standardised_rate": ("T12", 0.8), "medication_rate": ("T13", 0.8),
-           "schizophrenia_medication_rate": ("T14", 0.8), "regular_medication_rate": ("T15", 0.6),
-           "rehab_rate": ("T16", 0.6), "family_counselling_rate": ("T17", 0.5)}
 
 
 @login_required
@@ -275,35 +267,6 @@ def support_new(request, pk):
             messages.success(request, _("Saved."))
             return redirect("smd:patient_detail", pk=patient.pk)
     return render(request, "smd/support_form.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)
-
-
-@login_required
-def indicator_page(request):
-    user = request.user
-    if not (has_capability(user, INDICATORS_VIEW) or has_capability(user, SMD_VIEW)):
-        raise Http404
-
-    year = parse_year(request.GET.get("year")) or timezone.localdate().year
-    year = min(max(year, 2000), timezone.localdate().year)
-    tops = [u for u in unit_selectors.top_units(user)
-            if path_in_scope(user, INDICATORS_VIEW, u.path) or path_in_scope(user, SMD_VIEW, u.path)]
-    units = []
-    for top in tops:
-        units.append(top)
-        units.extend(unit_selectors.visible_units(user).filter(path__startswith=top.path, level__in=["county", "township"])
-                     .exclude(pk=top.pk).order_by("path"))
-    rows = indicators.compute(units, year)
-    # Small cells withheld from readers without SMD person rights in the unit (docs/indicators.md "Small cells"): the
-    # rule's mark for the register count, "—" for a hidden rate; a unit and its units below are one table.
-    mask, limits = indicators.protect(rows)
-    for k in rows:
-        _counts, k.rates, hidden = k.for_reader(user, mask[k.unit.pk])
-        k.register_reason = mask[k.unit.pk].get("in_register") if "in_register" in hidden else None
-        k.cell_limit, k.hidden_names = limits[k.unit.pk], hidden
-    return render(request, "smd/indicators.html", {"rows": rows, "year": year, "targets": TARGETS,
-                                                   "years": list(range(timezone.localdate().year, 2019, -1)),
-                                                   "today": datetime.date.today(),
-                                                   "small_cells": any(k.hidden_names for k in rows)})
 
 
 @login_required

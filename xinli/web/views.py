@@ -14,15 +14,20 @@ from django.utils.translation import gettext as _
 from xinli.archives import selectors as person_selectors
 from xinli.core import audit, audit_display
 from xinli.core import selectors as core_selectors
+from xinli.core.ids import parse_year
 from xinli.core.models import AuditEntry
-from xinli.core.policy import ARCHIVES_VIEW, AUDIT_VIEW, NETWORK_MANAGE
-from xinli.core.scoping import has_capability, path_in_scope
+from xinli.core.policy import ARCHIVES_VIEW, AUDIT_VIEW, INDICATORS_VIEW, NETWORK_MANAGE, SMD_VIEW
+from xinli.core.scoping import has_capability, path_in_scope, scope_q
+from xinli.indicators import disclosure
 from xinli.indicators import selectors as indicator_selectors
 from xinli.indicators import services as indicator_services
+from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY
 from xinli.network import coverage, inspection
 from xinli.network import selectors as network_selectors
+from xinli.regions import parameters
 from xinli.regions import selectors as unit_selectors
+from xinli.smd.indicators import t12_rules_for
 
 
 @login_required
@@ -118,3 +123,51 @@ def network_coverage(request):
     sites = list(network_selectors.visible_sites(user).filter(org_path__startswith=units[0].path)[:300]) if units else []
     overdue = [r for u in units for r in inspection.overdue_rectifications(u, today)]
     return render(request, "network/coverage.html", {"blocks": blocks, "day": day, "year": year, "sites": sites, "overdue": overdue})
+
+
+SMD_GROUP = "smd"  # the registry group of the SMD indicators (T11–T17)
+
+
+@login_required
+def smd_indicators(request):
+    """The SMD indicators (T11–T17) of the reader's area and its counties and townships, for the 精防 doctor and the
+    health officer: the year's figures from the rollups (as on the scorecard, with the same small-cell mask), each in
+    its unit, against the target in force for each unit (``targets_for``: a region's own targets show), with the T12
+    rule in force. Read by holders of ``indicators.view`` or ``smd.view`` over the units."""
+    user = request.user
+    if not (has_capability(user, INDICATORS_VIEW) or has_capability(user, SMD_VIEW)):
+        raise Http404
+    this_year = timezone.localdate().year
+    year = parse_year(request.GET.get("year")) or this_year
+    year = min(max(year, 2000), this_year)
+    codes = [code for code, ind in REGISTRY.items() if ind.group == SMD_GROUP]
+    tops = [u for u in unit_selectors.top_units(user)
+            if path_in_scope(user, INDICATORS_VIEW, u.path) or path_in_scope(user, SMD_VIEW, u.path)]
+    units = []
+    for top in tops:
+        units.append(top)
+        units.extend(unit_selectors.visible_units(user).filter(path__startswith=top.path, level__in=["county", "township"])
+                     .exclude(pk=top.pk).order_by("path"))
+    found = (Rollup.objects.filter(scope_q(user, INDICATORS_VIEW) | scope_q(user, SMD_VIEW))
+             .filter(org_unit__in=units, period=str(year), breakdown="", indicator__in=codes).select_related("org_unit"))
+    rollups = {(r.org_unit_id, r.indicator): r for r in disclosure.apply(user, found)}
+    rules = t12_rules_for(units)
+    t12 = parameters.KNOWN["t12_rule"]
+    rows = []
+    for unit in units:
+        targets = indicator_services.targets_for(unit, year, codes)
+        cells = []
+        for code in codes:
+            r = rollups.get((unit.pk, code))
+            status = indicator_services.status(code, r.value if r else None, targets[code])
+            cells.append({"code": code, "ind": REGISTRY[code], "r": r, "target": targets[code], "status": status,
+                          "status_label": indicator_services.STATUS_LABELS.get(status, "")})
+        rows.append({"unit": unit, "register": rollups.get((unit.pk, "T11")), "cells": cells, "t12_rule": t12.shown(rules[unit.pk])})
+    computed = max((r.computed_at for r in rollups.values()), default=None)
+    head = [{"code": code, "ind": REGISTRY[code], "target": rows[0]["cells"][i]["target"] if rows else REGISTRY[code].target}
+            for i, code in enumerate(codes)]
+    hidden = [r for r in rollups.values() if getattr(r, "hidden", None)]
+    return render(request, "smd/indicators.html", {
+        "rows": rows, "head": head, "year": year, "years": list(range(this_year, 2019, -1)), "computed": computed,
+        "t12_rules": sorted({row["t12_rule"] for row in rows}), "can_view_indicators": has_capability(user, INDICATORS_VIEW),
+        "small_cells": {"any": bool(hidden), "limit": min((r.cell_limit for r in hidden), default=None)}})

@@ -159,6 +159,22 @@ def test_demo_smd_register_has_two_years_of_follow_ups_by_the_rules(tmp_path):
     assert k.population == 300 and 0 < k.managed <= k.in_register <= summary["smd_patients"]
 
 
+def test_demo_smd_register_gives_a_realistic_standardised_management_rate(tmp_path):
+    """Issue 16: the demo's T12 (national norm) lies in the range real registers report, not near 100 %: 1 in 8
+    patients is seen irregularly and 1 in 8 is behind schedule. A fixed day late in the year (four follow-ups due)."""
+    import random
+
+    from xinli.demo.smd import seed_smd
+    from xinli.smd.indicators import compute
+
+    call_command("seed_demo", size="tiny", seed=5, accounts_file=str(tmp_path / "a.json"), no_activity=True)
+    day = datetime.date(timezone.localdate().year - 1, 11, 30)
+    seed_smd(random.Random(11), rate=0.3, today=day)
+    (k,) = compute([OrgUnit.objects.get(level="city")], day.year, today=day)
+    assert k.in_register >= 80
+    assert 0.70 <= k.standardised / k.in_register <= 0.92, (k.standardised, k.in_register)
+
+
 def test_demo_smd_doctor_lands_on_a_worklist_with_due_and_overdue_patients(tmp_path):
     import random
 

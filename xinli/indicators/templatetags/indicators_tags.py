@@ -4,6 +4,7 @@ from django.utils.html import format_html
 
 from xinli.core import smallcells
 from xinli.core.templatetags.small_cells import small_cell
+from xinli.indicators import display
 from xinli.indicators.display import format_value
 
 register = template.Library()
@@ -13,6 +14,12 @@ register = template.Library()
 def in_unit(value, kind: str) -> str:
     """``{{ row.r.value|in_unit:row.ind.kind }}``: the value (or target) in its indicator's unit."""
     return format_value(value, kind)
+
+
+@register.filter
+def unit_suffix(kind: str) -> str:
+    """The sign of an indicator kind's unit (%, ‰, /10,000 people), "" for counts and yes/no."""
+    return display.unit_suffix(kind)
 
 
 @register.simple_tag

@@ -52,3 +52,45 @@ def test_every_indicator_in_its_unit_on_the_pages_and_the_api(client, tree, fill
     for code, ind in REGISTRY.items():
         assert got[code]["unit"] == ind.unit and got[code]["indicator_source"] == ind.source, code
     assert (got["T11"]["numerator"], Decimal(got["T11"]["value"]), got["T20"]["value"]) == ("213", Decimal("4.26"), "3")
+
+
+def test_every_indicator_in_its_unit_in_the_excel_tables_and_the_federation_file(client, tree, filled):
+    """The Excel tables keep the stored number and read in the unit (a number format: 0.697 reads 69.7%); the
+    federation file names each value's unit, and an import refuses a file whose unit differs from this instance's."""
+    import io
+
+    from django.core.exceptions import ValidationError
+    from openpyxl import load_workbook
+
+    from xinli.indicators import federation
+    from xinli.indicators.display import EXCEL_FORMATS
+
+    login_verified(client, filled)
+    expected = {"rate": "0.0%", "permille": '0.00"‰"', "per10k": '0.0" /万人"', "count": "#,##0", "flag": '"是";"是";"否"'}
+    assert EXCEL_FORMATS == expected
+    wb = load_workbook(io.BytesIO(client.get(f"/indicators/?org={tree.city.code}&year={YEAR}&format=xlsx").content))
+    rows = {row[0].value: row for row in wb.worksheets[0].iter_rows(min_row=2) if row[0].value in REGISTRY}
+    assert set(rows) == set(REGISTRY)
+    for code, ind in REGISTRY.items():
+        value, numerator = rows[code][2], rows[code][3]
+        assert value.number_format == expected[ind.kind], code
+        assert Decimal(str(value.value)) == CELLS[ind.kind][2], code  # the exact stored number
+        assert numerator.number_format == "General" and Decimal(str(numerator.value)) == CELLS[ind.kind][0], code  # unscaled
+        if ind.target is not None and ind.target_rule != "decrease":
+            assert rows[code][5].number_format == expected[ind.kind], code
+    for code, ind in REGISTRY.items():
+        page = load_workbook(io.BytesIO(client.get(f"/indicators/{code}/?org={tree.city.code}&year={YEAR}&format=xlsx").content))
+        assert page.worksheets[0]["C2"].number_format == expected[ind.kind], code
+    year = load_workbook(io.BytesIO(client.get(f"/indicators/export.xlsx?org={tree.city.code}&year={YEAR}").content))
+    by_code = {row[2].value: row[4] for row in year.worksheets[0].iter_rows(min_row=2) if row[2].value in REGISTRY}
+    assert {code: cell.number_format for code, cell in by_code.items()} == {code: expected[ind.kind] for code, ind in REGISTRY.items()}
+
+    doc = federation.export_values(tree.city, str(YEAR), instance="青岛市")
+    units = {v["indicator"]: v["unit"] for v in doc["values"]}
+    assert units == {code: ind.unit for code, ind in REGISTRY.items()}
+    assert units["T11"] == "per_mille" and units["T08"] == "yes_no" and units["T20"] == "count"
+    t11 = next(v for v in doc["values"] if v["indicator"] == "T11")
+    t11["unit"] = "percent"
+    with pytest.raises(ValidationError) as refused:
+        federation.import_values(doc, actor=filled)
+    assert refused.value.message_dict.get(f"values[{doc['values'].index(t11)}].unit"), refused.value.message_dict

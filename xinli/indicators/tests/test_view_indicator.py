@@ -59,15 +59,18 @@ def test_scorecard_ranks_villages_of_a_township(officer_client):
 def test_targets_page(officer_client, tree, personas):
     url = "/indicators/targets/?org=370202000000&year=" + str(YEAR)
     assert "T01" in officer_client.get(url).content.decode()
-    officer_client.post(url, {"indicator": "T01", "value": "0.66"})
+    officer_client.post(url, {"indicator": "T01", "value": "66"})  # typed in the unit the page shows: 66 %
     assert services.target_for("T01", tree.county_a, YEAR) == Decimal("0.66")
     assert services.target_for("T01", tree.a1, YEAR) == Decimal("0.66")  # inherited below
     page = officer_client.get(url).content.decode()
-    assert "0.6600" in page and "ind_officer" in page  # the history names who set it
+    assert "66.0%" in page and "0.66" not in page and "ind_officer" in page  # in its unit; the history names who set it
+    officer_client.post(url, {"indicator": "T11", "value": "4.2‰"})  # per mille as shown
+    assert services.target_for("T11", tree.county_a, YEAR) == Decimal("4.2")
     n = Target.objects.count()
-    follow = officer_client.post(url, {"indicator": "T01", "value": "八成"}, follow=True).content.decode()
-    assert Target.objects.count() == n
-    assert "0.8 表示 80%" in follow  # the message names the field and the fix
+    for bad in ("八成", "120", "-5", "NaN", "Infinity"):
+        follow = officer_client.post(url, {"indicator": "T01", "value": bad}, follow=True).content.decode()
+        assert Target.objects.count() == n, bad
+        assert "80 表示 80%" in follow, bad  # the message names the field and the fix, in the page's unit
     assert officer_client.post(url, {"indicator": "T99", "value": "1"}).status_code == 302 and Target.objects.count() == n
     worker = Client()
     login_verified(worker, personas.village_worker_1)
