@@ -205,7 +205,7 @@ def test_export_has_only_aggregates(two_cities, people):
     doc = export_values(t.city, PERIOD, instance="qingdao")
     assert set(doc) == {"format", "version", "instance", "exported_at", "root", "period", "values"}
     assert doc["root"] == {"code": "370200000000", "name": "青岛市"} and (doc["format"], doc["version"]) == ("xinli-indicators", 2)
-    keys = {"indicator", "org", "org_name", "level", "parent", "breakdown", "numerator", "denominator", "value"}
+    keys = {"indicator", "org", "org_name", "level", "parent", "breakdown", "numerator", "denominator", "value", "unit"}
     # The village's T09 cell (1 of 1 tagged persons) is a small cell below the root: withheld and named (docs/indicators.md).
     assert [set(v) for v in doc["values"]] == [keys, keys | {"suppressed"}]
     assert [(v["indicator"], v["org"], v["breakdown"]) for v in doc["values"]] == [("T01", "370200000000", ""), ("T09", "370202001001", "sex=F")]
