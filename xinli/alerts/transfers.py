@@ -31,7 +31,7 @@ def move(actor, object_id: int, to_unit, receiver) -> None:
 
 
 def label(detail: dict) -> str:
-    text = _("Open crisis case") if detail.get("open") else _("Closed crisis case")
+    text = _("Crisis case in progress") if detail.get("open") else _("Closed crisis case")
     if detail.get("follow_ups"):
         text += _(", %(n)s follow-up contacts pending") % {"n": detail["follow_ups"]}
     return text

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from xinli.core import audit, notices
 from xinli.core.i18n import bilingual, field_error
-from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW, INDICATORS_MANAGE, Role, role_grants
+from xinli.core.policy import ARCHIVES_EDIT, INDICATORS_MANAGE, Role, role_grants
 from xinli.core.scoping import path_in_scope, scope_q
 from xinli.regions import parameters
 from xinli.regions.models import OrgUnit
@@ -144,7 +144,7 @@ def receivers(unit: OrgUnit, caps: set[str], *, exactly: bool = False) -> list:
 
 def _any_scope(user, field: str) -> Q:
     q = Q(pk__in=[])
-    for cap in capabilities() | {ARCHIVES_VIEW}:
+    for cap in capabilities():
         q |= scope_q(user, cap, field)
     return q
 
