@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xinli.archives import transfers
 from xinli.core import audit
@@ -37,4 +38,5 @@ def label(detail: dict) -> str:
     return text
 
 
-transfers.register(transfers.Holder("alerts.crisis_case", ALERTS_WORK, describe, move, label, order=40))
+transfers.register(transfers.Holder("alerts.crisis_case", ALERTS_WORK, describe, move, label, order=40,
+                                    name=gettext_lazy("crisis case")))

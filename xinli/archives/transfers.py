@@ -68,6 +68,7 @@ class Holder:
     move: Callable[..., None]
     label: Callable[[dict], str]
     order: int = 50
+    name: object = ""  # lazily translated name of the kind (the audit viewer's "records handed over")
 
 
 HOLDERS: dict[str, Holder] = {}
@@ -84,6 +85,13 @@ def holders() -> list[Holder]:
 def capabilities() -> set[str]:
     """Capabilities that let a user take part in transfers (see them and, over the receiving unit, decide)."""
     return {h.capability for h in HOLDERS.values()} | {ARCHIVES_EDIT}
+
+
+def kind_names(kinds) -> str:
+    """The kinds of a transfer's items in words (the audit viewer shows the codes stored in the entry this way)."""
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    return "、".join(str(HOLDERS[k].name or k) if k in HOLDERS else str(k) for k in kinds or [])
 
 
 def item_label(item: TransferItem) -> str:

@@ -5,6 +5,7 @@ their confidential notes stay with the case; the supervisor link is cleared, the
 from __future__ import annotations
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xinli.archives import transfers
 from xinli.core import audit
@@ -50,5 +51,7 @@ def case_label(detail: dict) -> str:
     return _("Open counselling case, %(n)s sessions") % {"n": detail.get("sessions", 0)}
 
 
-transfers.register(transfers.Holder("counselling.plan", COUNSELLING_WORK, describe_plans, move_plan, plan_label, order=20))
-transfers.register(transfers.Holder("counselling.case", COUNSELLING_WORK, describe_cases, move_case, case_label, order=30))
+transfers.register(transfers.Holder("counselling.plan", COUNSELLING_WORK, describe_plans, move_plan, plan_label, order=20,
+                                    name=gettext_lazy("personalised plan")))
+transfers.register(transfers.Holder("counselling.case", COUNSELLING_WORK, describe_cases, move_case, case_label, order=30,
+                                    name=gettext_lazy("counselling case")))

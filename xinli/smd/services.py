@@ -102,14 +102,14 @@ def _register_again(actor, patient: Patient, person, doctor, data: dict) -> Pati
     """A patient who left the register (moved out, died, removed — e.g. lost) registered again, here: the same row is
     re-opened under the person's unit with the new registration's details and day (``registered_on``: the new episode
     starts there, and so does T12's interval), so that the old follow-ups, emergencies and support stay with it
-    (history kept; the audit entry records the previous status, unit and registration day). A patient still in the register is refused: when they moved here, their old
+    (history kept; the audit entry records the previous status and registration day, earlier entries the old unit). A patient still in the register is refused: when they moved here, their old
     unit's records come through the transfer their archive move opened."""
     if patient.status == Status.IN_REGISTER:
         raise field_error("person", _("Person: already on the register. If they moved here, their records come with the "
                                       "transfer opened when their archive record was moved; accept it on the transfers page."))
     today = timezone.localdate()
     previous = {"status": patient.status, "status_on": patient.status_on.isoformat() if patient.status_on else None,
-                "org_path": patient.org_path, "registered_on": patient.registered_on.isoformat()}
+                "registered_on": patient.registered_on.isoformat()}
     with transaction.atomic():
         for key, value in data.items():
             setattr(patient, key, value)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from xinli.archives import transfers
 from xinli.core import audit
@@ -53,4 +54,5 @@ def label(detail: dict) -> str:
     return text
 
 
-transfers.register(transfers.Holder("smd.patient", SMD_FOLLOWUP, describe, move, label, order=10))
+transfers.register(transfers.Holder("smd.patient", SMD_FOLLOWUP, describe, move, label, order=10,
+                                    name=gettext_lazy("Severe mental disorder register entry")))

@@ -198,3 +198,15 @@ def test_a_patient_still_in_the_register_is_not_registered_twice(tree, personas,
         services.register_patient(doctor, people.in_a1v1, {"diagnosis": "F20", "diagnosed_by": "x", "diagnosed_on": datetime.date(2024, 1, 1),
                                                            "source": "hospital"})
     assert "transfer" in str(err.value.message_dict["person"])
+
+
+def test_the_audit_viewer_names_what_a_transfer_handed_over(tree, personas, people, patient):
+    from django.utils import translation
+
+    from xinli.core import audit_display
+
+    _move(personas, people.in_a1v1, tree.a2v1)
+    entry = AuditEntry.objects.get(object_type="archives.transfer", action="create")
+    with translation.override("zh-hans"):
+        shown = audit_display._value(None, "items", entry.detail["items"])
+    assert shown == "严重精神障碍患者管理档案"
