@@ -46,9 +46,8 @@ def move(actor, object_id: int, to_unit, receiver) -> None:
 def label(detail: dict) -> str:
     diagnosis = detail.get("diagnosis")
     name = str(Diagnosis(diagnosis).label) if diagnosis in Diagnosis.values else ""
-    text = _("Severe mental disorder register entry")
-    if name:
-        text += f"（{name}）"
+    text = (_("Severe mental disorder register entry (%(diagnosis)s)") % {"diagnosis": name} if name
+            else _("Severe mental disorder register entry"))
     if detail.get("tasks"):
         text += _(", with %(n)s pending follow-up") % {"n": detail["tasks"]}
     return text
