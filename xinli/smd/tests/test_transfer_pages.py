@@ -30,8 +30,10 @@ def _client(user):
     return c
 
 
-def test_receiving_doctor_sees_and_accepts(tree, people, pending, doctor_a2, patient):
+def test_receiving_doctor_sees_and_accepts(tree, people, doctor_a2, pending, patient):
     c = _client(doctor_a2)
+    inbox = c.get("/inbox/").content.decode()
+    assert f'href="/transfers/{pending.pk}/"' in inbox and f"迁移交接 #{pending.pk}" in inbox
     summary = c.get("/smd/summary/").content.decode()
     assert "1 名迁入患者待接收" in summary
     worklist = c.get("/smd/").content.decode()
