@@ -3,6 +3,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from xinli.accounts.views import healthz
+from xinli.archives import transfer_views
 from xinli.core import views as core_views
 from xinli.regions import views as region_views
 from xinli.web import views as web_views
@@ -13,6 +14,8 @@ urlpatterns = [
     path("org/", region_views.browser, name="org_browser"),
     path("org/<int:pk>/", region_views.browser, name="org_unit"),
     path("persons/", include("xinli.archives.urls")),
+    path("transfers/", transfer_views.transfer_list, name="transfer_list"),
+    path("transfers/<int:pk>/", transfer_views.transfer_detail, name="transfer_detail"),
     path("audit/", web_views.audit_log, name="audit_log"),
     path("network/", web_views.network_coverage, name="network_coverage"),
     path("smd/indicators/", web_views.smd_indicators, name="smd_indicators"),

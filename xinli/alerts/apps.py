@@ -21,3 +21,4 @@ class AlertsConfig(AppConfig):
         from . import services
 
         notices.register(lambda users, kind, params: services.notify(users, kind, params=params))
+        from . import transfers  # noqa: F401 — registers what this app hands over when a resident moves

@@ -28,6 +28,14 @@ TEXTS = {
     "id_request_rejected": gettext_lazy(
         "Your review request of {day} for a resident ID number at {unit} was rejected by a higher-level "
         "administrator; the number cannot be registered at {unit}."),
+    # Residents who move (issue 17): the receiving unit's users, the sender, and the officers above an overdue one.
+    "transfer_incoming": gettext_lazy(
+        "A resident moved to {unit}: transfer #{transfer} of their records waits for your acceptance by {day}."),
+    "transfer_accepted": gettext_lazy("Transfer #{transfer} was accepted by {unit}; the records are now theirs."),
+    "transfer_returned": gettext_lazy(
+        "Transfer #{transfer} was returned by {unit}; the records stay with you. See the reason on the transfer page."),
+    "transfer_escalated": gettext_lazy(
+        "Transfer #{transfer} to {unit} was not accepted by {day} and is escalated to you: see that it is accepted."),
 }
 
 

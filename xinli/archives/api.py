@@ -11,12 +11,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from xinli.core.api import StrictSerializerMixin
+from xinli.core.i18n import field_error
 from xinli.core.ids import path_id, query_id
 from xinli.core.policy import ARCHIVES_EDIT
 from xinli.core.scoping import has_capability
 from xinli.regions.models import OrgUnit
 
-from . import duplicates, selectors, services
+from . import duplicates, selectors, services, transfers
 from .models import (
     Consent,
     ConsentGiver,
@@ -27,6 +28,8 @@ from .models import (
     PersonStatus,
     Sex,
     Tag,
+    Transfer,
+    TransferItem,
 )
 
 
@@ -302,3 +305,101 @@ class DuplicateRequestViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, 
         v = serializer.validated_data
         dup = duplicates.resolve_duplicate_request(request.user, dup, outcome=v["outcome"], note=v["note"])
         return Response(self._body(dup))
+
+
+# --- residents who move (issue 17) ---------------------------------------------------------------------------------
+
+class TransferItemSerializer(serializers.ModelSerializer):
+    label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = TransferItem
+        fields = ["kind", "label", "status", "moved_on"]
+
+    def get_label(self, obj) -> str:
+        return transfers.item_label(obj)
+
+
+class TransferSerializer(serializers.ModelSerializer):
+    """A transfer as the sending and receiving units see it: the person, both units, the state, the deadline and what
+    arrives (each item's kind, its description in the reader's language and its own state)."""
+
+    from_unit_name = serializers.CharField(source="from_unit.name", read_only=True)
+    to_unit_name = serializers.CharField(source="to_unit.name", read_only=True)
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
+    items = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Transfer
+        fields = ["id", "person", "person_name", "from_unit", "from_unit_name", "to_unit", "to_unit_name", "status",
+                  "opened_at", "accept_by", "overdue", "escalations", "escalated_to", "decided_at", "reason", "items"]
+
+    def get_items(self, obj) -> list[dict]:
+        rows = obj.items.exclude(status=TransferItem.Status.CANCELLED)
+        return TransferItemSerializer(rows, many=True).data
+
+
+class TransferReturnSerializer(StrictSerializerMixin, serializers.Serializer):
+    reason = serializers.CharField(label=_("reason for returning"), max_length=transfers.REASON_MAX)
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("show", str, enum=["incoming", "outgoing"], description="incoming (the default) or outgoing"),
+    OpenApiParameter("status", str, enum=["pending", "all"], description="pending (the default) or all")])
+class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Residents who moved (issue 17): transfers into (``incoming``) or out of (``outgoing``) the caller's area.
+    ``accept`` takes over the items the caller's capability covers over the receiving unit; ``return`` gives them back
+    with a required reason. A transfer outside the caller's area answers 404."""
+
+    queryset = Transfer.objects.none()
+    serializer_class = TransferSerializer
+    scope_model = Transfer
+    scope_field = "to_path"
+
+    def get_serializer_class(self):
+        return TransferReturnSerializer if self.action == "return_" else TransferSerializer
+
+    def get_queryset(self):
+        query = self.request.query_params
+        show, status_ = query.get("show", "incoming"), query.get("status", "pending")
+        if show not in ("incoming", "outgoing"):
+            raise field_error("show", _("Show: use incoming or outgoing."))
+        if status_ not in ("pending", "all"):
+            raise field_error("status", _("Status: use pending or all."))
+        qs = transfers.outgoing(self.request.user) if show == "outgoing" else transfers.incoming(self.request.user)
+        return qs.filter(status=Transfer.Status.PENDING) if status_ == "pending" else qs
+
+    def _get(self, pk) -> Transfer:
+        return transfers.get_transfer(self.request.user, path_id(pk))  # DoesNotExist: the JSON 404
+
+    def list(self, request, *args, **kwargs):
+        if not any(has_capability(request.user, c) for c in transfers.capabilities()):
+            raise PermissionDenied
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(TransferSerializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(TransferSerializer(self._get(kwargs["pk"])).data)
+
+    @extend_schema(request=None, responses={200: TransferSerializer})
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        t = self._get(pk)
+        try:
+            t = transfers.accept(request.user, t)
+        except PermissionDenied:
+            raise Transfer.DoesNotExist from None  # nothing here the caller may take: as if not there
+        return Response(TransferSerializer(t).data)
+
+    @extend_schema(request=TransferReturnSerializer, responses={200: TransferSerializer})
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        t = self._get(pk)
+        serializer = TransferReturnSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            t = transfers.return_transfer(request.user, t, reason=serializer.validated_data["reason"])
+        except PermissionDenied:
+            raise Transfer.DoesNotExist from None
+        return Response(TransferSerializer(t).data)

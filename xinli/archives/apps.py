@@ -6,3 +6,12 @@ class ArchivesConfig(AppConfig):
     name = "xinli.archives"
     label = "archives"
     verbose_name = _("Resident archive")
+
+    def ready(self):
+        from xinli.core import audit_display
+
+        from .transfers import kind_names
+
+        # The audit viewer names the kinds of records a transfer handed over, accepted or returned.
+        for key in ("items", "accepted", "returned"):
+            audit_display.VALUE_FORMATTERS[key] = lambda value, data: kind_names(value)

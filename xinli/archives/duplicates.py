@@ -5,9 +5,9 @@ area; they were told only a neutral refusal. An officer of the common ancestor u
 request's ``org_path``; never the requester) closes it with a note:
 
 - ``transfer``: the existing record moves to the requesting unit through the archive's own move,
-  ``services.update_person`` with the new residence unit — the person row with its consents and population tags.
-  Records managed by area in other apps (SMD register, plans, counselling and crisis cases, alerts) stay where they
-  are: moving them is the transfer of the go-live issue (17), not built yet;
+  ``services.update_person`` with the new residence unit — the person row with its consents and population tags;
+  records managed by area in other apps (SMD register, plans, counselling and crisis cases) follow through the
+  transfer that move opens (``xinli.archives.transfers``), accepted by the requesting unit;
 - ``resolved``: the number stays where it is registered (the requester typed a wrong number, or the person is
   registered correctly elsewhere);
 - ``rejected``.

@@ -218,3 +218,72 @@ class DuplicateRequest(models.Model):
 
     def __str__(self) -> str:
         return f"DuplicateRequest {self.pk}"
+
+
+class Transfer(models.Model):
+    """A resident moved inside the instance (their residence org unit changed): everything other services manage for
+    them by area (the SMD register entry, open plans, open counselling and crisis cases, pending follow-up tasks) is
+    handed from the sending unit to the receiving one. The sending unit stays responsible until the receiving unit
+    accepts; the receiving unit may return it with a reason. Nothing is copied: on acceptance the same rows change
+    their responsible unit (``TransferItem`` keeps what moved, from where, to where and when). ``xinli.archives.transfers``."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for acceptance")
+        ACCEPTED = "accepted", _("accepted")
+        RETURNED = "returned", _("returned")
+        PARTLY = "partly", _("partly accepted, partly returned")
+        CANCELLED = "cancelled", _("cancelled")
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="transfers")
+    listed_persons = ListedPersons("person", purpose="transfer")  # lists of these rows audit the persons shown
+    from_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("sending unit"), on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("receiving unit"), on_delete=models.PROTECT, related_name="+")
+    from_path = models.CharField(max_length=255, editable=False, db_index=True)
+    to_path = models.CharField(max_length=255, editable=False, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    accept_by = models.DateField(_("accept by"), db_index=True)
+    escalations = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    escalated_to = models.ForeignKey("regions.OrgUnit", verbose_name=_("escalated to"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    reason = EncryptedTextField(_("reason for returning"))  # may describe the person, so encrypted
+
+    class Meta:
+        verbose_name = _("resident transfer")
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Transfer {self.pk}"
+
+    @property
+    def overdue(self) -> bool:
+        return self.status == self.Status.PENDING and self.accept_by < timezone.localdate()
+
+
+class TransferItem(models.Model):
+    """One managed record in a transfer (``kind``: the registered holder, e.g. ``smd.patient``; ``object_id``: the
+    row). ``detail`` holds codes only (no personal data) for the worklist's description. ``moved_on`` is the day the
+    row changed its responsible unit (acceptance), empty while pending or when returned."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting for acceptance")
+        ACCEPTED = "accepted", _("accepted")
+        RETURNED = "returned", _("returned")
+        CANCELLED = "cancelled", _("cancelled")
+
+    transfer = models.ForeignKey(Transfer, on_delete=models.CASCADE, related_name="items")
+    kind = models.CharField(max_length=40, db_index=True)
+    object_id = models.BigIntegerField(db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+    from_path = models.CharField(max_length=255, editable=False, db_index=True)
+    to_path = models.CharField(max_length=255, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    moved_on = models.DateField(_("moved on"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        verbose_name = _("transferred record")
+        ordering = ["id"]

@@ -30,6 +30,7 @@ from .models import (
     Tag,
 )
 from .normalize import normalize_id_number
+from .transfers import open_for_move
 from .validation import GUARDIAN_CONSENT_AGE, check_id_number, check_phone
 
 PERSON_FIELDS = ("name", "id_number", "sex", "birth_date", "phone", "address", "org_unit", "status")
@@ -230,6 +231,7 @@ def update_person(actor, person: Person, data: dict, *, expected_version: int | 
     if clean.get("id_number") and clean["id_number"] != person.id_number:
         _check_id_free(actor, clean["id_number"], clean.get("org_unit") or person.org_unit, exclude_pk=person.pk)
     changed = []
+    old_unit = person.org_unit
     for key, value in clean.items():
         if key == "org_unit":
             if value.pk != person.org_unit_id:
@@ -259,6 +261,9 @@ def update_person(actor, person: Person, data: dict, *, expected_version: int | 
             Consent.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)
             PopulationTag.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)
         audit.record(actor, audit.Action.UPDATE, obj=person, person=person, detail={"fields": sorted(changed)})
+        if "org_unit" in changed:
+            # What other services manage for the person by area follows through a transfer the new unit accepts.
+            open_for_move(actor, person, old_unit, person.org_unit)
     return Saved(person, warnings)
 
 

@@ -36,7 +36,7 @@ PURPOSES = {
     "consent": _("consent"), "smd": _("severe mental disorder follow-up"), "smd register": _("SMD register"),
     "smd basic": _("SMD basic information"), "smd break-glass": _("SMD emergency access"),
     "workforce": _("service workforce"), "backup": _("backup"), "restore": _("restore"), "audit": _("audit"),
-    "awareness sample": _("awareness survey sample"),
+    "awareness sample": _("awareness survey sample"), "transfer": _("resident transfer"),
 }
 
 # Detail keys that are not fields of the entry's object model.
@@ -65,6 +65,10 @@ DETAIL_KEYS = {
     "user": _("platform user"), "profession": _("profession"), "leader": _("leader"), "shift_added": _("shift added"),
     "shift_removed": _("shift removed"), "future_shifts_removed": _("future shifts removed"), "start": _("start"),
     "end": _("end"), "before": _("before the change"), "seats": _("seats"),
+    # Residents who move (archives.transfers) and a patient registered again.
+    "from": _("sending unit"), "items": _("records handed over"), "accepted": _("records accepted"),
+    "returned": _("records returned"), "transferred_to": _("transferred to unit"),
+    "registered_again": _("registered again"), "previous": _("before"),
 }
 
 # Values of detail keys that are not fields of the object model but name a known set of codes: a table, or the

@@ -167,4 +167,24 @@ def seed_smd(rng: random.Random, *, rate: float = 0.0045, years: int = 2, today:
         UnitPopulation.objects.bulk_create(
             [UnitPopulation(org_unit_id=pk, year=y, residents=counts.get(pk) or 1) for pk in villages
              for y in range(today.year - years, today.year + 1)], ignore_conflicts=True, batch_size=5000)
-    return {"smd_patients": len(patients), "smd_follow_ups": len(follow_ups)}
+    moved = seed_transfer(showcase)
+    return {"smd_patients": len(patients), "smd_follow_ups": len(follow_ups), "smd_transfers": moved}
+
+
+def seed_transfer(showcase: str | None) -> int:
+    """One pending transfer for the demo SMD doctor (issue 17): a patient in the register elsewhere moves into the
+    first village of the doctor's township, through the archive's ordinary move by the city officer, so that the
+    doctor finds "patients moving in, to accept" on the home card, the worklist and the transfers page. Chosen without
+    the random generator (the rest of the demo draws as before)."""
+    from xinli.archives.services import update_person
+
+    officer = User.objects.filter(username="city_officer").first()
+    if not showcase or officer is None:
+        return 0
+    village = OrgUnit.objects.filter(path__startswith=showcase, level="village").order_by("pk").first()
+    patient = (Patient.objects.filter(status="in_register").exclude(org_path__startswith=showcase)
+               .select_related("person").order_by("pk").first())
+    if village is None or patient is None:
+        return 0
+    update_person(officer, patient.person, {"org_unit": village, "address": f"{village.name}迁入户"})
+    return 1

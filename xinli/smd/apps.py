@@ -6,3 +6,6 @@ class SmdConfig(AppConfig):
     name = "xinli.smd"
     label = "smd"
     verbose_name = _("Severe mental disorders")
+
+    def ready(self):
+        from . import transfers  # noqa: F401 — registers what this app hands over when a resident moves

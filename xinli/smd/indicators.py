@@ -10,12 +10,15 @@
 * **standardised management (T12)** — the national basic public-health service norm (国家基本公共卫生服务规范
   (第三版), 严重精神障碍患者管理: at least four follow-ups a year): a patient in register at the period end is
   standardised when the *complete* follow-ups (patient seen — clinic, home or phone; not a lost-to-follow-up or death
-  record) dated from max(1 January, registration date) to the period end number at least
-  ``required = min(4, max(1, floor(d / 91)))``, d being the days of that interval, inclusive. A patient transferred in
-  is registered here on the day of the transfer, so the interval starts at the move-in. The month-end (year-to-date)
+  record) dated from max(1 January, registration date, move-in date) to the period end number at least
+  ``required = min(4, max(1, floor(d / 91)))``, d being the days of that interval, inclusive. A patient who moved
+  inside the platform counts for the unit responsible at the period end (an accepted transfer moves them on the day
+  of acceptance) and the interval starts at that move-in (the last acceptance on or before the period end); one
+  registered by transfer from elsewhere is registered here on the day of the transfer. Follow-ups count for the
+  patient wherever they were done. The month-end (year-to-date)
   value uses the same formula with the month end, so it does not fall through the year by construction.
   **Alternative (local) rule** ``gap92``: no gap longer than 3 months (92 days) between adjacent complete follow-ups
-  in the year, the first gap from max(1 January, registration) and the last to the period end — stricter; a region
+  in the year, the first gap from max(1 January, registration, move-in) and the last to the period end — stricter; a region
   selects it as data (``standardised_gap`` is computed for every unit; ``t12_rule`` says which one a figure used).
 * **taking medication (T13)** — in register whose last complete follow-up in the year records adherence regular or
   intermittent, or who is in hospital now (hospitalisation "current"). **Schizophrenia (T14)** — the same over F20.
@@ -40,6 +43,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinli.archives import transfers
 from xinli.core import smallcells
 from xinli.core.policy import INDICATORS_MANAGE, SMD_VIEW
 from xinli.core.scoping import path_in_scope
@@ -219,8 +223,13 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None,
         return []
     # The deepest path that holds every requested unit (units may come from different branches).
     prefix = common_path([u.path for u in units])
-    patients = list(Patient.objects.filter(org_path__startswith=prefix, registered_on__lte=until).filter(
+    # Residents who moved (issue 17): a patient counts for the unit responsible at the period end — the one they
+    # left after it (accepted transfers, ``xinli.archives.transfers``) — and T12's interval starts at their move-in.
+    moves = transfers.history("smd.patient", prefix)
+    patients = list(Patient.objects.filter(Q(org_path__startswith=prefix) | Q(pk__in=list(moves)), registered_on__lte=until).filter(
         Q(status=Status.IN_REGISTER) | Q(status_on__gt=until)).values("pk", "org_path", "diagnosis", "residence", "registered_on"))
+    for p in patients:
+        p["org_path"], p["moved_in_on"] = transfers.at(moves.get(p["pk"], []), p["org_path"], until)
     ids = [p["pk"] for p in patients]
     visits = defaultdict(list)
     for pid, date, lost, died, adherence, hosp, cls in FollowUp.objects.filter(patient_id__in=ids, date__gte=start, date__lte=until).order_by(
@@ -250,9 +259,9 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None,
         last = seen[-1] if seen else None  # the last complete follow-up of the period
         national = gap = stable = False
         if seen:
-            first_day = max(start, p["registered_on"])
+            first_day = max(start, p["registered_on"], p["moved_in_on"] or start)
             national = sum(first_day <= v[0] for v in seen) >= required_follow_ups(first_day, until)
-            days = [first_day] + [v[0] for v in seen] + [until]
+            days = [first_day] + [v[0] for v in seen if v[0] >= first_day] + [until]  # visits before a move-in: not here
             gap = all((b - a).days <= GAP_DAYS for a, b in zip(days, days[1:], strict=False))
             stable = home and seen[-1][4] == Classification.STABLE
         medicated = last is not None and (last[2] in (Adherence.REGULAR, Adherence.INTERMITTENT) or last[3] == "current")

@@ -55,6 +55,8 @@ class Patient(PersonScopedModel):
     diagnosed_on = models.DateField(_("diagnosed on"))
     source = models.CharField(_("registration source"), max_length=10, choices=Source.choices)
     registered_on = models.DateField(_("registered on"), default=timezone.localdate)
+    # The day the patient's last transfer was accepted here (or their re-registration): T12's interval starts there.
+    moved_in_on = models.DateField(_("moved in on"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.IN_REGISTER, db_index=True)
     status_reason = models.CharField(_("reason"), max_length=200, blank=True)
     status_on = models.DateField(_("status since"), null=True, blank=True)

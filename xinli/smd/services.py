@@ -84,6 +84,9 @@ def register_patient(actor, person, data: dict) -> Patient:
         data["consent_on"] = timezone.localdate()
     doctor = data.pop("doctor", None) or actor
     _check_doctor(doctor, person.org_path)
+    previous = Patient.objects.filter(person=person).first()
+    if previous is not None:
+        return _register_again(actor, previous, person, doctor, data)
     patient = Patient(person=person, doctor=doctor, **data).place_under(person)
     try:
         with transaction.atomic():
@@ -92,6 +95,32 @@ def register_patient(actor, person, data: dict) -> Patient:
             audit.record(actor, audit.Action.CREATE, obj=patient, person=person, detail={"diagnosis": patient.diagnosis})
     except IntegrityError:
         raise field_error("person", _("Person: already on the register.")) from None
+    return patient
+
+
+def _register_again(actor, patient: Patient, person, doctor, data: dict) -> Patient:
+    """A patient who left the register (moved out, died, removed — e.g. lost) registered again, here: the same row is
+    re-opened under the person's unit with the new registration's details and day (``registered_on``: the new episode
+    starts there, and so does T12's interval), so that the old follow-ups, emergencies and support stay with it
+    (history kept; the audit entry records the previous status and registration day, earlier entries the old unit). A patient still in the register is refused: when they moved here, their old
+    unit's records come through the transfer their archive move opened."""
+    if patient.status == Status.IN_REGISTER:
+        raise field_error("person", _("Person: already on the register. If they moved here, their records come with the "
+                                      "transfer opened when their archive record was moved; accept it on the transfers page."))
+    today = timezone.localdate()
+    previous = {"status": patient.status, "status_on": patient.status_on.isoformat() if patient.status_on else None,
+                "registered_on": patient.registered_on.isoformat()}
+    with transaction.atomic():
+        for key, value in data.items():
+            setattr(patient, key, value)
+        patient.place_under(person)
+        patient.doctor, patient.status, patient.status_reason, patient.status_on = doctor, Status.IN_REGISTER, "", None
+        patient.registered_on, patient.moved_in_on = data.get("registered_on") or today, None
+        patient.save()
+        Task.objects.filter(patient=patient, state=Task.State.DUE).update(state=Task.State.CANCELLED)
+        Task(patient=patient, due=today + rules.TWO_WEEKS).place_under(patient).save()
+        audit.record(actor, audit.Action.UPDATE, obj=patient, person=person, org_path=patient.org_path,
+                     detail={"registered_again": True, "diagnosis": patient.diagnosis, "previous": previous})
     return patient
 
 

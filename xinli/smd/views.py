@@ -17,10 +17,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
+from xinli.archives import transfers
 from xinli.core import audit
 from xinli.core.forms import BilingualForm
 from xinli.core.listing import list_rows
-from xinli.core.policy import SMD_BASIC, SMD_VIEW
+from xinli.core.policy import SMD_BASIC, SMD_FOLLOWUP, SMD_VIEW
 from xinli.core.scoping import has_capability
 from xinli.core.widgets import DateInput
 
@@ -47,7 +48,9 @@ def worklist(request):
             return patient_list(request)  # a case-team member's SMD page is the list of the area's patients
         raise Http404
     w = selectors.worklist(request.user)
+    w["transfers"] = transfers.decidable(request.user, SMD_FOLLOWUP)
     selectors.record_listing(request.user, [t.patient for t in w["due"] + w["overdue"]] + w["never"])
+    transfers.record_listing(request.user, w["transfers"])
     return render(request, "smd/worklist.html", w)
 
 
@@ -56,7 +59,9 @@ def worklist_summary(request):
     """The home page's SMD card (loaded by htmx): overdue and due-this-week counts, and the way to the worklist."""
     if not has_capability(request.user, SMD_VIEW):
         raise Http404
-    return render(request, "smd/_summary.html", selectors.worklist_counts(request.user))
+    counts = selectors.worklist_counts(request.user)
+    counts["transfers"] = transfers.pending_count(request.user, SMD_FOLLOWUP)
+    return render(request, "smd/_summary.html", counts)
 
 
 class PatientFilterForm(BilingualForm):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from xinli.archives import selectors as person_selectors
+from xinli.archives import transfers
 from xinli.core import audit, audit_display
 from xinli.core import selectors as core_selectors
 from xinli.core.ids import parse_year
@@ -40,6 +41,7 @@ def home(request):
         "assignments": user.active_assignments(),
         "person_count": person_selectors.count_visible(user) if has_capability(user, ARCHIVES_VIEW) else None,
         "duplicate_count": person_selectors.open_duplicate_request_count(user),
+        "transfer_count": transfers.pending_count(user),
     })
 
 

@@ -28,13 +28,16 @@ def notification_text(note) -> str:
 
 @register.filter
 def notification_link(note) -> str:
-    """``{{ n|notification_link }}``: where the message leads — the alert, or the SMD patient it is about (the patient
-    page checks the reader's scope itself); empty when there is nowhere to go."""
+    """``{{ n|notification_link }}``: where the message leads — the alert, the SMD patient it is about or the transfer
+    (those pages check the reader's scope themselves); empty when there is nowhere to go."""
     if note.alert_id:
         return reverse("alerts:alert_detail", args=[note.alert_id])
     patient = note.params.get("patient")
     if isinstance(patient, int) and note.kind.startswith("smd_"):
         return reverse("smd:patient_detail", args=[patient])
+    transfer = note.params.get("transfer")
+    if isinstance(transfer, int) and note.kind.startswith("transfer_"):  # residents who move: the transfer page
+        return reverse("transfer_detail", args=[transfer])
     if note.kind == "id_request_transferred":  # the record is now in the requester's area: the archive search
         return reverse("archives:person_list")
     return ""

@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, CrisisTeam, FollowUp, Notification
-from xinli.archives.models import Consent, DuplicateRequest, Person
+from xinli.archives.models import Consent, DuplicateRequest, Person, Transfer
 from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
 from xinli.hotline.models import Call, Line
@@ -52,6 +52,10 @@ def expected_visible(user, model, field):
     if model is DuplicateRequest:  # the officers of the common ancestor, never the requester (issue 15)
         paths = [a.org_unit.path for a in user.active_assignments() if "archives.edit" in GRANTS[a.role].capabilities]
         return {d.pk for d in DuplicateRequest.objects.exclude(requester=user) if any(d.org_path.startswith(p) for p in paths)}
+    if model is Transfer:  # residents who move (issue 17): the receiving and the sending units' participants
+        caps = {"archives.edit", "smd.followup", "counselling.work", "alerts.work"}
+        paths = [a.org_unit.path for a in user.active_assignments() if caps & GRANTS[a.role].capabilities]
+        return {t.pk for t in Transfer.objects.all() if any(t.to_path.startswith(p) or t.from_path.startswith(p) for p in paths)}
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
               Assessment: {"screening.administer", "counselling.work", "smd.followup", "alerts.work"}, Participant: {"screening.campaign"},
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},

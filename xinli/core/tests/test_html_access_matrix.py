@@ -82,6 +82,8 @@ ROUTES = {
     "persons/consents/<int:pk>/withdraw/": ({"archives.edit"}, "consent", "post"),
     "persons/duplicates/": ({"archives.edit"}, None, "get"),
     "persons/duplicates/<int:pk>/": ({"archives.edit"}, "duplicate_request", "get"),
+    "transfers/": ({"archives.edit", "smd.followup", "counselling.work", "alerts.work"}, None, "get"),
+    "transfers/<int:pk>/": ({"archives.edit", "smd.followup", "counselling.work", "alerts.work"}, "transfer", "get"),
     "audit/": ({"audit.view"}, None, "get"),
     "persons/<int:pk>/assess/": ({"screening.administer"}, "person", "get"),
     "assessments/<int:pk>/": ({"archives.view", "screening.administer"}, "assessment", "get"),
@@ -192,7 +194,7 @@ def test_anonymous_is_sent_to_login_except_public_routes(people):
 def outside(tree, people, assessments):  # noqa: F811
     """One object of each kind in county B (市北区), outside every county-A persona's area."""
     from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, CrisisTeam
-    from xinli.archives.models import Consent, DuplicateRequest
+    from xinli.archives.models import Consent, DuplicateRequest, Transfer
     from xinli.counselling.models import Case
     from xinli.hotline.models import Call, Line
     from xinli.outreach.models import AwarenessSample
@@ -219,6 +221,8 @@ def outside(tree, people, assessments):  # noqa: F811
         "call": Call.objects.filter(org_path__startswith=b).first(), "line": Line.objects.filter(org_unit=tree.county_b).first(),
         "patient": Patient.objects.filter(person=person).first(), "counselling_case": Case.objects.filter(person=person).first(),
         "duplicate_request": DuplicateRequest.objects.filter(org_path__startswith=b).first(),
+        "transfer": Transfer.objects.create(person=person, from_unit=tree.b1v1, to_unit=tree.b1v1, from_path=tree.b1v1.path,
+                                            to_path=tree.b1v1.path, accept_by=now.date()),
         "awareness_sample": AwarenessSample.objects.create(survey=sample_survey(), org_unit=tree.county_b, org_path=b, year=now.year,
                                                            per_stratum=1, min_age=15, max_age=69, seed="x", drawn_by=city_psy),
         "report": Report.objects.create(kind="annual_summary", org_unit=tree.county_b, org_path=b, year=2025, state="done",

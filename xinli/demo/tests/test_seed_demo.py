@@ -194,3 +194,21 @@ def test_demo_smd_doctor_lands_on_a_worklist_with_due_and_overdue_patients(tmp_p
     for patient in Patient.objects.filter(doctor__isnull=False).select_related("doctor"):
         assert path_in_scope(patient.doctor, SMD_FOLLOWUP, patient.org_path), patient
     assert Patient.objects.filter(doctor__username="psychiatrist").exists()
+
+
+def test_demo_has_one_pending_transfer_for_the_smd_doctor(tmp_path):
+    """Issue 17: the demo SMD doctor finds one patient moving into their township, waiting for acceptance."""
+    from xinli.accounts.models import User
+    from xinli.alerts.models import Notification
+    from xinli.archives import transfers
+    from xinli.archives.models import Transfer
+    from xinli.core.policy import SMD_FOLLOWUP
+
+    call_command("seed_demo", size="tiny", seed=1, accounts_file=str(tmp_path / "a.json"))
+    doctor = User.objects.get(username="smd_doctor")
+    township = doctor.active_assignments()[0].org_unit
+    (t,) = Transfer.objects.all()
+    assert t.status == "pending" and t.to_path.startswith(township.path) and not t.from_path.startswith(township.path)
+    assert list(t.items.values_list("kind", flat=True))[:1] == ["smd.patient"]
+    assert [x.pk for x in transfers.decidable(doctor, SMD_FOLLOWUP)] == [t.pk]
+    assert Notification.objects.filter(recipient=doctor, kind="transfer_incoming").count() == 1
