@@ -36,11 +36,15 @@ PURPOSES = {
     "consent": _("consent"), "smd": _("severe mental disorder follow-up"), "smd register": _("SMD register"),
     "smd basic": _("SMD basic information"), "smd break-glass": _("SMD emergency access"),
     "workforce": _("service workforce"), "backup": _("backup"), "restore": _("restore"), "audit": _("audit"),
-    "awareness sample": _("awareness survey sample"),
+    "awareness sample": _("awareness survey sample"), "merge": _("merging duplicate records"),
 }
 
 # Detail keys that are not fields of the entry's object model.
 DETAIL_KEYS = {
+    "merged_person": _("merged record"), "merged_status": _("status before the merge"),
+    "merged_version": _("version after the merge"), "pair": _("pair"), "pair_state": _("pair state before the merge"),
+    "merge": _("merge"), "restored": _("records restored"), "undone": _("undone"), "moved": _("rows moved"),
+    "survivor": _("surviving record"), "merged_into": _("merged into"),
     "identified": _("identified (names included)"), "format": _("file format"), "fields": _("fields"),
     "awareness_link": _("awareness survey link of village"), "awareness_sample": _("awareness survey sample of unit"),
     "invited": _("residents invited"), "questions": _("questions"),
