@@ -59,6 +59,24 @@ CONFLICT_LABELS = {
     "smd.patient": _("record in the severe-mental-disorder register"),
     "counselling.plan": _("active personalised plan"),
 }
+# How the comparison and merge pages name the kinds of linked rows (else the model's plural name).
+LINK_LABELS = {
+    "alerts.affectedperson": _("persons affected by a crisis event"),
+    "alerts.alert": _("alerts"),
+    "alerts.crisiscase": _("crisis intervention cases"),
+    "archives.consent": _("consents"),
+    "archives.person": _("records merged into this one earlier"),
+    "archives.populationtag": _("population tags"),
+    "counselling.booking": _("counselling bookings"),
+    "counselling.case": _("counselling cases"),
+    "counselling.plan": _("personalised plans"),
+    "counselling.referral": _("referrals"),
+    "hotline.call": _("hotline calls"),
+    "outreach.invitation": _("awareness survey invitations"),
+    "screening.assessment": _("assessments"),
+    "screening.participant": _("screening campaign participants"),
+    "smd.patient": _("records in the severe-mental-disorder register"),
+}
 # Rows placed under their person's unit by the archive itself: they follow the survivor's unit.
 REPLACED = {"archives.consent", "archives.populationtag"}
 # Columns that hold a person id without a foreign key, and how a merge deals with them.
@@ -84,7 +102,7 @@ class Link:
 
     @property
     def label(self):
-        return self.model._meta.verbose_name_plural
+        return kind_label(self.model._meta.label_lower)
 
     def unique_sets(self) -> list[tuple[tuple[str, ...], object]]:
         """The ways the model allows only one row per person (per the other fields): (other fields, condition)."""
@@ -101,6 +119,11 @@ class Link:
 
     def rows(self, person):
         return self.model._base_manager.filter(**{self.field.name: person.pk})
+
+
+def kind_label(label_lower: str):
+    model = apps.get_model(label_lower)
+    return LINK_LABELS.get(label_lower, model._meta.verbose_name_plural)
 
 
 def person_links() -> list[Link]:

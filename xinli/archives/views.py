@@ -296,7 +296,7 @@ def person_compare(request, pk, other):
 @login_required
 def merge_detail(request, pk):
     """One merge: the two records, who merged them and when, the rows moved by kind, and (within the window) undo."""
-    from .merge import MERGE_UNDO_DAYS, undo_deadline, undo_merge
+    from .merge import MERGE_UNDO_DAYS, kind_label, undo_deadline, undo_merge
     from .models import PersonMerge
 
     user = request.user
@@ -315,12 +315,10 @@ def merge_detail(request, pk):
         else:
             messages.success(request, bilingual(_("Merge undone; both records are as they were before.")))
             return redirect("archives:merge_detail", pk=record.pk)
-    from django.apps import apps as django_apps
-
     kinds: dict[str, int] = {}
     for item in record.moved:
         kinds[item["model"]] = kinds.get(item["model"], 0) + 1
-    moved = [(django_apps.get_model(label)._meta.verbose_name_plural, n) for label, n in sorted(kinds.items())]
+    moved = [(kind_label(label), n) for label, n in sorted(kinds.items())]
     deadline = undo_deadline(record)
     return render(request, "archives/merge_detail.html", {
         "record": record, "moved": moved, "moved_total": len(record.moved), "deadline": deadline, "days": MERGE_UNDO_DAYS,

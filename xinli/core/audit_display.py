@@ -79,6 +79,7 @@ DETAIL_VALUES = {
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
     "follow_up": {"done": _("done")},  # a hotline call's follow-up recorded
     "profession": ("alerts.crisisteammember", "profession"),  # a crisis team member added (the entry is the team's)
+    "merged_status": ("archives.person", "status"), "pair_state": ("archives.possibleduplicate", "state"),  # issue 17
 }
 
 # Formatters apps register, when ready, for detail keys whose codes they own: ``f(value, detail) -> str`` (``scale``
