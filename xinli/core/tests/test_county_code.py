@@ -49,6 +49,10 @@ EXEMPT = {
     "indicators.ExtremeIncident": "an aggregate incident register (kind, date, place); people are in their archives",
     "reports.Report": "a generated report of a unit",
     "archives.DuplicateRequest": "a duplicate ID-number request at a common ancestor unit; names no person (blind index only)",
+    "archives.PossibleDuplicate": "a pair of two records (possibly of two counties) at their common ancestor unit: two "
+                                  "record ids and the reasons, no personal field; the records carry their counties",
+    "archives.PersonMerge": "a merge of two records (possibly of two counties) at their common ancestor unit: record ids "
+                            "and the moved rows' ids; the records and rows carry their counties",
 }
 
 # Person-scoped rows without an ``org_path`` of their own: they take their parent's county.
