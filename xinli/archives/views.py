@@ -290,7 +290,17 @@ def person_compare(request, pk, other):
         "tags_a": data["tags"][a.pk], "tags_b": data["tags"][b.pk],
         "consents_a": data["consents"][a.pk], "consents_b": data["consents"][b.pk],
         "can_merge": a.status != "merged" and b.status != "merged",
+        # One of the two was merged since the pair was listed: offer the survivor against the other one.
+        "survivor_link": _survivor_link(user, a, b),
     }, status=400 if errors else 200)
+
+
+def _survivor_link(user, a, b):
+    for merged, other in ((a, b), (b, a)):
+        into = merged.merged_into_id
+        if into and other.status != "merged" and into != other.pk and selectors.mergeable_persons(user).filter(pk=into).exists():
+            return (into, other.pk)
+    return None
 
 
 @login_required

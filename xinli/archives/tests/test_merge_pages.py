@@ -83,3 +83,18 @@ def test_readers_without_the_right_get_404_and_change_nothing(two, tree, persona
         assert c.post(f"/persons/{survivor.pk}/compare/{merged.pk}/", {"action": "merge", "survivor": survivor.pk}).status_code == 404
     assert PersonMerge.objects.count() == 0 and Person.objects.get(pk=merged.pk).status == "active"
     assert not AuditEntry.objects.filter(purpose="merge").exists()
+
+
+def test_a_pair_whose_record_was_merged_since_points_to_the_survivor(two, tree, personas):  # noqa: F811
+    from xinli.archives.merge import merge_persons
+    from xinli.archives.services import register_person
+
+    survivor, merged, _built = two
+    third = register_person(personas.county_officer, {"name": "钱某", "phone": "13911110002", "org_unit": tree.a1v1}).person
+    assert flag_possible_duplicates([third.pk]) == 1  # the same phone as the merged record
+    merge_persons(personas.county_officer, survivor, merged)
+    c = _client(personas.county_officer)
+    low, high = sorted((merged.pk, third.pk))
+    page = c.get(f"/persons/{low}/compare/{high}/").content.decode()
+    assert "其中一份档案已被合并" in page and f"/persons/{survivor.pk}/compare/{third.pk}/" in page
+    assert 'id="dismiss-form"' in page and 'id="merge-form"' not in page
