@@ -126,6 +126,21 @@ def kind_label(label_lower: str):
     return LINK_LABELS.get(label_lower, model._meta.verbose_name_plural)
 
 
+def moved_summary(moved: list) -> str:
+    """The rows a merge moved, by kind, in the reader's language (the audit viewer): "知情同意 1、人群标签 2"."""
+    kinds: dict[str, int] = {}
+    for item in moved:
+        if isinstance(item, dict) and "model" in item:
+            kinds[item["model"]] = kinds.get(item["model"], 0) + 1
+    parts = []
+    for label, n in sorted(kinds.items()):
+        try:
+            parts.append(f"{kind_label(label)} {n}")
+        except LookupError:
+            parts.append(f"{label} {n}")
+    return "、".join(parts) or "—"
+
+
 def person_links() -> list[Link]:
     """Every foreign key to ``Person`` in every installed app, hidden ones (``related_name="+"``) included."""
     out = []

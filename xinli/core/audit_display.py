@@ -85,6 +85,9 @@ DETAIL_VALUES = {
 # Formatters apps register, when ready, for detail keys whose codes they own: ``f(value, detail) -> str`` (``scale``
 # and ``band`` by the scales app, ``cause`` by the alerts app).
 VALUE_FORMATTERS: dict = {}
+# Formatters for a detail key whose value is a whole list, ``f(list, detail) -> str`` (``moved``, the rows a record
+# merge moved, by the archives app).
+LIST_FORMATTERS: dict = {}
 
 # Detail keys whose meaning differs from the object model's field of the same name (an alert's detail "merged" is
 # the source of the merged signal, the model's "merged" is a count).
@@ -230,6 +233,8 @@ def _value(model, key, value, data=None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, list):
+        if key in LIST_FORMATTERS:
+            return str(LIST_FORMATTERS[key](value, data or {}))
         if key == "fields":
             return "、".join(_key(model, v) if isinstance(v, str) else str(v) for v in value)
         return "、".join(_value(model, key, v) for v in value)

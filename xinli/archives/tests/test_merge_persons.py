@@ -251,3 +251,17 @@ def test_audit_search_by_the_survivor_finds_the_merged_record(two, tree, persona
     auditor = make_user("auditor_m", [(tree.city, Role.AUDIT_ADMIN)])
     ids, by = person_ids_for_audit(auditor, "孙七")
     assert by == "name" and {survivor.pk, merged.pk} <= set(ids)
+
+
+def test_the_audit_viewer_names_the_moved_rows_by_kind(two, personas):
+    from django.utils import translation
+
+    from xinli.core import audit_display
+
+    survivor, merged, _built = two
+    record = merge_persons(personas.county_officer, survivor, merged)
+    entry = AuditEntry.objects.get(pk=record.audit_entry_id)
+    with translation.override("zh-hans"):
+        shown = dict(audit_display.detail(entry.object_type, entry.detail))
+    assert "人群标签 2" in shown["转移的记录"] and "知情同意 1" in shown["转移的记录"]
+    assert shown["合并前状态"] == "在册"
