@@ -265,3 +265,16 @@ def test_the_audit_viewer_names_the_moved_rows_by_kind(two, personas):
         shown = dict(audit_display.detail(entry.object_type, entry.detail))
     assert "人群标签 2" in shown["转移的记录"] and "知情同意 1" in shown["转移的记录"]
     assert shown["合并前状态"] == "在册"
+
+
+def test_a_merged_record_is_not_edited_or_merged_again(two, personas):
+    from xinli.archives.services import update_person
+
+    survivor, merged, _built = two
+    merge_persons(personas.county_officer, survivor, merged)
+    merged.refresh_from_db()
+    with pytest.raises(ValidationError, match=f"档案 {survivor.pk}"):
+        update_person(personas.county_officer, merged, {"address": "新地址"})
+    with pytest.raises(ValidationError, match="已合并到档案"):
+        merge_persons(personas.county_officer, survivor, merged)
+    assert Person.objects.get(pk=merged.pk).address is None
