@@ -13,19 +13,21 @@ from rest_framework.response import Response
 from xinli.core.api import StrictSerializerMixin
 from xinli.core.i18n import field_error
 from xinli.core.ids import path_id, query_id
-from xinli.core.policy import ARCHIVES_EDIT
+from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_MERGE
 from xinli.core.scoping import has_capability
 from xinli.regions.models import OrgUnit
 
-from . import duplicates, selectors, services, transfers
+from . import duplicates, merge, selectors, services, transfers
 from .models import (
+    EDITABLE_STATUSES,
     Consent,
     ConsentGiver,
     ConsentPurpose,
     DuplicateRequest,
     LegalBasis,
     Person,
-    PersonStatus,
+    PersonMerge,
+    PossibleDuplicate,
     Sex,
     Tag,
     Transfer,
@@ -63,7 +65,7 @@ class PersonWriteSerializer(StrictSerializerMixin, serializers.Serializer):
     phone = serializers.CharField(label=_("phone"), max_length=20, required=False, allow_blank=True, allow_null=True)
     address = serializers.CharField(label=_("address"), max_length=200, required=False, allow_blank=True, allow_null=True)
     org_unit = serializers.IntegerField(label=_("residence org unit"))
-    status = serializers.ChoiceField(label=_("status"), choices=PersonStatus.choices, required=False)
+    status = serializers.ChoiceField(label=_("status"), choices=EDITABLE_STATUSES, required=False)
     tags = serializers.ListField(label=_("population tags"), child=serializers.ChoiceField(choices=Tag.choices), required=False, max_length=30)
     consents = ConsentInputSerializer(label=_("consents"), many=True, required=False)
     version = serializers.IntegerField(label=_("version"), required=False, help_text=_("the version you read; a stale version is refused"))
@@ -94,6 +96,28 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_consents(self, obj) -> list[dict]:
         return ConsentSerializer(selectors.person_consents(obj), many=True).data
+
+
+class MergeCompareSerializer(serializers.Serializer):  # documentation of the comparison's shape
+    a = serializers.IntegerField()
+    b = serializers.IntegerField()
+    fields = serializers.ListField(child=serializers.DictField())
+    tags = serializers.DictField()
+    consents = serializers.DictField()
+    counts = serializers.ListField(child=serializers.DictField())
+
+
+def compare_body(a, b) -> dict:
+    data = selectors.compare_persons(a, b)
+    return {
+        "a": a.pk, "b": b.pk,
+        "fields": [{"field": f["field"], "label": str(f["label"]), "a": f["a"], "b": f["b"], "differs": f["differs"]}
+                   for f in data["fields"]],
+        "tags": {str(pk): [{"tag": t["tag"], "label": str(t["label"]), "since": t["since"]} for t in rows]
+                 for pk, rows in data["tags"].items()},
+        "consents": {str(pk): ConsentSerializer(rows, many=True).data for pk, rows in data["consents"].items()},
+        "counts": [{"kind": c["kind"], "label": str(c["label"]), "a": c["a"], "b": c["b"]} for c in data["counts"]],
+    }
 
 
 def _person_data(validated: dict) -> dict:
@@ -172,6 +196,26 @@ class PersonViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Cre
         body = PersonSerializer(saved.person).data
         body["warnings"] = saved.warnings
         return Response(body)
+
+
+    @extend_schema(parameters=[OpenApiParameter("with", int, required=True, description="the other record's id")],
+                   responses={200: MergeCompareSerializer})
+    @action(detail=True, methods=["get"])
+    def compare(self, request, pk=None):
+        """Two records of the same resident side by side (issue 17): every field, active population tags, consents,
+        and the number of linked rows of each kind a merge moves. For holders of ``archives.merge`` and
+        ``archives.edit`` over both; both reads are audited (purpose "merge")."""
+        other = query_id(request.query_params, "with")
+        first = path_id(pk)
+        if other is None:
+            from xinli.core.i18n import field_error
+
+            if not selectors.mergeable_persons(request.user).filter(pk=first).exists():
+                raise Person.DoesNotExist  # outside the area: the 404, before saying anything about the query
+
+            raise field_error("with", _("Other record: required; give the id of the record to compare with."))
+        a, b = selectors.persons_for_merge(request.user, first, other)  # Person.DoesNotExist: the JSON 404
+        return Response(compare_body(a, b))
 
 
 @extend_schema(parameters=[OpenApiParameter("person", int)])
@@ -403,3 +447,116 @@ class TransferViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         except PermissionDenied:
             raise Transfer.DoesNotExist from None
         return Response(TransferSerializer(t).data)
+# --- possible duplicates and merges (issue 17) ----------------------------------------------------------------------
+
+class PossibleDuplicateSerializer(serializers.ModelSerializer):
+    """A pair of the review list: record numbers and units only (open the comparison to see the two records)."""
+
+    person_a_unit = serializers.CharField(source="person_a.org_unit.name", read_only=True)
+    person_b_unit = serializers.CharField(source="person_b.org_unit.name", read_only=True)
+
+    class Meta:
+        model = PossibleDuplicate
+        fields = ["id", "person_a", "person_a_unit", "person_b", "person_b_unit", "same_name_birth", "same_phone", "state",
+                  "created_at", "decided_by", "decided_at"]
+
+
+@extend_schema(parameters=[OpenApiParameter("state", str, enum=["open", "closed", *PossibleDuplicate.State.values],
+                                            description="open (the default), closed (merged or dismissed) or one state")])
+class PossibleDuplicateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The possible-duplicates review list (issue 17): pairs of records with the same name and birth date or the same
+    phone and different ID numbers, found through blind indexes. Compare a pair with ``persons/{id}/compare/?with=``,
+    merge it with ``person-merges/`` or ``dismiss`` it. For holders of ``archives.merge`` over both records."""
+
+    queryset = PossibleDuplicate.objects.none()
+    serializer_class = PossibleDuplicateSerializer
+    scope_model = PossibleDuplicate
+    scope_field = "org_path"
+
+    def get_queryset(self):
+        state = self.request.query_params.get("state", "open")
+        if state not in ("open", "closed", *PossibleDuplicate.State.values):
+            from xinli.core.i18n import field_error
+
+            raise field_error("state", _("State: use open, closed, merged or dismissed."))
+        return selectors.possible_duplicates(self.request.user, state=state)
+
+    def list(self, request, *args, **kwargs):
+        if not has_capability(request.user, ARCHIVES_MERGE):
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(PossibleDuplicateSerializer(selectors.get_possible_duplicate(request.user, path_id(kwargs["pk"]))).data)
+
+    @extend_schema(request=None, responses={200: PossibleDuplicateSerializer})
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        pair = selectors.get_possible_duplicate(request.user, path_id(pk))
+        duplicates.dismiss_possible_duplicate(request.user, pair)
+        pair.refresh_from_db()
+        return Response(PossibleDuplicateSerializer(pair).data)
+
+
+class PersonMergeSerializer(serializers.ModelSerializer):
+    moved = serializers.SerializerMethodField()
+    undo_until = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PersonMerge
+        fields = ["id", "survivor", "merged", "merged_by", "merged_at", "moved", "undo_until", "undone_by", "undone_at"]
+
+    def get_moved(self, obj) -> int:
+        return len(obj.moved)
+
+    def get_undo_until(self, obj):
+        return merge.undo_deadline(obj)
+
+
+class PersonMergeCreateSerializer(StrictSerializerMixin, serializers.Serializer):
+    survivor = serializers.IntegerField(label=_("surviving record"))
+    merged = serializers.IntegerField(label=_("merged record"))
+
+
+class PersonMergeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Merges of two records of the same resident (issue 17). ``create`` merges ``merged`` into ``survivor``: every
+    linked row moves to the survivor, the other record is kept with status "merged"; a record each of which may exist
+    only once per person (SMD register record, active plan) held by both is refused, naming them. ``undo`` restores
+    exactly from the merge's audit entry, within 30 days, unless a moved row changed since. For holders of
+    ``archives.merge`` and ``archives.edit`` over both records; compare first with ``persons/{id}/compare/?with=``."""
+
+    queryset = PersonMerge.objects.none()
+    serializer_class = PersonMergeSerializer
+    scope_model = PersonMerge
+    scope_field = "org_path"
+
+    def get_serializer_class(self):
+        return PersonMergeCreateSerializer if self.action == "create" else PersonMergeSerializer
+
+    def get_queryset(self):
+        return selectors.merges(self.request.user)
+
+    def list(self, request, *args, **kwargs):
+        if not has_capability(request.user, ARCHIVES_MERGE):
+            raise PermissionDenied
+        return super().list(request, *args, **kwargs)
+
+    def retrieve(self, request, *args, **kwargs):
+        return Response(PersonMergeSerializer(selectors.get_merge(request.user, path_id(kwargs["pk"]))).data)
+
+    @extend_schema(request=PersonMergeCreateSerializer, responses={201: PersonMergeSerializer})
+    def create(self, request, *args, **kwargs):
+        if not has_capability(request.user, ARCHIVES_MERGE):
+            raise PermissionDenied
+        serializer = PersonMergeCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        v = serializer.validated_data
+        survivor, merged = selectors.persons_for_merge(request.user, v["survivor"], v["merged"])  # 404 outside
+        record = merge.merge_persons(request.user, survivor, merged)
+        return Response(PersonMergeSerializer(record).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: PersonMergeSerializer})
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        record = selectors.get_merge(request.user, path_id(pk))
+        return Response(PersonMergeSerializer(merge.undo_merge(request.user, record)).data)

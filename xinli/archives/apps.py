@@ -15,3 +15,6 @@ class ArchivesConfig(AppConfig):
         # The audit viewer names the kinds of records a transfer handed over, accepted or returned.
         for key in ("items", "accepted", "returned"):
             audit_display.VALUE_FORMATTERS[key] = lambda value, data: kind_names(value)
+        from .merge import moved_summary
+
+        audit_display.LIST_FORMATTERS["moved"] = lambda value, data: moved_summary(value)

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from xinli.core.forms import BilingualForm
 from xinli.core.widgets import DateInput
 
-from .models import ConsentGiver, ConsentPurpose, LegalBasis, PersonStatus, Sex, Tag
+from .models import EDITABLE_STATUSES, ConsentGiver, ConsentPurpose, LegalBasis, Sex, Tag
 
 
 class PersonForm(BilingualForm):
@@ -18,7 +18,7 @@ class PersonForm(BilingualForm):
     phone = forms.CharField(label=_("phone"), max_length=20, required=False)
     address = forms.CharField(label=_("address"), max_length=200, required=False)
     org_unit = forms.TypedChoiceField(label=_("residence org unit"), coerce=int)
-    status = forms.ChoiceField(label=_("status"), choices=PersonStatus.choices, required=False)
+    status = forms.ChoiceField(label=_("status"), choices=EDITABLE_STATUSES, required=False)
     tags = forms.MultipleChoiceField(label=_("population tags"), choices=Tag.choices, required=False,
                                      widget=forms.CheckboxSelectMultiple)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

@@ -29,6 +29,11 @@ class PersonStatus(models.TextChoices):
     ACTIVE = "active", _("resident")
     MOVED_OUT = "moved_out", _("moved out")
     DECEASED = "deceased", _("deceased")
+    MERGED = "merged", _("merged into another record")
+
+
+# The statuses a person's record can be given by editing it; "merged" is set only by merging two records.
+EDITABLE_STATUSES = [(v, label) for v, label in PersonStatus.choices if v != PersonStatus.MERGED]
 
 
 class ScopedModel(PersonScopedModel):
@@ -60,6 +65,11 @@ class Person(ScopedModel):
     name_bidx = BlindIndexField(source="name", domain="name", normalizer=normalize_name, db_index=True)
     name_initials_bidx = BlindIndexField(source="name", domain="name_initials", normalizer=pinyin_initials, db_index=True)
     name_pinyin_bidx = BlindIndexField(source="name", domain="name_pinyin", normalizer=pinyin_full, db_index=True)
+    # Name and birth date together (the possible-duplicates review list, docs/archive.md "Duplicate archives").
+    name_birth_bidx = BlindIndexField(source="name_birth_key", domain="name_birth", db_index=True)
+    # A record merged into another (status "merged") points to the record that survived; never deleted.
+    merged_into = models.ForeignKey("self", verbose_name=_("merged into"), null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+", editable=False)
 
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
@@ -81,6 +91,11 @@ class Person(ScopedModel):
         return f"Person #{self.pk}"
 
     @property
+    def name_birth_key(self) -> str | None:
+        """The source of ``name_birth_bidx``: the normalised name and the ISO birth date; None without either."""
+        return name_birth_key(self.name, self.birth_date)
+
+    @property
     def masked_id_number(self) -> str:
         value = self.id_number or ""
         return value[:6] + "*" * 8 + value[-4:] if len(value) == 18 else ("*" * len(value))
@@ -95,6 +110,14 @@ class Person(ScopedModel):
             return None
         b = self.birth_date
         return day.year - b.year - ((day.month, day.day) < (b.month, b.day))
+
+
+def name_birth_key(name, birth_date) -> str | None:
+    name = normalize_name(name or "")
+    if not name or not birth_date:
+        return None
+    day = birth_date.isoformat() if hasattr(birth_date, "isoformat") else str(birth_date)
+    return f"{name}|{day}"
 
 
 class ConsentPurpose(models.TextChoices):
@@ -287,3 +310,63 @@ class TransferItem(models.Model):
     class Meta:
         verbose_name = _("transferred record")
         ordering = ["id"]
+class PossibleDuplicate(models.Model):
+    """Two records that may be the same resident: the same name and birth date, or the same phone, with different
+    (or missing) ID numbers (issue 17). Found through blind indexes only (``duplicates.flag_possible_duplicates``);
+    never merged silently: an officer compares the two and merges them or dismisses the pair. ``person_a`` is the
+    record with the smaller id; one row per pair. ``org_path`` is the common ancestor of the two records' units:
+    the officers there (``archives.merge``) see the pair. The pair names no one: the list shows record numbers."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("to review")
+        MERGED = "merged", _("merged")
+        DISMISSED = "dismissed", _("not the same person")
+
+    person_a = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("record"))
+    person_b = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("other record"))
+    same_name_birth = models.BooleanField(_("same name and birth date"), default=False)
+    same_phone = models.BooleanField(_("same phone"), default=False)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    org_path = models.CharField(_("org path"), max_length=255, editable=False, db_index=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("possible duplicate record")
+        verbose_name_plural = _("possible duplicate records")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["person_a", "person_b"], name="possible_duplicate_pair_unique"),
+            models.CheckConstraint(condition=Q(person_a__lt=models.F("person_b")), name="possible_duplicate_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PossibleDuplicate {self.pk}"
+
+
+class PersonMerge(models.Model):
+    """One merge of two records of the same resident (issue 17): ``merged`` (kept, status "merged") into
+    ``survivor``. Every row moved is listed in the merge's audit entry (``audit_entry_id``, the hash-chained record
+    the undo reads) and copied in ``moved`` for the page."""
+
+    survivor = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("surviving record"))
+    merged = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name=_("merged record"))
+    org_path = models.CharField(_("org path"), max_length=255, editable=False, db_index=True)
+    merged_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+",
+                                  verbose_name=_("merged by"))
+    merged_at = models.DateTimeField(_("merged at"), default=timezone.now, editable=False)
+    audit_entry_id = models.BigIntegerField(_("audit entry"), null=True, editable=False)
+    moved = models.JSONField(_("rows moved"), default=list, editable=False)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", verbose_name=_("undone by"))
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("record merge")
+        verbose_name_plural = _("record merges")
+        ordering = ["-merged_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"PersonMerge {self.pk}"

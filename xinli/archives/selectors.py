@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from xinli.core import audit
 from xinli.core.fields import blind_index
@@ -106,6 +107,10 @@ def person_ids_for_audit(user, q: str) -> tuple[list[int], str]:
     match = (Q(id_number_bidx=blind_index("id_number", q, normalize_id_number) or "-") if kind == "id"
              else Q(name_bidx=blind_index("name", q, normalize_name) or "-"))
     ids = list(Person.objects.filter(scope).filter(match).order_by("pk").values_list("pk", flat=True)[:500])
+    # Audit entries keep the person id they were written with (append-only): a record merged into one found (issue
+    # 17) has its history under its own id, so its id is added (merges point every merged record to the survivor).
+    merged = Person.objects.filter(scope).filter(merged_into_id__in=ids).exclude(pk__in=ids).values_list("pk", flat=True)
+    ids = sorted({*ids, *merged[:500]})
     return ids, "id_number" if kind == "id" else "name"
 
 
@@ -185,3 +190,109 @@ def duplicate_holders(user, requests) -> dict:
     rows = (visible_persons(user, ARCHIVES_EDIT).filter(id_number_bidx__in=keys)
             .only("pk", "org_path", "id_number_bidx", "org_unit__name", "org_unit__code"))
     return {p.id_number_bidx: p for p in rows}
+
+
+# --- possible duplicates and merges (issue 17) ----------------------------------------------------------------------
+
+def _merge_scope(user, *fields: str) -> Q:
+    """Rows whose every named person path lies where the user holds both ``archives.merge`` and ``archives.edit``."""
+    from xinli.core.policy import ARCHIVES_MERGE
+
+    q = Q()
+    for f in fields:
+        q &= scope_q(user, ARCHIVES_MERGE, f) & scope_q(user, ARCHIVES_EDIT, f)
+    return q
+
+
+def mergeable_persons(user) -> QuerySet[Person]:
+    """Records the user may compare and merge (``archives.merge`` and ``archives.edit``). Ids only: not audited."""
+    return Person.objects.filter(_merge_scope(user, "org_path"))
+
+
+def possible_duplicates(user, *, state: str = "open") -> QuerySet:
+    """The review list: pairs of records the user may merge (both records in the user's merge area), by state
+    ("open" by default, "closed" for merged and dismissed). Record numbers and units only: no personal field."""
+    from .models import PossibleDuplicate
+
+    qs = (PossibleDuplicate.objects.filter(_merge_scope(user, "person_a__org_path", "person_b__org_path"))
+          .select_related("person_a__org_unit", "person_b__org_unit", "decided_by"))
+    if state == "closed":
+        qs = qs.exclude(state=PossibleDuplicate.State.OPEN)
+    elif state:
+        qs = qs.filter(state=state)
+    return qs.order_by("-created_at", "-id")
+
+
+def open_possible_duplicate_count(user) -> int:
+    from xinli.core.policy import ARCHIVES_MERGE
+
+    if not has_capability(user, ARCHIVES_MERGE):
+        return 0
+    return possible_duplicates(user).count()
+
+
+def get_possible_duplicate(user, pk):
+    """One pair the user may decide; ``PossibleDuplicate.DoesNotExist`` (404) otherwise."""
+    return possible_duplicates(user, state="").get(pk=pk)
+
+
+def persons_for_merge(user, pk_a, pk_b, *, purpose: str = "merge") -> tuple[Person, Person]:
+    """The two records to compare, both where the user may merge, each read audited. ``Person.DoesNotExist`` (404)
+    when either is outside, missing, or both are the same record."""
+    if pk_a == pk_b:
+        raise Person.DoesNotExist
+    rows = {p.pk: p for p in Person.objects.filter(_merge_scope(user, "org_path")).filter(pk__in=[pk_a, pk_b])
+            .select_related("org_unit")}
+    if len(rows) != 2:
+        raise Person.DoesNotExist
+    pair = (rows[pk_a], rows[pk_b])
+    audit.record_person_reads(user, pair, purpose=purpose)
+    return pair
+
+
+def merges(user) -> QuerySet:
+    """Merge records of pairs the user may merge (both records in the user's merge area)."""
+    from .models import PersonMerge
+
+    return (PersonMerge.objects.filter(_merge_scope(user, "survivor__org_path", "merged__org_path"))
+            .select_related("survivor__org_unit", "merged__org_unit", "merged_by", "undone_by").order_by("-merged_at", "-id"))
+
+
+def get_merge(user, pk):
+    return merges(user).get(pk=pk)
+
+
+def compare_persons(a: Person, b: Person) -> dict:
+    """Everything the comparison page and API show of two records already read through ``persons_for_merge``:
+    fields (label, value a, value b, differs), active population tags, consents, and the number of linked rows of
+    every kind a merge moves."""
+    from django.utils.formats import date_format
+
+    from .merge import linked_counts
+    from .models import Tag
+
+    def shown(p: Person, name: str):
+        value = getattr(p, name)
+        if name == "org_unit":
+            return p.org_unit.name
+        if name in ("sex", "status"):
+            return getattr(p, f"get_{name}_display")()
+        if name in ("created_at", "updated_at"):
+            return date_format(timezone.localtime(value), "Y-m-d H:i")
+        if name == "birth_date":
+            return value.isoformat() if value else ""
+        return value or ""
+
+    names = ("name", "id_number", "sex", "birth_date", "phone", "address", "org_unit", "status", "created_at", "updated_at")
+    fields = []
+    for name in names:
+        va, vb = shown(a, name), shown(b, name)
+        fields.append({"field": name, "label": Person._meta.get_field(name).verbose_name, "a": va, "b": vb,
+                       "differs": va != vb})
+    tag_labels = dict(Tag.choices)
+    tags = {p.pk: [{"tag": t.tag, "label": tag_labels.get(t.tag, t.tag), "since": t.since} for t in person_tags(p)]
+            for p in (a, b)}
+    consents = {p.pk: list(person_consents(p)) for p in (a, b)}
+    ca, cb = linked_counts(a), linked_counts(b)
+    counts = [{"kind": key, "label": label, "a": na, "b": nb} for (key, label, na), (_k, _l, nb) in zip(ca, cb, strict=True)]
+    return {"fields": fields, "tags": tags, "consents": consents, "counts": counts}

@@ -95,7 +95,7 @@ def _clean(data: dict, *, existing: Person | None) -> tuple[dict, list[str]]:
             add(exc)
     if "address" in clean and clean["address"] and len(clean["address"]) > 200:
         add(field_error("address", _("Address: too long; at most 200 characters.")))
-    if "status" in clean and clean["status"] not in PersonStatus.values:
+    if "status" in clean and (clean["status"] not in PersonStatus.values or clean["status"] == PersonStatus.MERGED):
         add(field_error("status", _("Status: unknown value; use active, moved_out or deceased.")))
     if errors:
         raise ValidationError(errors)
@@ -222,6 +222,8 @@ def update_person(actor, person: Person, data: dict, *, expected_version: int | 
     unit (and over the new unit when moving them). ``expected_version`` guards against lost updates."""
     if not path_in_scope(actor, ARCHIVES_EDIT, person.org_path):
         raise PermissionDenied
+    if person.status == PersonStatus.MERGED:
+        raise field_error("status", _("Record: merged into record {pk}; edit that record instead."), pk=person.merged_into_id)
     data = {k: v for k, v in data.items() if k in PERSON_FIELDS}
     if "org_unit" in data and data["org_unit"] is None:
         raise field_error("org_unit", _("Residence org unit: required; pick the village or community where the person lives."))

@@ -96,7 +96,7 @@ def kind_names(kinds) -> str:
 
 def item_label(item: TransferItem) -> str:
     holder = HOLDERS.get(item.kind)
-    return holder.label(item.detail or {}) if holder else str(_("other record"))
+    return holder.label(item.detail or {}) if holder else str(_("another kind of record"))
 
 
 # --- opening ----------------------------------------------------------------------------------------------------

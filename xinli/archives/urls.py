@@ -12,4 +12,7 @@ urlpatterns = [
     path("consents/<int:pk>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("duplicates/", views.duplicate_list, name="duplicate_list"),
     path("duplicates/<int:pk>/", views.duplicate_detail, name="duplicate_detail"),
+    path("possible-duplicates/", views.possible_duplicate_list, name="possible_duplicates"),
+    path("<int:pk>/compare/<int:other>/", views.person_compare, name="person_compare"),
+    path("merges/<int:pk>/", views.merge_detail, name="merge_detail"),
 ]

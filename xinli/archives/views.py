@@ -56,6 +56,8 @@ def person_list(request):
     return render(request, template, {"page": page, "q": q, "unit": unit, "tag": tag, "tags": Tag.choices, "miss": miss,
                                       "can_edit": can_edit,
                                       "duplicate_count": selectors.open_duplicate_request_count(user)
+                                      if can_edit and not request.htmx else 0,
+                                      "possible_count": selectors.open_possible_duplicate_count(user)
                                       if can_edit and not request.htmx else 0})
 
 
@@ -224,3 +226,111 @@ def duplicate_detail(request, pk):
             return redirect("archives:duplicate_list")
     return render(request, "archives/duplicate_detail.html", {"dup": dup, "holder": holder, "form": form if is_open else None},
                   status=400 if form.errors else 200)
+
+
+# --- possible duplicates and merges (issue 17) ----------------------------------------------------------------------
+
+@login_required
+def possible_duplicate_list(request):
+    """The review list: pairs of records that may be the same resident, by record number and unit (no name: opening
+    the comparison is the audited read)."""
+    from xinli.core.policy import ARCHIVES_MERGE
+
+    user = request.user
+    if not has_capability(user, ARCHIVES_MERGE):
+        raise Http404
+    shown = "closed" if request.GET.get("state") == "closed" else "open"
+    page = list_rows(request, selectors.possible_duplicates(user, state=shown), per_page=20)
+    merges = list(selectors.merges(user)[:10]) if shown == "closed" else []
+    return render(request, "archives/possible_duplicates.html", {"page": page, "shown": shown, "merges": merges})
+
+
+@login_required
+def person_compare(request, pk, other):
+    """Two records side by side (every field, tags, consents, linked rows by kind); merge one into the other, or
+    dismiss the pair as not the same person. Both reads audited."""
+    from .duplicates import dismiss_possible_duplicate
+    from .merge import merge_persons
+    from .models import PossibleDuplicate
+
+    user = request.user
+    try:
+        a, b = selectors.persons_for_merge(user, pk, other)
+    except Person.DoesNotExist:
+        raise Http404 from None
+    low, high = sorted((a.pk, b.pk))
+    pair = selectors.possible_duplicates(user, state="").filter(person_a_id=low, person_b_id=high).first()
+    errors = []
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "merge":
+                survivor_pk = parse_id(request.POST.get("survivor"))
+                if survivor_pk not in (a.pk, b.pk):
+                    errors.append(bilingual(_("Surviving record: pick one of the two records.")))
+                else:
+                    survivor, merged = (a, b) if survivor_pk == a.pk else (b, a)
+                    record = merge_persons(user, survivor, merged, pair=pair)
+                    messages.success(request, bilingual(_("Records merged; every linked record now belongs to record "
+                                                          "{pk}."), pk=survivor.pk))
+                    return redirect("archives:merge_detail", pk=record.pk)
+            elif action == "dismiss" and pair is not None and pair.state == PossibleDuplicate.State.OPEN:
+                dismiss_possible_duplicate(user, pair)
+                messages.success(request, bilingual(_("Pair closed as not the same person.")))
+                return redirect("archives:possible_duplicates")
+            else:
+                errors.append(bilingual(_("Action: unknown; use the buttons on this page.")))
+        except ValidationError as exc:
+            errors += [m for msgs in exc.message_dict.values() for m in msgs]
+        except PermissionDenied:
+            raise Http404 from None
+    data = selectors.compare_persons(a, b)
+    return render(request, "archives/person_compare.html", {
+        "a": a, "b": b, "pair": pair, "errors": errors, "fields": data["fields"], "counts": data["counts"],
+        "tags_a": data["tags"][a.pk], "tags_b": data["tags"][b.pk],
+        "consents_a": data["consents"][a.pk], "consents_b": data["consents"][b.pk],
+        "can_merge": a.status != "merged" and b.status != "merged",
+        # One of the two was merged since the pair was listed: offer the survivor against the other one.
+        "survivor_link": _survivor_link(user, a, b),
+    }, status=400 if errors else 200)
+
+
+def _survivor_link(user, a, b):
+    for merged, other in ((a, b), (b, a)):
+        into = merged.merged_into_id
+        if into and other.status != "merged" and into != other.pk and selectors.mergeable_persons(user).filter(pk=into).exists():
+            return (into, other.pk)
+    return None
+
+
+@login_required
+def merge_detail(request, pk):
+    """One merge: the two records, who merged them and when, the rows moved by kind, and (within the window) undo."""
+    from .merge import MERGE_UNDO_DAYS, kind_label, undo_deadline, undo_merge
+    from .models import PersonMerge
+
+    user = request.user
+    try:
+        record = selectors.get_merge(user, pk)
+    except PersonMerge.DoesNotExist:
+        raise Http404 from None
+    errors = []
+    if request.method == "POST":
+        try:
+            undo_merge(user, record)
+        except ValidationError as exc:
+            errors += [m for msgs in exc.message_dict.values() for m in msgs]
+        except PermissionDenied:
+            raise Http404 from None
+        else:
+            messages.success(request, bilingual(_("Merge undone; both records are as they were before.")))
+            return redirect("archives:merge_detail", pk=record.pk)
+    kinds: dict[str, int] = {}
+    for item in record.moved:
+        kinds[item["model"]] = kinds.get(item["model"], 0) + 1
+    moved = [(kind_label(label), n) for label, n in sorted(kinds.items())]
+    deadline = undo_deadline(record)
+    return render(request, "archives/merge_detail.html", {
+        "record": record, "moved": moved, "moved_total": len(record.moved), "deadline": deadline, "days": MERGE_UNDO_DAYS,
+        "can_undo": record.undone_at is None and timezone.now() <= deadline, "errors": errors,
+    }, status=400 if errors else 200)

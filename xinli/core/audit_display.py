@@ -37,10 +37,15 @@ PURPOSES = {
     "smd basic": _("SMD basic information"), "smd break-glass": _("SMD emergency access"),
     "workforce": _("service workforce"), "backup": _("backup"), "restore": _("restore"), "audit": _("audit"),
     "awareness sample": _("awareness survey sample"), "transfer": _("resident transfer"),
+    "merge": _("merging duplicate records"),
 }
 
 # Detail keys that are not fields of the entry's object model.
 DETAIL_KEYS = {
+    "merged_person": _("merged record"), "merged_status": _("status before the merge"),
+    "merged_version": _("version after the merge"), "pair": _("pair"), "pair_state": _("pair state before the merge"),
+    "merge": _("merge"), "restored": _("records restored"), "undone": _("undone"), "moved": _("rows moved"),
+    "survivor": _("surviving record"), "merged_into": _("merged into"),
     "identified": _("identified (names included)"), "format": _("file format"), "fields": _("fields"),
     "awareness_link": _("awareness survey link of village"), "awareness_sample": _("awareness survey sample of unit"),
     "invited": _("residents invited"), "questions": _("questions"),
@@ -79,11 +84,15 @@ DETAIL_VALUES = {
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
     "follow_up": {"done": _("done")},  # a hotline call's follow-up recorded
     "profession": ("alerts.crisisteammember", "profession"),  # a crisis team member added (the entry is the team's)
+    "merged_status": ("archives.person", "status"), "pair_state": ("archives.possibleduplicate", "state"),  # issue 17
 }
 
 # Formatters apps register, when ready, for detail keys whose codes they own: ``f(value, detail) -> str`` (``scale``
 # and ``band`` by the scales app, ``cause`` by the alerts app).
 VALUE_FORMATTERS: dict = {}
+# Formatters for a detail key whose value is a whole list, ``f(list, detail) -> str`` (``moved``, the rows a record
+# merge moved, by the archives app).
+LIST_FORMATTERS: dict = {}
 
 # Detail keys whose meaning differs from the object model's field of the same name (an alert's detail "merged" is
 # the source of the merged signal, the model's "merged" is a count).
@@ -229,6 +238,8 @@ def _value(model, key, value, data=None) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, list):
+        if key in LIST_FORMATTERS:
+            return str(LIST_FORMATTERS[key](value, data or {}))
         if key == "fields":
             return "、".join(_key(model, v) if isinstance(v, str) else str(v) for v in value)
         return "、".join(_value(model, key, v) for v in value)

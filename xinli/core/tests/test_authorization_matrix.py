@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, CrisisTeam, FollowUp, Notification
-from xinli.archives.models import Consent, DuplicateRequest, Person, Transfer
+from xinli.archives.models import Consent, DuplicateRequest, Person, PersonMerge, PossibleDuplicate, Transfer
 from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
 from xinli.hotline.models import Call, Line
@@ -56,6 +56,11 @@ def expected_visible(user, model, field):
         caps = {"archives.edit", "smd.followup", "counselling.work", "alerts.work"}
         paths = [a.org_unit.path for a in user.active_assignments() if caps & GRANTS[a.role].capabilities]
         return {t.pk for t in Transfer.objects.all() if any(t.to_path.startswith(p) or t.from_path.startswith(p) for p in paths)}
+    if model in (PossibleDuplicate, PersonMerge):  # both records where the user holds archives.merge and .edit (issue 17)
+        paths = [a.org_unit.path for a in user.active_assignments() if {"archives.merge", "archives.edit"} <= GRANTS[a.role].capabilities]
+        ends = ("person_a", "person_b") if model is PossibleDuplicate else ("survivor", "merged")
+        return {r.pk for r in model.objects.all()
+                if all(any(getattr(r, e).org_path.startswith(p) for p in paths) for e in ends)}
     needed = {Person: {"archives.view"}, Consent: {"archives.view"}, OrgUnit: {"regions.view"},
               Assessment: {"screening.administer", "counselling.work", "smd.followup", "alerts.work"}, Participant: {"screening.campaign"},
               Alert: {"alerts.work"}, Line: {"hotline.operate", "hotline.supervise"},
@@ -187,7 +192,27 @@ def assessments(tree, people):
     return rows
 
 
-def test_no_persona_reads_or_changes_objects_outside_its_scope(personas, people, assessments):
+@pytest.fixture
+def merge_rows(tree, people):
+    """Issue 17: possible-duplicate pairs in each county and across them, and a merge in each county."""
+    from xinli.archives.duplicates import flag_possible_duplicates
+    from xinli.archives.merge import merge_persons
+    from xinli.archives.services import register_person
+    from xinli.core.policy import Role
+    from xinli.testing.fixtures import make_user
+
+    officer = make_user("city_merge_officer", [(tree.city, Role.HEALTH_OFFICER)])
+    made = []
+    for unit, other in ((tree.a1v1, tree.a2v1), (tree.b1v1, tree.b1v1), (tree.a1v2, tree.b1v1)):
+        made += [register_person(officer, {"name": f"{unit.name}双", "phone": f"139{unit.pk:08d}", "org_unit": u}).person
+                 for u in (unit, other)]
+    assert flag_possible_duplicates([p.pk for p in made]) == 3
+    for a, b in ((made[0], made[1]), (made[2], made[3])):
+        merge_persons(officer, a, b)
+    return made
+
+
+def test_no_persona_reads_or_changes_objects_outside_its_scope(personas, people, assessments, merge_rows):
     objects_before = {
         Person: {p.pk: (p.name, p.address, p.version) for p in Person.objects.all()},
         Consent: {c.pk: c.withdrawn_at for c in Consent.objects.all()},

@@ -52,6 +52,18 @@ def _more_rows():
                                   groups=[{"grade": "初二", "name": "1班", "participants": [{"label": "甲", "minor_under_14": False},
                                                                                           {"label": "乙", "minor_under_14": False}]}])
     campaigns.submit(c.participants.first().code, {"phq9": {str(i): v for i, v in enumerate([2, 2, 2, 2, 1, 1, 0, 0, 0], 1)}})
+    # Issue 17: two pairs of possible duplicate records for the county officer (one open, one merged): the review
+    # list, the comparison and the merge page are reached from the archive's list.
+    from xinli.archives.duplicates import flag_possible_duplicates
+    from xinli.archives.merge import merge_persons
+    from xinli.archives.services import register_person
+
+    officer = User.objects.get(username="county_officer")
+    village = Person.objects.filter(org_path__startswith=officer.active_assignments()[0].org_unit.path).first().org_unit
+    twins = [register_person(officer, {"name": name, "birth_date": dt.date(1960, 6, 1), "org_unit": village}).person
+             for name in ("甄一", "甄一", "甄二", "甄二")]
+    flag_possible_duplicates([p.pk for p in twins])
+    merge_persons(officer, twins[2], twins[3])
 
 
 def _problems(pages, usernames=()) -> list[str]:

@@ -49,6 +49,12 @@ EXEMPT = {
     "indicators.ExtremeIncident": "an aggregate incident register (kind, date, place); people are in their archives",
     "reports.Report": "a generated report of a unit",
     "archives.DuplicateRequest": "a duplicate ID-number request at a common ancestor unit; names no person (blind index only)",
+    "archives.Transfer": "a hand-over between two units (possibly of two counties): it carries both paths (from_path, "
+                         "to_path), is read by either side and holds no personal field but the encrypted return reason",
+    "archives.PossibleDuplicate": "a pair of two records (possibly of two counties) at their common ancestor unit: two "
+                                  "record ids and the reasons, no personal field; the records carry their counties",
+    "archives.PersonMerge": "a merge of two records (possibly of two counties) at their common ancestor unit: record ids "
+                            "and the moved rows' ids; the records and rows carry their counties",
 }
 
 # Person-scoped rows without an ``org_path`` of their own: they take their parent's county.
@@ -122,7 +128,8 @@ def _add_rows_the_demo_does_not_make():
     from xinli.smd import services as smd
     from xinli.smd.models import Patient
 
-    patient = Patient.objects.select_related("person__org_unit").order_by("pk").first()
+    # A patient whose resident has not just moved (the demo's pending transfer: the record stays with the sending unit).
+    patient = Patient.objects.exclude(person__transfers__status="pending").select_related("person__org_unit").order_by("pk").first()
     doctor = make_user("cc_doctor", [(patient.person.org_unit, Role.SMD_DOCTOR)])
     smd.convene_team(doctor, patient)
     smd.record_emergency(doctor, patient, trigger="relapse", occurred_at=timezone.now(), actions="home visit")

@@ -84,6 +84,9 @@ ROUTES = {
     "persons/duplicates/<int:pk>/": ({"archives.edit"}, "duplicate_request", "get"),
     "transfers/": ({"archives.edit", "smd.followup", "counselling.work", "alerts.work"}, None, "get"),
     "transfers/<int:pk>/": ({"archives.edit", "smd.followup", "counselling.work", "alerts.work"}, "transfer", "get"),
+    "persons/possible-duplicates/": ({"archives.merge"}, None, "get"),
+    "persons/<int:pk>/compare/<int:other>/": ({"archives.merge"}, "person", "get"),
+    "persons/merges/<int:pk>/": ({"archives.merge"}, "person_merge", "get"),
     "audit/": ({"audit.view"}, None, "get"),
     "persons/<int:pk>/assess/": ({"screening.administer"}, "person", "get"),
     "assessments/<int:pk>/": ({"archives.view", "screening.administer"}, "assessment", "get"),
@@ -228,6 +231,14 @@ def outside(tree, people, assessments):  # noqa: F811
         "report": Report.objects.create(kind="annual_summary", org_unit=tree.county_b, org_path=b, year=2025, state="done",
                                         progress=100, content=b"PK-not-really-a-docx", requested_by=city_psy),
     }
+    # A merge of two records in county B (by the city officer), for the merge page.
+    from xinli.archives.merge import merge_persons
+    from xinli.archives.services import register_person
+
+    city_officer = make_user("city_merger", [(tree.city, Role.HEALTH_OFFICER)])
+    twin = register_person(city_officer, {"name": person.name, "org_unit": tree.b1v1}).person
+    other = register_person(city_officer, {"name": person.name, "org_unit": tree.b1v1}).person
+    objs["person_merge"] = merge_persons(city_officer, twin, other)
     missing = [k for k, v in objs.items() if v is None]
     assert not missing, f"fixture objects not built: {missing}"
     for k, v in objs.items():
