@@ -41,7 +41,7 @@ PURPOSES = {
 
 # Detail keys that are not fields of the entry's object model.
 DETAIL_KEYS = {
-    "identified": _("identified (names included)"), "format": _("file format"), "fields": _("fields"),
+    "identified": _("identified (names included)"), "format": _("file format"), "form": _("form"), "fields": _("fields"),
     "awareness_link": _("awareness survey link of village"), "awareness_sample": _("awareness survey sample of unit"),
     "invited": _("residents invited"), "questions": _("questions"),
     "merged": _("merged signal"), "upgraded": _("level raised"), "cause": _("cause"), "escalated_to": _("escalated to"),
@@ -74,6 +74,11 @@ DETAIL_VALUES = {
     "merged": ("alerts.alert", "source"), "source": ("alerts.alert", "source"), "level": ("alerts.alert", "level"),
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
     "follow_up": {"done": _("done")},  # a hotline call's follow-up recorded
+    # The SMD national forms printed (xinli.smd.forms_pdf) and the upward register (xinli.smd.export).
+    "form": {"supplement": _("Supplementary personal information form"), "follow_up": _("Follow-up service record"),
+             "risk": _("Risk assessment (levels 0–5)"), "emergency": _("Emergency handling record"),
+             "transfer": _("Transfer letter (to a place without the platform)"),
+             "national_register": _("Upward register (national system columns)")},
     "profession": ("alerts.crisisteammember", "profession"),  # a crisis team member added (the entry is the team's)
 }
 
