@@ -237,7 +237,7 @@ def render_patient_form(user, patient: Patient, key: str, *, purpose: str, follo
     if kind.key == "transfer" and not receiving_place.strip():
         raise field_error("receiving_place", _("Receiving place: type where the patient moves (county, township, institution)."))
     context = {"blank": False, "p": _patient_context(patient), "today": _d(timezone.localdate()),
-               "f": _follow_up_context(follow_up) if follow_up else _blank_follow_up(), "has_follow_up": follow_up is not None,
+               "f": _follow_up_context(follow_up or last) if (follow_up or last) else _blank_follow_up(),
                "e": _emergency_context(emergency) if emergency else {"trigger": options(TRIGGER, "")},
                "last": _follow_up_context(last) if last else None, "receiving_place": receiving_place.strip()}
     if kind.source == "follow_up" and follow_up is None and patient.risk is not None:

@@ -62,7 +62,8 @@ def rendered_ink(pdf: bytes, tmp_path: Path) -> float:
 @pytest.fixture
 def followed(patient, doctor):
     fu = services.record_follow_up(doctor, patient, visit(date=timezone.localdate() - datetime.timedelta(days=3), risk=1,
-                                                          insight="partial", symptoms=["hallucination", "suspicion"]))
+                                                          insight="partial", symptoms=["hallucination", "suspicion"],
+                                                          effect="improved"))
     return fu
 
 
@@ -105,7 +106,8 @@ def test_filled_follow_up_record_shows_the_patients_values(patient, doctor, foll
     assert followed.date.strftime("%Y年%m月%d日") in text
     assert "利培酮" in text and "2mg" in text and "每日两次" in text  # the medication list
     assert "■2自知力不全" in text and "■1幻觉" in text and "■3猜疑" in text and "□2交流困难" in text
-    assert "■1按医嘱规律用药" in text and "■2家庭访视" in text
+    assert "■1按医嘱规律用药" in text and "■2家庭访视" in text and "■1级" in text
+    assert len(PdfReader(io.BytesIO(r.content)).pages) == 1  # one A4 page, as the paper form
     fonts = fonts_of(r.content)
     assert fonts and all(files for _n, files in fonts)
     assert rendered_ink(r.content, tmp_path) > 0.003
@@ -120,6 +122,7 @@ def test_filled_supplement_risk_emergency_and_transfer(patient, doctor, followed
     assert TITLES["supplement"] in text and patient.person.id_number in text and "张父" in text
     assert "精神分裂症" in text and "F20" in text and "青岛市精神卫生中心" in text and "2020年05月01日" in text
     assert "■1同意参加社区服务管理" in text and "■2非贫困" in text
+    assert "■2好转" in text and "□1痊愈" in text  # 最近一次治疗效果: the last follow-up's
 
     text = re.sub(r"\s", "", text_of(post_form(client, patient, form="risk").content))  # the last follow-up
     assert "■1级" in text and "□0级" in text and "□5级" in text
@@ -142,7 +145,7 @@ def test_missing_purpose_or_receiving_place_is_a_400_naming_the_field_and_writes
     client = doctor_client(doctor)
     before = AuditEntry.objects.filter(action="export").count()
     r = client.post(f"/smd/patients/{patient.pk}/forms/", {"form": "supplement", "purpose": " "})
-    assert r.status_code == 400 and "用途" in r.content.decode()
+    assert r.status_code == 400 and "目的：此项为必填项" in r.content.decode()
     r = post_form(client, patient, form="transfer")
     assert r.status_code == 400 and "接收地" in r.content.decode()
     r = post_form(client, patient, form="emergency")
@@ -172,6 +175,12 @@ def test_case_team_roles_get_404_and_nothing_is_audited_as_export(patient, polic
     assert client.get("/smd/export.xlsx", {"layout": "national", "purpose": "上报"}).status_code == 404
     assert not AuditEntry.objects.filter(action="export").exists()
     assert "/forms/" not in client.get(f"/smd/patients/{patient.pk}/").content.decode()
+    # Breaking the glass opens the clinical details to read, not the printing of forms.
+    services.break_glass(police, patient, reason="患者持刀在楼道徘徊，需了解诊断与用药以便处置")
+    page = client.get(f"/smd/patients/{patient.pk}/").content.decode()
+    assert "/forms/" not in page
+    assert post_form(client, patient, form="supplement").status_code == 404
+    assert not AuditEntry.objects.filter(action="export").exists()
 
 
 def test_another_patients_follow_up_cannot_fill_the_form(patient, doctor, followed, people):
@@ -216,3 +225,18 @@ def test_upward_register_needs_a_purpose(patient, doctor):
     r = doctor_client(doctor).get("/smd/export.xlsx", {"layout": "national"})
     assert r.status_code == 302
     assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_new_pages_read_as_chinese(patient, doctor, followed):
+    from xinli.testing.crawl import english_problems, read
+
+    services.record_emergency(doctor, patient, trigger="relapse", occurred_at=timezone.now() - datetime.timedelta(hours=1))
+    client = doctor_client(doctor)
+    for url in (f"/smd/patients/{patient.pk}/forms/", "/smd/forms/blank/", f"/smd/patients/{patient.pk}/", "/smd/"):
+        texts, _links = read(client.get(url).content.decode())
+        problems = [p for t in texts for p in english_problems(t) if p != doctor.username]  # the user's own login name
+        assert not problems, (url, problems)
+    r = client.post(f"/smd/patients/{patient.pk}/forms/", {"form": "transfer", "purpose": "迁出"})
+    texts, _links = read(r.content.decode())
+    assert r.status_code == 400 and not [p for t in texts for p in english_problems(t) if p != doctor.username]
+    assert "接收地" in " ".join(texts)
