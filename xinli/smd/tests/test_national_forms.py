@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -147,7 +148,10 @@ def test_missing_purpose_or_receiving_place_is_a_400_naming_the_field_and_writes
     r = client.post(f"/smd/patients/{patient.pk}/forms/", {"form": "supplement", "purpose": " "})
     assert r.status_code == 400 and "目的：此项为必填项" in r.content.decode()
     r = post_form(client, patient, form="transfer")
-    assert r.status_code == 400 and "接收地" in r.content.decode()
+    assert r.status_code == 400 and "接收地：请填写患者迁往的地方" in r.content.decode()
+    with pytest.raises(ValidationError) as exc:  # the service refuses without a purpose whoever calls it
+        forms_pdf.render_patient_form(doctor, patient, "supplement", purpose="  ")
+    assert "purpose" in exc.value.message_dict
     r = post_form(client, patient, form="emergency")
     assert r.status_code == 400
     r = post_form(client, patient, form="nonsense")
