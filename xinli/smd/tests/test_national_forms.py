@@ -168,6 +168,8 @@ def test_patient_forms_page_is_chinese_and_audited(patient, doctor, followed):
     detail = client.get(f"/smd/patients/{patient.pk}/").content.decode()
     assert f"/smd/patients/{patient.pk}/forms/?form=follow_up&amp;follow_up={followed.pk}" in detail
     assert "/smd/forms/blank/" in client.get("/smd/").content.decode()
+    r = client.get("/smd/forms/blank/", {"form": "nonsense"})
+    assert r.status_code == 400 and "表单：请选择一种国家规范表单" in r.content.decode()
 
 
 def test_case_team_roles_get_404_and_nothing_is_audited_as_export(patient, police, followed):
