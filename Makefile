@@ -24,11 +24,12 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-# Debian packages the tests need: Chromium for the browser tests and a CJK font. Installed only when missing.
+# Debian packages the tests need: Chromium for the browser tests, a CJK font (embedded in every PDF: reports, the
+# national SMD forms) and poppler-utils (pdftoppm renders the PDFs to images in the tests). Installed only when missing.
 browser-deps:
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk\|wenquanyi"; then \
-	  echo "installing Debian chromium and fonts-noto-cjk"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "noto sans cjk\|wenquanyi"; then \
+	  echo "installing Debian chromium, fonts-noto-cjk and poppler-utils"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk poppler-utils >/dev/null; \
 	fi
 
 var/keys.json: | $(VENV)/.installed

@@ -46,7 +46,7 @@ DETAIL_KEYS = {
     "merged_version": _("version after the merge"), "pair": _("pair"), "pair_state": _("pair state before the merge"),
     "merge": _("merge"), "restored": _("records restored"), "undone": _("undone"), "moved": _("rows moved"),
     "survivor": _("surviving record"), "merged_into": _("merged into"),
-    "identified": _("identified (names included)"), "format": _("file format"), "fields": _("fields"),
+    "identified": _("identified (names included)"), "format": _("file format"), "form": _("form"), "fields": _("fields"),
     "awareness_link": _("awareness survey link of village"), "awareness_sample": _("awareness survey sample of unit"),
     "invited": _("residents invited"), "questions": _("questions"),
     "merged": _("merged signal"), "upgraded": _("level raised"), "cause": _("cause"), "escalated_to": _("escalated to"),
@@ -83,6 +83,11 @@ DETAIL_VALUES = {
     "merged": ("alerts.alert", "source"), "source": ("alerts.alert", "source"), "level": ("alerts.alert", "level"),
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
     "follow_up": {"done": _("done")},  # a hotline call's follow-up recorded
+    # The SMD national forms printed (xinli.smd.forms_pdf) and the upward register (xinli.smd.export).
+    "form": {"supplement": _("Supplementary personal information form"), "follow_up": _("Follow-up service record"),
+             "risk": _("Risk assessment (levels 0–5)"), "emergency": _("Emergency handling record"),
+             "transfer": _("Transfer letter (to a place without the platform)"),
+             "national_register": _("Upward register (national system columns)")},
     "profession": ("alerts.crisisteammember", "profession"),  # a crisis team member added (the entry is the team's)
     "merged_status": ("archives.person", "status"), "pair_state": ("archives.possibleduplicate", "state"),  # issue 17
 }

@@ -11,5 +11,7 @@ urlpatterns = [
     path("smd/patients/<int:pk>/", views.patient_detail, name="patient_detail"),
     path("smd/patients/<int:pk>/follow-up/", views.follow_up_new, name="follow_up_new"),
     path("smd/patients/<int:pk>/support/", views.support_new, name="support_new"),
+    path("smd/patients/<int:pk>/forms/", views.patient_forms, name="patient_forms"),
+    path("smd/forms/blank/", views.forms_blank, name="forms_blank"),
     path("smd/patients/<int:pk>/break-glass/", views.break_glass, name="break_glass"),
 ]

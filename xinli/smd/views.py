@@ -117,7 +117,7 @@ def patient_detail(request, pk):
     except Patient.DoesNotExist:
         raise Http404 from None
     context = {"patient": patient, "clinical": clinical, "can_follow_up": selectors.may_follow_up(request.user, patient),
-               "today": timezone.localdate()}
+               "can_print": clinical and selectors.treats(request.user, patient), "today": timezone.localdate()}
     if clinical:
         context.update(follow_ups=list(selectors.follow_ups(patient)[:50]), emergencies=list(patient.emergencies.order_by("-occurred_at")),
                        team=list(patient.team.select_related("user")), support=list(patient.support.all()[:50]),
@@ -279,17 +279,110 @@ def export(request):
     """The register as Excel: de-identified unless ``identified=1`` with a ``purpose``."""
     from django.http import HttpResponse
 
-    from .export import export_register
+    from .export import export_national, export_register
 
-    identified = request.GET.get("identified") == "1"
+    national = request.GET.get("layout") == "national"  # the upward register: always with names
+    identified = national or request.GET.get("identified") == "1"
     purpose = request.GET.get("purpose", "")
+    if not has_capability(request.user, SMD_VIEW):
+        raise Http404
     if identified and not purpose.strip():
         messages.error(request, _("Purpose: an export with names needs the purpose of the export."))
         return redirect("smd:worklist")
     try:
-        data = export_register(request.user, identified=identified, purpose=purpose)
+        data = export_national(request.user, purpose=purpose) if national else export_register(request.user, identified=identified, purpose=purpose)
     except PermissionDenied:
         raise Http404 from None
+    if national:
+        response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        response["Content-Disposition"] = 'attachment; filename="smd-register-national.xlsx"'
+        return response
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="smd-register{"-identified" if identified else ""}.xlsx"'
     return response
+
+
+# --- National forms (PDF) ---------------------------------------------------------------------------------------
+
+FORM_LABELS = {
+    "supplement": _("Supplementary personal information form"),
+    "follow_up": _("Follow-up service record"),
+    "risk": _("Risk assessment (levels 0–5)"),
+    "emergency": _("Emergency handling record"),
+    "transfer": _("Transfer letter (to a place without the platform)"),
+}
+
+
+def _pdf_response(data: bytes, filename: str):
+    from django.http import HttpResponse
+
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def forms_blank(request):
+    """The national forms printed blank, for paper work in villages (``?form=`` downloads one)."""
+    from .forms_pdf import FORMS, blank_form
+
+    if not has_capability(request.user, SMD_VIEW):
+        raise Http404
+    key = request.GET.get("form")
+    if key in FORMS:
+        return _pdf_response(blank_form(request.user, key), f"smd-{key}-blank.pdf")
+    if key is not None:
+        messages.error(request, _("Form: choose one of the national forms."))
+    return render(request, "smd/forms_blank.html", {"forms": list(FORM_LABELS.items())}, status=400 if key is not None else 200)
+
+
+class PrintForm(BilingualForm):
+    form = forms.ChoiceField(label=_("form"), choices=list(FORM_LABELS.items()), widget=forms.RadioSelect)
+    follow_up = forms.TypedChoiceField(label=pgettext_lazy("smd", "follow-up"), coerce=int, empty_value=None, required=False,
+                                       help_text=_("For the follow-up record and the risk assessment; empty: the last follow-up."))
+    emergency = forms.TypedChoiceField(label=pgettext_lazy("smd", "emergency"), coerce=int, empty_value=None, required=False,
+                                       help_text=_("For the emergency handling record."))
+    receiving_place = forms.CharField(label=_("receiving place"), max_length=100, required=False,
+                                      help_text=_("For the transfer letter: where the patient moves (county, township, institution)."))
+    purpose = forms.CharField(label=_("purpose"), max_length=60,
+                              help_text=_("Printing a form with the patient's details is recorded in the audit log with its purpose."))
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["follow_up"].choices = [("", "—")] + [
+            (f.pk, f"{f.date:%Y-%m-%d} · {f.get_mode_display()}") for f in patient.follow_ups.order_by("-date", "-id")[:50]]
+        self.fields["emergency"].choices = [("", "—")] + [
+            (e.pk, f"{timezone.localtime(e.occurred_at):%Y-%m-%d %H:%M} · {e.get_trigger_display()}")
+            for e in patient.emergencies.order_by("-occurred_at")[:50]]
+
+
+@login_required
+def patient_forms(request, pk):
+    """A patient's national forms: choose the form (and the follow-up or emergency it is about), state the purpose,
+    download the PDF (audited; ``forms_pdf.render_patient_form``)."""
+    from .forms_pdf import render_patient_form
+
+    patient = selectors.clinical_patients(request.user).filter(pk=pk).first()
+    if patient is None:
+        raise Http404
+    if request.method == "POST":
+        form = PrintForm(request.POST, patient=patient)
+        if form.is_valid():
+            d = form.cleaned_data
+            fu = patient.follow_ups.filter(pk=d["follow_up"]).first() if d.get("follow_up") else None
+            em = patient.emergencies.filter(pk=d["emergency"]).first() if d.get("emergency") else None
+            try:
+                pdf = render_patient_form(request.user, patient, d["form"], purpose=d["purpose"], follow_up=fu, emergency=em,
+                                          receiving_place=d.get("receiving_place") or "")
+            except PermissionDenied:
+                raise Http404 from None
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                return _pdf_response(pdf, f"smd-{d['form']}-{patient.pk}.pdf")
+    else:
+        initial = {k: request.GET[k] for k in ("form", "follow_up", "emergency") if request.GET.get(k)}
+        form = PrintForm(initial=initial, patient=patient)
+        audit.record(request.user, audit.Action.READ, obj=patient, person=patient.person, org_path=patient.org_path, purpose="smd")
+    return render(request, "smd/forms_patient.html", {"form": form, "patient": patient}, status=400 if form.errors else 200)

@@ -29,7 +29,11 @@ from xinli.testing.fixtures import login_verified, make_user
 pytestmark = pytest.mark.django_db
 
 EXPORTS = {
-    "smd/export.xlsx": "SMD register: personal; de-identified by default, names only with identified=1 + purpose",
+    "smd/export.xlsx": "SMD register: personal; de-identified by default, names only with identified=1 + purpose; "
+                       "layout=national (the upward register) is identified by nature: purpose required, audited per person",
+    "smd/patients/<int:pk>/forms/": "a national SMD form (PDF, POST) filled from one patient's record: identified by nature "
+                                    "(the paper record of that patient); treating roles only, purpose required, audited export",
+    "smd/forms/blank/": "the national SMD forms printed blank: no personal data; smd.view only",
     "campaigns/<int:pk>/positive.xlsx": "campaign positive list: personal; pseudonyms by default, labels with identified=1 + purpose",
     "campaigns/<int:pk>/participants/": "participant code slips: identified by nature (each slip is handed to that participant); "
                                         "responsible staff only, audited as an export with the number of slips",
@@ -101,6 +105,30 @@ def test_smd_register_export(people, personas, assessments):  # noqa: F811
     assert summary.detail == {"patients": 2, "identified": True} and summary.purpose == "转介交接"
     assert set(_exports(actor_username="smd_doctor", person_id__isnull=False).values_list("person_id", flat=True)) == {
         people.in_a1v1.pk, people.in_a1v2.pk}
+
+
+def test_smd_upward_register_and_filled_forms(people, personas, assessments):  # noqa: F811
+    from xinli.smd.models import Patient
+
+    client = Client()
+    login_verified(client, personas.county_officer)  # no smd.view
+    patient = Patient.objects.get(person=people.in_a1v1)
+    assert client.get("/smd/export.xlsx", {"layout": "national", "purpose": "上报"}).status_code == 404
+    assert client.post(f"/smd/patients/{patient.pk}/forms/", {"form": "supplement", "purpose": "x"}).status_code == 404
+    assert client.get("/smd/forms/blank/", {"form": "supplement"}).status_code == 404
+    assert not _exports().exists()
+    client = Client()
+    login_verified(client, personas.smd_doctor)
+    assert client.get("/smd/export.xlsx", {"layout": "national"}).status_code == 302  # no purpose, no file
+    assert not _exports().exists()
+    text = _xlsx_text(client.get("/smd/export.xlsx", {"layout": "national", "purpose": "季度上报"}).content)
+    assert people.in_a1v1.id_number in text and people.in_a1v2.name in text and people.in_a2v1.name not in text
+    assert set(_exports(actor_username="smd_doctor", person_id__isnull=False).values_list("person_id", flat=True)) == {
+        people.in_a1v1.pk, people.in_a1v2.pk}
+    r = client.post(f"/smd/patients/{patient.pk}/forms/", {"form": "supplement", "purpose": "入户随访"})
+    assert r.status_code == 200 and r["Content-Type"] == "application/pdf"
+    entry = _exports(actor_username="smd_doctor", object_type="smd.patient", object_id=str(patient.pk)).get()
+    assert entry.person_id == people.in_a1v1.pk and entry.purpose == "入户随访" and entry.detail == {"form": "supplement"}
 
 
 @pytest.fixture

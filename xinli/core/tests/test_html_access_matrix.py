@@ -125,6 +125,8 @@ ROUTES = {
     "smd/patients/<int:pk>/follow-up/": ({"smd.followup"}, "patient", "get"),
     "smd/patients/<int:pk>/support/": ({"smd.followup"}, "patient", "get"),
     "smd/patients/<int:pk>/break-glass/": ({"smd.basic"}, "patient", "post"),
+    "smd/patients/<int:pk>/forms/": ({"smd.view"}, "patient", "get"),
+    "smd/forms/blank/": ({"smd.view"}, None, "get"),
     "network/": ({"network.manage"}, None, "get"),
     "network/export.xlsx": ({"network.manage"}, None, "get"),
     "network/inspections/": ({"network.manage"}, None, "get"),
