@@ -181,3 +181,28 @@ def t08_explain(unit: OrgUnit, as_of: datetime.date) -> list[str]:
 def compute(unit: OrgUnit, year: int, as_of: datetime.date, memo: dict) -> tuple[int, None]:
     """The registry's computation of T08 (a yes/no: numerator 1 or 0, no denominator)."""
     return (1 if t08_detail(unit, as_of).met else 0), None
+
+
+def many(units, year: int, as_of: datetime.date, memo: dict) -> dict[int, dict[str, tuple[int, None]]]:
+    """:func:`compute` for many units at once, in the registry's ``many`` form (``{unit.pk: {"": (1 or 0, None)}}``):
+    the lines, the active teams at any of the units or above, their members on ``as_of`` and the shifts covering it
+    are each read once, and every unit is decided as :func:`t08_detail` decides it."""
+    from collections import defaultdict
+
+    units = list(units)
+    ids = {pk for u in units for pk in u.ancestor_ids}
+    minimums = parameters.parameters([u.path for u in units], "crisis_team_min_members")
+    lines_24_7 = {ln.org_unit_id for ln in Line.objects.filter(org_unit_id__in=ids) if ln.open_24_7}
+    teams = list(CrisisTeam.objects.filter(org_unit_id__in=ids, active=True).values_list("pk", "org_unit_id"))
+    members = defaultdict(list)  # team -> the leader flags of its members on the day
+    for team_id, leader in CrisisTeamMember.objects.filter(members_on(as_of), team_id__in=[t for t, _u in teams]).values_list("team_id", "leader"):
+        members[team_id].append(leader)
+    on_call = set(OnCallShift.objects.filter(shifts_covering(as_of), team_id__in=[t for t, _u in teams]).values_list("team_id", flat=True))
+    out = {}
+    for u in units:
+        above = set(u.ancestor_ids)
+        minimum = int(minimums[u.path])
+        line = not lines_24_7.isdisjoint(above)
+        team = any(unit_id in above and len(members[pk]) >= minimum and any(members[pk]) and pk in on_call for pk, unit_id in teams)
+        out[u.pk] = {"": (1 if line and team else 0, None)}
+    return out

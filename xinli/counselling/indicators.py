@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from xinli.archives.models import Person, PopulationTag, Tag
 from xinli.core.policy import INDICATORS_MANAGE
 from xinli.regions import parameters
+from xinli.regions.models import OrgUnit
 
 from .models import Plan
 
@@ -79,7 +80,15 @@ def _group_rows(root: str, as_of: datetime.date, tags, paths=None):
 
 def t09_rows(root: str, year: int, as_of: datetime.date):
     """T09 fact rows for the registry's scan. Where regions set different tag sets, the persons of each set's units
-    are counted with that set (one grouped query per distinct set)."""
+    are counted with that set (one grouped query per distinct set).
+
+    When every org unit under ``root`` (and ``root`` itself) has the same set in force, so has every person under it
+    (a person's set is the one of the nearest unit on their path that has a row, or of ``root``'s), and the persons'
+    paths need not be read."""
+    unit_paths = {root, *OrgUnit.objects.filter(path__startswith=root).values_list("path", flat=True)}
+    if len(set(t09_tag_sets(unit_paths).values())) == 1:
+        yield from _group_rows(root, as_of, t09_tag_sets([root])[root])
+        return
     paths = set(Person.objects.filter(org_path__startswith=root).order_by().values_list("org_path", flat=True).distinct())
     by_set = defaultdict(list)
     for path, tags in t09_tag_sets(paths).items():

@@ -7,8 +7,8 @@ its end), *stocks* are taken on ``as_of`` (coverage, tags, plans, staff). The hi
 
 Two ways to compute, both returning ``{breakdown: (numerator, denominator)}`` per unit (breakdown "" = all):
 
-* ``compute(unit, year, as_of)`` → ``(numerator, denominator)`` for one unit — the hand-checked functions of the
-  modules (network coverage, hotline line/team, workforce per population);
+* ``compute(unit, year, as_of)`` → ``(numerator, denominator)`` for one unit (every indicator now has the form
+  below; the modules keep their hand-checked per-unit functions, which the tests compare with it);
 * ``many(units, year, as_of, memo)`` for all units at once — one scan of the fact rows, each row added to every
   unit on its ``org_path`` (and to its breakdown categories), so a rebuild reads each fact table once however many
   units it fills. Tests check these scans against the modules' per-unit functions on the same data.
@@ -192,13 +192,15 @@ def age_band(year: int, birth_year: int | None) -> str:
 # --- per-unit computations (module functions) -------------------------------------------------------------------
 
 def _coverage(code):
-    def compute(unit, year, as_of, memo):
-        key = ("coverage", unit.pk, as_of)
-        if key not in memo:
-            memo[key] = coverage.compute(unit, as_of)
-        c = memo[key][code]
-        return c.covered, c.total
-    return compute
+    """T02–T07, T18, T19 (the network's rule, ``coverage.compute``) for all units of the rebuild at once
+    (``coverage.many``); the units of the indicators that share it are computed once per period end."""
+    def many(units, year, as_of, memo):
+        done = memo.setdefault(("coverage", as_of), {})
+        missing = [u for u in units if u.pk not in done]
+        if missing:
+            done.update(coverage.many(missing, as_of))
+        return {u.pk: {"": done[u.pk][code]} for u in units}
+    return many
 
 
 def _workforce(units, year, as_of, memo):
@@ -219,9 +221,10 @@ def _smd(num_field, den_field):
         key = ("smd", tuple(u.pk for u in units), as_of)
         if key not in memo:
             memo[key] = {k.unit.pk: k for k in indicators.compute(units, year, today=as_of)}
+        by_pk = memo[key]  # once: the key holds every unit's pk, and hashing it is not free
         out = {}
         for u in units:
-            k = memo[key][u.pk]
+            k = by_pk[u.pk]
             num = getattr(k, num_field)
             den = k.population if den_field == "population" else getattr(k, den_field)
             out[u.pk] = {"": (num, den)}
@@ -321,27 +324,27 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("villages/communities existing on the period end with an active village counselling room or social-work room ÷ those villages"),
       _("villages with an active room"), _("villages"), "stock", DOWN, D("0.8"), True, many=_scan(_t01_rows), group="network", source="试点方案 二.1、三(一)"),
     I("T02", "高校心理健康教育与咨询中心设置率", "universities with a centre", _("active universities with an active centre on the period end ÷ universities"),
-      _("universities with a centre"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T02"), group="network", source="试点方案 二.2、三(二)"),
+      _("universities with a centre"), _("universities"), "stock", ("city", "county"), D("1"), True, many=_coverage("T02"), group="network", source="试点方案 二.2、三(二)"),
     I("T03", "高校专职心理教师师生比达标率", "universities meeting 1:4000", _("universities with full-time psychology teachers × 4000 ≥ students ÷ universities"),
-      _("universities meeting 1:4000"), _("universities"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T03"), group="network", source="试点方案 三(二)"),
+      _("universities meeting 1:4000"), _("universities"), "stock", ("city", "county"), D("1"), True, many=_coverage("T03"), group="network", source="试点方案 三(二)"),
     I("T04", "中小学心理辅导室设置率", "schools with a counselling room", _("primary and secondary schools with, on the period end, an active counselling room and an active full- or part-time "
         "mental-health teacher on their staff register ÷ primary and secondary schools"),
-      _("schools with a room and a teacher"), _("primary and secondary schools"), "stock", ALL, D("1"), True, compute=_coverage("T04"), group="network", source="试点方案 二.2、三(二)"),
+      _("schools with a room and a teacher"), _("primary and secondary schools"), "stock", ALL, D("1"), True, many=_coverage("T04"), group="network", source="试点方案 二.2、三(二)"),
     I("T05", "机关企事业单位心理服务覆盖率", "workplaces with a service", _("party and government organs, public institutions, enterprises, factories and mines and new economic organisations "
         "on the register with a room or a purchased service in force on the period end ÷ those units (no size cut unless "
         "the region sets a minimum number of employees)"),
-      _("units with a service"), _("organs, public institutions, enterprises, factories and mines, new economic organisations"), "stock", ALL, D("1"), True, compute=_coverage("T05"), group="network", source="试点方案 二.3、三(三)",
+      _("units with a service"), _("organs, public institutions, enterprises, factories and mines, new economic organisations"), "stock", ALL, D("1"), True, many=_coverage("T05"), group="network", source="试点方案 二.3、三(三)",
       parameters=("t05_min_employees",)),
     I("T06", "精神专科医院心理门诊开设率", "psychiatric hospitals with a psychology clinic", _("psychiatric hospitals with an active psychology clinic ÷ psychiatric hospitals"),
-      _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T06"), group="network", source="试点方案 二.4"),
+      _("hospitals with a clinic"), _("psychiatric hospitals"), "stock", ("city", "county"), D("1"), True, many=_coverage("T06"), group="network", source="试点方案 二.4"),
     I("T07", "二级以上综合医院精神(心理)门诊开设率", "level-2+ general hospitals with a clinic", _("level-2 and level-3 general hospitals with an active psychiatry/psychology clinic ÷ those hospitals"),
-      _("hospitals with a clinic"), _("level-2+ general hospitals"), "stock", ("city", "county"), D("0.4"), True, compute=_coverage("T07"), group="network", source="试点方案 二.4"),
+      _("hospitals with a clinic"), _("level-2+ general hospitals"), "stock", ("city", "county"), D("0.4"), True, many=_coverage("T07"), group="network", source="试点方案 二.4"),
     I("T08", "24小时公益心理援助平台 / 心理危机干预队伍", "24-hour hotline every day and a registered crisis team",
       _("1 when, on the period end, a hotline (or platform) of the unit or above is open 24 hours a day, 7 days a week, and an "
         "active crisis team registered at the unit or above has at least the region's minimum number of members (default 3), "
         "a leader and an on-call shift covering that day"),
       _("1 = a 24-hour line every day and a ready team"), "", "stock", ("city", "county"), D("1"), True, kind="flag",
-      compute=crisis_indicators.compute, group="crisis", source="试点方案 二.4、三(六)",
+      many=crisis_indicators.many, group="crisis", source="试点方案 二.4、三(六)",
       parameters=("crisis_team_min_members",), explain=crisis_indicators.t08_explain),
     I("T09", "特殊人群个性化心理疏导覆盖率", "special populations with a plan",
       _("persons of the plan's special populations (vagrants, detainees, prisoners, community correction, released prisoners, "
@@ -383,9 +386,9 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       _("patients or families counselled"), _("home-dwelling in register"), "stock", DOWN, D("0.5"), True, many=_smd("family", "home"), group="smd", source="试点方案 三(八)", readers=SMD),
     I("T18", "精神卫生医疗机构家属学校开设率", "family schools", _("mental-health institutions (psychiatric hospitals, and general hospitals with a psychiatric department or clinic in "
         "the network register) with an active family school on the period end ÷ those institutions"),
-      _("institutions with a family school"), _("mental-health institutions"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T18"), group="network", source="试点方案 三(八)"),
+      _("institutions with a family school"), _("mental-health institutions"), "stock", ("city", "county"), D("1"), True, many=_coverage("T18"), group="network", source="试点方案 三(八)"),
     I("T19", "乡镇(街道)精神卫生综合管理小组建成率", "township management groups", _("townships existing on the period end with a management group established and not dissolved ÷ townships"),
-      _("townships with a group"), _("townships"), "stock", ("city", "county"), D("1"), True, compute=_coverage("T19"), group="network", source="试点方案 三(八)"),
+      _("townships with a group"), _("townships"), "stock", ("city", "county"), D("1"), True, many=_coverage("T19"), group="network", source="试点方案 三(八)"),
     I("T20", "因心理问题导致的极端案(事)件", "extreme incidents", _("extreme incidents caused by psychological problems recorded from 1 January to the period end (target: fewer than last year)"),
       _("incidents"), "", "flow", DOWN, None, False, kind="count", many=_scan(_incident_rows, counts=True), group="crisis", target_rule="decrease", source="platform"),
     I("T21", "心理健康服务满意度", "service satisfaction", _("satisfaction answers of 4–5 from 1 January to the period end ÷ answers"),

@@ -137,3 +137,78 @@ def compute(unit: OrgUnit, day: datetime.date, *, t05_min_employees=_DEFAULT) ->
         Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)).values_list("org_unit_id", flat=True))
     out["T19"] = Coverage("T19", len(townships), sum(t.pk in grouped for t in townships), [t for t in townships if t.pk not in grouped])
     return out
+
+
+MANY_CODES = ("T02", "T03", "T04", "T05", "T06", "T07", "T18", "T19")
+
+
+def many(units, day: datetime.date) -> dict[int, dict[str, tuple[int, int]]]:
+    """``(covered, total)`` of T02–T07, T18 and T19 as :func:`compute` gives them, for many units at once:
+    ``{unit.pk: {code: (covered, total)}}``. One read of the institutions, active sites, psychology teachers,
+    townships and management groups under the units' common root (and of the T05 size cut of every unit); each
+    institution or township is then added to every requested unit on its path. A site or a group counts for a unit
+    only when it lies under that unit, as in :func:`compute`."""
+    from collections import defaultdict
+
+    from xinli.regions.models import common_path, path_prefixes
+
+    units = list(units)
+    if not units:
+        return {}
+    by_path = {u.path: u for u in units}
+    root = common_path(list(by_path))
+    cuts = parameters.parameters(list(by_path), "t05_min_employees")
+    institutions = list(Institution.objects.filter(org_path__startswith=root, active=True).values_list(
+        "pk", "kind", "org_path", "psychology_teachers", "students", "employees", "hospital_level", "psychiatric_department"))
+    site_paths = defaultdict(list)  # (site kind, institution) -> the paths of its active sites of that kind
+    for site in active_sites(OrgUnit(path=root), day, [SiteKind.UNIVERSITY_CENTRE, SiteKind.SCHOOL_ROOM, SiteKind.WORKPLACE_ROOM,
+                                                       SiteKind.PSYCHIATRIC_CLINIC, SiteKind.GENERAL_CLINIC, SiteKind.FAMILY_SCHOOL]):
+        if site.institution_id:
+            site_paths[(site.kind, site.institution_id)].append(site.org_path)
+    schools = [i[0] for i in institutions if i[1] in SCHOOLS]
+    with_teacher = set(Staff.objects.filter(employer__in=schools, active=True, profession__in=PSYCH_TEACHERS)
+                       .values_list("employer_id", flat=True)) if schools else set()
+    acc = {u.pk: {code: [0, 0] for code in MANY_CODES} for u in units}
+
+    def add(cells, code, ok):
+        cells[code][0] += bool(ok)
+        cells[code][1] += 1
+
+    for pk, kind, org_path, teachers, students, employees, level, psych_dept in institutions:
+        for prefix in path_prefixes(org_path):
+            unit = by_path.get(prefix)
+            if unit is None:
+                continue
+            cells = acc[unit.pk]
+
+            def has(site_kind, pk=pk, prefix=prefix):
+                return any(p.startswith(prefix) for p in site_paths.get((site_kind, pk), ()))
+
+            if kind == InstitutionKind.UNIVERSITY:
+                add(cells, "T02", has(SiteKind.UNIVERSITY_CENTRE))
+                add(cells, "T03", (teachers or 0) * 4000 >= (students or 0))
+            elif kind in SCHOOLS:
+                add(cells, "T04", has(SiteKind.SCHOOL_ROOM) and pk in with_teacher)
+            elif kind == InstitutionKind.PSYCHIATRIC_HOSPITAL:
+                add(cells, "T06", has(SiteKind.PSYCHIATRIC_CLINIC))
+                add(cells, "T18", has(SiteKind.FAMILY_SCHOOL))
+            elif kind == InstitutionKind.GENERAL_HOSPITAL:
+                clinic = has(SiteKind.GENERAL_CLINIC)
+                if level in ("2", "3"):
+                    add(cells, "T07", clinic)
+                if psych_dept or clinic:
+                    add(cells, "T18", has(SiteKind.FAMILY_SCHOOL))
+            if kind in WORKPLACES:
+                cut = cuts[unit.path]
+                if cut is None or employees is None or employees >= cut:
+                    add(cells, "T05", has(SiteKind.WORKPLACE_ROOM))
+    group_paths = defaultdict(list)  # township -> the paths of its groups in force on the day
+    for unit_id, path in ManagementGroup.objects.filter(org_path__startswith=root, established_on__lte=day).filter(
+            Q(dissolved_on__isnull=True) | Q(dissolved_on__gt=day)).values_list("org_unit_id", "org_path"):
+        group_paths[unit_id].append(path)
+    for pk, path in OrgUnit.objects.filter(valid_on(day), path__startswith=root, level="township").values_list("pk", "path"):
+        for prefix in path_prefixes(path):
+            unit = by_path.get(prefix)
+            if unit is not None:
+                add(acc[unit.pk], "T19", any(p.startswith(prefix) for p in group_paths.get(pk, ())))
+    return {pk: {code: (c[0], c[1]) for code, c in cells.items()} for pk, cells in acc.items()}

@@ -221,9 +221,10 @@ def many(rural: bool):
         key = ("t10", tuple(u.pk for u in units), year, as_of)
         if key not in memo:
             memo[key] = cells(units, year, as_of)
+        by_pk = memo[key]  # once: the key holds every unit's pk, and hashing it is not free
         out = {}
         for u in units:
-            c = memo[key][u.pk][area]
+            c = by_pk[u.pk][area]
             e = estimate(c, area)
             rows = {"": (e.numerator, e.denominator)}
             if c.design_n:

@@ -39,7 +39,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -213,6 +213,10 @@ def populations(units: list[OrgUnit], year: int) -> dict[int, int | None]:
     return out
 
 
+def _date_and_id(visit):
+    return visit[0], visit[1]
+
+
 def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None, t12_rules: dict | None = None) -> list[SmdIndicators]:
     """Indicators for each unit (one pass over the patients of the units' common subtree). ``t12_rules``: unit pk →
     "national" (default) or "gap92"."""
@@ -226,24 +230,32 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None,
     # Residents who moved (issue 17): a patient counts for the unit responsible at the period end — the one they
     # left after it (accepted transfers, ``xinli.archives.transfers``) — and T12's interval starts at their move-in.
     moves = transfers.history("smd.patient", prefix)
-    patients = list(Patient.objects.filter(Q(org_path__startswith=prefix) | Q(pk__in=list(moves)), registered_on__lte=until).filter(
-        Q(status=Status.IN_REGISTER) | Q(status_on__gt=until)).values("pk", "org_path", "diagnosis", "residence", "registered_on"))
+    in_register = Patient.objects.filter(Q(org_path__startswith=prefix) | Q(pk__in=list(moves)), registered_on__lte=until).filter(
+        Q(status=Status.IN_REGISTER) | Q(status_on__gt=until))
+    patients = list(in_register.values("pk", "org_path", "diagnosis", "residence", "registered_on"))
     for p in patients:
         p["org_path"], p["moved_in_on"] = transfers.at(moves.get(p["pk"], []), p["org_path"], until)
-    ids = [p["pk"] for p in patients]
-    visits = defaultdict(list)
-    for pid, date, lost, died, adherence, hosp, cls in FollowUp.objects.filter(patient_id__in=ids, date__gte=start, date__lte=until).order_by(
-            "date", "id").values_list("patient_id", "date", "lost_reason", "death_date", "adherence", "hospitalised", "classification"):
-        visits[pid].append((date, not lost and died is None, adherence, hosp, cls))
+    # The patients' follow-ups, supports and tasks are selected through the same condition (a subquery the database
+    # joins), not through a list of thousands of ids.
+    ids = in_register.order_by().values("pk")
+    # Only complete follow-ups count (patient seen or reached: not lost, not a death record), so only those are read;
+    # each patient's in date order (then id: the later record of a day is the last), sorted here rather than by the
+    # database (tens of thousands of rows, sorted on disk by a default PostgreSQL configuration).
+    seen_by_patient = defaultdict(list)
+    for pid, date, fid, adherence, hosp, cls in FollowUp.objects.filter(
+            patient_id__in=ids, date__gte=start, date__lte=until, lost_reason="", death_date__isnull=True).order_by().values_list(
+            "patient_id", "date", "id", "adherence", "hospitalised", "classification"):
+        seen_by_patient[pid].append((date, fid, adherence, hosp, cls))
+    for seen in seen_by_patient.values():
+        seen.sort(key=_date_and_id)
     rehab = set(Support.objects.filter(patient_id__in=ids, kind=Support.Kind.REHAB, start__lte=until).filter(
         Q(end__isnull=True) | Q(end__gte=start)).values_list("patient_id", flat=True))
     family = set(Support.objects.filter(patient_id__in=ids, kind__in=COUNSELLING_KINDS, primary_care=True,
                                         start__gte=start, start__lte=until).values_list("patient_id", flat=True))
-    tasks = defaultdict(lambda: [0, 0])
-    for pid, due, state, done_on in Task.objects.filter(patient_id__in=ids, due__gte=start, due__lte=until).exclude(
-            state=Task.State.CANCELLED).values_list("patient_id", "due", "state", "done_on"):
-        tasks[pid][0] += 1
-        tasks[pid][1] += state == Task.State.DONE and done_on is not None and done_on <= due
+    # Per patient: (tasks due, of which done on or before the due date), counted by the database.
+    tasks = {pid: (n, on_time) for pid, n, on_time in Task.objects.filter(patient_id__in=ids, due__gte=start, due__lte=until).exclude(
+        state=Task.State.CANCELLED).order_by().values_list("patient_id").annotate(
+        n=Count("id"), on_time=Count("id", filter=Q(state=Task.State.DONE, done_on__isnull=False, done_on__lte=F("due"))))}
     # Each patient's contribution once, then added to every requested unit on the patient's path (one pass, however
     # many units are asked for).
     by_path = defaultdict(list)
@@ -255,7 +267,7 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None,
     for p in patients:
         pid = p["pk"]
         home = p["residence"] == Residence.HOME
-        seen = [v for v in visits[pid] if v[1]]
+        seen = seen_by_patient.get(pid, ())
         last = seen[-1] if seen else None  # the last complete follow-up of the period
         national = gap = stable = False
         if seen:
@@ -263,9 +275,11 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None,
             national = sum(first_day <= v[0] for v in seen) >= required_follow_ups(first_day, until)
             days = [first_day] + [v[0] for v in seen if v[0] >= first_day] + [until]  # visits before a move-in: not here
             gap = all((b - a).days <= GAP_DAYS for a, b in zip(days, days[1:], strict=False))
-            stable = home and seen[-1][4] == Classification.STABLE
+            stable = home and last[4] == Classification.STABLE
         medicated = last is not None and (last[2] in (Adherence.REGULAR, Adherence.INTERMITTENT) or last[3] == "current")
         schizophrenia = p["diagnosis"] == Diagnosis.SCHIZOPHRENIA
+        regular = last is not None and last[2] == Adherence.REGULAR
+        due, on_time = tasks.get(pid, (0, 0))
         prefix = "/"
         for part in p["org_path"].strip("/").split("/"):
             prefix += part + "/"
@@ -279,11 +293,11 @@ def compute(units: list[OrgUnit], year: int, today: datetime.date | None = None,
                     k.standardised_gap += gap
                     k.stable += stable
                 k.medicated += medicated
-                k.regular += last is not None and last[2] == Adherence.REGULAR
+                k.regular += regular
                 k.schizophrenia += schizophrenia
                 k.schizophrenia_medicated += schizophrenia and medicated
                 k.rehab += home and pid in rehab
                 k.family += home and pid in family
-                k.tasks_due += tasks[pid][0]
-                k.tasks_on_time += tasks[pid][1]
+                k.tasks_due += due
+                k.tasks_on_time += on_time
     return [k.finish() for k in out]

@@ -53,7 +53,10 @@ def role_holder(unit):
 
 
 def t08(unit, day=DAY):
-    return compute(unit, day.year, day, {})
+    """T08 of one unit by the rule (``compute``); the rebuild's form for many units (``many``) must agree."""
+    one = compute(unit, day.year, day, {})
+    assert indicators.many([unit], day.year, day, {}) == {unit.pk: {"": one}}
+    return one
 
 
 def test_the_minimum_is_three_members(tree):
@@ -177,6 +180,11 @@ def test_a_team_below_or_beside_the_unit_does_not_count(tree, officer):
     assert t08(tree.county_a) == (0, None)
     assert t08(tree.city) == (0, None)
     assert t08(tree.county_b) == (1, None)
+    # All units at once, as the rebuild asks: only county B and the township with its own team qualify.
+    units = [tree.city, tree.county_a, tree.county_b, tree.a1, tree.a2]
+    assert indicators.many(units, DAY.year, DAY, {}) == {
+        tree.city.pk: {"": (0, None)}, tree.county_a.pk: {"": (0, None)}, tree.county_b.pk: {"": (1, None)},
+        tree.a1.pk: {"": (1, None)}, tree.a2.pk: {"": (0, None)}}
 
 
 def test_one_user_holding_the_crisis_team_role_is_not_a_team(tree):
@@ -203,7 +211,7 @@ def test_the_registry_row_points_at_the_rule_and_the_rollup_holds_it(tree, offic
     from xinli.indicators.models import Rollup
     from xinli.indicators.registry import REGISTRY
 
-    assert REGISTRY["T08"].compute is compute
+    assert REGISTRY["T08"].many is indicators.many
     last = timezone.localdate().year - 1
     end = datetime.date(last, 12, 31)
     line(tree.city)

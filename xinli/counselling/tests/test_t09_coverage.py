@@ -98,3 +98,22 @@ def test_a_region_tag_set_applies_to_its_units(register, monkeypatch):
         c[1] += n
     assert rows[tree.a1v1.path] == [2, 4] and rows[tree.a2v1.path] == [0, 1] and rows[tree.b1v1.path] == [1, 1]
     assert Person.objects.count() == 8
+
+
+@pytest.mark.parametrize("where", ["county_a", "city"])
+def test_a_region_tag_set_stored_as_a_parameter(register, where):
+    """The same wider list stored as the region parameter ``t09_tags``: on county A only (two lists in the city: each
+    person counted with the list of their unit), or on the city (one list for every unit: one grouped count). A1v1:
+    P1, P2, P3, P4, with P1 and P4 covered -> 2 / 4 either way; B1v1: P7 (detainee, plan) -> 1 / 1 (P8's left-behind
+    child is in neither list)."""
+    from xinli.regions.models import RegionParameter
+
+    tree = register
+    RegionParameter.objects.create(org_unit=getattr(tree, where), key="t09_tags", source="test",
+                                   value=sorted(indicators.PLAN_GROUPS | {"elderly_empty_nest"}))
+    rows = {}
+    for path, covered, n, _keys in indicators.t09_rows(tree.city.path, YEAR, TODAY):
+        c = rows.setdefault(path, [0, 0])
+        c[0] += covered
+        c[1] += n
+    assert rows == {tree.a1v1.path: [2, 4], tree.a2v1.path: [0, 1], tree.b1v1.path: [1, 1]}

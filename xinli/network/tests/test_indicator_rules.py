@@ -181,6 +181,37 @@ def test_the_rollups_point_at_the_network_rules(register):
     assert [rollup("T18", u) for u in (t.county_a, t.county_b, t.city)] == [(2, 3), (0, 2), (2, 5)]
 
 
+def test_many_units_at_once_gives_what_compute_gives_for_each(register, city_officer):
+    """``coverage.many`` (the rebuild's set-based form) against ``compute`` for every unit of the tree, with a site
+    registered above its institution's unit, management groups (one dissolved before the day) and a regional T05 size
+    cut on county B only."""
+    from xinli.network.models import Institution, ManagementGroup
+    from xinli.regions.models import OrgUnit, RegionParameter
+
+    t = register
+    haiyun = Institution.objects.get(name="海云中学")  # in B1
+    services.create_site(city_officer, org_unit=t.county_b, name="海云中学辅导室", kind="school_room", institution=haiyun, opened_on=OPENED)
+    services.create_staff(city_officer, org_unit=t.b1, name="海云中学老师", profession="teacher_full", education="bachelor",
+                          employer=haiyun, full_time=True)
+    services.create_management_group(city_officer, org_unit=t.a1, established_on=OPENED)
+    services.create_management_group(city_officer, org_unit=t.b1, established_on=OPENED)
+    ManagementGroup.objects.filter(org_unit=t.b1).update(dissolved_on=D(2025, 6, 30))
+    RegionParameter.objects.create(org_unit=t.county_b, key="t05_min_employees", value=100, source="test")
+
+    units = list(OrgUnit.objects.order_by("path"))
+    got = coverage.many(units, DAY)
+    for u in units:
+        c = coverage.compute(u, DAY)
+        assert got[u.pk] == {code: (c[code].covered, c[code].total) for code in coverage.MANY_CODES}, u.name
+    # By hand: 海云中学's room is registered at county B, so it covers the school for county B and the city, not for B1.
+    assert [got[u.pk]["T04"] for u in (t.b1, t.county_b, t.city)] == [(1, 2), (2, 2), (4, 6)]
+    # T19: A1's group ✓, A2 none, B1's group dissolved before the day.
+    assert [got[u.pk]["T19"] for u in (t.county_a, t.county_b, t.city)] == [(1, 2), (0, 1), (1, 3)]
+    # T05 with county B's cut of 100 (B1 inherits it: 海云镇政府, 50, leaves; 快递站, no count, stays); the city has none.
+    assert [got[u.pk]["T05"] for u in (t.b1, t.county_b, t.city)] == [(0, 1), (1, 2), (4, 8)]
+    assert coverage.many([], DAY) == {}
+
+
 def test_psychiatric_department_is_recorded_for_general_hospitals_only(tree, officer):
     from django.core.exceptions import ValidationError
 
