@@ -368,8 +368,8 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
       readers=SMD, counted=("numerator",)),
     I("T12", "在册患者规范管理率", "SMD standardised management",
       _("in register on the period end with at least min(4, max(1, floor(d / 91))) complete follow-ups (clinic, home or phone) from "
-        "1 January or the registration date to the period end, d being the days of that interval (national basic public-health "
-        "service norm) ÷ in register"),
+        "1 January, the registration date or the move-in date (the latest) to the period end, d being the days of that interval "
+        "(national basic public-health service norm) ÷ in register"),
       _("standardised"), _("in register"), "stock", DOWN, D("0.8"), True, many=_smd("standardised", "in_register"), group="smd", source="试点方案 三(八)", readers=SMD,
       parameters=("t12_rule",)),
     I("T13", "在册患者治疗率(服药率)", "SMD medication rate", _("in register whose last complete follow-up of the year records regular or intermittent medication, or in hospital ÷ in register"),
