@@ -64,7 +64,7 @@ def new(request):
             raise Http404 from None
         tasks.run_import(job.pk)
         return redirect("imports:detail", job.pk)
-    return render(request, "imports/new.html", {"units": units, "kinds": Kind.choices, "strategies": Strategy.choices})
+    return render(request, "imports/new.html", {"units": units, "kinds": [(k, label) for k, label in Kind.choices if k in services.kinds()], "strategies": Strategy.choices})
 
 
 @login_required
