@@ -182,3 +182,97 @@ def handle_resident(ctx: Context, group) -> str:
 KINDS: dict[str, ImportKind] = {
     Kind.RESIDENTS: ImportKind(RESIDENT_COLUMNS, handle_resident, RESIDENT_FIELDS),
 }
+
+
+# ---------------------------------------------------------------- SMD patients with their follow-up history
+
+SMD_COLUMNS = [
+    Column("id_number", "身份证号", "37020219800501123X", required=True),
+    Column("name", "姓名", "张三"),
+    Column("org_unit_code", "居住地区划代码", "370202001001"),
+    Column("diagnosis", "诊断", "精神分裂症"),
+    Column("diagnosed_by", "确诊医院", "市精神卫生中心"),
+    Column("diagnosed_on", "确诊日期", "2020-03-01"),
+    Column("source", "登记来源", "医院报告"),
+    Column("residence", "居住形式", "居家"),
+    Column("guardian_name", "监护人", "张父"),
+    Column("guardian_phone", "监护人电话", "13800000001"),
+    Column("consent", "同意社区管理", "是"),
+    Column("follow_up_date", "随访日期", "2024-01-10", required=True),
+    Column("mode", "随访方式", "门诊"),
+    Column("risk", "危险性等级", "0"),
+    Column("insight", "自知力", "complete"),
+    Column("adherence", "服药依从性", "regular"),
+]
+SMD_FIELDS = {"date": "follow_up_date", "org_unit": "org_unit_code", "person": "id_number"}
+
+
+def smd_group(row: dict) -> str:
+    return normalize_id_number(text(row.get("id_number")))
+
+
+def handle_smd_patient(ctx: Context, group) -> str:
+    """One patient with every follow-up row of theirs (consecutive rows with the same ID number), in one savepoint:
+    a bad follow-up refuses the whole patient (never half a patient). Follow-ups already recorded on the same date
+    are skipped (idempotent)."""
+    from xinli.smd import importer as smd_importer
+    from xinli.smd import services as smd
+    from xinli.smd.models import Diagnosis, FollowUp, Patient
+
+    first = group[0][1]
+    idn = smd_group(first)
+    person = _find_person(ctx, Kind.SMD_PATIENTS, "", idn)
+    if person is None:
+        if ctx.job.strategy == Strategy.UPDATE:
+            raise RowProblems([("id_number", bilingual(_("Resident: not in the archive of your area; check the ID number, or import with the strategy create or create and update.")))])
+        unit = ctx.unit(text(first.get("org_unit_code")))
+        person = archives.register_person(ctx.actor, {"name": text(first.get("name")), "id_number": idn, "org_unit": unit},
+                                          consents=[{"purpose": "archive", "legal_basis": "statutory"}]).person
+        ctx.created_ids.append(person.pk)
+    patient = Patient.objects.filter(person=person).first()
+    outcome = "unchanged"
+    if patient is None:
+        if ctx.job.strategy == Strategy.UPDATE:
+            raise RowProblems([("id_number", bilingual(_("Patient: not on the register; import with the strategy create or create and update.")))])
+        diagnosis = text(first.get("diagnosis"))
+        diagnosis = smd_importer.DIAGNOSIS_NAMES.get(diagnosis, diagnosis)
+        if diagnosis not in Diagnosis.values:
+            raise RowProblems([("diagnosis", bilingual(_("Diagnosis: '{value}' is not one of the six severe mental disorders; write e.g. 精神分裂症 or F20."), value=diagnosis[:20]))])
+        source = text(first.get("source"))
+        residence = text(first.get("residence"))
+        patient = smd.register_patient(ctx.actor, person, {
+            "diagnosis": diagnosis, "diagnosed_by": text(first.get("diagnosed_by")),
+            "diagnosed_on": parse_date(first.get("diagnosed_on"), "diagnosed_on"),
+            "source": smd_importer.SOURCES.get(source, source),
+            "residence": smd_importer.RESIDENCES.get(residence, residence or "home"),
+            "guardian_name": text(first.get("guardian_name")), "guardian_phone": text(first.get("guardian_phone")),
+            "consent_community": text(first.get("consent")) in ("是", "yes", "1", "true", "True")})
+        outcome = "created"
+    done = set(FollowUp.objects.filter(patient=patient).values_list("date", flat=True))
+    visits = []
+    for line, row in group:
+        try:
+            visits.append((parse_date(row.get("follow_up_date"), "follow_up_date"), line, row))
+        except RowProblems as exc:
+            exc.line = line
+            raise
+    for date, line, row in sorted(visits, key=lambda v: (v[0] is None, v[0] or 0, v[1])):
+        if date is None or date in done:
+            continue
+        risk = text(row.get("risk"))
+        mode = text(row.get("mode"))
+        try:
+            smd.record_follow_up(ctx.actor, patient, {
+                "date": date, "mode": smd_importer.MODES.get(mode, mode or "clinic"),
+                "risk": int(risk) if risk.isdigit() else None, "insight": text(row.get("insight")),
+                "adherence": text(row.get("adherence")), "referral_institution": text(first.get("diagnosed_by"))})
+        except ValidationError as exc:
+            exc.line = line
+            raise
+        done.add(date)
+        if outcome == "unchanged":
+            outcome = "updated"
+    return outcome
+
+
+KINDS[Kind.SMD_PATIENTS] = ImportKind(SMD_COLUMNS, handle_smd_patient, SMD_FIELDS, group=smd_group)

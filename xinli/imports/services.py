@@ -308,7 +308,7 @@ def _run_batch(ctx: Context, batch: list[tuple[int, dict]]) -> tuple[dict, list[
     counts = {"created": 0, "updated": 0, "unchanged": 0, "refused": 0}
     problems: list[ImportRow] = []
     for group in _groups(kind, batch):
-        line = group[0][0]
+        line, mark = group[0][0], len(ctx.created_ids)
         try:
             with transaction.atomic():
                 outcome = kind.handle(ctx, group)
@@ -316,6 +316,7 @@ def _run_batch(ctx: Context, batch: list[tuple[int, dict]]) -> tuple[dict, list[
         except (RowProblems, ValidationError, PermissionDenied) as exc:
             if isinstance(exc, ValidationError) and review_request_of(exc) is not None:
                 ctx.reviews.append(review_request_of(exc))
+            del ctx.created_ids[mark:]  # rolled back with the row's savepoint
             counts["refused"] += 1
             problems += _problem_rows(ctx.job, getattr(exc, "line", None) or line, exc)
     return counts, problems
