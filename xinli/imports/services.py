@@ -20,7 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -307,9 +307,24 @@ def _run_batch(ctx: Context, batch: list[tuple[int, dict]]) -> tuple[dict, list[
     kind = kinds()[ctx.job.kind]
     counts = {"created": 0, "updated": 0, "unchanged": 0, "refused": 0}
     problems: list[ImportRow] = []
-    for group in _groups(kind, batch):
+    groups = list(_groups(kind, batch))
+    done: dict = {}
+    if kind.bulk is not None:
+        mark = len(ctx.created_ids)
+        try:
+            with transaction.atomic():
+                done = kind.bulk(ctx, groups)
+        except (ValidationError, IntegrityError):
+            del ctx.created_ids[mark:]
+            done = {}  # a concurrent registration: every row of the batch goes the row-by-row way
+    for gi, group in enumerate(groups):
         line, mark = group[0][0], len(ctx.created_ids)
         try:
+            if gi in done:
+                if isinstance(done[gi], Exception):
+                    raise done[gi]
+                counts[done[gi]] += 1
+                continue
             with transaction.atomic():
                 outcome = kind.handle(ctx, group)
             counts[outcome] += 1

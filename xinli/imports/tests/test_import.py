@@ -125,3 +125,18 @@ def test_pages_refuse_without_the_capability_and_outside_the_area(tree, personas
     login_verified(client, personas.village_worker_1)
     assert client.get("/imports/").status_code == 404
     assert client.get("/imports/new/").status_code == 404
+
+
+def test_id_number_held_outside_the_area_is_refused_and_a_review_requested(tree, personas, people, tmp_path):
+    from xinli.archives.models import DuplicateRequest
+
+    outsider = people.in_b1v1  # county B; the importer works in county A
+    rows = good_rows(2) + [row(name="重复", id_number=outsider.id_number, org_unit_code="370202001001")]
+    call_command("import_records", "residents", write(tmp_path, rows), "--user", personas.county_officer.username)
+    job = ImportJob.objects.get()
+    assert (job.created, job.refused) == (2, 1)
+    problem = job.problems.get()
+    assert (problem.line, problem.column) == (4, "id_number") and "review" in problem.message
+    assert DuplicateRequest.objects.filter(status="open").count() == 1
+    assert Person.objects.filter(org_path__startswith=tree.county_a.path).count() == \
+        2 + len([p for p in people.all() if p.org_path.startswith(tree.county_a.path)])
