@@ -14,6 +14,7 @@ import datetime
 import hashlib
 import io
 import re
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,16 +25,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from openpyxl.utils.exceptions import InvalidFileException
 
 from xinli.core import audit, xlsx
 from xinli.core.i18n import bilingual, in_language
 from xinli.core.policy import IMPORTS_RUN
 from xinli.core.scoping import has_capability, path_in_scope
+from xinli.core.uploads import workbook_problem
 from xinli.regions.models import OrgUnit
 
 from .models import ImportJob, ImportRow, Strategy
 
 BATCH = 500
+# What a damaged file raises while it is read (not a row's problem): the job fails with one clear message.
+UNREADABLE = (UnicodeDecodeError, csv.Error, zipfile.BadZipFile, KeyError, EOFError, OSError, InvalidFileException)
 MAX_BYTES = 512 * 1024 * 1024
 
 # Test hook: called after each committed batch with the job (a test raises here to simulate a killed worker).
@@ -328,6 +333,11 @@ def _run_batch(ctx: Context, batch: list[tuple[int, dict]]) -> tuple[dict, list[
             with transaction.atomic():
                 outcome = kind.handle(ctx, group)
             counts[outcome] += 1
+        except (ValueError, TypeError, OverflowError) as exc:
+            del ctx.created_ids[mark:]
+            counts["refused"] += 1
+            problems.append(ImportRow(job=ctx.job, line=line, column="",
+                                      message=bilingual(_("Row: a value has the wrong form ({error}); compare the row with the template's example."), error=str(exc)[:80])))
         except (RowProblems, ValidationError, PermissionDenied) as exc:
             if isinstance(exc, ValidationError) and review_request_of(exc) is not None:
                 ctx.reviews.append(review_request_of(exc))
@@ -355,8 +365,15 @@ def run(job_id: int, *, batch_size: int = BATCH) -> ImportJob:
     actor = job.created_by
     path = Path(job.file_path)
     now = timezone.now()
+    problem = workbook_problem(path) if path.exists() and _is_xlsx(path) else None
+    try:
+        total = None if problem else (job.rows_total if job.rows_total is not None else count_rows(path))
+    except UNREADABLE:
+        problem = FILE_UNREADABLE
+    if problem or not path.exists():
+        return _fail(job, problem or FILE_UNREADABLE)
     ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.RUNNING, started_at=job.started_at or now,
-                                               rows_total=job.rows_total if job.rows_total is not None else count_rows(path))
+                                               rows_total=total)
     job.refresh_from_db()
     columns = kinds()[job.kind].columns
     group = kinds()[job.kind].group  # rows that must be imported together (a patient with their follow-ups)
@@ -400,12 +417,27 @@ def run(job_id: int, *, batch_size: int = BATCH) -> ImportJob:
                                                        error=exc.problems[0][1][:300])
         job.refresh_from_db()
         return job
+    except UNREADABLE:
+        # The rows before the damage are committed (their counts and checkpoint say so); the rest is not read.
+        return _fail(job, FILE_UNREADABLE)
     with transaction.atomic():
         ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.DONE, finished_at=timezone.now())
         job.refresh_from_db()
         audit.record(actor, audit.Action.UPDATE, obj=job, org_path=job.org_path,
                      detail={"done": True, "dry_run": job.dry_run, "created": job.created, "updated": job.updated,
                              "unchanged": job.unchanged, "refused": job.refused})
+    return job
+
+
+FILE_UNREADABLE = _("File: cannot be read as CSV (UTF-8) or Excel (.xlsx); save it again from the template in one of these formats.")
+
+
+def _fail(job: ImportJob, message) -> ImportJob:
+    message = bilingual(message) if not isinstance(message, str) else message
+    with transaction.atomic():
+        ImportRow.objects.create(job=job, line=0, column="", message=message)
+        ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.FAILED, finished_at=timezone.now(), error=message[:300])
+    job.refresh_from_db()
     return job
 
 
