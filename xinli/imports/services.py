@@ -347,9 +347,17 @@ def _run_batch(ctx: Context, batch: list[tuple[int, dict]]) -> tuple[dict, list[
     return counts, problems
 
 
-def _save_progress(job: ImportJob, counts: dict, problems: list[ImportRow], rows: int, created_ids: list[int]) -> None:
+class Superseded(Exception):
+    """Another worker has moved the checkpoint on (the job was resumed twice): this run stops, its batch rolled back."""
+
+
+def _save_progress(job: ImportJob, counts: dict, problems: list[ImportRow], start: int, rows: int, created_ids: list[int]) -> None:
+    # The checkpoint moves only from where this run found it: two runs of one job never both count a batch.
+    moved = ImportJob.objects.filter(pk=job.pk, rows_done=start).update(
+        rows_done=start + rows, progress_at=timezone.now(), **{k: F(k) + v for k, v in counts.items()})
+    if moved != 1:
+        raise Superseded
     ImportRow.objects.bulk_create(problems)
-    ImportJob.objects.filter(pk=job.pk).update(rows_done=F("rows_done") + rows, progress_at=timezone.now(), **{k: F(k) + v for k, v in counts.items()})
     if created_ids:
         job.refresh_from_db(fields=["created_person_ids"])
         ImportJob.objects.filter(pk=job.pk).update(created_person_ids=job.created_person_ids + created_ids)
@@ -377,22 +385,22 @@ def run(job_id: int, *, batch_size: int = BATCH) -> ImportJob:
     job.refresh_from_db()
     columns = kinds()[job.kind].columns
     group = kinds()[job.kind].group  # rows that must be imported together (a patient with their follow-ups)
-    skip = job.rows_done
+    skip = pos = job.rows_done
     try:
         batch: list[tuple[int, dict]] = []
         n = 0
 
-        def flush(batch):
+        def flush(batch, start):
             ctx = Context(actor, job)
             try:
                 with transaction.atomic():
                     counts, problems = _run_batch(ctx, batch)
                     if job.dry_run:
                         raise _Rollback
-                    _save_progress(job, counts, problems, len(batch), ctx.created_ids)
+                    _save_progress(job, counts, problems, start, len(batch), ctx.created_ids)
             except _Rollback:
                 with transaction.atomic():
-                    _save_progress(job, counts, problems, len(batch), [])
+                    _save_progress(job, counts, problems, start, len(batch), [])
             finally:
                 record_review_requests([] if job.dry_run else ctx.reviews)
             if after_batch is not None:
@@ -405,11 +413,15 @@ def run(job_id: int, *, batch_size: int = BATCH) -> ImportJob:
             if not any(text(v) for v in row.values()):
                 row = {"__blank__": True}
             if len(batch) >= batch_size and (group is None or row.get("__blank__") or group(row) != group(batch[-1][1])):
-                flush(batch)
+                flush(batch, pos)
+                pos += len(batch)
                 batch = []
             batch.append((line, row))
         if batch:
-            flush(batch)
+            flush(batch, pos)
+    except Superseded:
+        job.refresh_from_db()
+        return job
     except RowProblems as exc:  # the header
         with transaction.atomic():
             ImportRow.objects.bulk_create(_problem_rows(job, 1, exc))

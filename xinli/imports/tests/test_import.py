@@ -140,3 +140,23 @@ def test_id_number_held_outside_the_area_is_refused_and_a_review_requested(tree,
     assert DuplicateRequest.objects.filter(status="open").count() == 1
     assert Person.objects.filter(org_path__startswith=tree.county_a.path).count() == \
         2 + len([p for p in people.all() if p.org_path.startswith(tree.county_a.path)])
+
+
+def test_a_second_run_of_a_job_whose_checkpoint_moved_on_stops_without_counting(tree, personas):
+    """Two workers resuming one job: the one that finds the checkpoint moved rolls its batch back and stops."""
+    officer = personas.county_officer
+    path, digest, _ = services.store_file("r.csv", [csv_bytes(good_rows(6))])
+    job = services.create_job(officer, kind="residents", strategy="upsert", dry_run=False, file_name="r.csv", path=path, digest=digest)
+
+    def other_worker(j):
+        services.after_batch = None
+        ImportJob.objects.filter(pk=j.pk).update(rows_done=6, created=6)  # the other run finished meanwhile
+
+    services.after_batch = other_worker
+    try:
+        services.run(job.pk, batch_size=3)
+    finally:
+        services.after_batch = None
+    job.refresh_from_db()
+    assert (job.rows_done, job.created) == (6, 6)  # not 9: the second batch was not counted again
+    assert Person.objects.count() == 3  # (the first batch's 3; the other worker is simulated by the counts only)
