@@ -426,3 +426,20 @@ def register_people(actor, items) -> list:
     for i, person, _t, _b, warnings, _c in extras:
         results[i] = Saved(person, warnings)
     return results
+
+
+def is_unchanged(person: Person, data: dict) -> bool:
+    """Whether :func:`update_person` with ``data`` would change nothing (the same cleaning and comparison), so that a
+    bulk import can count a row as unchanged without a write. Invalid data is never "unchanged"."""
+    data = {k: v for k, v in data.items() if k in PERSON_FIELDS}
+    try:
+        clean, _warnings = _clean(data, existing=person)
+    except ValidationError:
+        return False
+    for key, value in clean.items():
+        if key == "org_unit":
+            if value.pk != person.org_unit_id:
+                return False
+        elif getattr(person, key) != value:
+            return False
+    return True
