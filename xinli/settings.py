@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "xinli.counselling",
     "xinli.indicators",
     "xinli.reports",
+    "xinli.imports",
     "xinli.demo",
 ]
 

@@ -269,7 +269,8 @@ def update_person(actor, person: Person, data: dict, *, expected_version: int | 
     return Saved(person, warnings)
 
 
-def _record_consent(actor, person: Person, data: dict) -> Consent:
+def _build_consent(actor, person: Person, data: dict) -> Consent:
+    """A validated, unsaved consent of ``person`` (the checks of :func:`record_consent`)."""
     purpose, basis = data.get("purpose"), data.get("legal_basis") or LegalBasis.CONSENT
     given_by = data.get("given_by") or ConsentGiver.SELF
     given_at = data.get("given_at") or timezone.localdate()
@@ -297,8 +298,14 @@ def _record_consent(actor, person: Person, data: dict) -> Consent:
         guardian_relation=(data.get("guardian_relation") or "").strip()[:30], given_at=given_at,
         recorded_by=actor if getattr(actor, "pk", None) else None
     ).place_under(person)
+    return consent
+
+
+def _record_consent(actor, person: Person, data: dict) -> Consent:
+    consent = _build_consent(actor, person, data)
     consent.save()
-    audit.record(actor, audit.Action.CREATE, obj=consent, person=person, detail={"purpose": purpose, "basis": basis})
+    audit.record(actor, audit.Action.CREATE, obj=consent, person=person,
+                 detail={"purpose": consent.purpose, "basis": consent.legal_basis})
     return consent
 
 
@@ -358,3 +365,88 @@ def lookup_unit(pk) -> OrgUnit:
         return OrgUnit.objects.get(pk=pk)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise field_error("org_unit", _("Residence org unit: not found in your area; pick a unit you are responsible for.")) from None
+
+
+def register_people(actor, items) -> list:
+    """:func:`register_person` for many residents at once (bulk import): ``items`` is a list of (data, tags, consents).
+    Each item is checked like one registration (scope, fields, ID number free, tags, consents); the valid ones are
+    written with one INSERT per table inside the caller's transaction, with one audit entry per person (one INSERT).
+    Returns, per item, a :class:`Saved` or the ``ValidationError`` that refused it (a number already held or under
+    review raises the same refusal and duplicate request as :func:`register_person`)."""
+    results: list = [None] * len(items)
+    numbers = {}
+    for i, (data, _tags, _consents) in enumerate(items):
+        number = normalize_id_number(str(data.get("id_number") or ""))
+        if number:
+            numbers[i] = blind_index("id_number", number, normalize_id_number)
+    held = set(Person.objects.filter(id_number_bidx__in=set(numbers.values())).values_list("id_number_bidx", flat=True))
+    held |= set(DuplicateRequest.objects.filter(id_number_bidx__in=set(numbers.values()), status=DuplicateRequest.Status.OPEN)
+                .values_list("id_number_bidx", flat=True))
+    seen: set[str] = set()
+    people, extras = [], []
+    for i, (data, tags, consents) in enumerate(items):
+        try:
+            unit = data.get("org_unit")
+            if unit is None:
+                raise field_error("org_unit", _("Residence org unit: required; pick the village or community where the person lives."))
+            _require_edit_scope(actor, unit)
+            clean, warnings = _clean(data, existing=None)
+            if numbers.get(i) in held or numbers.get(i) in seen:
+                _check_id_free(actor, clean["id_number"], unit)  # raises the refusal (and records the review)
+                raise field_error("id_number", ID_REFUSED, code="unique")  # a number twice in the batch
+            for tag in tags:
+                if tag not in Tag.values:
+                    raise field_error("tags", _("Population tag: unknown tag '{tag}'; pick from the list."), tag=tag)
+            person = Person(
+                name=clean["name"], id_number=clean.get("id_number"), sex=clean.get("sex") or Sex.UNKNOWN,
+                birth_date=clean.get("birth_date"), phone=clean.get("phone"), address=clean.get("address"),
+                created_by=actor if getattr(actor, "pk", None) else None,
+            )
+            person.birth_year = person.birth_date.year if person.birth_date else None
+            _place(person, unit)
+            built = [_build_consent(actor, person, c) for c in consents]
+        except ValidationError as exc:
+            results[i] = exc
+            continue
+        if numbers.get(i):
+            seen.add(numbers[i])
+        people.append(person)
+        extras.append((i, person, sorted(set(tags)), built, warnings, clean))
+    if not people:
+        return results
+    with transaction.atomic():
+        try:
+            Person.objects.bulk_create(people)
+        except IntegrityError:
+            raise field_error("id_number", ID_REFUSED, code="unique") from None
+        tag_rows, consent_rows = [], []
+        for _i, person, tags, built, _w, _c in extras:
+            for tag in tags:
+                tag_rows.append(PopulationTag(person=person, tag=tag, recorded_by=person.created_by).place_under(person))
+            for consent in built:
+                consent.person = person
+                consent_rows.append(consent)
+        PopulationTag.objects.bulk_create(tag_rows)
+        Consent.objects.bulk_create(consent_rows)
+        audit.record_person_reads(actor, people, action=audit.Action.CREATE,
+                                  detail={"bulk_import": True, "tags": len(tag_rows), "consents": len(consent_rows)})
+    for i, person, _t, _b, warnings, _c in extras:
+        results[i] = Saved(person, warnings)
+    return results
+
+
+def is_unchanged(person: Person, data: dict) -> bool:
+    """Whether :func:`update_person` with ``data`` would change nothing (the same cleaning and comparison), so that a
+    bulk import can count a row as unchanged without a write. Invalid data is never "unchanged"."""
+    data = {k: v for k, v in data.items() if k in PERSON_FIELDS}
+    try:
+        clean, _warnings = _clean(data, existing=person)
+    except ValidationError:
+        return False
+    for key, value in clean.items():
+        if key == "org_unit":
+            if value.pk != person.org_unit_id:
+                return False
+        elif getattr(person, key) != value:
+            return False
+    return True

@@ -196,6 +196,9 @@ OBJECT_NAMES = {
     "risk assessment": pgettext_lazy("object type", "risk assessment"),
     "extreme incident": pgettext_lazy("object type", "extreme incident"),
     "report": pgettext_lazy("object type", "report"),
+    "import job": pgettext_lazy("object type", "import job"),
+    "import row": pgettext_lazy("object type", "import problem"),
+    "source link": pgettext_lazy("object type", "source system id"),
 }
 
 

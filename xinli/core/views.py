@@ -11,6 +11,7 @@ from xinli.core.policy import (
     COUNSELLING_WORK,
     HOTLINE_OPERATE,
     HOTLINE_SUPERVISE,
+    IMPORTS_RUN,
     INDICATORS_MANAGE,
     INDICATORS_VIEW,
     NETWORK_MANAGE,
@@ -27,6 +28,7 @@ def nav_flags(user):
     return {
         "audit": has_capability(user, AUDIT_VIEW),
         "security": has_capability(user, SECURITY_MANAGE),
+        "imports": has_capability(user, IMPORTS_RUN),
         "users": has_capability(user, ACCOUNTS_MANAGE),
         "campaigns": has_capability(user, SCREENING_CAMPAIGN),
         "archives": has_capability(user, ARCHIVES_VIEW),

@@ -143,6 +143,13 @@ ROUTES = {
     "^indicators/(?P<code>[A-Z][A-Z0-9]{1,4})/$": ({"indicators.view"}, "org_query", "get"),
     "reports/": ({"indicators.view"}, None, "get"),
     "reports/<int:pk>/download/": ({"indicators.view"}, "report", "get"),
+    "imports/": ({"imports.run"}, None, "get"),
+    "imports/new/": ({"imports.run"}, None, "get"),
+    "imports/template/<str:kind>/": ({"imports.run"}, None, "get"),
+    "imports/<int:pk>/": ({"imports.run"}, "import_job", "get"),
+    "imports/<int:pk>/progress/": ({"imports.run"}, "import_job", "get"),
+    "imports/<int:pk>/report/": ({"imports.run"}, "import_job", "get"),
+    "imports/<int:pk>/run/": ({"imports.run"}, "import_job", "post"),
 }
 
 
@@ -202,6 +209,7 @@ def outside(tree, people, assessments):  # noqa: F811
     from xinli.archives.models import Consent, DuplicateRequest, Transfer
     from xinli.counselling.models import Case
     from xinli.hotline.models import Call, Line
+    from xinli.imports.models import ImportJob
     from xinli.outreach.models import AwarenessSample
     from xinli.outreach.services import sample_survey
     from xinli.reports.models import Report
@@ -230,6 +238,8 @@ def outside(tree, people, assessments):  # noqa: F811
                                             to_path=tree.b1v1.path, accept_by=now.date()),
         "awareness_sample": AwarenessSample.objects.create(survey=sample_survey(), org_unit=tree.county_b, org_path=b, year=now.year,
                                                            per_stratum=1, min_age=15, max_age=69, seed="x", drawn_by=city_psy),
+        "import_job": ImportJob.objects.create(kind="residents", dry_run=True, state="done", file_name="b.csv", file_path="/nonexistent",
+                                               digest="0" * 64, org_unit=tree.county_b, org_path=b, created_by=city_psy),
         "report": Report.objects.create(kind="annual_summary", org_unit=tree.county_b, org_path=b, year=2025, state="done",
                                         progress=100, content=b"PK-not-really-a-docx", requested_by=city_psy),
     }
