@@ -49,6 +49,10 @@ EXEMPT = {
     "indicators.ExtremeIncident": "an aggregate incident register (kind, date, place); people are in their archives",
     "reports.Report": "a generated report of a unit",
     "archives.DuplicateRequest": "a duplicate ID-number request at a common ancestor unit; names no person (blind index only)",
+    "imports.ImportJob": "an import run at the importer's unit (a city officer's file spans its counties): counts, the file's "
+                         "digest and the ids it created; no personal field",
+    "imports.SourceLink": "a source system's id mapped to a record id (kind, source id, object id) for re-imports; no personal "
+                          "field, read only by the importer",
     "archives.Transfer": "a hand-over between two units (possibly of two counties): it carries both paths (from_path, "
                          "to_path), is read by either side and holds no personal field but the encrypted return reason",
     "archives.PossibleDuplicate": "a pair of two records (possibly of two counties) at their common ancestor unit: two "
