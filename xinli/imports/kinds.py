@@ -341,7 +341,7 @@ def handle_smd_patient(ctx: Context, group) -> str:
             smd.record_follow_up(ctx.actor, patient, {
                 "date": date, "mode": smd_importer.MODES.get(mode, mode or "clinic"),
                 "risk": int(risk) if risk.isdigit() else None, "insight": text(row.get("insight")),
-                "adherence": text(row.get("adherence")), "referral_institution": text(first.get("diagnosed_by"))})
+                "adherence": text(row.get("adherence")), "referral_institution": text(first.get("diagnosed_by"))}, imported=True)
         except ValidationError as exc:
             exc.line = line
             raise

@@ -177,9 +177,11 @@ def _check_follow_up(patient: Patient, d: dict) -> None:
         raise field_error("date", _("Date: a later follow-up is already recorded; record follow-ups in order."))
 
 
-def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
+def record_follow_up(actor, patient: Patient, data: dict, *, imported: bool = False) -> FollowUp:
     """Save a follow-up, classify it by the rules, schedule the next one, and act: referral, alerts (risk 3 orange,
-    4–5 red), the case-management team for an unstable patient, the register status on death."""
+    4–5 red), the case-management team for an unstable patient, the register status on death. ``imported``: a visit
+    of the patient's history brought from another system (bulk import): saved, classified and scheduled the same way,
+    but nothing is acted on now — no alert and no team for what was dealt with at the time in that system."""
     _require_treating(actor, patient)
     d = {k: v for k, v in data.items() if k in FOLLOW_UP_FIELDS}
     _check_follow_up(patient, d)
@@ -215,11 +217,11 @@ def record_follow_up(actor, patient: Patient, data: dict) -> FollowUp:
         if outcome.refer:
             Support(patient=patient, kind=Support.Kind.REFERRAL_OUT, start=fu.date, institution=fu.referral_institution,
                     note=fu.referral_reason or "", recorded_by=actor).place_under(patient).save()
-        if outcome.classification == Classification.UNSTABLE:
+        if outcome.classification == Classification.UNSTABLE and not imported:
             convene_team(actor, patient)
-        audit.record(actor, audit.Action.CREATE, obj=fu, person=patient.person, org_path=patient.org_path,
-                     detail={"classification": fu.classification, "risk": fu.risk})
-        if fu.risk is not None:
+        detail = {"classification": fu.classification, "risk": fu.risk} | ({"imported": True} if imported else {})
+        audit.record(actor, audit.Action.CREATE, obj=fu, person=patient.person, org_path=patient.org_path, detail=detail)
+        if fu.risk is not None and not imported:
             raise_for_smd_risk(patient.person, fu.risk, actor=actor, summary_code="smd_follow_up")
     return fu
 

@@ -53,3 +53,18 @@ def test_patients_with_history_batches_never_split_a_patient_and_reimport_is_unc
     # One more follow-up for a known patient: updated, one follow-up added.
     more = _run(doctor, [_row(a, "2024-07-10")])
     assert (more.created, more.updated, more.unchanged) == (0, 1, 0) and FollowUp.objects.count() == 5
+
+
+def test_imported_history_raises_no_alert_and_convenes_no_team(tree, personas):
+    """A patient's history with a risk-4 visit in 2024: the visit is saved and classified (unstable, risk 4 on the
+    register), but nothing is acted on now — no alert, no case-management team; a visit recorded here would do both."""
+    from xinli.alerts.models import Alert
+    from xinli.smd.models import TeamMember
+
+    doctor = personas.smd_doctor
+    a = id_number("19730101", 207)
+    job = _run(doctor, [_row(a, "2024-01-10"), _row(a, "2024-03-10", risk="4", insight="absent")])
+    assert (job.created, job.refused) == (1, 0)
+    patient = Patient.objects.get()
+    assert patient.risk == 4 and FollowUp.objects.filter(patient=patient).count() == 2
+    assert not Alert.objects.exists() and not TeamMember.objects.filter(patient=patient).exists()
