@@ -19,6 +19,7 @@ from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual
 from xinli.core.policy import ARCHIVES_EDIT
 from xinli.core.scoping import scope_q
+from xinli.smd.models import Adherence
 
 from .models import Kind, SourceLink, Strategy
 from .services import Column, Context, RowProblems, parse_date, split_list, text
@@ -31,6 +32,18 @@ class ImportKind:
     field_columns: dict  # service error field -> column key
     group: Callable | None = None
     bulk: Callable | None = None  # (ctx, groups) -> {group index: outcome or exception} for the groups it took
+
+
+# Insight as the follow-up form offers it (code, its Chinese and English label, and the national form's wording).
+INSIGHTS = {**{code: code for code in ("complete", "partial", "absent")},
+            "完全": "complete", "不全": "partial", "缺失": "absent",
+            "自知力完全": "complete", "自知力不全": "partial", "自知力缺失": "absent"}
+
+
+def _label_code(value, known: dict[str, str]) -> str:
+    """A cell written as a code or as its label, as the code (anything else as written, for the service to refuse)."""
+    value = text(value)
+    return known.get(value, value)
 
 
 def _labels(choices) -> dict[str, str]:
@@ -277,8 +290,8 @@ SMD_COLUMNS = [
     Column("follow_up_date", "随访日期", "2024-01-10", required=True),
     Column("mode", "随访方式", "门诊"),
     Column("risk", "危险性等级", "0"),
-    Column("insight", "自知力", "complete"),
-    Column("adherence", "服药依从性", "regular"),
+    Column("insight", "自知力", "完全"),
+    Column("adherence", "服药依从性", "规律"),
 ]
 SMD_FIELDS = {"date": "follow_up_date", "org_unit": "org_unit_code", "person": "id_number"}
 
@@ -340,8 +353,8 @@ def handle_smd_patient(ctx: Context, group) -> str:
         try:
             smd.record_follow_up(ctx.actor, patient, {
                 "date": date, "mode": smd_importer.MODES.get(mode, mode or "clinic"),
-                "risk": int(risk) if risk.isdigit() else None, "insight": text(row.get("insight")),
-                "adherence": text(row.get("adherence")), "referral_institution": text(first.get("diagnosed_by"))}, imported=True)
+                "risk": int(risk) if risk.isdigit() else None, "insight": _label_code(row.get("insight"), INSIGHTS),
+                "adherence": _label_code(row.get("adherence"), _labels(Adherence)), "referral_institution": text(first.get("diagnosed_by"))}, imported=True)
         except ValidationError as exc:
             exc.line = line
             raise

@@ -68,3 +68,14 @@ def test_imported_history_raises_no_alert_and_convenes_no_team(tree, personas):
     patient = Patient.objects.get()
     assert patient.risk == 4 and FollowUp.objects.filter(patient=patient).count() == 2
     assert not Alert.objects.exists() and not TeamMember.objects.filter(patient=patient).exists()
+
+
+def test_insight_and_adherence_as_written_in_chinese(tree, personas):
+    """The template's example reads 完全 / 规律: labels (and the national form's wording) are taken as well as codes."""
+    a = id_number("19740101", 209)
+    job = _run(personas.smd_doctor, [_row(a, "2024-01-10", insight="自知力缺失", adherence="间断")])
+    assert (job.created, job.refused) == (1, 0), list(job.problems.values_list("column", "message"))
+    (fu,) = FollowUp.objects.all()
+    assert (fu.insight, fu.adherence) == ("absent", "intermittent")
+    template = [c.example for c in SMD_COLUMNS if c.key in ("insight", "adherence")]
+    assert template == ["完全", "规律"]
