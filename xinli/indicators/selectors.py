@@ -13,7 +13,16 @@ from .models import ExtremeIncident, RiskAssessment, Rollup, Signal
 
 def visible_rollups(user) -> QuerySet[Rollup]:
     """Aggregates only, so read from the replica when one is configured (dashboards, values API, Excel exports)."""
-    return Rollup.objects.using(read_alias()).filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit")
+    return rollups_in_scope(user, INDICATORS_VIEW)
+
+
+def rollups_in_scope(user, *capabilities: str) -> QuerySet[Rollup]:
+    """Rollups of the units under the user's assignments holding any of ``capabilities`` (e.g. the SMD indicator page:
+    ``indicators.view`` or ``smd.view``)."""
+    q = scope_q(user, capabilities[0])
+    for capability in capabilities[1:]:
+        q |= scope_q(user, capability)
+    return Rollup.objects.using(read_alias()).filter(q).select_related("org_unit")
 
 
 def visible_signals(user) -> QuerySet[Signal]:

@@ -18,11 +18,10 @@ from xinli.core import selectors as core_selectors
 from xinli.core.ids import parse_year
 from xinli.core.models import AuditEntry
 from xinli.core.policy import ARCHIVES_VIEW, AUDIT_VIEW, INDICATORS_VIEW, NETWORK_MANAGE, SMD_VIEW
-from xinli.core.scoping import has_capability, path_in_scope, scope_q
+from xinli.core.scoping import has_capability, path_in_scope
 from xinli.indicators import disclosure
 from xinli.indicators import selectors as indicator_selectors
 from xinli.indicators import services as indicator_services
-from xinli.indicators.models import Rollup
 from xinli.indicators.registry import REGISTRY
 from xinli.network import coverage, inspection
 from xinli.network import selectors as network_selectors
@@ -150,8 +149,8 @@ def smd_indicators(request):
         units.append(top)
         units.extend(unit_selectors.visible_units(user).filter(path__startswith=top.path, level__in=["county", "township"])
                      .exclude(pk=top.pk).order_by("path"))
-    found = (Rollup.objects.filter(scope_q(user, INDICATORS_VIEW) | scope_q(user, SMD_VIEW))
-             .filter(org_unit__in=units, period=str(year), breakdown="", indicator__in=codes).select_related("org_unit"))
+    found = indicator_selectors.rollups_in_scope(user, INDICATORS_VIEW, SMD_VIEW).filter(
+        org_unit__in=units, period=str(year), breakdown="", indicator__in=codes)
     rollups = {(r.org_unit_id, r.indicator): r for r in disclosure.apply(user, found)}
     rules = t12_rules_for(units)
     t12 = parameters.KNOWN["t12_rule"]
