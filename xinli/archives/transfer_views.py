@@ -16,7 +16,7 @@ from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
 from xinli.core.scoping import has_capability
 
-from . import transfers
+from . import selectors, transfers
 from .models import Transfer, TransferItem
 
 
@@ -82,5 +82,8 @@ def transfer_detail(request, pk):
     _with_items([transfer])
     decidable = transfer.status == Transfer.Status.PENDING and any(
         i.status == TransferItem.Status.PENDING and transfers.may_decide(user, i) for _l, i in transfer.shown_items)
-    return render(request, "archives/transfer_detail.html", {"t": transfer, "form": form, "decidable": decidable},
+    # The name opens the archive when the reader may open it (after acceptance the receiving side always may).
+    person_visible = selectors.visible_persons(user).filter(pk=transfer.person_id).exists()
+    return render(request, "archives/transfer_detail.html", {"t": transfer, "form": form, "decidable": decidable,
+                                                             "person_visible": person_visible},
                   status=400 if form.errors else 200)

@@ -50,7 +50,9 @@ def test_receiving_doctor_sees_and_accepts(tree, people, doctor_a2, pending, pat
     assert r.status_code == 302
     patient.refresh_from_db()
     assert (patient.org_path, patient.doctor) == (tree.a2v1.path, doctor_a2)
-    assert "已接收" in c.get(f"/transfers/{pending.pk}/").content.decode()
+    body = c.get(f"/transfers/{pending.pk}/").content.decode()
+    assert "已接收" in body and f"迁移交接 #{pending.pk}" in body
+    assert f'href="/persons/{people.in_a1v1.pk}/"' in body  # the name opens the archive the doctor may read
 
 
 def test_return_without_reason_is_refused_and_writes_nothing(people, pending, doctor_a2):
@@ -71,6 +73,7 @@ def test_sender_sees_outgoing_but_cannot_decide_and_outsiders_get_404(tree, pend
     assert "暂无迁移交接" in c.get("/transfers/").content.decode()  # nothing incoming for the sender
     body = c.get(f"/transfers/{pending.pk}/").content.decode()
     assert 'name="action"' not in body
+    assert f'href="/persons/{pending.person_id}/"' not in body  # the archive has left the sender's area
     assert c.post(f"/transfers/{pending.pk}/", {"action": "accept"}).status_code == 404
     pending.refresh_from_db()
     assert pending.status == "pending"
