@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.utils.translation import gettext_lazy as _lazy
 from rest_framework.test import APIClient
 
 from xinli.core.i18n import bilingual, in_language, one_language
@@ -54,6 +55,14 @@ def test_stored_bilingual_data_shows_the_readers_half():
     with override("en"):
         assert in_language(text) == "a separate, quiet and private counselling room"
     assert in_language("12356 / 120") == "12356 / 120"  # not a bilingual text: unchanged
+    # A value the reader wrote is quoted in both halves, so the English half may hold Chinese too (an import problem).
+    tag = bilingual(_lazy("Population tag: '{value}' is not known; use the tags of the template's list, separated by 、."),
+                    value="外星人")
+    with override("zh-hans"):
+        assert in_language(tag) == "人群标签：“外星人”无法识别；请使用标签列表中的名称，用“、”分隔。"
+    with override("en"):
+        assert in_language(tag) == "Population tag: '外星人' is not known; use the tags of the template's list, separated by 、."
+    assert in_language("区县 / 乡镇") == "区县 / 乡镇"  # Chinese on both sides: not a bilingual text
     from django.utils.translation import gettext_lazy as _
 
     with override("zh-hans"), one_language():
