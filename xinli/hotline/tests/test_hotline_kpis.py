@@ -137,7 +137,7 @@ def test_the_kpi_page_explains_extreme_dates_and_shows_the_last_week(line, super
     r = client.get(f"/hotline/lines/{line.pk}/?{query}")
     assert r.status_code == 200
     page = r.content.decode()
-    assert "YYYY-MM-DD" in page or "2000-01-01" in page
+    assert "“年-月-日”" in page or "2000-01-01" in page
     assert timezone.localdate().isoformat() in page or timezone.localdate().strftime("%m-%d") in page
 
 
