@@ -123,7 +123,9 @@ class Link:
 
 def kind_label(label_lower: str):
     model = apps.get_model(label_lower)
-    return LINK_LABELS.get(label_lower, model._meta.verbose_name_plural)
+    # Django's default plural is the name + "s", an English ending on a Chinese page: the name itself then.
+    plural = model._meta.original_attrs.get("verbose_name_plural") or model._meta.verbose_name
+    return LINK_LABELS.get(label_lower, plural)
 
 
 def moved_summary(moved: list) -> str:

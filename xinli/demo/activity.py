@@ -110,9 +110,28 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
     network = seed_network(rng)
     extra = seed_outreach(rng)
     crisis_teams = seed_crisis_teams()  # its own generator: the main one draws as before
+    possible_duplicates = _seed_possible_duplicate(worker)
     return {**smd, **network, **extra, **crisis_teams, "hotline_calls": calls, "call_detail_records": cdrs,
-            "duplicate_requests": duplicate_requests,
+            "duplicate_requests": duplicate_requests, "possible_duplicates": possible_duplicates,
             "open_alerts": sum(1 for c in Call.objects.filter(alert__isnull=False, alert__state="new"))}
+
+
+def _seed_possible_duplicate(worker) -> int:
+    """One pair on the possible-duplicates list (issue 17 part 3): the village worker registers a resident a second
+    time without the ID number (as a clinic that had no card would), with the same name and birth date; the scan the
+    bulk import runs lists the pair for the officers, who compare and merge them."""
+    from xinli.archives.duplicates import flag_possible_duplicates
+    from xinli.archives.services import register_person
+    from xinli.smd.models import Patient
+
+    village = worker.assignments.get().org_unit
+    held = (Person.objects.filter(org_path__startswith=village.path, birth_date__isnull=False)
+            .exclude(pk__in=Patient.objects.values("person_id")).order_by("-id").first())
+    if held is None:
+        return 0
+    again = register_person(worker, {"name": held.name, "birth_date": held.birth_date, "sex": held.sex,
+                                     "org_unit": village}).person
+    return flag_possible_duplicates([again.pk])
 
 
 def _seed_duplicate_request(worker) -> int:

@@ -34,6 +34,7 @@ def test_compare_merge_and_undo_through_the_pages(two, personas):  # noqa: F811
     page = r.content.decode()
     assert r.status_code == 200 and page.count("孙七") >= 2 and "13911110002" in page
     assert "严重精神障碍患者登记记录" in page and "不同" in page
+    assert "居民迁移交接<" in page and "交接s" not in page  # no English plural ending on a kind of record
     assert {e.person_id for e in AuditEntry.objects.filter(purpose="merge", action="read")} == {survivor.pk, merged.pk}
     r = c.post(f"/persons/{survivor.pk}/compare/{merged.pk}/", {"action": "merge", "survivor": survivor.pk})
     record = PersonMerge.objects.get()

@@ -56,7 +56,7 @@ def test_running_again_reuses_what_exists(tmp_path, capsys):
     accounts = tmp_path / "a.json"
     call_command("seed_demo", size="tiny", seed=1, accounts_file=str(accounts))
     call_command("seed_demo", size="tiny", seed=1, accounts_file=str(accounts))
-    assert Person.objects.count() == 300
+    assert Person.objects.count() == 300 + 1  # the residents, and the second record of one (possible duplicate)
     assert "reusing" in capsys.readouterr().out
 
 
@@ -83,6 +83,15 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     assert request.requester.username == "village_worker"
     assert list(visible_duplicate_requests(User.objects.get(username="county_officer"))) == [request]
     assert not visible_duplicate_requests(User.objects.get(username="village_worker")).exists()
+    # One pair on the possible-duplicates list (issue 17): same name and birth date, the second without ID number.
+    from xinli.archives.models import PossibleDuplicate
+    from xinli.archives.selectors import possible_duplicates
+
+    pair = PossibleDuplicate.objects.get()
+    assert (pair.state, pair.same_name_birth) == ("open", True)
+    assert pair.person_a.name == pair.person_b.name and pair.person_a.birth_date == pair.person_b.birth_date
+    assert {bool(pair.person_a.id_number), bool(pair.person_b.id_number)} == {True, False}
+    assert list(possible_duplicates(User.objects.get(username="county_officer"))) == [pair]
     # The service network: rooms in most villages, inspections, some rectifications still open.
     from xinli.network import coverage
     from xinli.network.models import Inspection, Rectification, Staff
