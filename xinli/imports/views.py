@@ -39,6 +39,13 @@ def history(request):
     return render(request, "imports/list.html", {"jobs": jobs})
 
 
+STRATEGY_HELP = {
+    Strategy.CREATE: _("register the records not yet in the archive; a row that matches an existing record is reported and changes nothing."),
+    Strategy.UPDATE: _("update records already in the archive (matched by the source id or the ID number); a row that matches none is reported."),
+    Strategy.UPSERT: _("register what is new and update what exists."),
+}
+
+
 @login_required
 def new(request):
     user = request.user
@@ -64,7 +71,7 @@ def new(request):
             raise Http404 from None
         tasks.run_import(job.pk)
         return redirect("imports:detail", job.pk)
-    return render(request, "imports/new.html", {"units": units, "kinds": [(k, label) for k, label in Kind.choices if k in services.kinds()], "strategies": Strategy.choices})
+    return render(request, "imports/new.html", {"units": units, "kinds": [(k, label) for k, label in Kind.choices if k in services.kinds()], "strategies": [(v, label, STRATEGY_HELP[v]) for v, label in Strategy.choices]})
 
 
 @login_required

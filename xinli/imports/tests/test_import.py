@@ -35,6 +35,9 @@ def _upload(client, data: bytes, *, dry_run: bool, name="residents.csv", strateg
 def test_import_through_the_page_then_again_unchanged(tree, personas):
     client = Client()
     login_verified(client, personas.county_officer)
+    form = client.get("/imports/new/").content.decode()  # templates first, then the form; each strategy explained
+    assert "第一步：填写模板" in form and 'href="/imports/template/residents/?format=csv"' in form
+    assert "只登记档案中尚没有的记录" in form and "找不到对应记录的行会作为问题列出" in form and "请先试运行" in form
     data = csv_bytes(good_rows(3) + [row(name="坏", id_number="1", org_unit_code="370202001001")])
     r = _upload(client, data, dry_run=True)
     assert r.status_code == 302
