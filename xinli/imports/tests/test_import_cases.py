@@ -106,3 +106,25 @@ def test_scope_refusal(residents, tree, personas):
     b = make_user("officer_b", [(tree.county_b, Role.HEALTH_OFFICER)])
     job = run_kind(b, "cases", kind_csv(CASE_COLUMNS, GOOD))
     assert (job.created, job.refused) == (0, 2) and problems(job) == [(2, "resident_source_id"), (3, "resident_source_id")]
+
+
+def test_templates_of_the_new_kinds_have_a_bilingual_header_and_one_example_row(tree, personas):
+    import io
+
+    import openpyxl
+
+    from xinli.imports import services
+
+    client = Client()
+    login_verified(client, personas.county_officer)
+    for kind, first in (("plans", "来源编号 source_id"), ("emergencies", "来源编号 source_id"), ("cases", "来源编号 source_id")):
+        response = client.get(f"/imports/template/{kind}/")
+        assert response.status_code == 200
+        header, example = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+        assert header[0] == first and all(" " in h for h in header) and any(example)
+        csv_text = client.get(f"/imports/template/{kind}/?format=csv").content.decode("utf-8-sig")
+        assert csv_text.splitlines()[0].split(",") == list(header)
+    header = services.template_csv("cases").decode("utf-8-sig").splitlines()[0]
+    assert "notes" not in header and "会谈记录" not in header and "结案小结 closing_summary" in header
+    page = client.get("/imports/new/").content.decode()
+    assert "个性化计划" in page and "严重精神障碍应急处置及个案管理组成员" in page and "已结案心理咨询个案" in page

@@ -9,7 +9,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from xinli.alerts.models import Alert
+from xinli.alerts.models import Alert, Notification
+from xinli.core.models import AuditEntry
 from xinli.imports.kinds import EMERGENCY_COLUMNS, SMD_COLUMNS
 from xinli.imports.models import ImportJob, SourceLink
 from xinli.smd.models import Emergency, Patient, TeamMember
@@ -57,7 +58,8 @@ def test_emergencies_through_the_page_no_alert_then_unchanged(patients, personas
     assert (em.trigger, em.police, em.ambulance, em.outcome, em.alert_id) == ("self_harm", True, False, "住院治疗", None)
     assert timezone.localtime(em.completed_at).hour == 18 and timezone.localtime(em.occurred_at).minute == 30
     assert sorted((m.role, m.name) for m in TeamMember.objects.filter(patient=em.patient)) == [("police", "李四"), ("village_committee", "王五")]
-    assert not Alert.objects.exists()  # imported history pages no one
+    assert not Alert.objects.exists() and not Notification.objects.exists()  # imported history pages no one
+    assert AuditEntry.objects.filter(object_type__icontains="emergency", detail__imported=True).count() == 2
     upload(client, "emergencies", data, dry_run=False)
     again = ImportJob.objects.filter(kind="emergencies").order_by("-pk").first()
     assert (again.created, again.updated, again.unchanged, again.refused) == (0, 0, 2, 0)
