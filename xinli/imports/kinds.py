@@ -474,6 +474,8 @@ def _row_person(ctx: Context, row: dict) -> Person:
     person = _find_person(ctx, Kind.RESIDENTS, source_id, idn)
     if person is None and source_id and idn:
         person = _find_person(ctx, Kind.RESIDENTS, "", idn)
+    if person is not None and not person.org_path.startswith(ctx.job.org_path):
+        person = None  # in the importer's scope but not under the unit this import is for
     if person is None:
         raise RowProblems([("id_number" if idn else "resident_source_id",
                             bilingual(_("Resident: not found in the archive of your area; import the resident first (kind residents), or check the ID number.")))])
