@@ -28,6 +28,17 @@ def one_language():
         _one_language.reset(token)
 
 
+@contextlib.contextmanager
+def both_languages():
+    """Within this block bilingual messages render in both languages again (work a page request starts that keeps
+    its messages for every reader, e.g. an import's report run inline by an immediate task queue)."""
+    token = _one_language.set(False)
+    try:
+        yield
+    finally:
+        _one_language.reset(token)
+
+
 def bilingual(message, **params) -> str:
     """Render a lazy message in zh-Hans and en: ``"中文 / English"`` (once if both are the same); on a page, in the
     reader's language only (see :func:`one_language`)."""

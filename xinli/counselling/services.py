@@ -72,6 +72,45 @@ def close_case(actor, case: Case, *, summary: str) -> Case:
     return case
 
 
+def _start_of(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+
+
+def record_closed_case(actor, person, *, counsellor, reason: str, opened_on: datetime.date, closed_on: datetime.date,
+                       summary: str) -> Case:
+    """A closed case of the person's history brought from another system (bulk import): no sessions and no notes,
+    only who counselled, when, why and how it ended. Who may call: holders of ``counselling.work`` or
+    ``archives.edit`` over the person; the counsellor must be an active user who counsels persons of that area."""
+    if not (path_in_scope(actor, COUNSELLING_WORK, person.org_path) or path_in_scope(actor, ARCHIVES_EDIT, person.org_path)):
+        raise PermissionDenied
+    errors: dict[str, list] = {}
+
+    def add(exc: ValidationError) -> None:
+        for k, v in exc.message_dict.items():
+            errors.setdefault(k, []).extend(v)
+
+    if counsellor is None or not counsellor.is_active or not path_in_scope(counsellor, COUNSELLING_WORK, person.org_path):
+        add(field_error("counsellor", _("Counsellor: give the user name of a counsellor who works in the person's area.")))
+    if not (reason or "").strip():
+        add(field_error("reason", _("Reason: say why the person came for counselling.")))
+    if not (summary or "").strip():
+        add(field_error("summary", _("Closing summary: required.")))
+    today = timezone.localdate()
+    if opened_on is None or opened_on > today:
+        add(field_error("opened_on", _("Opened: the day the case was opened, not in the future.")))
+    elif closed_on is None or closed_on > today or closed_on < opened_on:
+        add(field_error("closed_on", _("Closed: the day the case was closed, between its opening and today.")))
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        case = Case(person=person, counsellor=counsellor, reason=reason.strip(), state=Case.State.CLOSED,
+                    opened_at=_start_of(opened_on), closed_at=_start_of(closed_on),
+                    closing_summary=summary.strip()).place_under(person)
+        case.save()
+        audit.record(actor, audit.Action.CREATE, obj=case, person=person, detail={"imported": True, "state": "closed"})
+    return case
+
+
 def can_read_notes(user, case: Case) -> bool:
     if user.pk in (case.counsellor_id, case.supervisor_id):
         return True
@@ -88,14 +127,22 @@ def break_glass(actor, case: Case, *, reason: str) -> BreakGlass:
 
 # --- personalised plans -----------------------------------------------------------------------------------------
 
-def create_plan(actor, person, *, goals: str, interventions: str, review_on: datetime.date, partners=(), worker=None) -> Plan:
+def create_plan(actor, person, *, goals: str, interventions: str, review_on: datetime.date, partners=(), worker=None,
+                imported: bool = False, started_on: datetime.date | None = None) -> Plan:
+    """``imported``: a plan of the person's history brought from another system (bulk import): it started on
+    ``started_on`` (not in the future) and its review date may have passed (an overdue review, or a plan closed since)."""
     if not (path_in_scope(actor, COUNSELLING_WORK, person.org_path) or path_in_scope(actor, ARCHIVES_EDIT, person.org_path)):
         raise PermissionDenied
     if not person.tags.filter(until__isnull=True).exists():
         raise field_error("person", _("Person: a personalised plan is for a person with a special-population tag; add the tag first."))
     if not (goals or "").strip() or not (interventions or "").strip():
         raise field_error("goals", _("Goals and interventions: both are required."))
-    if review_on is None or review_on <= timezone.localdate():
+    if imported:
+        if started_on is None or started_on > timezone.localdate():
+            raise field_error("started_on", _("Start date: the day the plan started, not in the future."))
+        if review_on is None or review_on < started_on:
+            raise field_error("review_on", _("Review on: a date not before the start of the plan."))
+    elif review_on is None or review_on <= timezone.localdate():
         raise field_error("review_on", _("Review on: a date after today."))
     bad = [p for p in partners if p not in ("government", "social", "family")]
     if bad:
@@ -104,8 +151,10 @@ def create_plan(actor, person, *, goals: str, interventions: str, review_on: dat
         with transaction.atomic():
             plan = Plan(person=person, goals=goals.strip(), interventions=interventions.strip(), partners=list(partners),
                         worker=worker or actor, review_on=review_on).place_under(person)
+            if imported:
+                plan.created_at = _start_of(started_on)
             plan.save()
-            audit.record(actor, audit.Action.CREATE, obj=plan, person=person)
+            audit.record(actor, audit.Action.CREATE, obj=plan, person=person, detail={"imported": True} if imported else None)
     except IntegrityError:
         raise field_error("person", _("Person: already has an active plan; review or close it first.")) from None
     return plan

@@ -112,7 +112,7 @@ def _resident_data(ctx: Context, row: dict):
         except RowProblems as exc:
             problems += exc.problems
     if problems:
-        raise RowProblems(problems)
+        raise RowProblems(problems + _rule_problems(data, problems))
     if data.get("birth_date") is None:
         data.pop("birth_date", None)
     return data
@@ -365,3 +365,418 @@ def handle_smd_patient(ctx: Context, group) -> str:
 
 
 KINDS[Kind.SMD_PATIENTS] = ImportKind(SMD_COLUMNS, handle_smd_patient, SMD_FIELDS, group=smd_group)
+
+
+# ---------------------------------------------------------------- helpers of the history kinds (plans, emergencies, cases)
+
+def _rule_problems(data: dict, problems: list) -> list:
+    """A resident row with parse problems: the archive's own rules (``archives.services._clean``, the validation of
+    ``register_person``) on the columns that did parse, so one dry run reports both kinds of problem of a row. Columns
+    already reported are not reported twice."""
+    reported = {column for column, _message in problems}
+    partial = {k: v for k, v in data.items() if k in ("name", "id_number", "sex", "birth_date", "phone", "address")}
+    try:
+        archives._clean(partial, existing=None)
+    except ValidationError as exc:
+        return [(RESIDENT_FIELDS.get(k, k), " ".join(v)) for k, v in exc.message_dict.items()
+                if RESIDENT_FIELDS.get(k, k) not in reported]
+    return []
+
+
+class _Problems:
+    """Collects the problems of a row's columns, so every column is checked in one pass."""
+
+    def __init__(self):
+        self.problems: list = []
+
+    def take(self, fn):
+        try:
+            return fn()
+        except RowProblems as exc:
+            self.problems += exc.problems
+            return None
+
+    def add(self, column: str, message, **params) -> None:
+        self.problems.append((column, bilingual(message, **params)))
+
+    def raise_any(self) -> None:
+        if self.problems:
+            raise RowProblems(self.problems)
+
+
+YES = ("是", "有", "yes", "y", "1", "true", "True", "Yes", "Y")
+NO = ("", "否", "无", "no", "n", "0", "false", "False", "No", "N")
+
+
+def _yes_no(value, column: str) -> bool:
+    value = text(value)
+    if value in YES:
+        return True
+    if value in NO:
+        return False
+    raise RowProblems([(column, bilingual(_("Yes or no: '{value}' is not understood; write 是 or 否."), value=value[:10]))])
+
+
+def _choice(value, mapping: dict, column: str, message) -> str:
+    value = text(value)
+    code = mapping.get(value) or mapping.get(value.lower())
+    if not code:
+        raise RowProblems([(column, bilingual(message, value=value[:30]))])
+    return code
+
+
+def parse_datetime(value, column: str):
+    """A date and time (``2024-03-01 14:30``; a date alone is midnight), in the platform's time zone."""
+    import datetime
+    import re
+
+    from django.utils import timezone
+
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value if timezone.is_aware(value) else timezone.make_aware(value)
+    if isinstance(value, datetime.date):
+        return timezone.make_aware(datetime.datetime.combine(value, datetime.time()))
+    s = text(value).replace("/", "-").replace("T", " ")
+    m = re.fullmatch(r"(\d{4}-\d{1,2}-\d{1,2})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?", s)
+    try:
+        if not m:
+            raise ValueError
+        day = datetime.date(*map(int, m.group(1).split("-")))
+        clock = datetime.time(int(m.group(2) or 0), int(m.group(3) or 0), int(m.group(4) or 0))
+        return timezone.make_aware(datetime.datetime.combine(day, clock))
+    except ValueError:
+        raise RowProblems([(column, bilingual(_("Date and time: '{value}' is not understood; write it as YYYY-MM-DD HH:MM, e.g. 2024-03-01 14:30."),
+                                              value=s[:20]))]) from None
+
+
+def _user(value, column: str):
+    """An active platform user by user name."""
+    from xinli.accounts.models import User
+
+    name = text(value)
+    if not name:
+        raise RowProblems([(column, bilingual(_("User name: required; write the platform user name (login) of the person responsible.")))])
+    user = User.objects.filter(username=name, is_active=True).first()
+    if user is None:
+        raise RowProblems([(column, bilingual(_("User name: '{value}' is not an active platform user; write the login name, e.g. counsellor."), value=name[:30]))])
+    return user
+
+
+def _row_person(ctx: Context, row: dict) -> Person:
+    """The resident a history row is about: by the residents import's source id (``resident_source_id``) or by the ID
+    number, in the importer's area. Anyone else is "not found" (the same text whether or not they exist elsewhere)."""
+    source_id = text(row.get("resident_source_id"))[:64]
+    idn = normalize_id_number(text(row.get("id_number")))
+    if not source_id and not idn:
+        raise RowProblems([("id_number", bilingual(_("Resident: give the ID number or the resident's source id of the residents import.")))])
+    person = _find_person(ctx, Kind.RESIDENTS, source_id, idn)
+    if person is None and source_id and idn:
+        person = _find_person(ctx, Kind.RESIDENTS, "", idn)
+    if person is not None and not person.org_path.startswith(ctx.job.org_path):
+        person = None  # in the importer's scope but not under the unit this import is for
+    if person is None:
+        raise RowProblems([("id_number" if idn else "resident_source_id",
+                            bilingual(_("Resident: not found in the archive of your area; import the resident first (kind residents), or check the ID number.")))])
+    return person
+
+
+def _linked(kind: str, source_id: str, model, **filters):
+    """The record a source id was imported as (None when the source id is new)."""
+    if not source_id:
+        return None
+    link = SourceLink.objects.filter(kind=kind, source_id=source_id).first()
+    if link is None:
+        return None
+    obj = model.objects.filter(pk=link.object_id, **filters).first()
+    if obj is None:
+        raise RowProblems([("source_id", bilingual(_("Source id: already used by another record; each row needs its own source id.")))])
+    return obj
+
+
+def _link(kind: str, source_id: str, obj) -> None:
+    if not source_id:
+        return
+    link, made = SourceLink.objects.get_or_create(kind=kind, source_id=source_id, defaults={"object_id": obj.pk, "org_path": obj.org_path})
+    if not made and link.object_id != obj.pk:
+        raise ValidationError({"source_id": [bilingual(_("Source id: already used by another record; each row needs its own source id."))]})
+
+
+def _refuse_unknown(ctx: Context, what) -> None:
+    if ctx.job.strategy == Strategy.UPDATE:
+        raise RowProblems([("source_id", bilingual(what))])
+
+
+def _refuse_changed(ctx: Context, column: str) -> None:
+    if ctx.job.strategy == Strategy.CREATE:
+        raise RowProblems([(column, bilingual(_("Record: already imported with other values; import with the strategy update or create and update to change them.")))])
+
+
+# ---------------------------------------------------------------- personalised plans (个性化心理疏导方案)
+
+PLAN_COLUMNS = [
+    Column("source_id", "来源编号", "PLAN-000123"),
+    Column("resident_source_id", "居民来源编号", "HIS-000123"),
+    Column("id_number", "身份证号", "37020219800501123X"),
+    Column("name", "姓名", "张三"),
+    Column("tag", "服务人群", "空巢老人"),
+    Column("goals", "疏导目标", "缓解孤独感，每周至少参加一次社区活动", required=True),
+    Column("interventions", "干预措施", "每两周入户探访一次；组织邻里互助小组"),
+    Column("partners", "协作方", "家庭、社会"),
+    Column("started_on", "开始日期", "2024-01-15", required=True),
+    Column("review_on", "复评日期", "2025-01-15", required=True),
+    Column("state", "状态", "有效"),
+    Column("worker", "责任人账号", "counsellor", required=True),
+]
+PLAN_FIELDS = {"person": "id_number", "goals": "goals", "interventions": "interventions", "review_on": "review_on",
+               "started_on": "started_on", "partners": "partners", "state": "state", "worker": "worker"}
+PARTNERS = {"government": "government", "social": "social", "family": "family", "政府": "government", "社会": "social",
+            "家庭": "family"}
+
+
+def _plan_states() -> dict:
+    from xinli.counselling.models import Plan
+
+    return {**_labels(Plan.State), "进行中": "active", "执行中": "active", "已关闭": "closed", "关闭": "closed", "结束": "closed"}
+
+
+def handle_plan(ctx: Context, group) -> str:
+    """One plan (counselling.services.create_plan with ``imported=True``; closed through ``review_plan``). Matched by its
+    source id, else by the person and the start date."""
+    from xinli.core.policy import COUNSELLING_WORK
+    from xinli.core.scoping import path_in_scope
+    from xinli.counselling import services as counselling
+    from xinli.counselling.models import Plan
+
+    (_line, row), = group
+    p = _Problems()
+    person = p.take(lambda: _row_person(ctx, row))
+    started = p.take(lambda: parse_date(row.get("started_on"), "started_on"))
+    review = p.take(lambda: parse_date(row.get("review_on"), "review_on"))
+    state = p.take(lambda: _choice(row.get("state") or "active", _plan_states(), "state",
+                                   _("State: '{value}' is not known; write 有效 (active) or 已结束 (closed).")))
+    partners = p.take(lambda: _codes(row.get("partners"), PARTNERS, "partners",
+                                     _("Partners: '{value}' is not known; write 政府, 社会 and/or 家庭, separated by 、.")))
+    worker = p.take(lambda: _user(row.get("worker"), "worker"))
+    tag = text(row.get("tag"))
+    tag_code = p.take(lambda: _choice(tag, _labels(Tag), "tag", _("Population served: '{value}' is not a population tag; use a tag of the residents template's list."))) if tag else ""
+    goals, interventions = text(row.get("goals")), text(row.get("interventions"))
+    if not goals:
+        p.add("goals", _("Goals: required; say what the plan is to achieve."))
+    if not interventions:
+        p.add("interventions", _("Interventions: required; say what is done and how often."))
+    if started is None and not any(c == "started_on" for c, _m in p.problems):
+        p.add("started_on", _("Start date: required; the day the plan started."))
+    if person is not None:
+        if tag_code and not person.tags.filter(until__isnull=True, tag=tag_code).exists():
+            p.add("tag", _("Population served: the person does not hold this tag in the archive; add the tag first (residents import) or correct the column."))
+        if worker is not None and not (path_in_scope(worker, COUNSELLING_WORK, person.org_path) or path_in_scope(worker, ARCHIVES_EDIT, person.org_path)):
+            p.add("worker", _("Responsible worker: the user does not work in the person's area; give a worker of that area."))
+    p.raise_any()
+    source_id = text(row.get("source_id"))[:64]
+    plan = _linked(Kind.PLANS, source_id, Plan, person=person)
+    if plan is None:
+        plan = Plan.objects.filter(person=person, created_at__date=started).first()
+    if plan is None:
+        _refuse_unknown(ctx, _("Plan: not imported before; import with the strategy create or create and update."))
+        plan = counselling.create_plan(ctx.actor, person, goals=goals, interventions=interventions, review_on=review,
+                                       partners=partners, worker=worker, imported=True, started_on=started)
+        if state == Plan.State.CLOSED:
+            counselling.review_plan(ctx.actor, plan, close=True, note="imported")
+        _link(Kind.PLANS, source_id, plan)
+        return "created"
+    _link(Kind.PLANS, source_id, plan)
+    fixed = [c for c, same in (("goals", plan.goals == goals), ("interventions", plan.interventions == interventions),
+                               ("partners", sorted(plan.partners) == sorted(partners)), ("worker", plan.worker_id == worker.pk)) if not same]
+    if fixed:
+        _refuse_changed(ctx, fixed[0])
+        raise RowProblems([(c, bilingual(_("Plan: this column differs from the imported plan and is not changed by an import; change it on the plan's page."))) for c in fixed])
+    if plan.state == state and plan.review_on == review:
+        return "unchanged"
+    _refuse_changed(ctx, "state" if plan.state != state else "review_on")
+    if plan.state == Plan.State.CLOSED:
+        raise RowProblems([("state", bilingual(_("Plan: closed in the archive; a closed plan is not reopened by an import.")))])
+    try:
+        if plan.review_on != review:
+            counselling.review_plan(ctx.actor, plan, next_review=review, note="imported")
+    except ValidationError:
+        if state != Plan.State.CLOSED:
+            raise
+    if state == Plan.State.CLOSED:
+        counselling.review_plan(ctx.actor, plan, close=True, note="imported")
+    return "updated"
+
+
+KINDS[Kind.PLANS] = ImportKind(PLAN_COLUMNS, handle_plan, PLAN_FIELDS)
+
+
+# ---------------------------------------------------------------- SMD emergencies with the case-team members (应急处置)
+
+EMERGENCY_COLUMNS = [
+    Column("source_id", "来源编号", "EM-000123"),
+    Column("id_number", "身份证号", "37020219800501123X", required=True),
+    Column("name", "姓名", "张三"),
+    Column("occurred_at", "处置时间", "2024-03-01 14:30", required=True),
+    Column("trigger", "处置原因", "有自伤自杀危险", required=True),
+    Column("actions", "处置措施", "劝说安抚，陪同送医", required=True),
+    Column("police", "公安参与", "否"),
+    Column("ambulance", "120参与", "是"),
+    Column("outcome", "处置结果", "住院治疗", required=True),
+    Column("completed_on", "记录完成时间", "2024-03-01 18:00"),
+    Column("team", "参与处置人员", "李四（民警）、王五（村（居）委会成员）"),
+]
+EMERGENCY_FIELDS = {"trigger": "trigger", "occurred_at": "occurred_at", "outcome": "outcome", "actions": "actions",
+                    "completed_at": "completed_on", "role": "team", "name": "team", "person": "id_number"}
+
+
+def _team_roles() -> dict:
+    from xinli.smd.models import TeamRole
+
+    return {**_labels(TeamRole), "村委会委员": TeamRole.VILLAGE, "居委会委员": TeamRole.VILLAGE, "村委会成员": TeamRole.VILLAGE,
+            "居委会成员": TeamRole.VILLAGE, "精防人员": TeamRole.DOCTOR, "医生": TeamRole.DOCTOR, "公安": TeamRole.POLICE,
+            "社区民警": TeamRole.POLICE, "民政": TeamRole.CIVIL, "残联": TeamRole.DISABILITY}
+
+
+def _team(value) -> list[tuple[str, str]]:
+    """``李四（民警）、王五（村（居）委会成员）``: (role, name) of each member (the role by its Chinese label or code)."""
+    import re
+
+    roles, out, bad = _team_roles(), [], []
+    for part in split_list(value):
+        m = re.fullmatch(r"(.+?)\s*[（(:：]\s*(.+?)\s*[）)]?", part)
+        if m and m.group(1).strip() and text(m.group(2)).rstrip("）)") in roles:
+            out.append((roles[text(m.group(2)).rstrip("）)")], m.group(1).strip()))
+        elif m and m.group(1).strip() and text(m.group(2)) in roles:
+            out.append((roles[text(m.group(2))], m.group(1).strip()))
+        else:
+            bad.append(part)
+    if bad:
+        raise RowProblems([("team", bilingual(_("Team members: '{value}' is not understood; write each member as name（role）, e.g. 李四（民警）, separated by 、; roles: 村（居）委会成员, 网格员, 精防医生, 民警, 民政干事, 残联专干, 志愿者."),
+                                              value="、".join(bad)[:60]))])
+    return out
+
+
+def handle_emergency(ctx: Context, group) -> str:
+    """One emergency of a registered patient (smd.services.record_emergency with ``imported=True``: no alert) and the
+    team members it lists (smd.services.add_team_member: no one is paged). Matched by its source id, else by the patient,
+    the time and the trigger."""
+    from xinli.smd import services as smd
+    from xinli.smd.models import Emergency, Patient, Trigger
+
+    (_line, row), = group
+    p = _Problems()
+    idn = normalize_id_number(text(row.get("id_number")))
+    person = p.take(lambda: _row_person(ctx, {"id_number": idn}))
+    occurred = p.take(lambda: parse_datetime(row.get("occurred_at"), "occurred_at"))
+    completed = p.take(lambda: parse_datetime(row.get("completed_on"), "completed_on"))
+    trigger = p.take(lambda: _choice(row.get("trigger"), _labels(Trigger), "trigger",
+                                     _("Reason for the emergency: '{value}' is not known; write one of 有自伤自杀危险, 危害他人或公共安全, 病情复发或明显加重, 急性药物不良反应.")))
+    police = p.take(lambda: _yes_no(row.get("police"), "police"))
+    ambulance = p.take(lambda: _yes_no(row.get("ambulance"), "ambulance"))
+    team = p.take(lambda: _team(row.get("team"))) or []
+    actions, outcome = text(row.get("actions")), text(row.get("outcome"))
+    if not actions:
+        p.add("actions", _("Actions taken: required; describe what was done."))
+    if not outcome:
+        p.add("outcome", _("Outcome: required; describe how the emergency ended."))
+    if occurred is None and not any(c == "occurred_at" for c, _m in p.problems):
+        p.add("occurred_at", _("Date and time: required; write it as YYYY-MM-DD HH:MM, e.g. 2024-03-01 14:30."))
+    patient = Patient.objects.filter(person=person).first() if person is not None else None
+    if person is not None and patient is None:
+        p.add("id_number", _("Patient: not on the SMD register; import the patient first (kind SMD patients)."))
+    p.raise_any()
+    source_id = text(row.get("source_id"))[:64]
+    em = _linked(Kind.EMERGENCIES, source_id, Emergency, patient=patient)
+    if em is None:
+        em = Emergency.objects.filter(patient=patient, occurred_at=occurred, trigger=trigger).first()
+    outcome_of_row = "unchanged"
+    if em is None:
+        _refuse_unknown(ctx, _("Emergency: not imported before; import with the strategy create or create and update."))
+        em = smd.record_emergency(ctx.actor, patient, trigger=trigger, occurred_at=occurred, actions=actions, police=police,
+                                  ambulance=ambulance, outcome=outcome, imported=True, completed_at=completed or occurred)
+        outcome_of_row = "created"
+    else:
+        if em.trigger != trigger or em.occurred_at != occurred:
+            raise RowProblems([("trigger" if em.trigger != trigger else "occurred_at",
+                                bilingual(_("Emergency: the time and reason of an imported emergency are not changed by an import; give the row its own source id if it is another emergency.")))])
+        if (em.actions, em.outcome, em.police, em.ambulance) != (actions, outcome, police, ambulance):
+            _refuse_changed(ctx, "actions")
+            smd.complete_emergency(ctx.actor, em, actions=actions, outcome=outcome, police=police, ambulance=ambulance)
+            outcome_of_row = "updated"
+    _link(Kind.EMERGENCIES, source_id, em)
+    have = {(m.role, m.name) for m in patient.team.all()}
+    for role, name in team:
+        if (role, name) not in have:
+            if outcome_of_row == "unchanged":
+                _refuse_changed(ctx, "team")
+                outcome_of_row = "updated"
+            smd.add_team_member(ctx.actor, patient, role=role, name=name)
+            have.add((role, name))
+    return outcome_of_row
+
+
+KINDS[Kind.EMERGENCIES] = ImportKind(EMERGENCY_COLUMNS, handle_emergency, EMERGENCY_FIELDS)
+
+
+# ---------------------------------------------------------------- closed counselling cases (history; no notes)
+
+NOTES_REFUSED = _("Column '{column}': session notes are confidential and are not imported; delete the column and import the closed cases without notes.")
+CASE_COLUMNS = [
+    Column("source_id", "来源编号", "CASE-000123"),
+    Column("resident_source_id", "居民来源编号", "HIS-000123"),
+    Column("id_number", "身份证号", "37020219800501123X"),
+    Column("name", "姓名", "张三"),
+    Column("counsellor", "咨询师账号", "counsellor", required=True),
+    Column("opened_on", "开案日期", "2023-09-01", required=True),
+    Column("closed_on", "结案日期", "2023-12-20", required=True),
+    Column("state", "状态", "已结案", required=True),
+    Column("reason", "咨询原因", "睡眠差、情绪低落", required=True),
+    Column("closing_summary", "结案小结", "情绪好转，按计划结案", required=True),
+    Column("notes", "会谈记录", "", forbidden=NOTES_REFUSED),
+    Column("session_notes", "咨询记录", "", forbidden=NOTES_REFUSED),
+]
+CASE_FIELDS = {"person": "id_number", "counsellor": "counsellor", "reason": "reason", "summary": "closing_summary",
+               "opened_on": "opened_on", "closed_on": "closed_on"}
+CLOSED = ("closed", "已结案", "结案", "已结束", "已关闭", "关闭")
+
+
+def handle_case(ctx: Context, group) -> str:
+    """One closed case (counselling.services.record_closed_case). Matched by its source id, else by the person, the
+    counsellor and the opening date. A closed case is history: an import never changes it."""
+    from xinli.counselling import services as counselling
+    from xinli.counselling.models import Case
+
+    (_line, row), = group
+    p = _Problems()
+    state = text(row.get("state"))
+    if state not in CLOSED:
+        p.add("state", _("State: only closed cases are imported (write 已结案); an open case is opened on the counselling page."))
+    person = p.take(lambda: _row_person(ctx, row))
+    counsellor = p.take(lambda: _user(row.get("counsellor"), "counsellor"))
+    opened = p.take(lambda: parse_date(row.get("opened_on"), "opened_on"))
+    closed = p.take(lambda: parse_date(row.get("closed_on"), "closed_on"))
+    reason, summary = text(row.get("reason")), text(row.get("closing_summary"))
+    p.raise_any()
+    source_id = text(row.get("source_id"))[:64]
+    case = _linked(Kind.CASES, source_id, Case, person=person)
+    if case is None and opened is not None:
+        case = Case.objects.filter(person=person, counsellor=counsellor, opened_at__date=opened).first()
+    if case is None:
+        _refuse_unknown(ctx, _("Case: not imported before; import with the strategy create or create and update."))
+        case = counselling.record_closed_case(ctx.actor, person, counsellor=counsellor, reason=reason, opened_on=opened,
+                                              closed_on=closed, summary=summary)
+        _link(Kind.CASES, source_id, case)
+        return "created"
+    _link(Kind.CASES, source_id, case)
+    from django.utils import timezone
+
+    differ = [c for c, same in (("counsellor", case.counsellor_id == counsellor.pk), ("reason", case.reason == reason),
+                                ("closing_summary", case.closing_summary == summary),
+                                ("closed_on", case.closed_at is not None and timezone.localtime(case.closed_at).date() == closed)) if not same]
+    if differ:
+        raise RowProblems([(c, bilingual(_("Case: differs from the case already in the archive; a closed case is history and is not changed by an import."))) for c in differ])
+    return "unchanged"
+
+
+KINDS[Kind.CASES] = ImportKind(CASE_COLUMNS, handle_case, CASE_FIELDS)

@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 class Kind(models.TextChoices):
     RESIDENTS = "residents", _("residents")
     SMD_PATIENTS = "smd_patients", _("SMD patients with follow-ups")
+    PLANS = "plans", _("personalised plans")
+    EMERGENCIES = "emergencies", _("SMD emergencies with case-team members")
+    CASES = "cases", _("closed counselling cases")
 
 
 class Strategy(models.TextChoices):

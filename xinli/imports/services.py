@@ -63,6 +63,7 @@ class Column:
     zh: str
     example: str
     required: bool = False
+    forbidden: object = None  # a column the kind refuses (its bilingual message); never in the template
 
     @property
     def header(self) -> str:
@@ -181,6 +182,9 @@ def rows(path: Path, columns: list[Column]) -> Iterator[tuple[int, dict]]:
     if missing:
         raise RowProblems([(c.key, bilingual(_("Header: column '{column}' is missing; start from the downloaded template."), column=c.header))
                            for c in missing])
+    forbidden = [c for c in columns if c.forbidden and c.key in keys]
+    if forbidden:
+        raise RowProblems([(c.key, bilingual(c.forbidden, column=c.header)) for c in forbidden])
     for line, values in enumerate(it, start=2):
         yield line, {k: v for k, v in zip(keys, values, strict=False) if k is not None}
 
@@ -188,13 +192,17 @@ def rows(path: Path, columns: list[Column]) -> Iterator[tuple[int, dict]]:
 # ---------------------------------------------------------------- templates and reports
 
 
+def template_columns(kind: str) -> list[Column]:
+    return [c for c in kinds()[kind].columns if not c.forbidden]
+
+
 def template_workbook(kind: str) -> bytes:
-    columns = kinds()[kind].columns
+    columns = template_columns(kind)
     return xlsx.workbook([(kind, [c.header for c in columns], [[c.example for c in columns]])])
 
 
 def template_csv(kind: str) -> bytes:
-    columns = kinds()[kind].columns
+    columns = template_columns(kind)
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow([c.header for c in columns])

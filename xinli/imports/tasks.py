@@ -1,13 +1,17 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
+from xinli.core.i18n import both_languages
+
 from . import services
 
 
 @db_task()
 def run_import(job_id):
-    """Run an import in the background (resumes from its checkpoint when run again)."""
-    services.run(job_id)
+    """Run an import in the background (resumes from its checkpoint when run again). The report keeps both languages
+    even when the task runs inline in the page request (immediate mode)."""
+    with both_languages():
+        services.run(job_id)
 
 
 @db_periodic_task(crontab(minute="*/5"))

@@ -257,8 +257,11 @@ def add_team_member(actor, patient: Patient, *, role: str, user=None, name: str 
 
 
 def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, actions: str = "", police=False,
-                     ambulance=False, outcome: str = "", complete: bool = False) -> Emergency:
-    """Any emergency trigger raises a red alert at once; the record itself must be completed within 24 h."""
+                     ambulance=False, outcome: str = "", complete: bool = False, imported: bool = False,
+                     completed_at=None) -> Emergency:
+    """Any emergency trigger raises a red alert at once; the record itself must be completed within 24 h.
+    ``imported``: an emergency of the patient's history brought from another system (bulk import), completed at
+    ``completed_at``: saved and audited, but no alert is raised — it was dealt with at the time in that system."""
     from xinli.alerts.models import Source
     from xinli.alerts.services import Signal, raise_alert
 
@@ -267,10 +270,18 @@ def record_emergency(actor, patient: Patient, *, trigger: str, occurred_at, acti
         raise field_error("trigger", _("Trigger: one of {choices}."), choices=choice_list(Trigger))
     if occurred_at > timezone.now():
         raise field_error("occurred_at", _("Occurred: cannot be in the future."))
+    if imported and completed_at is not None and completed_at < occurred_at:
+        raise field_error("completed_at", _("Record completed: not before the emergency occurred."))
     with transaction.atomic():
         em = Emergency(patient=patient, trigger=trigger, occurred_at=occurred_at, actions=actions, police=police,
                        ambulance=ambulance, outcome=outcome, completed_at=timezone.now() if complete else None,
                        created_by=actor).place_under(patient)
+        if imported:
+            em.completed_at = completed_at
+            em.save()
+            audit.record(actor, audit.Action.CREATE, obj=em, person=patient.person, org_path=patient.org_path,
+                         detail={"trigger": trigger, "imported": True})
+            return em
         em.save()
         em.alert = raise_alert(Signal(level="red", source=Source.EMERGENCY, cause="smd:emergency", person=patient.person,
                                       org_unit=patient.person.org_unit, reported_by=actor,

@@ -38,3 +38,34 @@ def write(tmp_path, rows, name="residents.csv") -> str:
     path = tmp_path / name
     path.write_bytes(csv_bytes(rows))
     return str(path)
+
+
+def kind_csv(columns, rows: list[dict], extra_header=()) -> bytes:
+    """A file of any kind: the header of ``columns`` (plus ``extra_header`` cells) and one line per dict (by key)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow([c.header for c in columns if not c.forbidden] + list(extra_header))
+    for r in rows:
+        w.writerow([r.get(c.key, "") for c in columns if not c.forbidden] + [r.get(h, "") for h in extra_header])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def run_kind(user, kind: str, data: bytes, *, dry_run=False, strategy="upsert", name="f.csv"):
+    from xinli.imports import services
+
+    path, digest, _ = services.store_file(name, [data])
+    job = services.create_job(user, kind=kind, strategy=strategy, dry_run=dry_run, file_name=name, path=path, digest=digest)
+    return services.run(job.pk)
+
+
+def upload(client, kind: str, data: bytes, *, dry_run: bool, name="f.csv", strategy="upsert"):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    post = {"file": SimpleUploadedFile(name, data), "kind": kind, "strategy": strategy}
+    if dry_run:
+        post["dry_run"] = "1"
+    return client.post("/imports/new/", post)
+
+
+def problems(job) -> list[tuple[int, str]]:
+    return list(job.problems.order_by("line", "column").values_list("line", "column"))

@@ -9,11 +9,11 @@ from xinli.imports.models import ImportJob
 
 
 class Command(BaseCommand):
-    help = ("Import records (residents, ...) from a CSV or .xlsx file through the same mechanism as the /imports/ "
+    help = ("Import records (residents, SMD patients, plans, emergencies, closed cases) from a CSV or .xlsx file through the same mechanism as the /imports/ "
             "pages: streamed, in batches with a checkpoint, idempotent, audited. See docs/imports.md.")
 
     def add_arguments(self, parser):
-        parser.add_argument("kind", help="residents")
+        parser.add_argument("kind", help="residents, smd_patients, plans, emergencies or cases")
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="check every row and write nothing")
         parser.add_argument("--strategy", default="upsert", choices=["create", "update", "upsert"])
