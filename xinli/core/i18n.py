@@ -116,20 +116,23 @@ def label_pair(label) -> str:
 
 
 _CJK = re.compile(r"[\u3400-\u9fff\uff00-\uffef\u3000-\u303f]")
+_LATIN = re.compile(r"[A-Za-z]")
 
 
 def in_language(text, lang: str | None = None) -> str:
     """The reader's half of a stored ``"中文 / English"`` text (data written in both languages, e.g. a checklist item);
     any other text unchanged. The split is the ``" / "`` after which the text is English: it starts with a Latin
-    letter, digit or quote and is mostly not Chinese — a value quoted in both halves (a tag the reader typed, "、")
-    may be Chinese in the English half too."""
+    letter, digit or quote and has more Latin letters than Chinese characters, while the part before has more Chinese
+    than Latin — values quoted in both halves (a tag the reader typed, a list of Chinese role names, "、") may be
+    Chinese in the English half too."""
     text = str(text if text is not None else "")
     english = (lang or get_language() or "").startswith("en")
     start = 0
     while (i := text.find(" / ", start)) != -1:
         zh, en = text[:i], text[i + 3:].strip()
         cjk_en, cjk_zh = len(_CJK.findall(en)), len(_CJK.findall(zh))
-        if cjk_zh and en and (en[0].isascii() or not cjk_en) and cjk_en * 4 < len(en) and cjk_en < cjk_zh:
+        latin_en, latin_zh = len(_LATIN.findall(en)), len(_LATIN.findall(zh))
+        if cjk_zh > latin_zh and en and (en[0].isascii() or not cjk_en) and latin_en > cjk_en:
             return en if english else zh
         start = i + 1
     return text

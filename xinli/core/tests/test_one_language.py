@@ -62,6 +62,14 @@ def test_stored_bilingual_data_shows_the_readers_half():
         assert in_language(tag) == "人群标签：“外星人”无法识别；请使用标签列表中的名称，用“、”分隔。"
     with override("en"):
         assert in_language(tag) == "Population tag: '外星人' is not known; use the tags of the template's list, separated by 、."
+    # ... and an English half that lists Chinese role names still reads as English (an emergencies import problem).
+    listing = "参与处置人员：无法识别“李明（厨师）”；每人按 姓名（角色）填写，例如 李四（民警），用“、”分隔；角色：村（居）委会成员、网格员。"
+    english = ("Team members: '李明（厨师）' is not understood; write each member as name（role）, e.g. 李四（民警）, "
+               "separated by 、; roles: 村（居）委会成员, 网格员, 精防医生, 民警, 民政干事, 残联专干, 志愿者.")
+    with override("zh-hans"):
+        assert in_language(f"{listing} / {english}") == listing
+    with override("en"):
+        assert in_language(f"{listing} / {english}") == english
     assert in_language("区县 / 乡镇") == "区县 / 乡镇"  # Chinese on both sides: not a bilingual text
     from django.utils.translation import gettext_lazy as _
 

@@ -45,6 +45,7 @@ def test_import_through_the_page_then_again_unchanged(tree, personas):
     assert (dry.state, dry.created, dry.refused) == ("done", 3, 1) and Person.objects.count() == 0
     page = client.get(f"/imports/{dry.pk}/")
     assert page.status_code == 200 and "身份证号" in page.content.decode()
+    assert "有 1 行存在问题：现在正式导入，这些行会被拒绝" in page.content.decode()  # said before importing for real
     # Import the checked file for real from the dry run's page.
     r = client.post(f"/imports/{dry.pk}/run/")
     real = ImportJob.objects.exclude(pk=dry.pk).get()
