@@ -127,4 +127,4 @@ def test_templates_of_the_new_kinds_have_a_bilingual_header_and_one_example_row(
     header = services.template_csv("cases").decode("utf-8-sig").splitlines()[0]
     assert "notes" not in header and "会谈记录" not in header and "结案小结 closing_summary" in header
     page = client.get("/imports/new/").content.decode()
-    assert "个性化计划" in page and "严重精神障碍应急处置及个案管理组成员" in page and "已结案心理咨询个案" in page
+    assert "个性化疏导方案" in page and "严重精神障碍应急处置及个案管理组成员" in page and "已结案心理咨询个案" in page
