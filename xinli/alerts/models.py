@@ -154,6 +154,7 @@ class AlertEvent(models.Model):
         INTERVENTION = "intervention", _("intervention started")
         ESCALATED = "escalated", _("escalated")
         CLOSED = "closed", _("closed")
+        TRANSFERRED = "transferred", _("moved with the resident")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)
