@@ -73,6 +73,7 @@ class Outcome(models.TextChoices):
     FALSE_ALARM = "false_alarm", _("false alarm")
     UNREACHABLE = "unreachable", _("could not be reached")
     DECEASED = "deceased", _("deceased")
+    MOVED_AWAY = "moved_away", _("moved to another city; handed over there")
 
 
 class Alert(PersonScopedModel):

@@ -69,6 +69,13 @@ class Holder:
     label: Callable[[dict], str]
     order: int = 50
     name: object = ""  # lazily translated name of the kind (the audit viewer's "records handed over")
+    # To another city running the platform (xinli.archives.citytransfer), all optional:
+    # ``pack(person) -> list[dict]``: the open records of this kind as JSON-safe values for the package;
+    # ``unpack(actor, person, unit, rows) -> int``: create them at the receiving instance (in its transaction);
+    # ``close(actor, person, reason, on) -> int``: close the sender's open records as moved out on the receipt.
+    pack: Callable[[Person], list[dict]] | None = None
+    unpack: Callable[..., int] | None = None
+    close: Callable[..., int] | None = None
 
 
 HOLDERS: dict[str, Holder] = {}

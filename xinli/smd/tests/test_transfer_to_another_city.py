@@ -56,7 +56,8 @@ def test_package_is_imported_at_the_receiving_city_with_the_follow_up_history(tr
                  "--patient", str(seen.pk), "--to", "烟台市", "--package", str(tmp_path / "p.bin"), verbosity=0)
     data = (tmp_path / "p.bin").read_bytes()
     assert id_number.encode() not in data and name.encode() not in data  # encrypted
-    assert AuditEntry.objects.filter(action="export", object_type="smd.patient", person_id=seen.person_id).count() == 1
+    assert AuditEntry.objects.filter(action="export", object_type="archives.person", person_id=seen.person_id,
+                                     purpose="transfer").count() == 1
     _forget_sender(seen)
 
     doctor_b1 = make_user("doctor_b1", [(tree.b1, Role.SMD_DOCTOR)])
