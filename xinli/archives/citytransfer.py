@@ -68,7 +68,7 @@ def may_send(user, person: Person) -> bool:
 
 def _smd_rows(person) -> list:
     holder = transfers.HOLDERS.get(SMD_KIND)
-    return holder.pack(person) if holder and holder.pack else []
+    return holder.describe(person) if holder else []
 
 
 def may_receive(user, unit) -> bool:

@@ -101,6 +101,14 @@ def kind_names(kinds) -> str:
     return "、".join(str(HOLDERS[k].name or k) if k in HOLDERS else str(k) for k in kinds or [])
 
 
+def kind_counts(value) -> str:
+    """``{kind: count}`` (a package's records, what a receipt closed) in words: "个性化疏导方案 1、…"."""
+    if not isinstance(value, dict):
+        return str(value)
+    names = {"archives.person": _("archive record")}
+    return "、".join(f"{HOLDERS[k].name if k in HOLDERS else names.get(k, k)} {n}" for k, n in value.items())
+
+
 def item_label(item: TransferItem) -> str:
     holder = HOLDERS.get(item.kind)
     return holder.label(item.detail or {}) if holder else str(_("another kind of record"))

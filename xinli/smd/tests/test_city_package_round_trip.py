@@ -196,3 +196,14 @@ def test_a_version_1_package_is_still_read(tree, doctor, managed):
     payload = citytransfer.read_package(seal(v1, KEY, org="370202001001", created=timezone.now().isoformat()), KEY)
     assert payload["records"] == {"smd.patient": [{"diagnosis": "F20", "diagnosed_by": "医院", "diagnosed_on": "2020-05-01",
                                                    "residence": "home", "follow_ups": []}]}
+
+
+def test_the_audit_viewer_names_the_kinds_in_words():
+    from django.utils import translation
+
+    from xinli.core import audit_display
+
+    with translation.override("zh-hans"):
+        assert audit_display._value(None, "records", {"smd.patient": 4, "alerts.alert": 1}) == "严重精神障碍患者管理档案 4、未关闭的预警 1"
+        assert audit_display._value(None, "closed", {"counselling.plan": 1, "archives.person": 1}) == "个性化疏导方案 1、居民档案 1"
+        assert audit_display._key(None, "digest") == "文件 SM3 摘要"
