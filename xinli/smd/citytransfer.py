@@ -98,12 +98,11 @@ def export_package(actor, patient: Patient, key: bytes, *, to: str) -> tuple[byt
     return citytransfer.export_package(actor, patient.person, key, to=to)
 
 
-def import_package(actor, data: bytes, key: bytes, *, unit) -> tuple[Patient, bytes]:
+def import_package(actor, data: bytes, key: bytes, *, unit) -> tuple[Patient | None, bytes]:
+    """The patient imported (None when the package held no SMD entry: its other records were imported) and the
+    receipt."""
     person, receipt, _counts = citytransfer.import_package(actor, data, key, unit=unit)
-    patient = Patient.objects.filter(person=person).first()
-    if patient is None:
-        raise ArchiveError("迁移包中没有严重精神障碍患者档案 / the package holds no SMD register entry")
-    return patient, receipt
+    return Patient.objects.filter(person=person).first(), receipt
 
 
 def close_with_receipt(actor, package: bytes, receipt: bytes, key: bytes) -> Patient:
