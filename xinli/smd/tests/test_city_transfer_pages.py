@@ -58,7 +58,10 @@ def test_download_import_and_close_through_the_pages(tree, doctor, managed):  # 
     doctor_b1 = make_user("doctor_b1", [(tree.b1, Role.SMD_DOCTOR)])
     make_user("counsellor_b1", [(tree.b1, Role.COUNSELLOR)])
     b = _client(doctor_b1)
-    assert b.get("/transfers/city/").status_code == 200
+    city_page = b.get("/transfers/city/")
+    assert city_page.status_code == 200
+    assert not re.search(r"[A-Za-z]{4,}", _visible_text(city_page.content.decode())), "English words on a Chinese page"
+    assert "导入外市迁移包" in city_page.content.decode() and "凭回执关闭记录" in city_page.content.decode()
 
     def post_import(unit_code):
         return b.post("/transfers/city/", {"action": "import", "in-unit": unit_code, "in-key": KEY_TEXT,
