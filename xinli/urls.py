@@ -16,6 +16,8 @@ urlpatterns = [
     path("persons/", include("xinli.archives.urls")),
     path("transfers/", transfer_views.transfer_list, name="transfer_list"),
     path("transfers/<int:pk>/", transfer_views.transfer_detail, name="transfer_detail"),
+    path("transfers/city/", transfer_views.city_transfers, name="city_transfers"),
+    path("transfers/city/<int:pk>/", transfer_views.city_export, name="city_export"),
     path("audit/", web_views.audit_log, name="audit_log"),
     path("network/", web_views.network_coverage, name="network_coverage"),
     path("smd/indicators/", web_views.smd_indicators, name="smd_indicators"),

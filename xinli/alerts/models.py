@@ -73,6 +73,7 @@ class Outcome(models.TextChoices):
     FALSE_ALARM = "false_alarm", _("false alarm")
     UNREACHABLE = "unreachable", _("could not be reached")
     DECEASED = "deceased", _("deceased")
+    MOVED_AWAY = "moved_away", _("moved to another city; handed over there")
 
 
 class Alert(PersonScopedModel):
@@ -154,6 +155,7 @@ class AlertEvent(models.Model):
         INTERVENTION = "intervention", _("intervention started")
         ESCALATED = "escalated", _("escalated")
         CLOSED = "closed", _("closed")
+        TRANSFERRED = "transferred", _("moved with the resident")
 
     alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=16, choices=Kind.choices)

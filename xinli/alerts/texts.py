@@ -13,6 +13,8 @@ TEXTS = {
     "alert_escalated": gettext_lazy(
         "{level} alert #{alert} at {unit} was not acknowledged in time and is now yours: acknowledge by {due}."),
     "alert_upgraded": gettext_lazy("Alert #{alert} at {unit} is now {level}: acknowledge by {due}."),
+    "alert_transferred": gettext_lazy(
+        "{level} alert #{alert} came to {unit} with a resident who moved: it is now your team's; see the duty console."),
     "smd_team": gettext_lazy("Patient #{patient} is unstable: the case-management team is convened."),
     "smd_due": gettext_lazy("Follow-up of patient #{patient} is due on {day}."),
     "appointment": gettext_lazy("Appointment {booking} on {when}."),

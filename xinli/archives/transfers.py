@@ -69,6 +69,13 @@ class Holder:
     label: Callable[[dict], str]
     order: int = 50
     name: object = ""  # lazily translated name of the kind (the audit viewer's "records handed over")
+    # To another city running the platform (xinli.archives.citytransfer), all optional:
+    # ``pack(person) -> list[dict]``: the open records of this kind as JSON-safe values for the package;
+    # ``unpack(actor, person, unit, rows) -> int``: create them at the receiving instance (in its transaction);
+    # ``close(actor, person, reason, on) -> int``: close the sender's open records as moved out on the receipt.
+    pack: Callable[[Person], list[dict]] | None = None
+    unpack: Callable[..., int] | None = None
+    close: Callable[..., int] | None = None
 
 
 HOLDERS: dict[str, Holder] = {}
@@ -92,6 +99,14 @@ def kind_names(kinds) -> str:
     if isinstance(kinds, str):
         kinds = [kinds]
     return "、".join(str(HOLDERS[k].name or k) if k in HOLDERS else str(k) for k in kinds or [])
+
+
+def kind_counts(value) -> str:
+    """``{kind: count}`` (a package's records, what a receipt closed) in words: "个性化疏导方案 1、…"."""
+    if not isinstance(value, dict):
+        return str(value)
+    names = {"archives.person": _("archive record")}
+    return "、".join(f"{HOLDERS[k].name if k in HOLDERS else names.get(k, k)} {n}" for k, n in value.items())
 
 
 def item_label(item: TransferItem) -> str:

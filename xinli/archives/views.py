@@ -21,9 +21,9 @@ from xinli.regions import selectors as unit_selectors
 from xinli.regions.models import OrgUnit
 from xinli.scales.definitions import short_name
 
-from . import selectors, services
+from . import citytransfer, selectors, services
 from .forms import ConsentForm, PersonForm, RegisterForm
-from .models import ConsentPurpose, Person, Tag
+from .models import ConsentPurpose, Person, PersonStatus, Tag
 
 
 def _editable_units(user):
@@ -86,6 +86,7 @@ def person_detail(request, pk):
         "consents": selectors.person_consents(person),
         "ancestors": unit_selectors.ancestors(person.org_unit),
         "can_edit": path_in_scope(request.user, ARCHIVES_EDIT, person.org_path),
+        "can_send_city": person.status == PersonStatus.ACTIVE and citytransfer.may_send(request.user, person),
     })
 
 

@@ -74,6 +74,10 @@ DETAIL_KEYS = {
     "from": _("sending unit"), "items": _("records handed over"), "accepted": _("records accepted"),
     "returned": _("records returned"), "transferred_to": _("transferred to unit"),
     "registered_again": _("registered again"), "previous": _("before"),
+    # To another city (archives.citytransfer).
+    "records": _("records per kind"), "digest": _("SM3 digest of the file"), "transfer_from": _("transferred from"),
+    "owner": _("responsible team's unit"), "transferred_in": _("moved here from another city"),
+    "moved_out": _("closed as moved out"),
 }
 
 # Values of detail keys that are not fields of the object model but name a known set of codes: a table, or the
@@ -252,6 +256,8 @@ def _value(model, key, value, data=None) -> str:
             return "、".join(_key(model, v) if isinstance(v, str) else str(v) for v in value)
         return "、".join(_value(model, key, v) for v in value)
     if isinstance(value, dict):
+        if key in VALUE_FORMATTERS:
+            return str(VALUE_FORMATTERS[key](value, data or {}))
         return "；".join(f"{_key(model, k)}: {_value(model, k, v)}" for k, v in value.items())
     field = None if key in TABLE_FIRST else _field(model, key)
     if field is not None and field.choices and isinstance(value, str):

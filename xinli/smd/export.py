@@ -77,7 +77,7 @@ def _national_columns():
         ("管理单位", lambda p: responsible_unit(p)),
         ("监护人姓名", lambda p: p.guardian_name or ""),
         ("监护人电话", lambda p: p.guardian_phone or ""),
-        ("知情同意", lambda p: "同意参加社区服务管理" if p.consent_community else "不同意参加社区服务管理"),
+        ("知情同意", lambda p: "同意参加管理" if p.consent_community else "不同意参加管理"),
         ("知情同意签字日期", lambda p: iso(p.consent_on)),
         ("诊断", lambda p: DIAGNOSIS.get(p.diagnosis, "")),
         ("ICD-10编码", lambda p: ICD10.get(p.diagnosis, "")),

@@ -53,7 +53,13 @@ REFERRAL = [("no", "1", "否"), ("yes", "2", "是")]
 REHAB = [("living", "1", "生活劳动能力"), ("vocational", "2", "职业训练"), ("learning", "3", "学习能力"),
          ("social", "4", "社会交往"), ("other", "5", "其他")]
 CLASSIFICATION = [("unstable", "1", "不稳定"), ("basically_stable", "2", "基本稳定"), ("stable", "3", "稳定")]
-CONSENT = [("yes", "1", "同意参加社区服务管理"), ("no", "0", "不同意参加社区服务管理")]
+CONSENT = [("yes", "1", "同意参加管理"), ("no", "0", "不同意参加管理")]
+# 个人信息补充表 "最近一次治疗效果" says 临床痊愈 where the follow-up record says 痊愈.
+EFFECT_SUPPLEMENT = [("cured", "1", "临床痊愈"), ("improved", "2", "好转"), ("unchanged", "3", "无变化"), ("worse", "4", "加重")]
+# 随访服务记录表 "如死亡，日期和原因": the national causes (the record keeps the cause as text; a text naming one of
+# them marks it, any other text is written beside the list).
+DEATH_CAUSES = [("1", "躯体疾病"), ("2", "自杀"), ("3", "他杀"), ("4", "意外"), ("5", "精神疾病相关并发症"), ("6", "其他")]
+PHYSICAL_CAUSES = ["传染病和寄生虫病", "肿瘤", "心脏病", "脑血管病", "呼吸系统疾病", "消化系统疾病", "其他疾病", "不详"]
 ECONOMY = [("poor", "1", "贫困，在当地贫困线标准以下"), ("not_poor", "2", "非贫困"), ("unknown", "3", "不详")]
 TRIGGER = [("self_harm", "1", "伤害自身的行为或危险"), ("danger_others", "2", "危害公共安全或他人安全的行为或危险"),
            ("relapse", "3", "病情复发、精神状况明显恶化"), ("adverse_reaction", "4", "与精神疾病药物相关的急性不良反应")]
@@ -169,7 +175,9 @@ def _follow_up_context(fu: FollowUp) -> dict:
         "labs": options(YES_NO, "yes" if labs else ("no" if fu.pk else "")), "labs_text": labs,
         "adherence": options(ADHERENCE, fu.adherence),
         "adverse": options(YES_NO, "yes" if (fu.acute_adverse_reaction or adverse) else ("no" if fu.pk else "")), "adverse_text": adverse,
-        "effect": options(EFFECT, fu.effect),
+        "effect": options(EFFECT, fu.effect), "effect_supplement": options(EFFECT_SUPPLEMENT, fu.effect),
+        "death_causes": _death_causes(fu.death_cause or ""), "physical_causes": _physical_causes(fu.death_cause or ""),
+        "rehab": _rehab(fu.rehabilitation or []),
         "referral": options(REFERRAL, "yes" if referred else ("no" if fu.pk else "")), "referral_reason": fu.referral_reason or "",
         "referral_to": " ".join(x for x in (fu.referral_institution, fu.referral_department) if x),
         "medications": medications(fu), "rehabilitation": "、".join(str(r) for r in fu.rehabilitation or []),
@@ -181,6 +189,27 @@ def _follow_up_context(fu: FollowUp) -> dict:
         "mode_label": dict((c, label) for c, _n, label in MODE).get(fu.mode, ""),
         "classification_label": dict((c, label) for c, _n, label in CLASSIFICATION).get(fu.classification, ""),
     }
+
+
+def _death_causes(text: str) -> list[dict]:
+    physical = any(c in text for c in PHYSICAL_CAUSES) or "躯体" in text
+    return [{"n": n, "label": label, "on": bool(text) and (label in text or (n == "1" and physical))} for n, label in DEATH_CAUSES]
+
+
+def _physical_causes(text: str) -> list[dict]:
+    return [{"n": "①②③④⑤⑥⑦⑧"[i], "label": label, "on": bool(text) and label in text} for i, label in enumerate(PHYSICAL_CAUSES)]
+
+
+def _rehab(values) -> dict:
+    """康复措施: the national options marked from the record's values (a code or the option's text); other values
+    are written out after 其他."""
+    values = [str(v) for v in values]
+    known = {code: label for code, _n, label in REHAB}
+    marked = {code for code, label in known.items() if code in values or label in values}
+    rest = [v for v in values if v not in known and v not in known.values()]
+    if rest:
+        marked.add("other")
+    return {"options": [{"n": n, "label": label, "on": code in marked} for code, n, label in REHAB], "other": "、".join(rest)}
 
 
 def _emergency_context(em: Emergency) -> dict:

@@ -13,6 +13,7 @@ from xinli.core import audit
 from xinli.core.policy import SMD_FOLLOWUP
 from xinli.core.scoping import path_in_scope
 
+from . import citytransfer
 from .models import Diagnosis, Patient, Status, Task, TeamMember, TeamRole
 
 
@@ -54,4 +55,5 @@ def label(detail: dict) -> str:
 
 
 transfers.register(transfers.Holder("smd.patient", SMD_FOLLOWUP, describe, move, label, order=10,
-                                    name=gettext_lazy("Severe mental disorder register entry")))
+                                    name=gettext_lazy("Severe mental disorder register entry"),
+                                    pack=citytransfer.pack, unpack=citytransfer.unpack, close=citytransfer.close))

@@ -49,8 +49,13 @@ def load_backup_key(key_file: str | None = None) -> bytes:
         if not text:
             raise ArchiveError("未提供备份密钥 / no backup key: pass --key-file or set XINLI_BACKUP_KEY "
                                "(base64 of 16 random bytes, e.g. `openssl rand -base64 16`)")
+    return key_from_text(text)
+
+
+def key_from_text(text: str) -> bytes:
+    """A backup or transfer key from its base64 text (16 bytes, never a data key)."""
     try:
-        key = base64.b64decode(text, validate=True)
+        key = base64.b64decode((text or "").strip(), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise ArchiveError("备份密钥不是 base64 / the backup key is not base64: use base64 of 16 random bytes") from exc
     if len(key) != 16:

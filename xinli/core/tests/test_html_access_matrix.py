@@ -84,6 +84,8 @@ ROUTES = {
     "persons/duplicates/<int:pk>/": ({"archives.edit"}, "duplicate_request", "get"),
     "transfers/": ({"archives.edit", "smd.followup", "counselling.work", "alerts.work"}, None, "get"),
     "transfers/<int:pk>/": ({"archives.edit", "smd.followup", "counselling.work", "alerts.work"}, "transfer", "get"),
+    "transfers/city/": ({"archives.edit", "smd.followup"}, None, "get"),
+    "transfers/city/<int:pk>/": ({"archives.edit", "smd.followup"}, "person", "get"),
     "persons/possible-duplicates/": ({"archives.merge"}, None, "get"),
     "persons/<int:pk>/compare/<int:other>/": ({"archives.merge"}, "person", "get"),
     "persons/merges/<int:pk>/": ({"archives.merge"}, "person_merge", "get"),

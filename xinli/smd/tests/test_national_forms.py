@@ -122,8 +122,8 @@ def test_filled_supplement_risk_emergency_and_transfer(patient, doctor, followed
     text = re.sub(r"\s", "", text_of(post_form(client, patient, form="supplement").content))
     assert TITLES["supplement"] in text and patient.person.id_number in text and "张父" in text
     assert "精神分裂症" in text and "F20" in text and "青岛市精神卫生中心" in text and "2020年05月01日" in text
-    assert "■1同意参加社区服务管理" in text and "■2非贫困" in text
-    assert "■2好转" in text and "□1痊愈" in text  # 最近一次治疗效果: the last follow-up's
+    assert "■1同意参加管理" in text and "□0不同意参加管理" in text and "■2非贫困" in text
+    assert "■2好转" in text and "□1临床痊愈" in text  # 最近一次治疗效果 (临床痊愈 on this form): the last follow-up's
 
     text = re.sub(r"\s", "", text_of(post_form(client, patient, form="risk").content))  # the last follow-up
     assert "■1级" in text and "□0级" in text and "□5级" in text
@@ -219,7 +219,7 @@ def test_upward_register_columns_follow_the_documented_order(patient, doctor, fo
     person = patient.person
     assert row["姓名"] == person.name and row["身份证号"] == person.id_number and row["患者编号"] == f"P{patient.pk:06d}"
     assert row["诊断"] == "精神分裂症" and row["ICD-10编码"] == "F20" and row["患者来源"] == "医院报告"
-    assert row["知情同意"] == "同意参加社区服务管理" and row["管理状态"] == "在册" and row["居住情况"] == "居家"
+    assert row["知情同意"] == "同意参加管理" and row["管理状态"] == "在册" and row["居住情况"] == "居家"
     assert row["危险性评估"] == "1级" and row["病情分类"] == "基本稳定" and row["监护人姓名"] == "张父"
     assert row["末次随访日期"] == followed.date.isoformat() and row["性别"] in ("男", "女", "未说明")
     assert AuditEntry.objects.filter(action="export", person_id=person.pk, purpose="季度上报").exists()
@@ -246,3 +246,36 @@ def test_new_pages_read_as_chinese(patient, doctor, followed):
     texts, _links = read(r.content.decode())
     assert r.status_code == 400 and not [p for t in texts for p in english_problems(t) if p != doctor.username]
     assert "接收地" in " ".join(texts)
+
+
+def test_follow_up_record_follows_the_national_fields(doctor):
+    """随访服务记录表 as the norm prints it: the national causes of death (躯体疾病 with its eight kinds), the
+    medication table as 药物名称 / 用法 / 每次剂量, a 用药指导 table, and 康复措施 marked from the record."""
+    from xinli.smd.models import FollowUp
+
+    text = re.sub(r"\s", "", text_of(forms_pdf.blank_form(doctor, "follow_up")))
+    for cause in ("□1躯体疾病", "①传染病和寄生虫病", "⑧不详", "□2自杀", "□3他杀", "□4意外", "□5精神疾病相关并发症", "□6其他"):
+        assert cause in text, cause
+    assert "药物名称用法（每日（月）＿次）每次剂量" in text and "用药指导" in text
+    assert text.index("用药情况") < text.index("用药指导") < text.index("康复措施") < text.index("本次随访分类")
+    fu = FollowUp(date=datetime.date(2026, 11, 2), death_cause="肿瘤（肺癌）", rehabilitation=["vocational", "社区康乐活动"],
+                  symptoms=[], social_function={}, incidents={})
+    ctx = forms_pdf._follow_up_context(fu)
+    assert [c["n"] for c in ctx["death_causes"] if c["on"]] == ["1"]
+    assert [c["label"] for c in ctx["physical_causes"] if c["on"]] == ["肿瘤"]
+    assert [o["label"] for o in ctx["rehab"]["options"] if o["on"]] == ["职业训练", "其他"]
+    assert ctx["rehab"]["other"] == "社区康乐活动"
+    assert [c["n"] for c in forms_pdf._follow_up_context(FollowUp(death_cause="自杀", symptoms=[], social_function={},
+                                                                 incidents={}, rehabilitation=[]))["death_causes"] if c["on"]] == ["2"]
+
+
+def test_supplement_follows_the_national_order(doctor):
+    """个人信息补充表: the national rows in the national order (identity is on the health record's basic form)."""
+    text = re.sub(r"\s", "", text_of(forms_pdf.blank_form(doctor, "supplement")))
+    order = ["监护人姓名", "与患者关系", "监护人住址", "监护人电话", "辖区村（居）委会联系人、电话", "户别", "就业情况", "知情同意",
+             "初次发病时间", "既往主要症状", "既往关锁情况", "既往治疗情况", "目前诊断情况", "最近一次治疗效果", "危险行为",
+             "经济状况", "专科医生的意见", "填表日期", "医生签字"]
+    positions = [text.index(label) for label in order]
+    assert positions == sorted(positions)
+    assert "□1同意参加管理□0不同意参加管理" in text and "□1临床痊愈□2好转□3无变化□4加重" in text
+    assert "身份证号" not in text.split("专科医生的意见")[0]  # not a row of the national form

@@ -56,7 +56,8 @@ def test_package_is_imported_at_the_receiving_city_with_the_follow_up_history(tr
                  "--patient", str(seen.pk), "--to", "烟台市", "--package", str(tmp_path / "p.bin"), verbosity=0)
     data = (tmp_path / "p.bin").read_bytes()
     assert id_number.encode() not in data and name.encode() not in data  # encrypted
-    assert AuditEntry.objects.filter(action="export", object_type="smd.patient", person_id=seen.person_id).count() == 1
+    assert AuditEntry.objects.filter(action="export", object_type="archives.person", person_id=seen.person_id,
+                                     purpose="transfer").count() == 1
     _forget_sender(seen)
 
     doctor_b1 = make_user("doctor_b1", [(tree.b1, Role.SMD_DOCTOR)])
@@ -114,3 +115,16 @@ def test_sender_closes_the_record_as_moved_out_on_a_signed_receipt(doctor, seen,
     assert closed.follow_ups.count() == 2  # history kept
     assert not Task.objects.filter(patient=closed, state="due").exists()
     assert citytransfer.close_with_receipt(doctor, data, _receipt(data), KEY).status == "moved_out"  # idempotent
+
+
+def test_import_refuses_an_existing_receipt_file_before_writing_anything(tree, doctor, seen, tmp_path, key_file):
+    data, _digest = citytransfer.export_package(doctor, seen, KEY, to="烟台市")
+    (tmp_path / "p.bin").write_bytes(data)
+    (tmp_path / "r.json").write_text("old")
+    _forget_sender(seen)
+    doctor_b1 = make_user("doctor_b1", [(tree.b1, Role.SMD_DOCTOR)])
+    before = Person.objects.count()
+    with pytest.raises(CommandError, match="already exists"):
+        call_command("transfer_patient", "import", "--as", doctor_b1.username, "--key-file", str(key_file), "--org", tree.b1v1.code,
+                     "--package", str(tmp_path / "p.bin"), "--receipt", str(tmp_path / "r.json"), verbosity=0)
+    assert Person.objects.count() == before and not Patient.objects.exists()

@@ -29,7 +29,7 @@ def _read(path: str) -> bytes:
 
 class Command(BaseCommand):
     help = ("A patient moving to another city that runs the platform (docs/smd.md, 'To another city'): "
-            "`export` the encrypted package of one patient, `import` it at the receiving city (writes the signed "
+            "`export` the encrypted package of one patient (with every record managed for the person), `import` it at the receiving city (writes the signed "
             "receipt), `close` the sender's record as moved out on that receipt. The transfer key (base64 of 16 bytes) "
             "is agreed by the two cities: --key-file.")
 
@@ -62,9 +62,12 @@ class Command(BaseCommand):
                 unit = OrgUnit.objects.filter(code=org or "").first()
                 if unit is None or not receipt:
                     raise CommandError("--org（本地单位代码）和 --receipt 必填 / --org (a unit code here) and --receipt are required")
+                if Path(receipt).exists():  # checked before importing: an import is not undone for a file name
+                    raise CommandError(f"文件已存在 / {receipt} already exists; choose a new file name")
                 row, signed = citytransfer.import_package(actor, _read(package), key, unit=unit)
                 _write(receipt, signed)
-                self.stdout.write(self.style.SUCCESS(f"patient {row.pk} registered at {unit.code}; receipt {receipt}"))
+                what = f"patient {row.pk}" if row is not None else "records (no SMD entry)"
+                self.stdout.write(self.style.SUCCESS(f"{what} registered at {unit.code}; receipt {receipt}"))
             else:
                 if not receipt:
                     raise CommandError("--receipt: 必填 / required")
