@@ -100,6 +100,20 @@ class CityKeyField(forms.CharField):
                          help_text=_("The key agreed with the other city (base64 of 16 bytes); it is used for this request "
                                      "only and never stored."), **kwargs)
 
+    def clean(self, value):
+        """The key's own problems (not base64, not 16 bytes, one of the data keys) on the key field, in words the
+        reader knows (the container speaks of a backup key)."""
+        from xinli.core.archive.container import ArchiveError, key_from_text
+
+        value = super().clean(value)
+        try:
+            key_from_text(value)
+        except ArchiveError:
+            raise forms.ValidationError(bilingual(_(
+                "Transfer key: not a valid key; enter the 24-character key text agreed with the other city exactly "
+                "(letters are case-sensitive)."))) from None
+        return value
+
 
 class CityExportForm(BilingualForm):
     to = forms.CharField(label=_("receiving city"), max_length=60,

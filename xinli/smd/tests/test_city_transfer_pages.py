@@ -46,7 +46,10 @@ def test_download_import_and_close_through_the_pages(tree, doctor, managed):  # 
     assert not re.search(r"[A-Za-z]{4,}", _visible_text(page)), "English words on a Chinese page"
 
     bad = c.post(f"/transfers/city/{person.pk}/", {"to": "烟台市", "key": "不是密钥"})
-    assert bad.status_code == 400 and "备份密钥不是 base64" in bad.content.decode() and "/ the" not in bad.content.decode()
+    assert bad.status_code == 400 and "迁移密钥：不是有效的密钥" in bad.content.decode() and "/ Transfer" not in bad.content.decode()
+    assert "备份密钥" not in bad.content.decode()  # the container's word for its key is not the reader's
+    short = c.post(f"/transfers/city/{person.pk}/", {"to": "烟台市", "key": "abcdefghijklmnopqrstuvwx"})  # 18 bytes
+    assert short.status_code == 400 and 'id="id_key-error"' in short.content.decode() and "迁移密钥：不是有效的密钥" in short.content.decode()
     assert not AuditEntry.objects.filter(action="export", person_id=person.pk).exists()
 
     got = c.post(f"/transfers/city/{person.pk}/", {"to": "烟台市", "key": KEY_TEXT})
