@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xinli.archives.models import Person, PopulationTag
@@ -82,6 +83,24 @@ def test_the_rebuild_stores_the_same_values(register):
     assert row("T09", tree.county_a) == (1, 4, Decimal("0.25"))
     assert row("T09", tree.city) == (2, 5, Decimal("0.4"))
     assert row("CA1", tree.city) == (1, 2, Decimal("0.5"))
+
+
+def test_care_rows_leave_the_callers_planner_setting_alone(register):
+    """The grouped count runs without parallel workers on PostgreSQL (``_serial``); a caller's own setting is back
+    afterwards, and the rows are the hand counts: P4 (plan) in A1v1, P8 (no plan) in B1v1."""
+    tree = register
+    on_pg = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if on_pg:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 3")
+        rows = sorted((path, covered, n, breakdown) for path, covered, n, breakdown in indicators.care_rows(tree.city.path, YEAR, TODAY))
+        if on_pg:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW max_parallel_workers_per_gather")
+                assert cursor.fetchone()[0] == "3"
+    # Both ID numbers end their sequence in an even digit (704, 708): women.
+    assert rows == sorted([(tree.a1v1.path, 1, 1, ("sex=F",)), (tree.b1v1.path, 0, 1, ("sex=F",))])
 
 
 def test_a_region_tag_set_applies_to_its_units(register, monkeypatch):
