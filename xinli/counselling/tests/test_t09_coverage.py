@@ -136,3 +136,30 @@ def test_a_region_tag_set_stored_as_a_parameter(register, where):
         c[0] += covered
         c[1] += n
     assert rows == {tree.a1v1.path: [2, 4], tree.a2v1.path: [0, 1], tree.b1v1.path: [1, 1]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rebuild_outside_a_transaction_counts_ca1_on_another_connection(register, monkeypatch):
+    """A rebuild outside a transaction (as the nightly task runs it) computes CA1 in a thread on its own connection on
+    PostgreSQL (``services.OVERLAPPED``), in line elsewhere; the stored values are the hand counts either way."""
+    import threading
+
+    tree = register
+    threads = []
+    original = rollups._in_thread
+
+    def spy(*args):
+        threads.append(threading.current_thread() is not threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(rollups, "_in_thread", spy)
+    rollups.rebuild(YEAR, codes={"T09", "CA1"})
+    assert threads == ([True] if connection.vendor == "postgresql" else [])
+
+    def row(code, unit):
+        r = Rollup.objects.get(indicator=code, org_unit=unit, period=str(YEAR), breakdown="")
+        return r.numerator, r.denominator, r.value
+
+    assert row("CA1", tree.city) == (1, 2, Decimal("0.5"))
+    assert row("CA1", tree.a1v1) == (1, 1, Decimal("1"))
+    assert row("T09", tree.city) == (2, 5, Decimal("0.4"))
