@@ -27,8 +27,13 @@ class Rollup(models.Model):
 
     indicator = models.CharField(max_length=10)
     period = models.CharField(max_length=10)  # "2026" (year) or "2026-03" (month: the year to the end of that month)
-    org_unit = models.ForeignKey("regions.OrgUnit", on_delete=models.CASCADE, related_name="+")
-    org_path = models.CharField(max_length=255, db_index=True)
+    # No database foreign-key constraint (issue 16 item 6): a full rebuild writes ~35,000 rows per period, and the
+    # constraint's check fired once per row at commit. Integrity is kept by the writers instead: ``rebuild`` and the
+    # federation import take ``org_unit_id`` from the OrgUnit rows they have just read, org units are never deleted
+    # (a unit that changes gets a successor and keeps its history, ``valid_to``), and deleting one through the ORM
+    # still cascades here (Django's collector, not the database, does that for ``on_delete``).
+    org_unit = models.ForeignKey("regions.OrgUnit", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    org_path = models.CharField(max_length=255)  # indexed below (prefix pattern index only)
     # A disaggregation ("" = all; "sex=F", "age=14-17", "area=rural"): one row per category of the indicator's
     # declared breakdowns.
     breakdown = models.CharField(max_length=30, default="", blank=True)
@@ -41,6 +46,12 @@ class Rollup(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["indicator", "period", "org_unit", "breakdown"], name="rollup_unique_breakdown")]
+        indexes = [
+            # One index on org_path, for equality and prefix (``org_path__startswith``: LIKE 'path%') reads; the plain
+            # one ``db_index=True`` added beside it served nothing these do not (the rollups are never ordered or
+            # range-filtered by path in SQL), and every rebuild paid for both.
+            models.Index(fields=["org_path"], name="rollup_org_path_like", opclasses=["varchar_pattern_ops"]),
+        ]
 
 
 class Signal(models.Model):

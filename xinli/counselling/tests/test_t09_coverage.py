@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xinli.archives.models import Person, PopulationTag
@@ -84,6 +85,24 @@ def test_the_rebuild_stores_the_same_values(register):
     assert row("CA1", tree.city) == (1, 2, Decimal("0.5"))
 
 
+def test_care_rows_leave_the_callers_planner_setting_alone(register):
+    """The grouped count runs without parallel workers on PostgreSQL (``_serial``); a caller's own setting is back
+    afterwards, and the rows are the hand counts: P4 (plan) in A1v1, P8 (no plan) in B1v1."""
+    tree = register
+    on_pg = connection.vendor == "postgresql"
+    with transaction.atomic():
+        if on_pg:
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL max_parallel_workers_per_gather = 3")
+        rows = sorted((path, covered, n, breakdown) for path, covered, n, breakdown in indicators.care_rows(tree.city.path, YEAR, TODAY))
+        if on_pg:
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW max_parallel_workers_per_gather")
+                assert cursor.fetchone()[0] == "3"
+    # Both ID numbers end their sequence in an even digit (704, 708): women.
+    assert rows == sorted([(tree.a1v1.path, 1, 1, ("sex=F",)), (tree.b1v1.path, 0, 1, ("sex=F",))])
+
+
 def test_a_region_tag_set_applies_to_its_units(register, monkeypatch):
     """County A counts the elderly too (its own list); the rest of the city keeps the plan's list: A1v1 then has P1,
     P2, P3, P4 with P1 and P4 covered -> 2 / 4; county A 2 / 5; the city adds B1v1's P7 -> 3 / 6."""
@@ -117,3 +136,30 @@ def test_a_region_tag_set_stored_as_a_parameter(register, where):
         c[0] += covered
         c[1] += n
     assert rows == {tree.a1v1.path: [2, 4], tree.a2v1.path: [0, 1], tree.b1v1.path: [1, 1]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rebuild_outside_a_transaction_counts_ca1_on_another_connection(register, monkeypatch):
+    """A rebuild outside a transaction (as the nightly task runs it) computes CA1 in a thread on its own connection on
+    PostgreSQL (``services.OVERLAPPED``), in line elsewhere; the stored values are the hand counts either way."""
+    import threading
+
+    tree = register
+    threads = []
+    original = rollups._in_thread
+
+    def spy(*args):
+        threads.append(threading.current_thread() is not threading.main_thread())
+        return original(*args)
+
+    monkeypatch.setattr(rollups, "_in_thread", spy)
+    rollups.rebuild(YEAR, codes={"T09", "CA1"})
+    assert threads == ([True] if connection.vendor == "postgresql" else [])
+
+    def row(code, unit):
+        r = Rollup.objects.get(indicator=code, org_unit=unit, period=str(YEAR), breakdown="")
+        return r.numerator, r.denominator, r.value
+
+    assert row("CA1", tree.city) == (1, 2, Decimal("0.5"))
+    assert row("CA1", tree.a1v1) == (1, 1, Decimal("1"))
+    assert row("T09", tree.city) == (2, 5, Decimal("0.4"))
