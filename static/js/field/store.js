@@ -252,8 +252,9 @@
   }
 
   class Store {
-    constructor(db, name, keys, meta, options) {
+    constructor(db, name, username, keys, meta, options) {
       this._db = db;
+      this._user = username;
       this._name = name;
       this._keys = keys;
       this._meta = meta;
@@ -316,7 +317,7 @@
     async markSynced() {
       const keys = this._live();
       const expiresAt = this._options.now() + this._options.ttlHours * 3600 * 1000;
-      const meta = { ...this._meta, expiresAt, lastSync: this._options.now(), check: checkRecord(keys, this._meta.user, expiresAt) };
+      const meta = { ...this._meta, expiresAt, lastSync: this._options.now(), check: checkRecord(keys, this._user, expiresAt) };
       await writeMeta(this._db, meta);
       this._meta = meta;
       this.expiresAt = expiresAt;
@@ -352,11 +353,11 @@
       const expiresAt = now + options.ttlHours * 3600 * 1000;
       const deviceSalt = randomBytes(16);
       const keys = await deriveKeys(password, saltFor(username, deviceSalt), options.iterations);
-      meta = { format: 1, user: username, kdf: "PBKDF2-SHA256", cipher: "SM4-CBC+HMAC-SM3", salt: deviceSalt,
+      meta = { format: 1, kdf: "PBKDF2-SHA256", cipher: "SM4-CBC+HMAC-SM3", salt: deviceSalt,
         iterations: options.iterations, created: now, expiresAt, lastSync: null, failures: 0,
         check: checkRecord(keys, username, expiresAt) };
       await writeMeta(db, meta);
-      return new Store(db, name, keys, meta, options);
+      return new Store(db, name, username, keys, meta, options);
     }
     const expired = async () => {
       db.close();
@@ -387,7 +388,7 @@
     if (check.user !== username || now > check.expiresAt) throw await expired();
     meta = { ...meta, failures: 0, expiresAt: check.expiresAt };
     await writeMeta(db, meta);
-    return new Store(db, name, keys, meta, options);
+    return new Store(db, name, username, keys, meta, options);
   }
 
   /** Delete ``username``'s store without its password (logout, account disabled, device revoked). */
