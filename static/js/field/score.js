@@ -134,6 +134,9 @@
     return chars.slice(a, b).join("");
   }
 
+  // Python's str.isprintable() is false for these categories (the space excepted); repr() escapes them.
+  const NOT_PRINTABLE = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}\p{Zl}\p{Zp}\p{Zs}]/u;
+
   function pyStrRepr(s) {
     const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
     let out = "";
@@ -144,9 +147,11 @@
       else if (ch === "\n") out += "\\n";
       else if (ch === "\r") out += "\\r";
       else if (ch === "\t") out += "\\t";
-      else if (c < 0x20 || (c >= 0x7f && c <= 0xa0) || c === 0xad) out += "\\x" + c.toString(16).padStart(2, "0");
-      else if (c === 0x2028 || c === 0x2029) out += "\\u" + c.toString(16);
-      else out += ch;
+      else if (ch !== " " && NOT_PRINTABLE.test(ch)) {
+        if (c < 0x100) out += "\\x" + c.toString(16).padStart(2, "0");
+        else if (c < 0x10000) out += "\\u" + c.toString(16).padStart(4, "0");
+        else out += "\\U" + c.toString(16).padStart(8, "0");
+      } else out += ch;
     }
     return quote + out + quote;
   }
@@ -160,7 +165,7 @@
     const neg = mant.startsWith("-");
     const digits = mant.replace("-", "").replace(".", "");
     let body;
-    if (exp >= -5 && exp < 16) { // Python repr: fixed notation for 1e-5 <= |x| < 1e16 (exponent -5..15)
+    if (exp >= -4 && exp < 16) { // Python repr: fixed notation for 1e-4 <= |x| < 1e16
       if (exp >= 0) {
         const whole = digits.padEnd(exp + 1, "0");
         const intPart = whole.slice(0, exp + 1);

@@ -20,13 +20,15 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from django.conf import settings
+from django.conf import settings as django_settings
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from xinli.scales import definitions, engine
 from xinli.scales.engine import ScoringError
 from xinli.scales.tests import test_score
 
-SCORE_JS = Path(settings.BASE_DIR) / "static" / "js" / "field" / "score.js"
+SCORE_JS = Path(django_settings.BASE_DIR) / "static" / "js" / "field" / "score.js"
 RUNNER = Path(__file__).with_name("client_scoring_runner.cjs")
 NODE = shutil.which("node") or ("/usr/bin/node" if Path("/usr/bin/node").exists() else None)
 pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed: the client scoring port cannot be run")
@@ -71,7 +73,9 @@ COMMAND_VECTORS = [  # test_score_command.py, as the command passes them to the 
     _case("auditc", ["1", "1", "1"]),
 ]
 
-INVALID = [99, -1, "x", True, False, 1.5, "٣", "²", " 2 ", "007", "-0", 0.25, [1], {"a": 1}, "10000000000000000000"]
+INVALID = [99, -1, "x", True, False, 1.5, "٣", "²", " 2 ", "007", "-0", 0.25, [1], {"a": 1}, "10000000000000000000",
+           "123456789012345678", 1e-05, 1.5e-7, "\x00", "a\u200bb", "\xa0", "it's", 'say "x"', "\\", "\U0001F600",
+           "\ue000", "\u2028"]
 SEXES = [None, "male", "female", " Male ", "F", "女", "男", "", "other"]
 
 
@@ -181,3 +185,43 @@ def test_hand_computed_values_from_node():
     assert scl90["result"]["subscales"]["additional"] == 1.29 and scl90["result"]["total"] == 92
     assert sdq["result"]["subscales"]["emotional"] == 6 and sdq["result"]["prorated"] is True
     assert missing["ok"] is False and missing["field"] == "2" and "第 2 题未作答" in missing["zh"]
+
+
+# --- any input, as test_fuzz_scoring.py sends it (restricted to what JSON carries unchanged) ---------------------
+SAFE = 2**53 - 1
+_text = st.text(alphabet=st.characters(max_codepoint=0x2FFF, blacklist_categories=("Cs",)) | st.sampled_from("是否男女一二３"),
+                max_size=5)
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-SAFE, max_value=SAFE), st.integers(min_value=-2, max_value=6),
+    st.floats(allow_nan=False, allow_infinity=False).filter(lambda f: not f.is_integer()), _text,
+    st.sampled_from(["yes", " No ", "Y", "是", "否", "TRUE", "-", "", " 3", "03", "-0", "٣", "1.0", "\x00", "a\u200bb",
+                     "\xa0", "a\tb", "\u3000", "it's", 'say "x"', "\\", "\x85 2", "\U0001F600", "\ue000"]),
+    st.lists(st.integers(min_value=-5, max_value=5), max_size=2), st.dictionaries(_text, st.integers(-5, 5), max_size=2),
+)
+_keys = st.one_of(st.integers(min_value=-3, max_value=95).map(str), _text)
+_plausible = st.one_of(st.integers(min_value=0, max_value=5), st.sampled_from(["yes", "no", "1", "-", None, "是"]))
+_answers = st.one_of(st.dictionaries(_keys, _values, max_size=25), st.lists(_values, max_size=95), _values,
+                     st.lists(_plausible, max_size=25), st.lists(_plausible, min_size=90, max_size=90),
+                     st.dictionaries(st.integers(min_value=1, max_value=25).map(str), _plausible, max_size=25))
+
+
+@st.composite
+def _fuzz_case(draw):
+    return _case(draw(st.sampled_from(sorted(definitions.registry()))), draw(_answers),
+                 draw(st.sampled_from([None, "male", "female", "x", "", " F "])),
+                 draw(st.sampled_from([None, None, None, 20, 36, "36", 99])))
+
+
+def test_client_and_server_agree_on_any_input():
+    """Hypothesis draws 1,000 inputs of any shape, as test_fuzz_scoring.py does (derandomized); they are collected
+    first and then compared in one node run."""
+    cases: list[dict] = []
+
+    @settings(max_examples=1000, derandomize=True, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(case=_fuzz_case())
+    def collect(case):
+        cases.append(case)
+
+    collect()
+    counts = _compare(cases)
+    assert counts["errors"] >= 700  # mostly refusals: the field, and both messages quoting the value, must agree
