@@ -4,6 +4,7 @@ a wrong password is refused and counted, a changed byte is detected, the store e
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -108,6 +109,17 @@ SCENARIO = """async () => {
 }"""
 
 
+def serve(route):
+    """The test page, and files from static/ (the page's origin is a secure context with its own IndexedDB)."""
+    path = route.request.url[len(ORIGIN):].split("?")[0]
+    if path.startswith("/static/"):
+        file = (STATIC / path[len("/static/"):]).resolve()
+        if STATIC in file.parents and file.is_file():
+            return route.fulfill(body=file.read_bytes(), content_type="text/javascript")
+        return route.fulfill(status=404, body="")
+    return route.fulfill(body=PAGE, content_type="text/html; charset=utf-8")
+
+
 @pytest.fixture
 def phone_page(monkeypatch):
     yield from chromium_page(monkeypatch, **PHONE)
@@ -115,15 +127,6 @@ def phone_page(monkeypatch):
 
 def test_device_store_in_the_browser(phone_page):
     page = phone_page
-
-    def serve(route):
-        path = route.request.url[len(ORIGIN):].split("?")[0]
-        if path.startswith("/static/"):
-            file = (STATIC / path[len("/static/"):]).resolve()
-            if STATIC in file.parents and file.is_file():
-                return route.fulfill(body=file.read_bytes(), content_type="text/javascript")
-            return route.fulfill(status=404, body="")
-        return route.fulfill(body=PAGE, content_type="text/html; charset=utf-8")
 
     page.route(f"{ORIGIN}/**", serve)
     page.goto(f"{ORIGIN}/field-store")
@@ -139,4 +142,24 @@ def test_device_store_in_the_browser(phone_page):
     assert out["expired"] == "expired" and out["afterExpiry"] == 0
     assert out["attempts"] == ["wrong_password", "wrong_password", "locked_out"] and out["afterLockout"] == 0
     assert out["afterWipe"] == 0 and out["afterRevoke"] == 0
+    assert not page.problems, page.problems
+
+
+def test_client_scoring_in_the_browser_as_an_es_module(phone_page):
+    """static/js/field/score.js imported as an ES module in chromium gives the server's results."""
+    from xinli.scales import definitions, score
+
+    page = phone_page
+    page.route(f"{ORIGIN}/**", serve)
+    page.goto(f"{ORIGIN}/field-score")
+    assert_accessible(page)
+    cases = [("k10", {str(i): 3 for i in range(1, 9)} | {"9": 2}), ("sds", [2] * 20), ("who5", [3, 3, 3, 2, 2]),
+             ("scl90", [1] * 88 + [3, 1]), ("cssrs", ["yes", "yes", "yes", "yes", "no", "no"])]
+    got = page.evaluate("""async ([defs, cases]) => {
+      await import('/static/js/field/score.js');
+      return cases.map(([code, answers]) => XinliScore.score(defs[code], answers));
+    }""", [{c: definitions.get(c).raw for c, _ in cases}, cases])
+    expected = [json.loads(json.dumps(score(c, a).as_dict(), ensure_ascii=False)) for c, a in cases]
+    assert got == expected
+    assert (got[0]["total"], got[0]["raw_total"], got[1]["total"], got[4]["band"]) == (29, 28.89, 62, "high")
     assert not page.problems, page.problems
