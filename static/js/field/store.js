@@ -266,7 +266,7 @@
       if (this._options.now() > this.expiresAt) {
         const name = this._name;
         this.close();
-        deleteDb(name);
+        deleteDb(name).catch(() => {}); // the error below is what the caller needs to hear
         throw new StoreError("expired", "离线数据已过期并已清除，请联网同步", "the offline data expired and was wiped; go online and sync");
       }
       return this._keys;
@@ -356,7 +356,12 @@
       meta = { format: 1, kdf: "PBKDF2-SHA256", cipher: "SM4-CBC+HMAC-SM3", salt: deviceSalt,
         iterations: options.iterations, created: now, expiresAt, lastSync: null, failures: 0,
         check: checkRecord(keys, username, expiresAt) };
-      await writeMeta(db, meta);
+      // Records left by an earlier store whose meta record never got written cannot be read with the new keys:
+      // drop them in the same transaction.
+      const tx = db.transaction(["meta", "records"], "readwrite");
+      tx.objectStore("records").clear();
+      tx.objectStore("meta").put(meta, "meta");
+      await done(tx);
       return new Store(db, name, username, keys, meta, options);
     }
     const expired = async () => {
