@@ -125,3 +125,18 @@ def test_keys_from_the_password_match_pbkdf2_sha256_and_hmac_sm3_expansion():
                       "index": hmac_sm3(master, b"xinli-field index").hex()}
     assert got[1]["enc"] != got[0]["enc"]  # the user name is part of the salt
     assert got[2]["error"] == "RangeError"  # fewer than 100,000 iterations is refused
+
+
+def test_vendored_sm_crypto_is_the_recorded_release_with_its_licence():
+    vendor = Path(settings.BASE_DIR) / "static" / "vendor" / "sm-crypto"
+    version = (vendor / "VERSION").read_text(encoding="utf-8")
+    assert version.startswith("sm-crypto 0.5.8 (npm package sm-crypto") and ", MIT." in version
+    sums = {}
+    for line in version.splitlines():
+        if line.startswith("sha256 "):
+            _, digest, name = line.split()
+            sums[name] = digest
+    assert set(sums) == {"sm3.js", "sm4.js"}
+    for name, digest in sums.items():
+        assert hashlib.sha256((vendor / name).read_bytes()).hexdigest() == digest, name
+    assert (vendor / "LICENSE").read_text(encoding="utf-8").startswith("Copyright © 2018 june01\n\nPermission is hereby granted")
