@@ -34,6 +34,10 @@
  *   await store.wipe();              // logout: the database is deleted
  *   await XinliStore.wipe("doctor1") // without the password (account disabled, device revoked)
  *
+ * Audit: with ``{audit: true}`` every get, put, delete and list (outside the "audit:" namespace) adds an event
+ * {action, key, deviceTime, ...} to the store under "audit:…", for the sync to send with the queued forms (the
+ * server adds its own time); ``{audit: fn}`` hands each event to ``fn`` instead.
+ *
  * Errors are XinliStore.StoreError with ``code`` (wrong_password, locked_out, expired, tampered, unavailable,
  * closed) and ``zh`` / ``en`` messages.
  *
@@ -52,8 +56,9 @@
   const IV_BYTES = 16;
   const TAG_BYTES = 32;
   const MIN_ITERATIONS = 100000;
-  const DEFAULTS = { ttlHours: 72, iterations: 310000, maxAttempts: 10, now: () => Date.now() };
+  const DEFAULTS = { ttlHours: 72, iterations: 310000, maxAttempts: 10, now: () => Date.now(), audit: false };
   const DB_PREFIX = "xinli-field-";
+  const AUDIT_PREFIX = "audit:";
   const enc = new TextEncoder();
   const dec = new TextDecoder("utf-8", { fatal: true });
 
@@ -271,9 +276,26 @@
       }
       return this._keys;
     }
+    /** Note an offline read or write for the audit log (option ``audit``): a function is called with the event;
+     * ``true`` keeps the events in this store under "audit:<device time>-<sequence>-<random>" for the sync to send. The
+     * "audit:" namespace itself is not audited. */
+    async _audit(action, key, extra = {}) {
+      const audit = this._options.audit;
+      if (!audit || String(key).startsWith(AUDIT_PREFIX)) return;
+      const now = this._options.now();
+      const event = { action, key: String(key), deviceTime: new Date(now).toISOString(), ...extra };
+      if (typeof audit === "function") await audit(event);
+      else {
+        this._seq = (this._seq || 0) + 1; // in order within a session, unique across sessions
+        await this._write(`${AUDIT_PREFIX}${String(now).padStart(15, "0")}-${String(this._seq).padStart(6, "0")}-${bytesToHex(randomBytes(4))}`, event);
+      }
+    }
     async put(key, value) {
+      await this._write(String(key), value);
+      await this._audit("write", key);
+    }
+    async _write(key, value) {
       const keys = this._live();
-      key = String(key);
       const id = blindId(keys, `k:${key}`);
       const blob = seal(keys, JSON.stringify({ k: key, v: value, t: this._options.now() }), `rec:${id}`);
       const tx = this._db.transaction("records", "readwrite");
@@ -292,13 +314,16 @@
       const tx = this._db.transaction("records", "readonly");
       const row = await request(tx.objectStore("records").get(blindId(keys, `k:${String(key)}`)));
       await done(tx);
-      return row === undefined ? undefined : this._open(row).v;
+      const value = row === undefined ? undefined : this._open(row).v;
+      await this._audit("read", key, { found: row !== undefined });
+      return value;
     }
     async delete(key) {
       const keys = this._live();
       const tx = this._db.transaction("records", "readwrite");
       tx.objectStore("records").delete(blindId(keys, `k:${String(key)}`));
       await done(tx);
+      await this._audit("delete", key);
     }
     /** Records whose key starts with ``prefix``, as [{key, value, time}] sorted by key. */
     async list(prefix = "") {
@@ -310,8 +335,10 @@
         ? await request(records.index("ns").getAll(blindId(keys, `ns:${namespaceOf(prefix)}`)))
         : await request(records.getAll());
       await done(tx);
-      return rows.map((row) => this._open(row)).filter((d) => d.k.startsWith(prefix))
+      const found = rows.map((row) => this._open(row)).filter((d) => d.k.startsWith(prefix))
         .sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0)).map((d) => ({ key: d.k, value: d.v, time: d.t }));
+      await this._audit("list", prefix, { keys: found.map((d) => d.key).filter((k) => !k.startsWith(AUDIT_PREFIX)) });
+      return found;
     }
     /** A sync succeeded: the store now expires ``ttlHours`` from now. */
     async markSynced() {
@@ -340,7 +367,8 @@
 
   /**
    * Open (or create) ``username``'s store with the login password. Options: ttlHours (72), iterations (310,000;
-   * at least 100,000; used when the store is created), maxAttempts (10), now (clock, for tests).
+   * at least 100,000; used when the store is created), maxAttempts (10), now (clock, for tests), audit (false; a
+   * function called with each read/write event, or true to keep the events in the store under "audit:").
    */
   async function open(username, password, options = {}) {
     options = { ...DEFAULTS, ...options };

@@ -96,6 +96,17 @@ SCENARIO = """async () => {
   for (let i = 0; i < 3; i++) out.attempts.push(await error(S.open('doctor2', 'nope', {...opts, maxAttempts: 3})));
   out.afterLockout = (await dump()).names.length;
 
+  // offline reads and writes leave audit events (device time) in the store, for the sync to send
+  clock = Date.parse('2026-12-05T08:00:00Z');
+  store = await S.open('doctor5', 'Fifth-密码-5', {...opts, audit: true});
+  await store.put('person:7', {name: '李四'});
+  await store.get('person:7');
+  await store.get('person:8');
+  await store.list('person:');
+  await store.delete('person:7');
+  out.audit = (await store.list('audit:')).map(r => [r.value.action, r.value.key, r.value.deviceTime, r.value.found, r.value.keys]);
+  await store.wipe();
+
   // logout wipes; so does a wipe without the password (account disabled, device revoked)
   store = await S.open('doctor3', 'Third-密码-3', opts);
   await store.put('queue:1', {a: 1});
@@ -141,6 +152,10 @@ def test_device_store_in_the_browser(phone_page):
     assert out["ttlHours"] == 72 and out["afterSync"] == 72 and out["openAfterSync"] is True
     assert out["expired"] == "expired" and out["afterExpiry"] == 0
     assert out["attempts"] == ["wrong_password", "wrong_password", "locked_out"] and out["afterLockout"] == 0
+    t = "2026-12-05T08:00:00.000Z"
+    assert out["audit"] == [["write", "person:7", t, None, None], ["read", "person:7", t, True, None],
+                            ["read", "person:8", t, False, None], ["list", "person:", t, None, ["person:7"]],
+                            ["delete", "person:7", t, None, None]]
     assert out["afterWipe"] == 0 and out["afterRevoke"] == 0
     assert not page.problems, page.problems
 
