@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "xinli.indicators",
     "xinli.reports",
     "xinli.imports",
+    "xinli.field",
     "xinli.demo",
 ]
 
