@@ -136,7 +136,7 @@ def attach_photo(actor, person: Person, *, content_type: str, data: str, about_t
         raise field_error("data", _("Photo: not valid base64; send the image bytes base64-encoded.")) from None
     if not raw:
         raise field_error("data", _("Photo: empty; take the photo again."))
-    limit = getattr(settings, "XINLI_FIELD_MAX_PHOTO_BYTES", 600 * 1024)
+    limit = settings.XINLI_FIELD_MAX_PHOTO_BYTES
     problem = size_problem(len(raw))
     if problem or len(raw) > limit:
         raise field_error("data", _("Photo: larger than {limit} KB; take it again at a lower resolution."), limit=limit // 1024)
