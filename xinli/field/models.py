@@ -30,6 +30,7 @@ class Device(models.Model):
     wipe_sent_at = models.DateTimeField(_("told to wipe"), null=True, blank=True)  # first "wipe" answer given
 
     class Meta:
+        verbose_name = _("field device")
         ordering = ["-registered_at", "-id"]
 
     def __str__(self):
@@ -58,6 +59,7 @@ class SyncItem(models.Model):
     result = models.JSONField(default=dict)  # the answer given for this item, without the kept entry
 
     class Meta:
+        verbose_name = _("sync item")
         constraints = [models.UniqueConstraint(fields=["device", "client_id"], name="field_syncitem_once")]
 
 
@@ -86,4 +88,5 @@ class FieldNote(PersonScopedModel):
     listed_persons = ListedPersons("person", purpose="field note")
 
     class Meta:
+        verbose_name = _("field note")
         ordering = ["-created_at", "-id"]
