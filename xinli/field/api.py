@@ -152,6 +152,7 @@ class DeviceViewSet(viewsets.GenericViewSet):
     (``?user=<username>``) and revokes one."""
 
     serializer_class = DeviceSerializer
+    pagination_class = None  # a user has a handful of devices: the list is never paged
     queryset = Device.objects.none()
     scope_model = Device
     scope_field = "user"
@@ -159,7 +160,8 @@ class DeviceViewSet(viewsets.GenericViewSet):
     def get_queryset(self):
         return selectors.own_devices(self.request.user)
 
-    @extend_schema(parameters=[OpenApiParameter("user", str, description="security administrator: that user's devices")])
+    @extend_schema(parameters=[OpenApiParameter("user", str, description="security administrator: that user's devices")],
+                   responses={200: DeviceSerializer(many=True)})
     def list(self, request):
         username = request.query_params.get("user", "")
         if username:
