@@ -101,10 +101,9 @@ def _tasks(user, today: datetime.date, horizon: datetime.date) -> tuple[list[dic
         if person is None:  # an affected person not (yet) in the archive: nothing to visit by address
             continue
         add("crisis_follow_up", fu.due, "alerts.followup", fu.pk, person, crisis_follow_up_version(fu))
-    for t in archive_transfers.decidable(user):
-        if t.accept_by <= horizon:
-            add("transfer", t.accept_by, "archives.transfer", t.pk, t.person, transfer_version(t),
-                from_unit=t.from_unit.name, to_unit=t.to_unit.name)
+    for t in archive_transfers.decidable(user):  # waiting now, whatever the deadline: due = the day to accept by
+        add("transfer", t.accept_by, "archives.transfer", t.pk, t.person, transfer_version(t),
+            from_unit=t.from_unit.name, to_unit=t.to_unit.name)
     plans = Plan.objects.filter(scope_q(user, COUNSELLING_WORK) | scope_q(user, ARCHIVES_EDIT), worker=user,
                                 state=Plan.State.ACTIVE, review_on__lte=horizon).select_related("person")
     for plan in plans:

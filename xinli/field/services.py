@@ -73,13 +73,11 @@ def revoke_device(actor, device: Device) -> Device:
 
 def check_device(device: Device | None, actor) -> Device:
     """The caller's own active device, or ``DeviceRevoked`` (recorded once as the wipe order given)."""
-    if device is None:
+    if device is None or actor is None or device.user_id != actor.pk:  # another user's device is unknown to the caller
         raise field_error("device", _("Device: unknown device id; register the device first (POST /api/v1/field/devices/)."))
     if device.revoked_at is not None or not device.user.is_active:
         tell_wipe(device)
         raise DeviceRevoked
-    if actor is None or device.user_id != actor.pk:
-        raise field_error("device", _("Device: unknown device id; register the device first (POST /api/v1/field/devices/)."))
     return device
 
 

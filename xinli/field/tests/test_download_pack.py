@@ -106,3 +106,35 @@ def test_instrument_definitions_for_the_client_scorer(doctor):
     phq9 = next(i for i in body["instruments"] if i["code"] == "phq9")
     assert [b["code"] for b in phq9["definition"]["bands"]] == ["minimal", "mild", "moderate", "moderately_severe", "severe"]
     assert phq9["version"]
+
+
+def test_an_open_emergency_comes_first_and_a_transfer_to_accept_is_in_the_receivers_pack(doctor, patients, personas, tree):
+    from xinli.archives.services import update_person
+    from xinli.smd.services import record_emergency
+
+    mine, _outside = patients
+    em = record_emergency(doctor, mine[1], trigger="relapse", occurred_at=timezone.now() - datetime.timedelta(hours=2))
+    device = register(doctor)
+    body = api(doctor).get("/api/v1/field/pack/", {"days": 14}, **headers(device)).json()
+    first = body["tasks"][0]
+    assert (first["kind"], first["record"]["id"], first["trigger"]) == ("smd_emergency", em.pk, "relapse")
+    assert first["complete_by"] == (em.occurred_at + datetime.timedelta(hours=24)).isoformat()
+    # The resident of mine[0] moves to 燕儿岛 (county A, street a2): the a2 doctor has the transfer to accept.
+    person = mine[0].person
+    update_person(personas.county_officer, person, {"org_unit": tree.a2v1})
+    receiver = next(u for u in type(doctor).objects.filter(username="a2_doctor"))
+    receiver_device = register(receiver)
+    body = api(receiver).get("/api/v1/field/pack/", **headers(receiver_device)).json()
+    transfers = [t for t in body["tasks"] if t["kind"] == "transfer"]
+    assert len(transfers) == 1 and transfers[0]["person"] == person.pk and transfers[0]["to_unit"] == tree.a2v1.name
+    assert person.pk in {p["id"] for p in body["persons"]}
+
+
+def test_the_field_routes_are_in_the_openapi_schema(client, personas):
+    from xinli.testing.fixtures import login_verified
+
+    login_verified(client, personas.county_officer)
+    paths = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()["paths"]
+    for path in ("/api/v1/field/pack/", "/api/v1/field/sync/", "/api/v1/field/instruments/", "/api/v1/field/devices/",
+                 "/api/v1/field/devices/{id}/revoke/"):
+        assert path in paths, path

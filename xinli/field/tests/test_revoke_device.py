@@ -41,3 +41,12 @@ def test_a_disabled_accounts_device_gets_the_wipe_answer_though_its_token_is_dea
     _assert_wipe(r)
     # Without a device id (or with an active device's id) a dead token is the ordinary 401.
     assert client.get("/api/v1/field/pack/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+
+
+def test_another_users_revoked_device_is_unknown_to_the_caller(doctor, personas):
+    theirs = register(personas.village_worker_1)
+    api(personas.security_admin).post(f"/api/v1/field/devices/{theirs.pk}/revoke/")
+    r = api(doctor).get("/api/v1/field/pack/", **headers(theirs))
+    assert r.status_code == 400 and "device" in r.json()
+    theirs.refresh_from_db()
+    assert theirs.wipe_sent_at is None
