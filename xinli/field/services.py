@@ -339,6 +339,12 @@ def sync_item(actor, device: Device, item: dict) -> dict:
     server_time = timezone.now()
     try:
         with transaction.atomic():
+            # One device's items are applied one at a time: the same form sent twice at once (a retry racing the
+            # first send) waits here, then finds the first one's outcome.
+            Device.objects.select_for_update().filter(pk=device.pk).first()
+            stored = SyncItem.objects.filter(device=device, client_id=item["client_id"]).first()
+            if stored is not None:
+                return _replay(stored)
             try:
                 where, obj, result = HANDLERS[item["kind"]](actor, item)
                 outcome = SyncItem.Outcome.STORED
