@@ -189,7 +189,7 @@ def _moved_away(actor, person: Person, capability: str) -> bool:
 def _person(actor, pk, capability: str, field: str = "person") -> Person:
     """The person a form is about: in the actor's area for ``capability``, or a conflict when they moved away or
     died; someone the actor never had is "not found" (the same answer as an unknown id)."""
-    person = Person.objects.filter(pk=pk).select_related("org_unit").first() if isinstance(pk, int) and not isinstance(pk, bool) else None
+    person = Person.objects.filter(pk=pk).select_related("org_unit").first() if _is_id(pk) else None
     if person is None:
         raise field_error(field, _("Person: not found in your area; check the person id."))
     in_area = path_in_scope(actor, capability, person.org_path)
@@ -201,6 +201,11 @@ def _person(actor, pk, capability: str, field: str = "person") -> Person:
                                                               "on the record for the receiving unit.")))
         raise field_error(field, _("Person: not found in your area; check the person id."))
     return person
+
+
+def _is_id(value) -> bool:
+    """A record id in a form: a positive whole number (not a bool, not a string)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
 
 
 def _require_dict(payload, name: str = "payload") -> dict:
@@ -216,7 +221,7 @@ def _smd_follow_up(actor, item):
 
     payload = _require_dict(item["payload"])
     patient_id, task_id = payload.get("patient"), payload.get("task")
-    patient = Patient.objects.filter(pk=patient_id).select_related("person").first() if isinstance(patient_id, int) else None
+    patient = Patient.objects.filter(pk=patient_id).select_related("person").first() if _is_id(patient_id) else None
     if patient is None:
         raise field_error("patient", _("Patient: not found in your area; check the patient id."))
     person = patient.person
@@ -226,7 +231,7 @@ def _smd_follow_up(actor, item):
     data = _serializer_problem(FollowUpInputSerializer, _require_dict(payload.get("follow_up"), "follow_up"))
     task = None
     if task_id is not None:
-        task = Task.objects.filter(pk=task_id, patient=patient).select_related("patient").first() if isinstance(task_id, int) else None
+        task = Task.objects.filter(pk=task_id, patient=patient).select_related("patient").first() if _is_id(task_id) else None
         if task is None:
             raise field_error("task", _("Task: not a follow-up task of this patient; check the task id."))
     about = ("smd.task", task.pk) if task else ("smd.patient", patient.pk)
@@ -301,7 +306,7 @@ def _concern(actor, item):
     person = unit = None
     if payload.get("person") is not None:
         person = _person(actor, payload.get("person"), FIELD_SYNC)
-    elif isinstance(payload.get("org_unit"), int):
+    elif _is_id(payload.get("org_unit")):
         unit = OrgUnit.objects.filter(pk=payload["org_unit"]).first()
         if unit is None:
             raise field_error("org_unit", _("Org unit: not found in your area; check the org unit id."))
@@ -315,7 +320,7 @@ def _attachment_photo(actor, item):
     about = payload.get("about") or {}
     about = _require_dict(about, "about")
     note = attach_photo(actor, person, content_type=payload.get("content_type") or "", data=payload.get("data") or "",
-                        about_type=about.get("type") or "", about_id=about.get("id") if isinstance(about.get("id"), int) else None,
+                        about_type=about.get("type") or "", about_id=about.get("id") if _is_id(about.get("id")) else None,
                         text=payload.get("text") if isinstance(payload.get("text"), str) else "", device_time=item["device_time"])
     return person, note, {"note": note.pk}
 

@@ -105,3 +105,22 @@ def test_a_bad_envelope_is_a_bilingual_400_writing_nothing(doctor, patients, env
     assert any("\u4e00" <= ch <= "\u9fff" for ch in text) and " / " in text
     assert not SyncItem.objects.exists() and not FollowUp.objects.exists()
     assert not AuditEntry.objects.filter(purpose="field_sync").exists()
+
+
+@pytest.mark.parametrize("patient", [True, "1", -1, 10**20, None])
+def test_a_patient_id_that_is_not_a_whole_number_is_refused(doctor, patients, patient):
+    device = register(doctor)
+    [result] = api(doctor).post("/api/v1/field/sync/", {"items": [item("smd_follow_up", {"patient": patient, "follow_up": visit()})]},
+                                format="json", **headers(device)).json()["items"]
+    assert result["outcome"] == "refused" and "患者" in result["errors"]["patient"][0]
+    assert not FollowUp.objects.exists()
+
+
+def test_a_community_worker_cannot_record_an_smd_follow_up(personas, patients):
+    mine, _ = patients
+    worker = personas.village_worker_1  # smd.basic only: sees the patient, does not treat them
+    device = register(worker)
+    [result] = api(worker).post("/api/v1/field/sync/", {"items": [item("smd_follow_up", {"patient": mine[0].pk, "follow_up": visit()})]},
+                                format="json", **headers(device)).json()["items"]
+    assert result["outcome"] == "refused"
+    assert not FollowUp.objects.exists() and not SyncItem.objects.exists()
