@@ -8,6 +8,7 @@ from xinli.alerts import api as alerts_api
 from xinli.archives import api as archives_api
 from xinli.core.api import Router
 from xinli.counselling import api as counselling_api
+from xinli.field import api as field_api
 from xinli.hotline import api as hotline_api
 from xinli.indicators import api as indicators_api
 from xinli.network import api as network_api
@@ -48,6 +49,7 @@ router.register("counselling/cases", counselling_api.CaseViewSet, basename="coun
 router.register("counselling/plans", counselling_api.PlanViewSet, basename="counselling-plan")
 router.register("counselling/referrals", counselling_api.ReferralViewSet, basename="counselling-referral")
 router.register("indicators/values", indicators_api.ValueViewSet, basename="indicator-value")
+router.register("field/devices", field_api.DeviceViewSet, basename="field-device")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [
@@ -57,5 +59,8 @@ urlpatterns = [
     path("auth/tokens/<pk>/revoke/", accounts_api.revoke_token, name="api-token-revoke"),
     path("auth/password/", accounts_api.change_password, name="api-password"),
     path("me/", accounts_api.me, name="api-me"),
+    path("field/pack/", field_api.PackView.as_view(), name="api-field-pack"),
+    path("field/sync/", field_api.SyncView.as_view(), name="api-field-sync"),
+    path("field/instruments/", field_api.InstrumentsView.as_view(), name="api-field-instruments"),
     *router.urls,
 ]

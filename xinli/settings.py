@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "xinli.indicators",
     "xinli.reports",
     "xinli.imports",
+    "xinli.field",
     "xinli.demo",
 ]
 
@@ -280,6 +281,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("XINLI_MAX_BODY_BYTES", str(102
 XINLI_MAX_UPLOAD_BYTES = int(os.environ.get("XINLI_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 XINLI_MAX_IMPORT_ROWS = int(os.environ.get("XINLI_MAX_IMPORT_ROWS", "200000"))
 XINLI_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("XINLI_MAX_XLSX_UNPACKED_BYTES", str(500 * 1024 * 1024)))
+# The field app (docs/field.md): the largest photo of a signed paper form one sync item may carry (base64 in the JSON
+# body, so also below XINLI_MAX_BODY_BYTES).
+XINLI_FIELD_MAX_PHOTO_BYTES = int(os.environ.get("XINLI_FIELD_MAX_PHOTO_BYTES", str(600 * 1024)))
 
 # --- Internationalisation (Chinese by default, English switch) ------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -5,11 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from xinli.accounts.views import healthz
 from xinli.archives import transfer_views
 from xinli.core import views as core_views
+from xinli.field import views as field_views
 from xinli.regions import views as region_views
 from xinli.web import views as web_views
 
 urlpatterns = [
     path("", web_views.home, name="home"),
+    path("accounts/security/devices/", field_views.devices_view, name="field_devices"),
     path("accounts/", include("xinli.accounts.urls")),
     path("org/", region_views.browser, name="org_browser"),
     path("org/<int:pk>/", region_views.browser, name="org_unit"),

@@ -71,6 +71,7 @@ LINK_LABELS = {
     "counselling.case": _("counselling cases"),
     "counselling.plan": _("personalised plans"),
     "counselling.referral": _("referrals"),
+    "field.fieldnote": _("field notes (home visits, kept entries, photos)"),
     "hotline.call": _("hotline calls"),
     "outreach.invitation": _("awareness survey invitations"),
     "screening.assessment": _("assessments"),

@@ -86,6 +86,12 @@ def _open_tasks(user) -> QuerySet[Task]:
     return Task.objects.filter(treating_q(user, doctor_field="patient__doctor"), state=Task.State.DUE, patient__status=Status.IN_REGISTER)
 
 
+def open_tasks(user) -> QuerySet[Task]:
+    """Follow-ups still due of the patients ``user`` treats (the worklist's and the field pack's source); the caller
+    audits the persons it shows."""
+    return _open_tasks(user)
+
+
 def worklist_counts(user, today: datetime.date | None = None) -> dict:
     """How many follow-ups of the user's patients are overdue and due this week (numbers only: nothing to audit)."""
     today = today or timezone.localdate()

@@ -12,6 +12,7 @@ from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, CrisisTeam, Foll
 from xinli.archives.models import Consent, DuplicateRequest, Person, PersonMerge, PossibleDuplicate, Transfer
 from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
+from xinli.field.models import Device
 from xinli.hotline.models import Call, Line
 from xinli.indicators.models import Rollup
 from xinli.network.models import Course, InspectionPlan, Institution, Rectification, Site, Staff, Volunteer
@@ -22,7 +23,10 @@ from xinli.smd.models import Patient, Task
 pytestmark = pytest.mark.django_db
 
 # Routes with no object scope: they only ever concern the caller.
-UNSCOPED = {"api-token", "api-me", "api-logout", "api-tokens", "api-token-revoke", "api-password"}  # the caller's own session, tokens, password
+UNSCOPED = {"api-token", "api-me", "api-logout", "api-tokens", "api-token-revoke", "api-password",  # the caller's own session, tokens, password
+            # The field app (issue 18): the caller's own task pack and sync from their own device (each task read through
+            # its app's scoped selector; xinli/field/tests), and the instrument definitions (no person data).
+            "api-field-pack", "api-field-sync", "api-field-instruments"}
 
 
 def api_routes():
@@ -49,6 +53,8 @@ def expected_visible(user, model, field):
     # Assessments (issue 15): read by who screens, counsels, treats or follows up; not by archives.view alone.
     if model is Notification:
         return set(Notification.objects.filter(recipient=user).values_list("pk", flat=True))
+    if model is Device:  # field devices (issue 18): one's own (the security administrator's list takes ?user=)
+        return set(Device.objects.filter(user=user).values_list("pk", flat=True))
     if model is DuplicateRequest:  # the officers of the common ancestor, never the requester (issue 15)
         paths = [a.org_unit.path for a in user.active_assignments() if "archives.edit" in GRANTS[a.role].capabilities]
         return {d.pk for d in DuplicateRequest.objects.exclude(requester=user) if any(d.org_path.startswith(p) for p in paths)}

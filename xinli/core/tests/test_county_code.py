@@ -222,6 +222,10 @@ def test_rows_made_by_the_services_sit_under_their_units_path_and_county(tree, p
     smd.record_follow_up(doctor, patient, {"date": datetime.date.today(), "mode": "home", "risk": 0})
     smd.record_emergency(doctor, patient, trigger="relapse", occurred_at=timezone.now(), actions="home visit")
     smd.add_support(doctor, patient, kind="rehab", start=datetime.date.today(), institution="康复站")
+    from xinli.field import services as field
+
+    field.add_home_visit_note(make_user("place_worker", [(tree.a1v2, Role.COMMUNITY_WORKER)]), people.in_a1v2,
+                              text="入户走访", visited_on=timezone.localdate())
     officer = make_user("place_officer", [(tree.county_a, Role.HEALTH_OFFICER)])
     site = network.create_site(officer, org_unit=tree.a2v1, name="燕儿岛心理咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1))
     starts = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1), datetime.time(10)))

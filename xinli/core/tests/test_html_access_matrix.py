@@ -72,6 +72,7 @@ OWN = {
 ROUTES = {
     "accounts/security/": ({"security.manage"}, None, "get"),
     "accounts/users/": ({"accounts.manage"}, None, "get"),
+    "accounts/security/devices/": ({"security.manage"}, None, "get"),  # a user's field devices (?user=); no person data
     "org/": ({"regions.view"}, None, "get"),
     "org/<int:pk>/": ({"regions.view"}, "unit", "get"),
     "persons/": ({"archives.view"}, None, "get"),

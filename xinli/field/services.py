@@ -1,0 +1,403 @@
+"""Every write of the field app (docs/field.md): registering and revoking devices, and the sync — each form a device
+queued offline is applied in order, in its own transaction, through the owning app's service (SMD follow-up,
+assessment, concern → alert) or a field note (home-visit note, photo of a signed paper form). The same client id
+from the same device is applied once: its stored outcome is returned again and nothing is written.
+
+The server decides conflicts (the task done meanwhile, the patient dead, moved away or out of the register, the
+record changed since the pack): the worker's entry is then kept as a note on the person (``FieldNote`` of kind
+``conflict``) and shown in the answer. A refused item (invalid input) writes nothing; the client may fix it and send
+it again with the same client id."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.archives.models import Person, PersonStatus, Transfer
+from xinli.core import audit
+from xinli.core.i18n import bilingual, field_error, generic_message
+from xinli.core.policy import FIELD_SYNC, SCREENING_ADMINISTER, SECURITY_MANAGE, SMD_FOLLOWUP
+from xinli.core.scoping import has_capability, path_in_scope, scope_paths
+from xinli.core.uploads import size_problem
+from xinli.smd.models import FollowUp, Patient, Status, Task
+
+from . import selectors
+from .models import Device, FieldNote, SyncItem
+
+KINDS = ("smd_follow_up", "assessment", "home_visit_note", "concern", "attachment_photo")
+MAX_ITEMS = 100
+PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
+ABOUT_TYPES = {"smd.followup": FollowUp, "smd.patient": Patient}
+
+
+class DeviceRevoked(Exception):
+    """The device was revoked or its account disabled: the client must wipe its store."""
+
+
+# --- devices -----------------------------------------------------------------------------------------------------
+
+def register_device(actor, *, label: str) -> Device:
+    if not has_capability(actor, FIELD_SYNC):
+        raise PermissionDenied
+    label = (label or "").strip()
+    if not label or len(label) > 60:
+        raise field_error("label", _("Device name: 1 to 60 characters, e.g. the phone's model."))
+    with transaction.atomic():
+        device = Device.objects.create(user=actor, label=label)
+        audit.record(actor, audit.Action.SECURITY, obj=device, detail={"device": str(device.public_id), "registered": True})
+    return device
+
+
+def revoke_device(actor, device: Device) -> Device:
+    """The security administrator (over the device owner's units) revokes a device; its next call is told to wipe."""
+    from xinli.accounts.selectors import managed_user
+
+    if not has_capability(actor, SECURITY_MANAGE) or managed_user(actor, device.user.username) is None:
+        raise PermissionDenied
+    with transaction.atomic():
+        if Device.objects.filter(pk=device.pk, revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=actor) != 1:
+            raise field_error("device", _("Device: already revoked."))
+        device.refresh_from_db()
+        audit.record(actor, audit.Action.SECURITY, obj=device, detail={"device": str(device.public_id), "revoked": True,
+                                                                       "user": device.user_id})
+    return device
+
+
+def check_device(device: Device | None, actor) -> Device:
+    """The caller's own active device, or ``DeviceRevoked`` (recorded once as the wipe order given)."""
+    if device is None or actor is None or device.user_id != actor.pk:  # another user's device is unknown to the caller
+        raise field_error("device", _("Device: unknown device id; register the device first (POST /api/v1/field/devices/)."))
+    if device.revoked_at is not None or not device.user.is_active:
+        tell_wipe(device)
+        raise DeviceRevoked
+    return device
+
+
+def tell_wipe(device: Device) -> None:
+    if device.wipe_sent_at is None:
+        with transaction.atomic():
+            if Device.objects.filter(pk=device.pk, wipe_sent_at__isnull=True).update(wipe_sent_at=timezone.now()):
+                audit.record(None, audit.Action.SECURITY, obj=device, detail={"device": str(device.public_id), "wipe": True,
+                                                                              "user": device.user_id})
+
+
+# --- field notes ---------------------------------------------------------------------------------------------------
+
+def add_home_visit_note(actor, person: Person, *, text: str, visited_on: datetime.date, device_time=None) -> FieldNote:
+    """A worker's note of a home visit, on a person of their area (``field.sync`` there)."""
+    if not path_in_scope(actor, FIELD_SYNC, person.org_path):
+        raise PermissionDenied
+    text = (text or "").strip()
+    if not text or len(text) > 5000:
+        raise field_error("text", _("Note: describe the visit (1 to 5000 characters)."))
+    if visited_on is None or visited_on > timezone.localdate():
+        raise field_error("date", _("Date: the day of the visit, not in the future."))
+    with transaction.atomic():
+        note = FieldNote(person=person, kind=FieldNote.Kind.HOME_VISIT, text=text, visited_on=visited_on, author=actor,
+                         device_time=device_time).place_under(person)
+        note.save()
+        audit.record(actor, audit.Action.CREATE, obj=note, person=person, detail={"kind": note.kind})
+    return note
+
+
+def keep_conflict(actor, person: Person, *, reason: str, message: str, entry: dict, about_type: str = "", about_id=None,
+                  device_time=None) -> FieldNote:
+    """Keep a worker's entry the server did not apply as a note on the person (nothing they entered is lost)."""
+    with transaction.atomic():
+        note = FieldNote(person=person, kind=FieldNote.Kind.CONFLICT, text=message,
+                         entry=json.dumps(entry, ensure_ascii=False, default=str), about_type=about_type, about_id=about_id,
+                         author=actor, device_time=device_time).place_under(person)
+        note.save()
+        audit.record(actor, audit.Action.CREATE, obj=note, person=person, detail={"kind": note.kind, "reason": reason})
+    return note
+
+
+def attach_photo(actor, person: Person, *, content_type: str, data: str, about_type: str = "", about_id=None,
+                 text: str = "", device_time=None) -> FieldNote:
+    """A photo of a signed paper form (JPEG or PNG, at most ``XINLI_FIELD_MAX_PHOTO_BYTES``) attached to the person,
+    and to one of their records when ``about_type``/``about_id`` name it."""
+    if not path_in_scope(actor, FIELD_SYNC, person.org_path):
+        raise PermissionDenied
+    if content_type not in PHOTO_TYPES:
+        raise field_error("content_type", _("Photo type: JPEG or PNG (image/jpeg, image/png)."))
+    try:
+        raw = base64.b64decode(data or "", validate=True)
+    except (binascii.Error, ValueError, TypeError):
+        raise field_error("data", _("Photo: not valid base64; send the image bytes base64-encoded.")) from None
+    if not raw:
+        raise field_error("data", _("Photo: empty; take the photo again."))
+    limit = settings.XINLI_FIELD_MAX_PHOTO_BYTES
+    problem = size_problem(len(raw))
+    if problem or len(raw) > limit:
+        raise field_error("data", _("Photo: larger than {limit} KB; take it again at a lower resolution."), limit=limit // 1024)
+    if not raw.startswith(PHOTO_TYPES[content_type]):
+        raise field_error("data", _("Photo: the file is not the declared type (JPEG or PNG); take the photo again."))
+    if about_type:
+        model = ABOUT_TYPES.get(about_type)
+        if model is None:
+            raise field_error("about", _("Record: one of {choices}."), choices=", ".join(ABOUT_TYPES))
+        owner = "patient__person" if model is FollowUp else "person"
+        if not model.objects.filter(pk=about_id, **{owner: person}).exists():
+            raise field_error("about", _("Record: not a record of this person; check the record id."))
+    with transaction.atomic():
+        note = FieldNote(person=person, kind=FieldNote.Kind.PHOTO, photo=base64.b64encode(raw).decode(), content_type=content_type,
+                         text=(text or "").strip()[:500], about_type=about_type, about_id=about_id, author=actor,
+                         device_time=device_time).place_under(person)
+        note.save()
+        audit.record(actor, audit.Action.CREATE, obj=note, person=person,
+                     detail={"kind": note.kind, "bytes": len(raw), "about": f"{about_type}:{about_id}" if about_type else ""})
+    return note
+
+
+# --- sync ----------------------------------------------------------------------------------------------------------
+
+class Conflict(Exception):
+    def __init__(self, person, reason: str, message: str, about_type: str = "", about_id=None, **detail):
+        super().__init__(reason)
+        self.person, self.reason, self.message = person, reason, message
+        self.about_type, self.about_id, self.detail = about_type, about_id, detail
+
+
+def _serializer_problem(serializer_class, data) -> dict:
+    """Validated data of ``serializer_class``, or a bilingual ValidationError naming each wrong field."""
+    serializer = serializer_class(data=data)
+    if serializer.is_valid():
+        return serializer.validated_data
+    errors = {}
+    for name, messages in serializer.errors.items():
+        field = serializer.fields.get(name)
+        label = field.label if field is not None and field.label else name
+        errors[name] = [generic_message(getattr(m, "code", "invalid"), label) or f"{name}: {m}" for m in messages]
+    raise ValidationError(errors)
+
+
+def _moved_away(actor, person: Person, capability: str) -> bool:
+    """``person`` left the actor's area: a transfer from a unit where the actor holds ``capability`` (so the pack
+    could have held them)."""
+    paths = scope_paths(actor, capability)
+    return any(t.from_path.startswith(p) for t in Transfer.objects.filter(person=person).only("from_path") for p in paths)
+
+
+def _person(actor, pk, capability: str, field: str = "person") -> Person:
+    """The person a form is about: in the actor's area for ``capability``, or a conflict when they moved away or
+    died; someone the actor never had is "not found" (the same answer as an unknown id)."""
+    person = Person.objects.filter(pk=pk).select_related("org_unit").first() if _is_id(pk) else None
+    if person is None:
+        raise field_error(field, _("Person: not found in your area; check the person id."))
+    in_area = path_in_scope(actor, capability, person.org_path)
+    if person.status == PersonStatus.DECEASED and (in_area or _moved_away(actor, person, capability)):
+        raise Conflict(person, "deceased", bilingual(_("The person has died; your entry is kept as a note on the record.")))
+    if not in_area:
+        if _moved_away(actor, person, capability):
+            raise Conflict(person, "transferred", bilingual(_("The person moved to another area; your entry is kept as a note "
+                                                              "on the record for the receiving unit.")))
+        raise field_error(field, _("Person: not found in your area; check the person id."))
+    return person
+
+
+def _is_id(value) -> bool:
+    """A record id in a form: a positive whole number (not a bool, not a string)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**63
+
+
+def _require_dict(payload, name: str = "payload") -> dict:
+    if not isinstance(payload, dict):
+        raise field_error(name, _("{name}: expected an object."), name=name)
+    return payload
+
+
+def _smd_follow_up(actor, item):
+    from xinli.smd import selectors as smd_selectors
+    from xinli.smd.api import FollowUpInputSerializer
+    from xinli.smd.services import record_follow_up
+
+    payload = _require_dict(item["payload"])
+    patient_id, task_id = payload.get("patient"), payload.get("task")
+    patient = Patient.objects.filter(pk=patient_id).select_related("person").first() if _is_id(patient_id) else None
+    if patient is None:
+        raise field_error("patient", _("Patient: not found in your area; check the patient id."))
+    person = patient.person
+    treating = smd_selectors.may_follow_up(actor, patient)
+    if not treating and not _moved_away(actor, person, SMD_FOLLOWUP):
+        raise field_error("patient", _("Patient: not found in your area; check the patient id."))
+    data = _serializer_problem(FollowUpInputSerializer, _require_dict(payload.get("follow_up"), "follow_up"))
+    task = None
+    if task_id is not None:
+        task = Task.objects.filter(pk=task_id, patient=patient).select_related("patient").first() if _is_id(task_id) else None
+        if task is None:
+            raise field_error("task", _("Task: not a follow-up task of this patient; check the task id."))
+    about = ("smd.task", task.pk) if task else ("smd.patient", patient.pk)
+    if patient.status == Status.DIED:
+        raise Conflict(person, "deceased", bilingual(_("The patient has died; your entry is kept as a note on the record.")), *about)
+    if patient.status != Status.IN_REGISTER:
+        raise Conflict(person, "left_register", bilingual(_("The patient is no longer in the register ({status}); your entry "
+                                                            "is kept as a note on the record."), status=patient.get_status_display()), *about)
+    if not treating:
+        raise Conflict(person, "transferred", bilingual(_("The patient moved to another area; your entry is kept as a note on "
+                                                          "the record for the receiving unit.")), *about)
+    if task is not None and task.state != Task.State.DUE:
+        done = FollowUp.objects.filter(pk=task.done_by_id).select_related("doctor").first() if task.done_by_id else None
+        by = str(done.doctor.display_name or done.doctor.username) if done and done.doctor else ""
+        raise Conflict(person, "task_done", bilingual(_("This follow-up was already recorded on {day} by {by}; your entry is "
+                                                        "kept as a note on the record."),
+                                                      day=task.done_on.isoformat() if task.done_on else "-", by=by or "-"),
+                       *about, done_on=task.done_on.isoformat() if task.done_on else None, follow_up=task.done_by_id)
+    base = item.get("base_version") or ""
+    if task is not None and base and base != selectors.smd_task_version(task):
+        raise Conflict(person, "changed", bilingual(_("The record changed since your task pack was downloaded; your entry "
+                                                      "is kept as a note on the record. Download a new pack.")), *about)
+    fu = record_follow_up(actor, patient, dict(data))
+    return person, fu, {"follow_up": fu.pk, "classification": fu.classification, "next_due": fu.next_due.isoformat() if fu.next_due else None,
+                        "task_closed": task.pk if task else None}
+
+
+def _assessment(actor, item):
+    from xinli.screening.services import administer
+
+    payload = _require_dict(item["payload"])
+    scale = payload.get("scale")
+    if not isinstance(scale, str) or not scale:
+        raise field_error("scale", _("Instrument: give its code, e.g. phq9."))
+    person = _person(actor, payload.get("person"), SCREENING_ADMINISTER)
+    sex = payload.get("sex") if payload.get("sex") in ("male", "female") else None
+    assessment, _created = administer(actor, scale=scale, answers=payload.get("answers"), person=person, sex=sex,
+                                      idempotency_key=f"field:{item['client_id']}")
+    from xinli.screening.services import band_label
+
+    return person, assessment, {"assessment": assessment.pk, "scale": assessment.scale, "total": str(assessment.total),
+                                "band": assessment.band, "band_label": band_label(assessment), "severity": assessment.severity}
+
+
+def _home_visit_note(actor, item):
+    payload = _require_dict(item["payload"])
+    person = _person(actor, payload.get("person"), FIELD_SYNC)
+    day = payload.get("date")
+    try:
+        visited_on = datetime.date.fromisoformat(day) if isinstance(day, str) else None
+    except ValueError:
+        visited_on = None
+    if visited_on is None:
+        raise field_error("date", _("Date: the day of the visit as YYYY-MM-DD."))
+    note = add_home_visit_note(actor, person, text=payload.get("text") if isinstance(payload.get("text"), str) else "",
+                               visited_on=visited_on, device_time=item["device_time"])
+    return person, note, {"note": note.pk}
+
+
+def _concern(actor, item):
+    from xinli.alerts.models import Level
+    from xinli.alerts.services import report
+    from xinli.regions.models import OrgUnit
+
+    payload = _require_dict(item["payload"])
+    level = payload.get("level", Level.YELLOW)
+    if level not in Level.values:
+        raise field_error("level", _("Level: red, orange or yellow."))
+    summary = payload.get("summary") if isinstance(payload.get("summary"), str) else ""
+    if len(summary) > 2000:
+        raise field_error("summary", _("Summary: at most 2000 characters."))
+    person = unit = None
+    if payload.get("person") is not None:
+        person = _person(actor, payload.get("person"), FIELD_SYNC)
+    elif _is_id(payload.get("org_unit")):
+        unit = OrgUnit.objects.filter(pk=payload["org_unit"]).first()
+        if unit is None:
+            raise field_error("org_unit", _("Org unit: not found in your area; check the org unit id."))
+    alert = report(actor, level=level, summary=summary, person=person, org_unit=unit, emergency=payload.get("emergency") is True)
+    return person or unit, alert, {"alert": alert.pk, "level": alert.level}
+
+
+def _attachment_photo(actor, item):
+    payload = _require_dict(item["payload"])
+    person = _person(actor, payload.get("person"), FIELD_SYNC)
+    about = payload.get("about") or {}
+    about = _require_dict(about, "about")
+    note = attach_photo(actor, person, content_type=payload.get("content_type") or "", data=payload.get("data") or "",
+                        about_type=about.get("type") or "", about_id=about.get("id") if _is_id(about.get("id")) else None,
+                        text=payload.get("text") if isinstance(payload.get("text"), str) else "", device_time=item["device_time"])
+    return person, note, {"note": note.pk}
+
+
+HANDLERS = {"smd_follow_up": _smd_follow_up, "assessment": _assessment, "home_visit_note": _home_visit_note,
+            "concern": _concern, "attachment_photo": _attachment_photo}
+
+
+def _messages(exc: ValidationError) -> dict:
+    if hasattr(exc, "error_dict"):
+        return {k: [str(m) for e in v for m in e.messages] for k, v in exc.error_dict.items()}
+    return {"non_field_errors": [str(m) for m in exc.messages]}
+
+
+def sync_item(actor, device: Device, item: dict) -> dict:
+    """Apply one queued form (validated envelope: client_id, kind, device_time, base_version, payload)."""
+    head = {"client_id": str(item["client_id"]), "kind": item["kind"]}
+    stored = SyncItem.objects.filter(device=device, client_id=item["client_id"]).first()
+    if stored is not None:
+        return _replay(stored)
+    server_time = timezone.now()
+    try:
+        with transaction.atomic():
+            # One device's items are applied one at a time: the same form sent twice at once (a retry racing the
+            # first send) waits here, then finds the first one's outcome.
+            Device.objects.select_for_update().filter(pk=device.pk).first()
+            stored = SyncItem.objects.filter(device=device, client_id=item["client_id"]).first()
+            if stored is not None:
+                return _replay(stored)
+            try:
+                where, obj, result = HANDLERS[item["kind"]](actor, item)
+                outcome = SyncItem.Outcome.STORED
+                body = head | {"outcome": outcome, "result": result}
+                record = {"type": obj._meta.label_lower, "id": obj.pk}
+            except Conflict as conflict:
+                note = keep_conflict(actor, conflict.person, reason=conflict.reason, message=conflict.message,
+                                     entry=item["payload"], about_type=conflict.about_type, about_id=conflict.about_id,
+                                     device_time=item["device_time"])
+                where, outcome = conflict.person, SyncItem.Outcome.CONFLICT
+                body = head | {"outcome": outcome, "reason": conflict.reason, "message": conflict.message,
+                               "note": {"id": note.pk, "kind": note.kind, "about": {"type": conflict.about_type, "id": conflict.about_id}}}
+                body |= {"detail": conflict.detail} if conflict.detail else {}
+                record = {"type": "field.fieldnote", "id": note.pk}
+            row = SyncItem.objects.create(device=device, client_id=item["client_id"], kind=item["kind"],
+                                          device_time=item["device_time"], received_at=server_time, outcome=outcome, result=body)
+            person = where if isinstance(where, Person) else None
+            org_path = getattr(where, "org_path", None) or getattr(where, "path", "")
+            audit.record(actor, audit.Action.CREATE, obj=row, person=person, org_path=org_path, purpose="field_sync",
+                         detail={"kind": item["kind"], "outcome": outcome, "client_id": str(item["client_id"]),
+                                 "device": str(device.public_id), "device_time": item["device_time"].isoformat(),
+                                 "server_time": server_time.isoformat(), "record": record})
+        if outcome == SyncItem.Outcome.CONFLICT:
+            body["note"]["entry"] = item["payload"]
+        return body
+    except ValidationError as exc:
+        return head | {"outcome": "refused", "errors": _messages(exc)}
+    except (PermissionDenied, ObjectDoesNotExist):
+        return head | {"outcome": "refused", "errors": {"non_field_errors": [bilingual(_("Not found in your area, or not allowed for your role."))]}}
+    except IntegrityError:
+        stored = SyncItem.objects.filter(device=device, client_id=item["client_id"]).first()
+        if stored is None:
+            raise
+        return _replay(stored)
+
+
+def _replay(stored: SyncItem) -> dict:
+    """The answer given the first time for this client id (a conflict's kept entry read back from its note)."""
+    body = dict(stored.result) | {"replayed": True}
+    note = body.get("note")
+    if note:
+        kept = FieldNote.objects.filter(pk=note["id"]).first()
+        body["note"] = dict(note) | {"entry": json.loads(kept.entry) if kept and kept.entry else None}
+    return body
+
+
+def sync(actor, device: Device, items: list[dict]) -> list[dict]:
+    """Apply ``items`` in the order given; each in its own transaction. Returns one outcome per item."""
+    results = [sync_item(actor, device, item) for item in items]
+    Device.objects.filter(pk=device.pk).update(last_sync_at=timezone.now())
+    return results
