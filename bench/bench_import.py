@@ -40,13 +40,13 @@ def id_number(birth: str, seq: int, county: str) -> str:
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
 
 
-def write_csv(path: Path, n: int, units: list[str]) -> None:
+def write_csv(path: Path, n: int, units: list[str], start: int = 0) -> None:
     rng = random.Random(17)
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(["来源编号 source_id", "姓名 name", "身份证号 id_number", "性别 sex", "出生日期 birth_date", "电话 phone",
                     "地址 address", "居住地区划代码 org_unit_code", "人群标签 tags", "同意用途 consents"])
-        for i in range(n):
+        for i in range(start, start + n):
             # Distinct ID numbers: day (1..28) x month x year x sequence.
             year, month, day, seq = 1940 + i % 60, 1 + (i // 60) % 12, 1 + (i // 720) % 28, (i // 20160) % 1000
             birth = f"{year}{month:02d}{day:02d}"
@@ -61,6 +61,7 @@ def main(argv=None) -> int:
     p.add_argument("-n", type=int, default=100_000, help="residents in the CSV (the issue's target is 1,000,000)")
     p.add_argument("--no-setup", action="store_true", help="reuse the database (import again: every row unchanged)")
     p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--start", type=int, default=0, help="first row number (with --no-setup: new residents, not a re-import)")
     args = p.parse_args(argv)
     py = sys.executable
     keys = ROOT / "var" / "bench-keys.json"
@@ -83,9 +84,9 @@ def main(argv=None) -> int:
                             "join accounts_user s on s.id=a.user_id where s.username='city_officer' limit 1) || '%' order by code"],
                            check=True, capture_output=True, text=True).stdout.split()
     assert units, "no villages or communities under city_officer"
-    data = ROOT / "var" / f"bench-import-{args.n}.csv"
+    data = ROOT / "var" / f"bench-import-{args.start}-{args.n}.csv"
     t = time.perf_counter()
-    write_csv(data, args.n, units)
+    write_csv(data, args.n, units, args.start)
     print(f"== wrote {args.n} rows over {len(units)} units to {data} ({data.stat().st_size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - t:.1f} s", flush=True)
     t = time.perf_counter()
