@@ -40,13 +40,13 @@ def id_number(birth: str, seq: int, county: str) -> str:
     return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
 
 
-def write_csv(path: Path, n: int, units: list[str]) -> None:
+def write_csv(path: Path, n: int, units: list[str], start: int = 0) -> None:
     rng = random.Random(17)
     with open(path, "w", encoding="utf-8-sig", newline="") as f:
         w = csv.writer(f)
         w.writerow(["来源编号 source_id", "姓名 name", "身份证号 id_number", "性别 sex", "出生日期 birth_date", "电话 phone",
                     "地址 address", "居住地区划代码 org_unit_code", "人群标签 tags", "同意用途 consents"])
-        for i in range(n):
+        for i in range(start, start + n):
             # Distinct ID numbers: day (1..28) x month x year x sequence.
             year, month, day, seq = 1940 + i % 60, 1 + (i // 60) % 12, 1 + (i // 720) % 28, (i // 20160) % 1000
             birth = f"{year}{month:02d}{day:02d}"
@@ -56,11 +56,33 @@ def write_csv(path: Path, n: int, units: list[str]) -> None:
                         f"测试路{i % 500}号", unit, tags, "心理服务档案"])
 
 
+def write_smd_csv(path: Path, n: int, units: list[str], start: int = 0, visits: int = 10) -> None:
+    """``n`` follow-up rows: ``n // visits`` SMD patients (new residents) with ``visits`` monthly follow-ups each."""
+    with open(path, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["身份证号 id_number", "姓名 name", "居住地区划代码 org_unit_code", "诊断 diagnosis", "确诊医院 diagnosed_by",
+                    "确诊日期 diagnosed_on", "登记来源 source", "居住形式 residence", "监护人 guardian_name",
+                    "监护人电话 guardian_phone", "同意社区管理 consent", "随访日期 follow_up_date", "随访方式 mode",
+                    "危险性等级 risk", "自知力 insight", "服药依从性 adherence"])
+        for i in range(start, start + n // visits):
+            year, month, day, seq = 1940 + i % 60, 1 + (i // 60) % 12, 1 + (i // 720) % 28, (i // 20160) % 1000
+            unit = units[i % len(units)]
+            number = id_number(f"{year}{month:02d}{day:02d}", seq, unit[:6])
+            for v in range(visits):
+                w.writerow([number, f"患者{i}", unit, "精神分裂症", "市精神卫生中心", "2020-03-01", "医院报告", "居家", f"监护人{i}",
+                            f"139{i % 100000000:08d}", "是", f"{2023 + v // 12}-{1 + v % 12:02d}-10", "门诊", "0", "完全", "规律"])
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", type=int, default=100_000, help="residents in the CSV (the issue's target is 1,000,000)")
     p.add_argument("--no-setup", action="store_true", help="reuse the database (import again: every row unchanged)")
     p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--kind", choices=["residents", "smd_patients"], default="residents",
+                   help="smd_patients: -n follow-up rows, --visits per patient (new patients with their history)")
+    p.add_argument("--user", default=None, help="importing account (default: city_officer; smd_patients: smd_doctor)")
+    p.add_argument("--visits", type=int, default=10)
+    p.add_argument("--start", type=int, default=0, help="first row number (with --no-setup: new residents, not a re-import)")
     args = p.parse_args(argv)
     py = sys.executable
     keys = ROOT / "var" / "bench-keys.json"
@@ -77,19 +99,23 @@ def main(argv=None) -> int:
         subprocess.run([py, "manage.py", "seed_demo", "--size", "tiny", "--no-activity", "--accounts-file",
                         str(ROOT / "var" / "bench-import-accounts.json")], cwd=ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL)
+    user = args.user or ("smd_doctor" if args.kind == "smd_patients" else "city_officer")
     units = subprocess.run(["psql", "-h", HOST, "-U", "postgres", "-d", DB, "-tAc",
                             "select code from regions_orgunit where kind in ('village','community') and valid_to is null "
                             "and path like (select path from regions_orgunit u join accounts_assignment a on a.org_unit_id=u.id "
-                            "join accounts_user s on s.id=a.user_id where s.username='city_officer' limit 1) || '%' order by code"],
+                            "join accounts_user s on s.id=a.user_id where s.username='" + user + "' limit 1) || '%' order by code"],
                            check=True, capture_output=True, text=True).stdout.split()
-    assert units, "no villages or communities under city_officer"
-    data = ROOT / "var" / f"bench-import-{args.n}.csv"
+    assert units, f"no villages or communities under {user}"
+    data = ROOT / "var" / f"bench-import-{args.kind}-{args.start}-{args.n}.csv"
     t = time.perf_counter()
-    write_csv(data, args.n, units)
+    if args.kind == "smd_patients":
+        write_smd_csv(data, args.n, units, args.start, args.visits)
+    else:
+        write_csv(data, args.n, units, args.start)
     print(f"== wrote {args.n} rows over {len(units)} units to {data} ({data.stat().st_size / 1e6:.1f} MB) in "
           f"{time.perf_counter() - t:.1f} s", flush=True)
     t = time.perf_counter()
-    out = subprocess.run([py, "manage.py", "import_records", "residents", str(data), "--user", "city_officer",
+    out = subprocess.run([py, "manage.py", "import_records", args.kind, str(data), "--user", user,
                           "--batch", str(args.batch)], cwd=ROOT, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024  # MiB (Linux: KiB)
@@ -98,7 +124,7 @@ def main(argv=None) -> int:
         print(out.stderr[-2000:])
         return 1
     rate = args.n / seconds
-    print(f"== import of {args.n} residents: {seconds:.1f} s, {rate:.0f} rows/s, peak RSS of the largest child "
+    print(f"== import of {args.n} {args.kind} rows: {seconds:.1f} s, {rate:.0f} rows/s, peak RSS of the largest child "
           f"{peak:.0f} MiB, ratio to seed_demo {rate / SEED_RATE:.2f}; 1,000,000 rows at this rate: "
           f"{1_000_000 / rate / 60:.1f} min", flush=True)
     return 0

@@ -18,6 +18,20 @@ from .normalize import normalize_id_number, normalize_phone
 GUARDIAN_CONSENT_AGE = 14  # PIPL art. 31
 
 
+_PLACES: dict[str, bool] = {}  # address code (first 6 characters) -> in the GB/T 2260 list (a bulk import asks often)
+
+
+def _known_place(number: str) -> bool:
+    code = number[:6]
+    if code not in _PLACES:
+        try:
+            ric.get_birth_place(number)
+            _PLACES[code] = True
+        except (stdnum_exc.InvalidComponent, KeyError):  # stdnum raises KeyError for a province-only match
+            _PLACES[code] = False
+    return _PLACES[code]
+
+
 @dataclass
 class IdNumberInfo:
     number: str
@@ -43,9 +57,7 @@ def check_id_number(value: str, field_name: str = "id_number") -> IdNumberInfo:
     if birth > timezone.localdate() or birth.year < 1900:
         raise field_error(field_name, _("Resident ID number: the birth date is in the future or before 1900; check the number."))
     warnings = []
-    try:
-        ric.get_birth_place(number)
-    except (stdnum_exc.InvalidComponent, KeyError):  # stdnum raises KeyError for a province-only match
+    if not _known_place(number):
         warnings.append(bilingual(_("Resident ID number: address code {code} is not in the current division list; accepted as a historical code."), code=number[:6]))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumberInfo(number, birth, sex, warnings)
