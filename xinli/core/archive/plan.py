@@ -43,6 +43,8 @@ EXCLUDED = {
     "accounts.user_groups": "Django groups are not used",
     "accounts.user_user_permissions": "Django permissions are not used",
     "otp_totp.totpdevice": "second-factor secrets never leave the database",
+    "field.device": "a worker's phone is registered afresh at the target (and wiped there by revocation, not moved)",
+    "field.syncitem": "a device's sync log (idempotency keys and outcomes); the records it wrote travel as region rows",
     "portal.residentaccount": "a resident's log-in belongs to the resident, not to the region's records",
     "admin.logentry": "Django admin history",
     "auth.permission": "created by migrate",
