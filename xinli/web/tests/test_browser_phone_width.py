@@ -34,6 +34,10 @@ MEASURE = """(width) => ({
 })"""
 
 
+# Field pages measured too wide on the demo (issue 18) that the crawl's first page kinds may not reach.
+ALSO = {"smd_doctor": ["/smd/patients/", "/imports/"], "county_officer": ["/imports/"], "psychiatrist": ["/smd/patients/"]}
+
+
 @pytest.fixture
 def phone(live_server, monkeypatch):
     yield from chromium_page(monkeypatch, **PHONE)
@@ -43,16 +47,16 @@ def test_no_staff_page_scrolls_sideways_at_390_px(phone, live_server, demo_accou
     page, seen, wide = phone, set(), []
     for username in demo_accounts:
         client = _sign_in(page, live_server, User.objects.get(username=username))
-        for found in crawl(client, "/", limit=PAGES_PER_ROLE):
-            if (username, found.url) in seen or not found.document:
-                continue
-            seen.add((username, found.url))
-            page.goto(live_server.url + found.url)
+        urls = [f.url for f in crawl(client, "/", limit=PAGES_PER_ROLE) if f.document] + ALSO.get(username, [])
+        for url in dict.fromkeys(urls):
+            seen.add((username, url))
+            response = page.goto(live_server.url + url)
+            assert response.ok, f"{url} as {username}: HTTP {response.status}"
             size = page.evaluate(MEASURE, WIDTH)
             if size["page"] > WIDTH or size["tables"]:
-                wide.append(f"[{username}] {found.url}: page {size['page']} px; tables out of the screen {size['tables']}; "
+                wide.append(f"[{username}] {url}: page {size['page']} px; tables out of the screen {size['tables']}; "
                             f"elements sticking out {size['wide']}")
-            assert_accessible(page, f"{found.url} as {username} at {WIDTH} px")
+            assert_accessible(page, f"{url} as {username} at {WIDTH} px")
     assert not wide, f"{len(wide)} pages wider than {WIDTH} px:\n" + "\n".join(wide)
     assert len(seen) > 3 * len(demo_accounts)
     assert not page.problems, page.problems
