@@ -10,6 +10,8 @@ records the move and the new team is told."""
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,8 +37,7 @@ from .models import (
 
 
 def describe(person) -> list[transfers.Held]:
-    rows = CrisisCase.objects.filter(person=person).filter(
-        Q(state=CrisisCase.State.OPEN) | Q(follow_ups__done_at__isnull=True, follow_ups__isnull=False)).distinct()
+    rows = _handed_over(person)
     return [transfers.Held(c.pk, c.org_path, {"open": c.state == CrisisCase.State.OPEN,
                                               "follow_ups": c.follow_ups.filter(done_at__isnull=True).count()}) for c in rows]
 
@@ -135,31 +136,80 @@ def close_alerts(actor, person, reason, on) -> int:
     return len(rows)
 
 
+def _handed_over(person):
+    """The person's crisis cases that travel: open ones, and closed ones whose follow-up contacts are still pending
+    (a high-risk case closed 7/30/90 days of contacts ago; the receiving team owes the rest)."""
+    return CrisisCase.objects.filter(person=person).filter(
+        Q(state=CrisisCase.State.OPEN) | Q(follow_ups__done_at__isnull=True, follow_ups__isnull=False)).distinct().order_by("opened_at", "pk")
+
+
 def pack_cases(person) -> list[dict]:
-    return [{"assessment": c.assessment, "safety_plan": c.safety_plan, "opened_at": c.opened_at.isoformat(),
-             "actions": c.actions.count()}
-            for c in CrisisCase.objects.filter(person=person, state=CrisisCase.State.OPEN).order_by("opened_at", "pk")]
+    rows = []
+    for c in _handed_over(person):
+        row = {"assessment": c.assessment, "safety_plan": c.safety_plan, "opened_at": c.opened_at.isoformat(),
+               "actions": c.actions.count(), "state": c.state,
+               "follow_ups": [f.due.isoformat() for f in c.follow_ups.filter(done_at__isnull=True).order_by("due", "pk")]}
+        if c.state == CrisisCase.State.CLOSED:
+            row.update(closed_at=c.closed_at.isoformat() if c.closed_at else None, high_risk=c.high_risk,
+                       closing_summary=c.closing_summary)
+        rows.append(row)
+    return rows
+
+
+def _due_days(values) -> list:
+    days = []
+    for value in values or ():
+        try:
+            days.append(datetime.date.fromisoformat(str(value)))
+        except ValueError:
+            continue  # a package is validated by its MAC; a day that does not parse is not invented
+    return days
 
 
 def unpack_cases(actor, person, unit, rows) -> int:
+    """Open cases are opened again at the receiving unit; a closed case with pending follow-up contacts arrives
+    closed, with those contacts due on their original days (the receiving crisis team's follow-up list shows them,
+    overdue ones first). Packages of format 1 have no ``state``: every case in them was open."""
     for row in rows:
-        note = f"（外市迁入：原城市于 {str(row.get('opened_at', ''))[:10]} 开案，已有 {int(row.get('actions') or 0)} 项处置）"
+        closed = row.get("state") == CrisisCase.State.CLOSED
+        opened = str(row.get("opened_at", ""))[:10]
+        if closed:
+            note = f"（外市迁入：原城市于 {opened} 开案、{str(row.get('closed_at') or '')[:10]} 结案，待完成随访 {len(row.get('follow_ups') or ())} 次）"
+        else:
+            note = f"（外市迁入：原城市于 {opened} 开案，已有 {int(row.get('actions') or 0)} 项处置）"
         case = CrisisCase(person=person, opened_by=transfers._user(actor), assessment=f"{row.get('assessment', '')}\n{note}".strip(),
                           safety_plan=row.get("safety_plan") or "").place_under(unit)
         case.save()
-        audit.record(actor, audit.Action.CREATE, obj=case, person=person, org_path=case.org_path, detail={"transferred_in": True})
+        if closed:
+            CrisisCase.objects.filter(pk=case.pk).update(state=CrisisCase.State.CLOSED, closed_at=timezone.now(),
+                                                         high_risk=bool(row.get("high_risk")))
+            case.refresh_from_db()
+            case.closing_summary = row.get("closing_summary") or ""
+            case.save(update_fields=["closing_summary"])
+        FollowUp.objects.bulk_create([FollowUp(case=case, due=day).place_under(case) for day in _due_days(row.get("follow_ups"))])
+        audit.record(actor, audit.Action.CREATE, obj=case, person=person, org_path=case.org_path,
+                     detail={"transferred_in": True, "state": case.state, "follow_ups_pending": len(row.get("follow_ups") or ())})
     return len(rows)
 
 
 def close_cases(actor, person, reason, on) -> int:
-    rows = list(CrisisCase.objects.filter(person=person, state=CrisisCase.State.OPEN))
+    """On the receipt: open cases are closed as moved out, and the pending follow-up contacts of every case handed
+    over are removed from the sending team's list (the receiving team holds them now; the case, its actions and the
+    contacts already made stay as history, and the closing summary says where the rest went)."""
+    rows = list(_handed_over(person))
     for case in rows:
-        CrisisCase.objects.filter(pk=case.pk).update(state=CrisisCase.State.CLOSED, closed_at=timezone.now(), high_risk=False)
+        was_open = case.state == CrisisCase.State.OPEN
+        if was_open:
+            CrisisCase.objects.filter(pk=case.pk).update(state=CrisisCase.State.CLOSED, closed_at=timezone.now(), high_risk=False)
+        pending = case.follow_ups.filter(done_at__isnull=True)
+        handed = [d.isoformat() for d in pending.order_by("due").values_list("due", flat=True)]
+        pending.delete()
         case.refresh_from_db()
-        case.closing_summary = reason
+        note = f"（未完成的随访 {'、'.join(handed)} 已交接收地）" if handed else ""
+        case.closing_summary = reason if was_open and not case.closing_summary else f"{case.closing_summary}\n{reason}{note}".strip()
         case.save(update_fields=["closing_summary"])
         audit.record(actor, audit.Action.UPDATE, obj=case, person=person, org_path=case.org_path,
-                     detail={"state": "closed", "moved_out": True})
+                     detail={"state": "closed", "moved_out": True, "follow_ups_handed_over": handed})
     return len(rows)
 
 

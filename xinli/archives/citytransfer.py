@@ -5,7 +5,7 @@ The package is one format for every kind of record: each domain app's transfer h
 may ``pack`` its open records of the person, ``unpack`` them at the receiving instance and ``close`` them at the
 sender on the receipt. Today: the SMD register entry with its follow-ups and emergency records, the active
 personalised plan, open counselling cases (without session notes: their number and dates only), open crisis cases
-and open alerts (as a summary: level, cause, the summary text, when raised; a new alert is raised at the receiving
+(and closed high-risk ones whose follow-up contacts are still pending, with those contacts) and open alerts (as a summary: level, cause, the summary text, when raised; a new alert is raised at the receiving
 unit so its crisis team sees it).
 
 * :func:`export_package` (sending city): the person's archive fields and every holder's records, sealed with the

@@ -78,6 +78,8 @@ DETAIL_KEYS = {
     "records": _("records per kind"), "digest": _("SM3 digest of the file"), "transfer_from": _("transferred from"),
     "owner": _("responsible team's unit"), "transferred_in": _("moved here from another city"),
     "moved_out": _("closed as moved out"),
+    "follow_ups_pending": _("follow-up contacts pending"),
+    "follow_ups_handed_over": _("follow-up contacts handed over (due days)"),
 }
 
 # Values of detail keys that are not fields of the object model but name a known set of codes: a table, or the

@@ -207,3 +207,56 @@ def test_the_audit_viewer_names_the_kinds_in_words():
         assert audit_display._value(None, "records", {"smd.patient": 4, "alerts.alert": 1}) == "严重精神障碍患者管理档案 4、未关闭的预警 1"
         assert audit_display._value(None, "closed", {"counselling.plan": 1, "archives.person": 1}) == "个性化疏导方案 1、居民档案 1"
         assert audit_display._key(None, "digest") == "文件 SM3 摘要"
+
+
+def test_a_closed_high_risk_case_travels_with_its_pending_follow_up_contacts(tree, personas, people, doctor, patient):
+    """A high-risk case closed at the sending city leaves 7/30/90-day contacts; the one made stays there, the two
+    pending ones arrive due on their days in the receiving team's list and leave the sender's on the receipt."""
+    from xinli.alerts.models import FollowUp as CrisisFollowUp
+    from xinli.alerts.selectors import visible_follow_ups
+
+    person = people.in_a1v1
+    person_pk = person.pk
+    case = crisis.open_case(personas.crisis_team, person, assessment="自伤念头", safety_plan="家属陪伴")
+    crisis.close_case(personas.crisis_team, case, summary="情绪平稳，转随访", high_risk=True)
+    first, *pending = case.follow_ups.order_by("due")
+    CrisisFollowUp.objects.filter(pk=first.pk).update(done_at=timezone.now(), done_by=personas.crisis_team)
+    dues = [f.due for f in pending]
+    assert len(dues) == 2
+
+    data, _digest = citytransfer.export_package(doctor, person, KEY, to="烟台市")
+    (row,) = open_archive(data, KEY)[1]["records"]["alerts.crisis_case"]
+    assert (row["state"], row["high_risk"], row["follow_ups"]) == ("closed", True, [d.isoformat() for d in dues])
+
+    doctor_b1 = make_user("doctor_b1", [(tree.b1, Role.SMD_DOCTOR)])
+    team_b1 = make_user("team_b1", [(tree.b1, Role.CRISIS_TEAM)])
+    try:
+        with transaction.atomic():
+            _forget_sender(person)
+            moved, _receipt, counts = citytransfer.import_package(doctor_b1, data, KEY, unit=tree.b1v1)
+            assert counts["alerts.crisis_case"] == 1
+            arrived = CrisisCase.objects.get(person=moved)
+            assert (arrived.state, arrived.high_risk, arrived.org_path, arrived.closing_summary) == (
+                "closed", True, tree.b1v1.path, "情绪平稳，转随访")
+            assert "待完成随访 2 次" in arrived.assessment
+            listed = list(visible_follow_ups(team_b1).filter(done_at__isnull=True))
+            assert [(f.case_id, f.due, f.org_path) for f in listed] == [(arrived.pk, d, tree.b1v1.path) for d in dues]
+            raise Rollback
+    except Rollback:
+        pass
+
+    # The receipt of the same import (made again inside a savepoint that is rolled back), back at the sender.
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        _forget_sender(Person.objects.get(pk=person_pk))
+        _moved, receipt, _counts = citytransfer.import_package(doctor_b1, data, KEY, unit=tree.b1v1)
+        transaction.savepoint_rollback(sid)
+    closed = citytransfer.close_with_receipt(doctor, data, receipt, KEY)[1]
+    assert closed["alerts.crisis_case"] == 1
+    case.refresh_from_db()
+    assert case.follow_ups.filter(done_at__isnull=True).count() == 0
+    assert list(case.follow_ups.values_list("pk", flat=True)) == [first.pk]  # the contact made stays as history
+    assert all(d.isoformat() in case.closing_summary for d in dues) and case.closing_summary.startswith("情绪平稳，转随访")
+    entry = AuditEntry.objects.filter(object_type="alerts.crisiscase", object_id=str(case.pk)).latest("pk")
+    assert entry.detail["follow_ups_handed_over"] == [d.isoformat() for d in dues]
+    assert not visible_follow_ups(personas.crisis_team).filter(case=case, done_at__isnull=True).exists()
