@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from decimal import ROUND_HALF_UP, Decimal
+from queue import SimpleQueue
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, router, transaction
@@ -64,20 +65,32 @@ def _bulk_create_rollups(db: str, rows: list[tuple], source: str) -> None:
 
 
 def _copy_rollups(db: str, rows: list[tuple], source: str) -> None:
-    """PostgreSQL ``COPY … FROM STDIN``. Numerators, denominators and values that are not already ``int`` or
-    ``Decimal`` go through the model field's ``to_python``, as ``bulk_create`` sends them (``True`` → 1); the column
-    rounds them to its decimal places either way."""
+    """PostgreSQL ``COPY … FROM STDIN`` of ``rows`` (``_copy_into``)."""
     connection = connections[db]
-    numerator, denominator, value = (Rollup._meta.get_field(f) for f in ("numerator", "denominator", "value"))
+    with connection.cursor() as cursor, cursor.cursor.copy(_copy_statement(connection)) as copy:
+        _copy_into(copy, rows, source)
+
+
+def _copy_statement(connection) -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(Rollup._meta.get_field(f).column) for f in (*ROW_FIELDS, "source"))
+    return f"COPY {quote(Rollup._meta.db_table)} ({columns}) FROM STDIN"
+
+
+_DECIMALS = ("numerator", "denominator", "value")
+
+
+def _copy_into(copy, rows: list[tuple], source: str) -> None:
+    """Rows into an open ``COPY``. Numerators, denominators and values that are not already ``int`` or ``Decimal``
+    go through the model field's ``to_python``, as ``bulk_create`` sends them (``True`` → 1); the column rounds them
+    to its decimal places either way."""
+    numerator, denominator, value = (Rollup._meta.get_field(f) for f in _DECIMALS)
 
     def dec(field, v):
         return v if v is None or type(v) is int or type(v) is Decimal else field.to_python(v)
 
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(Rollup._meta.get_field(f).column) for f in (*ROW_FIELDS, "source"))
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {quote(Rollup._meta.db_table)} ({columns}) FROM STDIN") as copy:
-        for indicator, period, unit_id, path, breakdown, n, d, v, at in rows:
-            copy.write_row((indicator, period, unit_id, path, breakdown, dec(numerator, n), dec(denominator, d), dec(value, v), at, source))
+    for indicator, period, unit_id, path, breakdown, n, d, v, at in rows:
+        copy.write_row((indicator, period, unit_id, path, breakdown, dec(numerator, n), dec(denominator, d), dec(value, v), at, source))
 
 
 def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> int:
@@ -92,17 +105,17 @@ def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> i
     federated = set(Rollup.objects.filter(period=period).exclude(source="").values_list("indicator", "org_unit_id"))
     now = timezone.now()
     memo: dict = {}
-    rows = []
-    done_codes = []
+    total = 0
     wanted = {code: [u for u in units if u.level in ind.levels and (code, u.pk) not in federated]
               for code, ind in REGISTRY.items() if not codes or code in codes}
+    stale = Rollup.objects.filter(period=period, source="", indicator__in=list(wanted))
+    if not full:
+        stale = stale.filter(org_unit__in=units)
     background = _start_background(wanted, year, as_of)
+    writer = _Writer(stale)
     try:
         for code, ind in REGISTRY.items():
-            if code not in wanted:
-                continue
-            done_codes.append(code)
-            applicable = wanted[code]
+            applicable = wanted.get(code)
             if not applicable:
                 continue
             if code in background:
@@ -112,19 +125,86 @@ def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> i
             else:
                 results = {u.pk: {"": ind.compute(u, year, as_of, memo)} for u in applicable}
             kind = ind.kind
-            for u in applicable:
-                for key, (num, den) in sorted(results[u.pk].items()):
-                    rows.append((code, period, u.pk, u.path, key, num, den, _value(num, den, kind), now))
+            rows = [(code, period, u.pk, u.path, key, num, den, _value(num, den, kind), now)
+                    for u in applicable for key, (num, den) in sorted(results[u.pk].items())]
+            writer.add(rows)
+            total += len(rows)
+        writer.finish()
     finally:
-        for future in background.values():  # an error above: let the background query finish before leaving
+        writer.abort()  # after an error above: the thread's transaction rolls back; nothing after ``finish``
+        for future in background.values():  # let the background queries finish before leaving
             future.cancel() or future.exception()
-    with transaction.atomic(using=router.db_for_write(Rollup)):
-        stale = Rollup.objects.filter(period=period, source="", indicator__in=done_codes)
-        if not full:
-            stale = stale.filter(org_unit__in=units)
-        stale.delete()
-        write_rollups(rows)
-    return len(rows)
+    return total
+
+
+class _Writer:
+    """Replaces the period's rows: deletes the stale ones and writes each indicator's new rows, in one transaction.
+
+    On PostgreSQL outside a transaction (the nightly task; issue 16 item 6) that transaction runs in a thread on a
+    connection of its own, started at once: the delete and the ``COPY`` of each indicator's rows are the database's
+    work, done on the other core while this thread computes the next indicators (the SMD rules and the aggregation
+    are Python), instead of after them. Readers see the old rows until the commit, as before. Elsewhere (SQLite,
+    inside a caller's transaction: another connection would not see its uncommitted rows) the rows are kept and
+    written in line by ``finish``: delete, then ``write_rollups``. Either way the same rows are stored."""
+
+    _ABORT, _DONE = object(), object()
+
+    def __init__(self, stale):
+        self.stale = stale
+        self.rows: list[tuple] = []
+        db = router.db_for_write(Rollup)
+        connection = connections[db]
+        self.future = None
+        self.finished = False
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.queue: SimpleQueue = SimpleQueue()
+            executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rollup-writer")
+            self.future = executor.submit(_write_in_thread, db, stale, self.queue)
+            executor.shutdown(wait=False)
+
+    def add(self, rows: list[tuple]) -> None:
+        if self.future is None:
+            self.rows.extend(rows)
+        elif rows:
+            self.queue.put(rows)
+
+    def finish(self) -> None:
+        self.finished = True
+        if self.future is None:
+            with transaction.atomic(using=router.db_for_write(Rollup)):
+                self.stale.delete()
+                write_rollups(self.rows)
+            return
+        self.queue.put(self._DONE)
+        self.future.result()  # the commit, or the thread's error
+
+    def abort(self) -> None:
+        if self.future is not None and not self.finished:
+            self.queue.put(self._ABORT)
+            self.future.exception()  # waits for the rollback
+
+
+class _Aborted(Exception):
+    pass
+
+
+def _write_in_thread(db: str, stale, batches: SimpleQueue) -> None:
+    """The writer's transaction on this thread's own connection: delete, then ``COPY`` the batches as they come;
+    commit on ``_DONE``, roll back on ``_ABORT`` (or any error)."""
+    try:
+        with transaction.atomic(using=db):
+            stale.using(db).delete()
+            connection = connections[db]
+            with connection.cursor() as cursor, cursor.cursor.copy(_copy_statement(connection)) as copy:
+                while (batch := batches.get()) is not _Writer._DONE:
+                    if batch is _Writer._ABORT:
+                        raise _Aborted
+                    _copy_into(copy, batch, "")
+    except _Aborted:
+        pass
+    finally:
+        for c in connections.all(initialized_only=True):
+            c.close()
 
 
 # Indicators whose set-based scan is one long query and little Python (CA1: 419,000 tagged persons of 2,000,000

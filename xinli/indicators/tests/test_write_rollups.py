@@ -79,3 +79,50 @@ def test_the_rebuild_writes_through_it(tree, monkeypatch):
     n = services.rebuild(2026, codes={"T01"})
     assert written == [n] == [10]  # the city, 2 counties, 3 townships and 4 villages
     assert Rollup.objects.filter(period="2026", indicator="T01").count() == 10
+
+
+def _rows_of(period):
+    return sorted(Rollup.objects.filter(period=period, source="").values_list(
+        "indicator", "org_unit_id", "breakdown", "numerator", "denominator", "value"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_on_postgresql_the_rows_are_written_by_a_thread_and_are_the_same(tree, monkeypatch):
+    """The nightly rebuild (no transaction around it) on PostgreSQL writes on a connection of its own while the
+    indicators are computed (``services._Writer``); the stored rows equal those of the in-line writer, and an error
+    while computing leaves the previous rows in place (the thread's transaction rolls back)."""
+    import threading
+
+    from xinli.indicators.registry import REGISTRY
+
+    codes = {"T01", "T02", "T04", "T08", "T11", "T12"}
+    with transaction.atomic():  # in line: inside a transaction
+        services.rebuild(2026, codes=codes)
+    inline = _rows_of("2026")
+    assert len(inline) > 20
+
+    threads = []
+    real = services._write_in_thread
+
+    def spy(*args):
+        threads.append(threading.current_thread() is not threading.main_thread())
+        return real(*args)
+
+    monkeypatch.setattr(services, "_write_in_thread", spy)
+    Rollup.objects.filter(period="2026", indicator="T12", org_unit=tree.city).update(numerator=999)  # replaced below
+    assert services.rebuild(2026, codes=codes) == len(inline)
+    assert threads == ([True] if connection.vendor == "postgresql" else [])
+    assert _rows_of("2026") == inline
+
+    Rollup.objects.filter(period="2026", indicator="T01", org_unit=tree.city).update(numerator=7)
+    before = _rows_of("2026")
+
+    def broken(*args):
+        raise RuntimeError("the database went away")
+
+    import dataclasses
+
+    monkeypatch.setitem(REGISTRY, "T12", dataclasses.replace(REGISTRY["T12"], many=broken, compute=broken))
+    with pytest.raises(RuntimeError, match="went away"):
+        services.rebuild(2026, codes=codes)
+    assert _rows_of("2026") == before  # T01's row was computed and queued before T12 failed: rolled back with the delete
