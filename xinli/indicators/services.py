@@ -41,6 +41,8 @@ def _value(num, den, kind: str) -> Decimal | None:
     return (Decimal(num) * scale / Decimal(den)).quantize(Decimal("0.000001"), ROUND_HALF_UP) if den else None
 
 
+_MISSING = object()
+
 # The columns of a rollup row as ``rebuild`` makes them (``source`` is "" for the rows computed here).
 ROW_FIELDS = ("indicator", "period", "org_unit_id", "org_path", "breakdown", "numerator", "denominator", "value", "computed_at")
 
@@ -105,6 +107,7 @@ def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> i
     federated = set(Rollup.objects.filter(period=period).exclude(source="").values_list("indicator", "org_unit_id"))
     now = timezone.now()
     memo: dict = {}
+    values: dict = {}
     total = 0
     wanted = {code: [u for u in units if u.level in ind.levels and (code, u.pk) not in federated]
               for code, ind in REGISTRY.items() if not codes or code in codes}
@@ -129,8 +132,15 @@ def rebuild(year: int, *, month: int | None = None, units=None, codes=None) -> i
             else:
                 results = {u.pk: {"": ind.compute(u, year, as_of, memo)} for u in applicable}
             kind = ind.kind
-            rows = [(code, period, u.pk, u.path, key, num, den, _value(num, den, kind), now)
-                    for u in applicable for key, (num, den) in sorted(results[u.pk].items())]
+            rows = []
+            for unit_id, path in [(u.pk, u.path) for u in applicable]:
+                for key, (num, den) in sorted(results[unit_id].items()):
+                    # Most units share a few (numerator, denominator) pairs (0/0, 1/1, ... in the villages): each
+                    # value is worked out once per rebuild (equal keys give equal values; the column rounds them).
+                    value = values.get((num, den, kind), _MISSING)
+                    if value is _MISSING:
+                        value = values[num, den, kind] = _value(num, den, kind)
+                    rows.append((code, period, unit_id, path, key, num, den, value, now))
             writer.add(rows)
             total += len(rows)
         writer.finish()
