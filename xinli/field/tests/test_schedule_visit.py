@@ -63,10 +63,19 @@ def test_schedule_on_its_own_then_in_the_pack_with_its_purpose(worker, people):
     assert not [t for t in _pack(worker, device, days=2)["tasks"] if t["kind"] == "home_visit"]
 
 
-def test_pack_orders_home_visit_after_plan_review_on_the_same_day():
+def test_pack_orders_home_visit_by_day_and_last_on_its_day(doctor, patients):
     from xinli.field.selectors import KIND_RANK
 
     assert max(KIND_RANK, key=KIND_RANK.get) == "home_visit" and KIND_RANK["home_visit"] > KIND_RANK["plan_review"]
+    mine, _ = patients
+    due = mine[0].tasks.get(state="due").due
+    later = services.schedule_visit(doctor, mine[0].person, visit_on=due)  # the same day as the SMD follow-ups
+    today = services.schedule_visit(doctor, mine[1].person, visit_on=timezone.localdate())
+    tasks = _pack(doctor, register(doctor))["tasks"]
+    order = [(t["kind"], t["record"]["id"]) for t in tasks]
+    assert order[0] == ("home_visit", today.pk)
+    assert order[-1] == ("home_visit", later.pk) and {t["due"] for t in tasks[1:]} == {due.isoformat()}
+    assert [k for k, _ in order[1:-1]] == ["smd_follow_up"] * (len(order) - 2) and len(order) > 3
 
 
 def test_only_the_scheduler_or_assignee_gets_it_in_the_pack(worker, personas, people, tree):
