@@ -203,13 +203,12 @@ class ScheduledVisitSerializer(serializers.ModelSerializer):
     person_name = serializers.CharField(source="person.name", read_only=True)
     scheduled_by = serializers.SerializerMethodField()
     assigned_to = serializers.SerializerMethodField()
+    org_unit_path = serializers.CharField(source="org_path", read_only=True)
 
     class Meta:
         model = ScheduledVisit
         fields = ["id", "person", "person_name", "org_unit_path", "visit_on", "purpose", "state", "scheduled_by", "assigned_to",
                   "created_at", "done_at", "done_note"]
-
-    org_unit_path = serializers.CharField(source="org_path", read_only=True)
 
     @staticmethod
     def _name(user):

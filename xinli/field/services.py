@@ -168,7 +168,7 @@ class VisitClosed(Exception):
         self.visit = visit
 
 
-def _visit_day(value, field: str = "date") -> datetime.date:
+def _visit_day(value) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     try:
