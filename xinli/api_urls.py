@@ -50,6 +50,7 @@ router.register("counselling/plans", counselling_api.PlanViewSet, basename="coun
 router.register("counselling/referrals", counselling_api.ReferralViewSet, basename="counselling-referral")
 router.register("indicators/values", indicators_api.ValueViewSet, basename="indicator-value")
 router.register("field/devices", field_api.DeviceViewSet, basename="field-device")
+router.register("field/visits", field_api.ScheduledVisitViewSet, basename="field-visit")
 router.register("campaign-submissions", screening_api.CampaignSubmissionView, basename="campaign-submission")
 
 urlpatterns = [

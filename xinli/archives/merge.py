@@ -72,6 +72,7 @@ LINK_LABELS = {
     "counselling.plan": _("personalised plans"),
     "counselling.referral": _("referrals"),
     "field.fieldnote": _("field notes (home visits, kept entries, photos)"),
+    "field.scheduledvisit": _("scheduled home visits"),
     "hotline.call": _("hotline calls"),
     "outreach.invitation": _("awareness survey invitations"),
     "screening.assessment": _("assessments"),

@@ -23,7 +23,7 @@ from xinli.core.query import check_query_values
 from xinli.core.scoping import has_capability
 
 from . import selectors, services
-from .models import Device
+from .models import Device, ScheduledVisit
 
 DEVICE_HEADER = "X-Field-Device"
 
@@ -197,3 +197,75 @@ class DeviceViewSet(viewsets.GenericViewSet):
         return Response(DeviceSerializer(services.revoke_device(request.user, device)).data)
 
 
+
+
+class ScheduledVisitSerializer(serializers.ModelSerializer):
+    person_name = serializers.CharField(source="person.name", read_only=True)
+    scheduled_by = serializers.SerializerMethodField()
+    assigned_to = serializers.SerializerMethodField()
+    org_unit_path = serializers.CharField(source="org_path", read_only=True)
+
+    class Meta:
+        model = ScheduledVisit
+        fields = ["id", "person", "person_name", "org_unit_path", "visit_on", "purpose", "state", "scheduled_by", "assigned_to",
+                  "created_at", "done_at", "done_note"]
+
+    @staticmethod
+    def _name(user):
+        return (user.display_name or user.username) if user else None
+
+    def get_scheduled_by(self, obj) -> str | None:
+        return self._name(obj.scheduled_by)
+
+    def get_assigned_to(self, obj) -> str | None:
+        return self._name(obj.assigned_to)
+
+
+class ScheduledVisitViewSet(viewsets.GenericViewSet):
+    """Scheduled home visits in the caller's area (``field.sync``): ``?person=<id>``, ``?state=open|done|cancelled``,
+    ``?mine=1`` (scheduled by or assigned to the caller). Each person listed is read-audited. Scheduling and completing
+    go through the sync (``schedule_visit``, ``home_visit_note``); an open visit is cancelled here."""
+
+    serializer_class = ScheduledVisitSerializer
+    queryset = ScheduledVisit.objects.none()
+    scope_model = ScheduledVisit
+    scope_field = "org_path"
+
+    def audit_purpose(self) -> str:
+        return "scheduled_visits"
+
+    def get_queryset(self):
+        return selectors.visible_visits(self.request.user)
+
+    @extend_schema(parameters=[OpenApiParameter("person", int), OpenApiParameter("state", str), OpenApiParameter("mine", int)],
+                   responses={200: ScheduledVisitSerializer(many=True)})
+    def list(self, request):
+        if not has_capability(request.user, FIELD_SYNC):
+            raise PermissionDenied
+        check_query_values(request, {"person": int, "mine": int}, minimum=0)
+        rows = self.get_queryset()
+        if request.query_params.get("person"):
+            rows = rows.filter(person_id=int(request.query_params["person"]))
+        state = request.query_params.get("state", "")
+        if state:
+            if state not in ScheduledVisit.State.values:
+                raise field_error("state", _("State: open, done or cancelled."))
+            rows = rows.filter(state=state)
+        if request.query_params.get("mine") == "1":
+            from django.db.models import Q
+
+            rows = rows.filter(Q(scheduled_by=request.user) | Q(assigned_to=request.user))
+        page = self.paginate_queryset(rows.order_by("visit_on", "id"))
+        return self.get_paginated_response(ScheduledVisitSerializer(page, many=True).data)
+
+    @extend_schema(request=None, responses={200: ScheduledVisitSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        visit = self.get_queryset().filter(pk=pk).first() if str(pk).isdigit() else None
+        if visit is None or not has_capability(request.user, FIELD_SYNC):
+            raise exceptions.NotFound
+        visit = services.cancel_visit(request.user, visit)
+        from xinli.core import audit
+
+        audit.record_person_reads(request.user, [visit.person], purpose="scheduled_visits")
+        return Response(ScheduledVisitSerializer(visit).data)

@@ -6,3 +6,6 @@ class FieldConfig(AppConfig):
     name = "xinli.field"
     label = "field"
     verbose_name = _("Field app")
+
+    def ready(self):
+        from . import transfers  # noqa: F401 — registers what this app hands over when a resident moves

@@ -90,3 +90,32 @@ class FieldNote(PersonScopedModel):
     class Meta:
         verbose_name = _("field note")
         ordering = ["-created_at", "-id"]
+
+
+class ScheduledVisit(PersonScopedModel):
+    """A home visit a field worker scheduled for a person of their area (e.g. "next visit on …" when writing a
+    home-visit note). Open until a home-visit note completes it (``done_note``) or it is cancelled; an open visit
+    follows the person when they move and the receiving worker accepts it (``field/transfers.py``). It is in the task
+    pack of the worker who scheduled it and of the worker it is assigned to."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("open")
+        DONE = "done", _("done")
+        CANCELLED = "cancelled", _("cancelled")
+
+    person = models.ForeignKey("archives.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="scheduled_visits")
+    visit_on = models.DateField(_("visit date"))
+    purpose = EncryptedTextField(_("purpose"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN)
+    scheduled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_note = models.ForeignKey(FieldNote, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    listed_persons = ListedPersons("person", purpose="scheduled visit")
+
+    class Meta:
+        verbose_name = _("scheduled home visit")
+        ordering = ["visit_on", "id"]
+        indexes = [models.Index(fields=["assigned_to", "state", "visit_on"], name="field_visit_assigned")]

@@ -16,17 +16,18 @@ from django.utils import timezone
 from xinli.alerts import selectors as alert_selectors
 from xinli.archives import transfers as archive_transfers
 from xinli.core import audit
-from xinli.core.policy import ARCHIVES_EDIT, COUNSELLING_WORK, SMD_VIEW
+from xinli.core.policy import ARCHIVES_EDIT, COUNSELLING_WORK, FIELD_SYNC, SMD_VIEW
 from xinli.core.scoping import has_capability, scope_q
 from xinli.counselling.models import Plan
 from xinli.smd import selectors as smd_selectors
 from xinli.smd.models import Emergency, FollowUp, Patient, Task
 
-from .models import Device
+from .models import Device, ScheduledVisit
 
 DEFAULT_DAYS, MAX_DAYS = 7, 14
 # Tie-break of tasks due on the same day: the most urgent kind first.
-KIND_RANK = {"smd_emergency": 0, "smd_follow_up": 1, "crisis_follow_up": 2, "transfer": 3, "plan_review": 4}
+# A scheduled home visit comes last: the worker chose its day, the others have a deadline set by a rule.
+KIND_RANK = {"smd_emergency": 0, "smd_follow_up": 1, "crisis_follow_up": 2, "transfer": 3, "plan_review": 4, "home_visit": 5}
 
 
 def own_devices(user):
@@ -64,6 +65,25 @@ def transfer_version(t) -> str:
 
 def plan_version(plan: Plan) -> str:
     return version("counselling.plan", plan.pk, plan.state, plan.review_on, plan.org_path)
+
+
+def visit_version(visit: ScheduledVisit) -> str:
+    return version("field.scheduledvisit", visit.pk, visit.state, visit.visit_on, visit.org_path, visit.assigned_to_id)
+
+
+def visible_visits(user):
+    """Scheduled home visits in the user's area (``field.sync`` over their unit). Callers audit the persons read."""
+    return ScheduledVisit.objects.filter(scope_q(user, FIELD_SYNC)).select_related("person", "scheduled_by", "assigned_to")
+
+
+def pack_visits(user, horizon: datetime.date):
+    """The open visits of the user's pack: scheduled by them or assigned to them, in their area, due by ``horizon``."""
+    from django.db.models import Q
+
+    from xinli.archives.models import PersonStatus
+
+    return visible_visits(user).filter(Q(scheduled_by=user) | Q(assigned_to=user), state=ScheduledVisit.State.OPEN,
+                                       visit_on__lte=horizon, person__status=PersonStatus.ACTIVE)
 
 
 def person_version(person) -> str:
@@ -108,6 +128,10 @@ def _tasks(user, today: datetime.date, horizon: datetime.date) -> tuple[list[dic
                                 state=Plan.State.ACTIVE, review_on__lte=horizon).select_related("person")
     for plan in plans:
         add("plan_review", plan.review_on, "counselling.plan", plan.pk, plan.person, plan_version(plan))
+    if has_capability(user, FIELD_SYNC):
+        for visit in pack_visits(user, horizon):
+            add("home_visit", visit.visit_on, "field.scheduledvisit", visit.pk, visit.person, visit_version(visit),
+                purpose=visit.purpose or "", scheduled_by=(visit.scheduled_by.display_name or visit.scheduled_by.username) if visit.scheduled_by else None)
     tasks.sort(key=lambda t: (t["due"], KIND_RANK[t["kind"]], t["record"]["id"]))
     return tasks, persons, treated
 

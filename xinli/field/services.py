@@ -30,10 +30,11 @@ from xinli.core.uploads import size_problem
 from xinli.smd.models import FollowUp, Patient, Status, Task
 
 from . import selectors
-from .models import Device, FieldNote, SyncItem
+from .models import Device, FieldNote, ScheduledVisit, SyncItem
 
-KINDS = ("smd_follow_up", "assessment", "home_visit_note", "concern", "attachment_photo")
+KINDS = ("smd_follow_up", "assessment", "home_visit_note", "concern", "attachment_photo", "schedule_visit")
 MAX_ITEMS = 100
+MAX_VISIT_AHEAD_DAYS = 366  # a visit is scheduled at most a year ahead
 PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
 ABOUT_TYPES = {"smd.followup": FollowUp, "smd.patient": Patient}
 
@@ -155,6 +156,81 @@ def attach_photo(actor, person: Person, *, content_type: str, data: str, about_t
         audit.record(actor, audit.Action.CREATE, obj=note, person=person,
                      detail={"kind": note.kind, "bytes": len(raw), "about": f"{about_type}:{about_id}" if about_type else ""})
     return note
+
+
+# --- scheduled home visits ---------------------------------------------------------------------------------------
+
+class VisitClosed(Exception):
+    """The scheduled visit is no longer open (done by a colleague, or cancelled)."""
+
+    def __init__(self, visit: ScheduledVisit):
+        super().__init__(visit.state)
+        self.visit = visit
+
+
+def _visit_day(value) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def schedule_visit(actor, person: Person, *, visit_on: datetime.date, purpose: str = "", device_time=None,
+                   field: str = "date") -> ScheduledVisit:
+    """Schedule a home visit to ``person`` (in the actor's area for ``field.sync``) on ``visit_on`` (today up to a
+    year ahead), assigned to the actor. ``purpose`` is kept encrypted."""
+    if not path_in_scope(actor, FIELD_SYNC, person.org_path):
+        raise PermissionDenied
+    today = timezone.localdate()
+    if visit_on is None or not today <= visit_on <= today + datetime.timedelta(days=MAX_VISIT_AHEAD_DAYS):
+        raise field_error(field, _("Visit date: a day from today to one year ahead, as YYYY-MM-DD."))
+    purpose = (purpose or "").strip() if isinstance(purpose, str) else None
+    if purpose is None or len(purpose) > 1000:
+        raise field_error("purpose", _("Purpose: text of at most 1000 characters."))
+    if person.status == PersonStatus.DECEASED:
+        raise field_error("person", _("Person: the person has died; no visit can be scheduled."))
+    with transaction.atomic():
+        visit = ScheduledVisit(person=person, visit_on=visit_on, purpose=purpose, scheduled_by=actor, assigned_to=actor,
+                               ).place_under(person)
+        visit.save()
+        audit.record(actor, audit.Action.CREATE, obj=visit, person=person,
+                     detail={"visit_on": visit_on.isoformat(), "device_time": device_time.isoformat() if device_time else None})
+    return visit
+
+
+def _open_visit_for(actor, visit: ScheduledVisit) -> None:
+    if not path_in_scope(actor, FIELD_SYNC, visit.org_path):
+        raise PermissionDenied
+
+
+def complete_visit(actor, visit: ScheduledVisit, *, note: FieldNote | None = None) -> ScheduledVisit:
+    """Mark an open scheduled visit done (by the actor, in whose area it is), with the home-visit note that closed it.
+    ``VisitClosed`` when it was done or cancelled meanwhile (the conditional update decides a race)."""
+    _open_visit_for(actor, visit)
+    now = timezone.now()
+    with transaction.atomic():
+        if ScheduledVisit.objects.filter(pk=visit.pk, state=ScheduledVisit.State.OPEN).update(
+                state=ScheduledVisit.State.DONE, done_by=actor, done_at=now, done_note=note) != 1:
+            visit.refresh_from_db()
+            raise VisitClosed(visit)
+        visit.refresh_from_db()
+        audit.record(actor, audit.Action.UPDATE, obj=visit, person=visit.person,
+                     detail={"state": visit.state, "note": note.pk if note else None})
+    return visit
+
+
+def cancel_visit(actor, visit: ScheduledVisit) -> ScheduledVisit:
+    """Cancel an open scheduled visit (the actor holds ``field.sync`` over it)."""
+    _open_visit_for(actor, visit)
+    with transaction.atomic():
+        if ScheduledVisit.objects.filter(pk=visit.pk, state=ScheduledVisit.State.OPEN).update(
+                state=ScheduledVisit.State.CANCELLED, done_by=actor, done_at=timezone.now()) != 1:
+            raise field_error("visit", _("Visit: no longer open (done or cancelled already)."))
+        visit.refresh_from_db()
+        audit.record(actor, audit.Action.UPDATE, obj=visit, person=visit.person, detail={"state": visit.state})
+    return visit
 
 
 # --- sync ----------------------------------------------------------------------------------------------------------
@@ -286,9 +362,63 @@ def _home_visit_note(actor, item):
         visited_on = None
     if visited_on is None:
         raise field_error("date", _("Date: the day of the visit as YYYY-MM-DD."))
-    note = add_home_visit_note(actor, person, text=payload.get("text") if isinstance(payload.get("text"), str) else "",
-                               visited_on=visited_on, device_time=item["device_time"])
-    return person, note, {"note": note.pk}
+    visit = None
+    if payload.get("visit") is not None:
+        visit_id = payload.get("visit")
+        visit = ScheduledVisit.objects.filter(pk=visit_id, person=person).first() if _is_id(visit_id) else None
+        if visit is None or not path_in_scope(actor, FIELD_SYNC, visit.org_path):
+            raise field_error("visit", _("Visit: not a scheduled visit of this person in your area; check the visit id."))
+    next_visit = payload.get("next_visit")
+    if next_visit is not None:
+        next_visit = _require_dict(next_visit, "next_visit")
+    about = ("field.scheduledvisit", visit.pk) if visit else ("", None)
+    if visit is not None:
+        _visit_conflicts(visit, item, about)
+    try:
+        with transaction.atomic():  # the note, the visit done and the next one scheduled: all three or none
+            note = add_home_visit_note(actor, person, text=payload.get("text") if isinstance(payload.get("text"), str) else "",
+                                       visited_on=visited_on, device_time=item["device_time"])
+            result = {"note": note.pk}
+            if visit is not None:
+                complete_visit(actor, visit, note=note)
+                result["visit_done"] = visit.pk
+            if next_visit is not None:
+                nxt = schedule_visit(actor, person, visit_on=_visit_day(next_visit.get("date")),
+                                     purpose=next_visit.get("purpose", ""), device_time=item["device_time"], field="next_visit.date")
+                result["next_visit"] = {"visit": nxt.pk, "date": nxt.visit_on.isoformat()}
+    except VisitClosed:  # closed between the check above and now (a colleague's sync): the same conflict
+        raise _closed_conflict(visit, about) from None
+    return person, note, result
+
+
+def _closed_conflict(visit: ScheduledVisit, about) -> Conflict:
+    if visit.state == ScheduledVisit.State.CANCELLED:
+        return Conflict(visit.person, "cancelled", bilingual(_("This scheduled visit was cancelled; your entry is kept as a note "
+                                                               "on the record.")), *about)
+    by = visit.done_by.display_name or visit.done_by.username if visit.done_by else ""
+    day = timezone.localtime(visit.done_at).date().isoformat() if visit.done_at else "-"
+    return Conflict(visit.person, "task_done", bilingual(_("This visit was already recorded on {day} by {by}; your entry is "
+                                                           "kept as a note on the record."), day=day, by=by or "-"),
+                    *about, done_on=day, note=visit.done_note_id)
+
+
+def _visit_conflicts(visit: ScheduledVisit, item, about) -> None:
+    """The conflict rules of a form completing a scheduled visit: done or cancelled meanwhile, or changed since the pack
+    (e.g. moved to another day)."""
+    if visit.state != ScheduledVisit.State.OPEN:
+        raise _closed_conflict(visit, about)
+    base = item.get("base_version") or ""
+    if base and base != selectors.visit_version(visit):
+        raise Conflict(visit.person, "changed", bilingual(_("The record changed since your task pack was downloaded; your entry "
+                                                            "is kept as a note on the record. Download a new pack.")), *about)
+
+
+def _schedule_visit(actor, item):
+    payload = _require_dict(item["payload"])
+    person = _person(actor, payload.get("person"), FIELD_SYNC)
+    visit = schedule_visit(actor, person, visit_on=_visit_day(payload.get("date")), purpose=payload.get("purpose", ""),
+                           device_time=item["device_time"])
+    return person, visit, {"visit": visit.pk, "date": visit.visit_on.isoformat()}
 
 
 def _concern(actor, item):
@@ -326,7 +456,7 @@ def _attachment_photo(actor, item):
 
 
 HANDLERS = {"smd_follow_up": _smd_follow_up, "assessment": _assessment, "home_visit_note": _home_visit_note,
-            "concern": _concern, "attachment_photo": _attachment_photo}
+            "concern": _concern, "attachment_photo": _attachment_photo, "schedule_visit": _schedule_visit}
 
 
 def _messages(exc: ValidationError) -> dict:

@@ -93,6 +93,11 @@ def two(tree, people, personas, assessments):  # noqa: F811
 
     built["field.fieldnote.person"] = FieldNote.objects.create(  # a home-visit note from the field app (issue 18)
         person=merged, kind="home_visit", text="入户走访", org_path=merged.org_path, county_code=merged.county_code).pk
+    from xinli.field.models import ScheduledVisit
+
+    built["field.scheduledvisit.person"] = ScheduledVisit.objects.create(  # a home visit scheduled in the field app
+        person=merged, visit_on=datetime.date(2026, 12, 20), purpose="复访", org_path=merged.org_path,
+        county_code=merged.county_code).pk
     return survivor, merged, built
 
 
@@ -144,10 +149,10 @@ def test_merge_moves_every_linked_row_and_keeps_the_other_record(two, tree, pers
 
     assert Consent.objects.get(pk=built["archives.consent.person"]).org_path == tree.a1v1.path
     assert Assessment.objects.get(pk=built["screening.assessment.person"]).org_path == tree.a2v1.path
-    # The audit entry lists every moved row: 18 = one of each of the 17 moved kinds, and the two tags.
+    # The audit entry lists every moved row: 19 = one of each of the 18 moved kinds, and the two tags.
     entry = AuditEntry.objects.get(pk=record.audit_entry_id)
     moved = {(m["table"], m["pk"]) for m in entry.detail["moved"]}
-    assert len(entry.detail["moved"]) == 18 and len(moved) == 18
+    assert len(entry.detail["moved"]) == 19 and len(moved) == 19
     assert ("archives_populationtag", built["archives.populationtag.person"]) in moved
     assert entry.person_id == survivor.pk and entry.detail["merged_person"] == merged.pk
     assert AuditEntry.objects.filter(person_id=merged.pk, object_type="archives.person", purpose="merge").exists()
@@ -243,7 +248,7 @@ def test_api_compare_merge_and_undo(two, personas):
     r = c.post("/api/v1/person-merges/", {"survivor": survivor.pk, "merged": merged.pk}, format="json")
     assert r.status_code == 201, r.content
     merge_id = r.json()["id"]
-    assert r.json()["moved"] == 18
+    assert r.json()["moved"] == 19
     r = c.post(f"/api/v1/person-merges/{merge_id}/undo/", {}, format="json")
     assert r.status_code == 200 and r.json()["undone_at"], r.content
     r = c.post(f"/api/v1/person-merges/{merge_id}/undo/", {}, format="json")

@@ -12,7 +12,7 @@ from xinli.alerts.models import Alert, CrisisCase, CrisisEvent, CrisisTeam, Foll
 from xinli.archives.models import Consent, DuplicateRequest, Person, PersonMerge, PossibleDuplicate, Transfer
 from xinli.core.policy import GRANTS
 from xinli.counselling.models import Case, Plan, Referral
-from xinli.field.models import Device
+from xinli.field.models import Device, ScheduledVisit
 from xinli.hotline.models import Call, Line
 from xinli.indicators.models import Rollup
 from xinli.network.models import Course, InspectionPlan, Institution, Rectification, Site, Staff, Volunteer
@@ -76,7 +76,8 @@ def expected_visible(user, model, field):
               Task: {"smd.view"}, Institution: {"regions.view"}, Site: {"regions.view"}, Staff: {"network.manage"},
               Course: {"network.manage"}, InspectionPlan: {"network.manage"}, Rectification: {"network.manage"},
               Volunteer: {"network.manage"}, Case: {"counselling.work"}, Plan: {"counselling.work", "archives.edit"},
-              Referral: {"counselling.work", "smd.followup"}, Rollup: {"indicators.view"}}[model]
+              Referral: {"counselling.work", "smd.followup"}, Rollup: {"indicators.view"},
+              ScheduledVisit: {"field.sync"}}[model]
     paths = [a.org_unit.path for a in user.active_assignments() if needed & GRANTS[a.role].capabilities]
     visible = {obj.pk for obj in model.objects.all() if getattr(obj, field) and any(getattr(obj, field).startswith(p) for p in paths)}
     if model is Alert:  # and the alerts the user reported

@@ -224,8 +224,9 @@ def test_rows_made_by_the_services_sit_under_their_units_path_and_county(tree, p
     smd.add_support(doctor, patient, kind="rehab", start=datetime.date.today(), institution="康复站")
     from xinli.field import services as field
 
-    field.add_home_visit_note(make_user("place_worker", [(tree.a1v2, Role.COMMUNITY_WORKER)]), people.in_a1v2,
-                              text="入户走访", visited_on=timezone.localdate())
+    worker = make_user("place_worker", [(tree.a1v2, Role.COMMUNITY_WORKER)])
+    field.add_home_visit_note(worker, people.in_a1v2, text="入户走访", visited_on=timezone.localdate())
+    field.schedule_visit(worker, people.in_a1v2, visit_on=timezone.localdate() + datetime.timedelta(days=7), purpose="复访")
     officer = make_user("place_officer", [(tree.county_a, Role.HEALTH_OFFICER)])
     site = network.create_site(officer, org_unit=tree.a2v1, name="燕儿岛心理咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1))
     starts = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1), datetime.time(10)))

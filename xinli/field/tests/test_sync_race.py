@@ -43,3 +43,46 @@ def test_two_concurrent_sends_of_one_client_id_store_one_record(doctor, patients
     assert sorted(r["outcome"] for r in results) == ["stored", "stored"]
     assert sorted(bool(r.get("replayed")) for r in results) == [False, True]
     assert FollowUp.objects.filter(patient=mine[0]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_completing_one_scheduled_visit_at_once(personas, people):
+    """Two workers' devices (no shared device lock) complete the same scheduled visit at once: one note completes it,
+    the other is a task_done conflict with the entry kept — never two notes on a done visit."""
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrency is checked on PostgreSQL")
+    from django.db import connections
+    from django.utils import timezone
+
+    from xinli.field import services
+    from xinli.field.api import ItemSerializer
+    from xinli.field.models import FieldNote, ScheduledVisit
+
+    worker, colleague = personas.village_worker_1, personas.township_worker
+    scheduled = services.schedule_visit(worker, people.in_a1v1, visit_on=timezone.localdate())
+    jobs = []
+    for user in (worker, colleague):
+        serializer = ItemSerializer(data=item("home_visit_note", {"person": people.in_a1v1.pk, "text": "走访",
+                                                                  "date": timezone.localdate().isoformat(), "visit": scheduled.pk}))
+        assert serializer.is_valid(), serializer.errors
+        jobs.append((user, register(user), serializer.validated_data))
+    results, barrier = [], threading.Barrier(2)
+
+    def send(user, device, one):
+        try:
+            barrier.wait()
+            results.append(services.sync_item(user, device, one))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=job) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(r["outcome"] for r in results) == ["conflict", "stored"]
+    assert [r["reason"] for r in results if r["outcome"] == "conflict"] == ["task_done"]
+    scheduled.refresh_from_db()
+    assert scheduled.state == ScheduledVisit.State.DONE
+    assert FieldNote.objects.filter(kind="home_visit").count() == 1 and FieldNote.objects.filter(kind="conflict").count() == 1
+    assert scheduled.done_note_id == FieldNote.objects.get(kind="home_visit").pk

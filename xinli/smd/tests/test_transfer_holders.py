@@ -27,7 +27,8 @@ pytestmark = pytest.mark.django_db
 
 def test_every_holder_is_registered():
     assert [h.kind for h in transfers.holders()] == [
-        "smd.patient", "counselling.plan", "counselling.case", "alerts.alert", "alerts.crisis_case"]
+        "smd.patient", "counselling.plan", "counselling.case", "alerts.alert", "alerts.crisis_case",
+        "field.scheduledvisit"]
 
 
 @pytest.fixture
