@@ -53,6 +53,15 @@ def record_person_reads(actor, persons: Iterable, *, action: str = Action.READ, 
         AuditEntry.objects.bulk_create(entries)
 
 
+def record_many(actor, action: str, entries: list[dict]) -> None:
+    """Several :func:`record` entries in one INSERT: ``entries`` are the keyword arguments of each."""
+    rows = [_entry(actor, action, **e) for e in entries]
+    if len(rows) == 1:
+        rows[0].save()
+    elif rows:
+        AuditEntry.objects.bulk_create(rows)
+
+
 def _entry(actor, action, *, obj=None, object_type="", object_id="", person=None, org_path="", purpose="",
            outcome="success", detail=None, view="") -> AuditEntry:
     ctx = current.get()

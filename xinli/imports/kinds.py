@@ -348,22 +348,26 @@ def handle_smd_patient(ctx: Context, group) -> str:
         except RowProblems as exc:
             exc.line = line
             raise
+    history, lines = [], []
     for date, line, row in sorted(visits, key=lambda v: (v[0] is None, v[0] or 0, v[1])):
         if date is None or date in done:
             continue
         risk = text(row.get("risk"))
         mode = text(row.get("mode"))
-        try:
-            smd.record_follow_up(ctx.actor, patient, {
-                "date": date, "mode": smd_importer.MODES.get(mode, mode or "clinic"),
-                "risk": int(risk) if risk.isdigit() else None, "insight": _label_code(row.get("insight"), INSIGHTS),
-                "adherence": _label_code(row.get("adherence"), _labels(Adherence)), "referral_institution": text(first.get("diagnosed_by"))}, imported=True)
-        except ValidationError as exc:
-            exc.line = line
-            raise
+        history.append({
+            "date": date, "mode": smd_importer.MODES.get(mode, mode or "clinic"),
+            "risk": int(risk) if risk.isdigit() else None, "insight": _label_code(row.get("insight"), INSIGHTS),
+            "adherence": _label_code(row.get("adherence"), _labels(Adherence)), "referral_institution": text(first.get("diagnosed_by"))})
+        lines.append(line)
         done.add(date)
-        if outcome == "unchanged":
-            outcome = "updated"
+    # The whole history in one go: the same checks, classification and task chain as one record_follow_up each.
+    try:
+        smd.record_history(ctx.actor, patient, history)
+    except ValidationError as exc:
+        exc.line = lines[exc.index]
+        raise
+    if history and outcome == "unchanged":
+        outcome = "updated"
     return outcome
 
 

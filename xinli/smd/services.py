@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -173,16 +173,15 @@ def _check_follow_up(patient: Patient, d: dict) -> None:
     for name in ("sleep", "diet"):
         if d.get(name) and d[name] not in LEVEL3:
             raise field_error(name, _("Sleep and diet: good, fair or poor."))
-    if patient.follow_ups.filter(date__gt=date).exists():
-        raise field_error("date", _("Date: a later follow-up is already recorded; record follow-ups in order."))
 
 
-def record_follow_up(actor, patient: Patient, data: dict, *, imported: bool = False) -> FollowUp:
-    """Save a follow-up, classify it by the rules, schedule the next one, and act: referral, alerts (risk 3 orange,
-    4–5 red), the case-management team for an unstable patient, the register status on death. ``imported``: a visit
-    of the patient's history brought from another system (bulk import): saved, classified and scheduled the same way,
-    but nothing is acted on now — no alert and no team for what was dealt with at the time in that system."""
-    _require_treating(actor, patient)
+def _refuse_out_of_order() -> None:
+    raise field_error("date", _("Date: a later follow-up is already recorded; record follow-ups in order."))
+
+
+def _prepare_follow_up(actor, patient: Patient, data: dict) -> tuple[FollowUp, rules.Outcome]:
+    """The checks and the classification of one follow-up (not yet saved): the one place for both, used by
+    :func:`record_follow_up` and :func:`record_history`."""
     d = {k: v for k, v in data.items() if k in FOLLOW_UP_FIELDS}
     _check_follow_up(patient, d)
     if isinstance(d.get("medications"), list | dict):
@@ -196,6 +195,33 @@ def record_follow_up(actor, patient: Patient, data: dict, *, imported: bool = Fa
         raise field_error("referral_institution", _("Referral: an unstable patient must be referred; give the institution."))
     fu = FollowUp(patient=patient, doctor=actor, classification=outcome.classification,
                   next_due=outcome.next_due, **d).place_under(patient)
+    return fu, outcome
+
+
+def _patient_changes(fu: FollowUp, outcome: rules.Outcome) -> dict:
+    """What a saved follow-up changes on the patient's row."""
+    changes = {"last_follow_up": fu.date}
+    if outcome.classification:
+        changes.update(classification=outcome.classification, risk=fu.risk)
+    if fu.death_date:
+        changes.update(status=Status.DIED, status_on=fu.death_date, status_reason=fu.death_cause)
+    return changes
+
+
+def _referral(actor, patient: Patient, fu: FollowUp) -> Support:
+    return Support(patient=patient, kind=Support.Kind.REFERRAL_OUT, start=fu.date, institution=fu.referral_institution,
+                   note=fu.referral_reason or "", recorded_by=actor).place_under(patient)
+
+
+def record_follow_up(actor, patient: Patient, data: dict, *, imported: bool = False) -> FollowUp:
+    """Save a follow-up, classify it by the rules, schedule the next one, and act: referral, alerts (risk 3 orange,
+    4–5 red), the case-management team for an unstable patient, the register status on death. ``imported``: a visit
+    of the patient's history brought from another system (bulk import): saved, classified and scheduled the same way,
+    but nothing is acted on now — no alert and no team for what was dealt with at the time in that system."""
+    _require_treating(actor, patient)
+    fu, outcome = _prepare_follow_up(actor, patient, data)
+    if patient.follow_ups.filter(date__gt=fu.date).exists():
+        _refuse_out_of_order()
     from xinli.alerts import raise_for_smd_risk
 
     with transaction.atomic():
@@ -207,16 +233,10 @@ def record_follow_up(actor, patient: Patient, data: dict, *, imported: bool = Fa
         Task.objects.filter(pk__in=[t.pk for t in open_tasks[1:]]).update(state=Task.State.CANCELLED)
         if outcome.next_due is not None:
             Task(patient=patient, due=outcome.next_due).place_under(patient).save()
-        changes = {"last_follow_up": fu.date}
-        if outcome.classification:
-            changes.update(classification=outcome.classification, risk=fu.risk)
-        if fu.death_date:
-            changes.update(status=Status.DIED, status_on=fu.death_date, status_reason=fu.death_cause)
-        Patient.objects.filter(pk=patient.pk).update(**changes)
+        Patient.objects.filter(pk=patient.pk).update(**_patient_changes(fu, outcome))
         patient.refresh_from_db()
         if outcome.refer:
-            Support(patient=patient, kind=Support.Kind.REFERRAL_OUT, start=fu.date, institution=fu.referral_institution,
-                    note=fu.referral_reason or "", recorded_by=actor).place_under(patient).save()
+            _referral(actor, patient, fu).save()
         if outcome.classification == Classification.UNSTABLE and not imported:
             convene_team(actor, patient)
         detail = {"classification": fu.classification, "risk": fu.risk} | ({"imported": True} if imported else {})
@@ -224,6 +244,61 @@ def record_follow_up(actor, patient: Patient, data: dict, *, imported: bool = Fa
         if fu.risk is not None and not imported:
             raise_for_smd_risk(patient.person, fu.risk, actor=actor, summary_code="smd_follow_up")
     return fu
+
+
+def record_history(actor, patient: Patient, visits: list[dict]) -> list[FollowUp]:
+    """A patient's follow-up history brought from another system (bulk import), in date order: the same result as
+    :func:`record_follow_up` with ``imported=True`` for each visit in turn — the same checks and classification
+    (``_prepare_follow_up``), the same task chain (the open task done by the first visit, each visit's next-due task
+    done by the next visit, the last one left due), the patient's last follow-up, classification, risk and death, a
+    referral per unstable visit, one audit entry per follow-up; no alert and no team — written with one INSERT per
+    table instead of a dozen statements per visit. All or nothing: a refused visit raises its ``ValidationError``
+    with ``index`` (its place in ``visits``) set on it, and nothing is written."""
+    _require_treating(actor, patient)
+    if not visits:
+        return []
+    latest = patient.follow_ups.order_by("-date").values_list("date", flat=True).first()
+    prepared = []
+    for i, data in enumerate(visits):
+        try:
+            fu, outcome = _prepare_follow_up(actor, patient, data)
+            if latest is not None and latest > fu.date:
+                _refuse_out_of_order()
+        except ValidationError as exc:
+            exc.index = i
+            raise
+        latest = fu.date
+        prepared.append((fu, outcome))
+    with transaction.atomic():
+        fus = FollowUp.objects.bulk_create([fu for fu, _o in prepared])
+        open_tasks = list(patient.tasks.filter(state=Task.State.DUE).order_by("due"))
+        changes: dict = {}
+        tasks, supports = [], []
+        pending = None  # the task the next visit closes: an existing one (pk) or one made by the previous visit
+        if open_tasks:
+            pending = open_tasks[0]
+            Task.objects.filter(pk__in=[t.pk for t in open_tasks[1:]]).update(state=Task.State.CANCELLED)
+        for fu, outcome in zip(fus, (o for _f, o in prepared), strict=True):
+            if pending is not None:
+                if pending.pk is not None:
+                    Task.objects.filter(pk=pending.pk).update(state=Task.State.DONE, done_by=fu, done_on=fu.date)
+                else:
+                    pending.state, pending.done_by, pending.done_on = Task.State.DONE, fu, fu.date
+            pending = None
+            if outcome.next_due is not None:
+                pending = Task(patient=patient, due=outcome.next_due).place_under(patient)
+                tasks.append(pending)
+            changes.update(_patient_changes(fu, outcome))
+            if outcome.refer:
+                supports.append(_referral(actor, patient, fu))
+        Task.objects.bulk_create(tasks)
+        Patient.objects.filter(pk=patient.pk).update(**changes)
+        Support.objects.bulk_create(supports)
+        audit.record_many(actor, audit.Action.CREATE, [
+            {"obj": fu, "person": patient.person, "org_path": patient.org_path,
+             "detail": {"classification": fu.classification, "risk": fu.risk, "imported": True}} for fu in fus])
+    patient.refresh_from_db()
+    return fus
 
 
 def convene_team(actor, patient: Patient) -> list[TeamMember]:
