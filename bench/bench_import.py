@@ -74,6 +74,7 @@ def write_smd_csv(path: Path, n: int, units: list[str], start: int = 0, visits: 
 
 
 def main(argv=None) -> int:
+    global DB
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", type=int, default=100_000, help="residents in the CSV (the issue's target is 1,000,000)")
     p.add_argument("--no-setup", action="store_true", help="reuse the database (import again: every row unchanged)")
@@ -83,7 +84,9 @@ def main(argv=None) -> int:
     p.add_argument("--user", default=None, help="importing account (default: city_officer; smd_patients: smd_doctor)")
     p.add_argument("--visits", type=int, default=10)
     p.add_argument("--start", type=int, default=0, help="first row number (with --no-setup: new residents, not a re-import)")
+    p.add_argument("--db", default=DB, help=f"the throwaway database (default {DB})")
     args = p.parse_args(argv)
+    DB = args.db
     py = sys.executable
     keys = ROOT / "var" / "bench-keys.json"
     env = dict(os.environ, DATABASE_URL=f"postgres://postgres@{HOST}:5432/{DB}", XINLI_KEY_FILE=str(keys), XINLI_DEMO="1",
