@@ -12,6 +12,9 @@ from xinli.web import views as web_views
 urlpatterns = [
     path("", web_views.home, name="home"),
     path("accounts/security/devices/", field_views.devices_view, name="field_devices"),
+    path("field/", field_views.field_app, name="field_app"),
+    path("field/manifest.webmanifest", field_views.field_manifest, name="field_manifest"),
+    path("field/sw.js", field_views.field_service_worker, name="field_sw"),
     path("accounts/", include("xinli.accounts.urls")),
     path("org/", region_views.browser, name="org_browser"),
     path("org/<int:pk>/", region_views.browser, name="org_unit"),

@@ -42,3 +42,100 @@ def devices_view(request):
             raise Http404 from None
         return redirect(reverse("field_devices") + "?user=" + target.username)
     return render(request, "field/devices.html", {"target": target, "devices": selectors.devices_of(target)[:200]})
+
+
+# --- the field app (/field/): an installable web app that works offline ----------------------------------------------
+# The shell holds no person data (tasks and persons come from the pack API into the encrypted device store), so the
+# service worker may cache it; every person read happens through the pack and sync APIs, audited there.
+
+FIELD_SHELL = ("js/field/app.js", "js/field/score.js", "js/field/store.js", "vendor/sm-crypto/sm3.js",
+               "vendor/sm-crypto/sm4.js", "css/field.css", "img/field-icon.svg")
+
+
+def _labels() -> dict:
+    """Chinese (or the reader's language) labels of every code the app shows, from the models' own choices."""
+    from xinli.alerts.models import Level
+    from xinli.smd.models import LEVEL3, LOST_REASONS, Adherence, Classification, Mode
+
+    def choices(cls):
+        return {value: str(label) for value, label in cls.choices}
+
+    return {
+        "kind": {"smd_follow_up": str(_("SMD follow-up")), "smd_emergency": str(_("emergency record to complete")),
+                 "crisis_follow_up": str(_("follow-up after a crisis")), "transfer": str(_("resident moving in: to accept")),
+                 "plan_review": str(_("plan review")), "home_visit": str(_("scheduled home visit")), "other": str(_("other task"))},
+        "mode": choices(Mode), "adherence": choices(Adherence), "classification": choices(Classification),
+        "level3": {k: str(v) for k, v in LEVEL3.items()}, "lost": {k: str(v) for k, v in LOST_REASONS.items()},
+        "insight": {"complete": str(_("complete insight")), "partial": str(_("partial insight")), "absent": str(_("no insight"))},
+        "level": choices(Level),
+        "fields": {"date": str(_("date")), "mode": str(_("mode")), "risk": str(_("risk level")), "insight": str(_("insight")),
+                   "adherence": str(_("medication adherence")), "sleep": str(_("sleep")), "diet": str(_("diet")),
+                   "lost_reason": str(_("lost to follow-up")), "text": str(_("note")), "person": str(_("resident")),
+                   "patient": str(_("patient")), "task": str(_("task")), "level": str(_("alert level")), "summary": str(_("summary")),
+                   "answers": str(_("answers")), "scale": str(_("instrument")), "follow_up": str(_("follow-up record")),
+                   "device": str(_("device"))},
+    }
+
+
+def _texts() -> dict:
+    """The app's own sentences, in the reader's language (the page is Chinese by default)."""
+    return {k: str(v) for k, v in {
+        "locked": _("Locked: enter your password to open the tasks on this phone."),
+        "waiting": _("%(n)s form(s) waiting to sync"), "last_sync": _("last synced %(time)s"),
+        "never_synced": _("not synced yet"), "offline": _("offline"),
+        "needs_connection": _("this needs a connection; your forms stay on the phone until then"),
+        "downloading": _("downloading tasks…"), "downloaded": _("tasks downloaded"),
+        "download_failed": _("download failed: %(reason)s"), "sync_failed": _("sync failed: %(reason)s"),
+        "device_revoked": _("This phone was revoked or your account disabled: its data have been erased."),
+        "no_tasks": _("No tasks in the downloaded pack."), "no_pack": _("No tasks downloaded yet: tap “Download tasks”."),
+        "queue_empty": _("Nothing waiting."), "overdue": _("overdue"), "due_on": _("due %(date)s"), "address": _("Address: "),
+        "last_visit": _("Last follow-up %(date)s (%(mode)s): %(classification)s, medication %(adherence)s"),
+        "record_follow_up": _("Record follow-up"), "assessment": _("Assessment"), "home_visit_note": _("Home-visit note"),
+        "concern": _("Report a concern"), "choose": _("— choose —"), "save_to_queue": _("Save on the phone"),
+        "back": _("Back"), "date": _("Date"), "mode": _("Mode"), "risk": _("Risk level"), "risk_level": _("level %(n)s"),
+        "insight": _("Insight"), "adherence": _("Medication adherence"), "sleep": _("Sleep"), "diet": _("Diet"),
+        "lost_reason": _("Lost to follow-up (only if the patient was not reached)"),
+        "computed_at_sync": _("Classification and next follow-up date are decided by the server's rules at sync."),
+        "required": _("%(field)s: required."), "not_future": _("%(field)s: not in the future."),
+        "instrument": _("Instrument"), "score": _("Score %(total)s: %(band)s"),
+        "no_instruments": _("No instruments on this phone: download tasks once with a connection."),
+        "note_text": _("What was seen and done"), "next_visit": _("Next home visit (optional)"), "level": _("Level"),
+        "summary": _("What is the concern"), "saved_at": _("saved %(time)s"), "discard": _("Discard this form"),
+        "kept_as_note": _("Not applied; your entry is kept as a note on the record."),
+        "stored": _("Stored."), "stored_follow_up": _("Stored: %(classification)s, next follow-up %(next_due)s."),
+        "stored_assessment": _("Stored: score %(total)s, %(band)s."), "stored_concern": _("Stored: an alert was raised."),
+        "unknown_code": _("(unknown)"), "this_phone": _("phone"),
+        "no_field_role": _("Your role does not include field work: tasks cannot be downloaded with this account."),
+    }.items()}
+
+
+@login_required
+def field_app(request):
+    """The field app's shell. Who may sync is decided by the API (``field.sync``); others see why."""
+    from xinli.core.policy import FIELD_SYNC
+
+    config = {"user": request.user.username, "may_sync": has_capability(request.user, FIELD_SYNC),
+              "labels": _labels(), "text": _texts(), "ttl_hours": 72, "logout": reverse("accounts:logout")}
+    return render(request, "field/app.html", {"config": config})
+
+
+def field_manifest(request):
+    from django.http import JsonResponse
+    from django.templatetags.static import static
+
+    return JsonResponse({"name": str(_("Xinli field app")), "short_name": str(_("Field app")), "start_url": "/field/",
+                         "scope": "/field/", "display": "standalone", "background_color": "#ffffff", "theme_color": "#0b3d6e",
+                         "lang": "zh-Hans", "icons": [{"src": static("img/field-icon.svg"), "sizes": "any", "type": "image/svg+xml"}]},
+                        content_type="application/manifest+json", json_dumps_params={"ensure_ascii": False})
+
+
+def field_service_worker(request):
+    import json
+
+    from django.templatetags.static import static
+
+    shell = ["/field/", "/field/manifest.webmanifest", *[static(p) for p in FIELD_SHELL]]
+    response = render(request, "field/sw.js", {"shell": json.dumps(shell)}, content_type="application/javascript")
+    response["Service-Worker-Allowed"] = "/field/"
+    response["Cache-Control"] = "no-cache"
+    return response
