@@ -88,7 +88,7 @@ def _texts() -> dict:
         "download_failed": _("download failed: %(reason)s"), "sync_failed": _("sync failed: %(reason)s"),
         "device_revoked": _("This phone was revoked or your account disabled: its data have been erased."),
         "no_tasks": _("No tasks in the downloaded pack."), "no_pack": _("No tasks downloaded yet: tap “Download tasks”."),
-        "queue_empty": _("Nothing waiting."), "overdue": _("overdue"), "due_on": _("due %(date)s"), "address": _("Address: "),
+        "queue_empty": _("Nothing waiting."), "overdue": _("overdue"), "filled": _("filled in, waiting to sync"), "due_on": _("due %(date)s"), "address": _("Address: "),
         "last_visit": _("Last follow-up %(date)s (%(mode)s): %(classification)s, medication %(adherence)s"),
         "record_follow_up": _("Record follow-up"), "assessment": _("Assessment"), "home_visit_note": _("Home-visit note"),
         "concern": _("Report a concern"), "choose": _("— choose —"), "save_to_queue": _("Save on the phone"),
@@ -112,9 +112,10 @@ def _texts() -> dict:
 @login_required
 def field_app(request):
     """The field app's shell. Who may sync is decided by the API (``field.sync``); others see why."""
-    from xinli.core.policy import FIELD_SYNC
+    from xinli.core.policy import FIELD_SYNC, SCREENING_ADMINISTER
 
     config = {"user": request.user.username, "may_sync": has_capability(request.user, FIELD_SYNC),
+              "may_assess": has_capability(request.user, SCREENING_ADMINISTER),
               "labels": _labels(), "text": _texts(), "ttl_hours": 72, "logout": reverse("accounts:logout")}
     return render(request, "field/app.html", {"config": config})
 

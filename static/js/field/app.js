@@ -102,20 +102,21 @@ async function render() {
   const doneTasks = new Set(queued.map((q) => q.value.task_key).filter(Boolean));
   const list = $("#tasks");
   list.replaceChildren();
-  const tasks = ((pack && pack.tasks) || []).filter((task) => !doneTasks.has(taskKey(task)));
+  const tasks = (pack && pack.tasks) || [];
   if (!tasks.length) list.append(el("li", {}, pack ? t("no_tasks") : t("no_pack")));
   for (const task of tasks) {
     const person = persons[task.person] || {};
     const last = person.last_visit;
-    list.append(el("li", {class: task.overdue ? "overdue" : "", "data-kind": task.kind},
+    const filled = doneTasks.has(taskKey(task));  // its form is on the phone, waiting to sync
+    list.append(el("li", {class: filled ? "filled" : (task.overdue ? "overdue" : ""), "data-kind": task.kind, "data-filled": filled ? "1" : null},
       el("div", {class: "title"}, label("kind", task.kind) || L.kind.other, " · ", person.name || "", " ",
-         task.overdue ? el("span", {class: "badge"}, t("overdue")) : null),
+         filled ? el("span", {class: "done-mark"}, t("filled")) : (task.overdue ? el("span", {class: "badge"}, t("overdue")) : null)),
       el("div", {class: "meta"}, t("due_on", {date: zhDate(task.due)})),
       person.address ? el("div", {class: "meta"}, t("address"), person.address) : null,
       last ? el("div", {class: "meta"}, t("last_visit", {date: zhDate(last.date), mode: label("mode", last.mode),
                                                            classification: label("classification", last.classification) || "—",
                                                            adherence: label("adherence", last.adherence) || "—"})) : null,
-      el("div", {class: "buttons"}, ...formButtons(task, person))));
+      el("div", {class: "buttons"}, ...formButtons(task, person, filled))));
   }
   const queue = $("#queue");
   queue.replaceChildren();
@@ -140,10 +141,10 @@ async function render() {
 
 function taskKey(task) { return `${task.record.type}:${task.record.id}`; }
 
-function formButtons(task, person) {
+function formButtons(task, person, filled) {
   const buttons = [];
-  if (task.kind === "smd_follow_up" && person.smd_patient) buttons.push(el("button", {type: "button", class: "primary", onclick: () => followUpForm(task, person)}, t("record_follow_up")));
-  buttons.push(el("button", {type: "button", onclick: () => assessmentForm(task, person)}, t("assessment")));
+  if (task.kind === "smd_follow_up" && person.smd_patient && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: () => followUpForm(task, person)}, t("record_follow_up")));
+  if (config.may_assess) buttons.push(el("button", {type: "button", onclick: () => assessmentForm(task, person)}, t("assessment")));
   buttons.push(el("button", {type: "button", onclick: () => noteForm(task, person)}, t("home_visit_note")));
   buttons.push(el("button", {type: "button", onclick: () => concernForm(task, person)}, t("concern")));
   return buttons;
@@ -242,7 +243,7 @@ async function assessmentForm(task, person) {
   const items = el("div", {id: "items"});
   const result = el("p", {class: "score", role: "status", id: "score"});
   let compiled = null;
-  const sex = ["M", "F"].includes(person.sex) ? person.sex : null;
+  const sex = {M: "male", F: "female"}[person.sex] || null;
   const rescore = () => {
     if (!compiled) return;
     const answers = collect(items);

@@ -35,6 +35,8 @@ PUBLIC = {
     "i18n/setlang/": "language switch (Django); stores a cookie only",
     "jsi18n/": "JavaScript translation catalogue; static text",
     "s/": "campaign participant start page: the one-time code is the credential",
+    "field/manifest.webmanifest": "the field app's web app manifest (browsers fetch it without credentials); static text",
+    "field/sw.js": "the field app's service worker script: caches the app shell only; static code",
     "s/<str:code>/": "campaign participant form: the one-time code is the credential",
     "public/evaluations/": "public disclosure of institution evaluations (network, DOMAIN: published results)",
     "feedback/site/<int:site_id>/": "anonymous satisfaction survey of a site (T21)",
@@ -65,6 +67,7 @@ OWN = {
     "accounts/tokens/": "the caller's own API tokens",
     "inbox/": "the caller's own notifications",
     "inbox/read-all/": "marks the caller's own notifications read (POST)",
+    "field/": "the field app's shell: no person data (tasks come from the pack API, which checks field.sync and scope)",
 }
 
 # Capability routes: pattern -> (any of these capabilities, object key or None, method, query for an outside unit).
