@@ -104,6 +104,9 @@ def _texts() -> dict:
         "kept_as_note": _("Not applied; your entry is kept as a note on the record."),
         "stored": _("Stored."), "stored_follow_up": _("Stored: %(classification)s, next follow-up %(next_due)s."),
         "stored_assessment": _("Stored: score %(total)s, %(band)s."), "stored_concern": _("Stored: an alert was raised."),
+        "photo": _("Photo of a signed form"), "photo_file": _("Photo"), "photo_text": _("What the form is (optional)"),
+        "photo_unreadable": _("This file is not a photo the phone can read; take the picture again."),
+        "stored_note": _("Stored as a note on the record."),
         "unknown_code": _("(unknown)"), "this_phone": _("phone"),
         "no_field_role": _("Your role does not include field work: tasks cannot be downloaded with this account."),
     }.items()}

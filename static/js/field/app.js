@@ -147,6 +147,7 @@ function formButtons(task, person, filled) {
   if (config.may_assess) buttons.push(el("button", {type: "button", onclick: () => assessmentForm(task, person)}, t("assessment")));
   buttons.push(el("button", {type: "button", onclick: () => noteForm(task, person)}, t("home_visit_note")));
   buttons.push(el("button", {type: "button", onclick: () => concernForm(task, person)}, t("concern")));
+  buttons.push(el("button", {type: "button", onclick: () => photoForm(task, person)}, t("photo")));
   return buttons;
 }
 
@@ -168,7 +169,7 @@ function openForm(title, controls, onSubmit) {
                                   el("button", {type: "button", class: "secondary", onclick: closeForm}, t("back"))));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const data = Object.fromEntries(new FormData(form).entries());
+    const data = Object.fromEntries([...new FormData(form).entries()].filter(([, v]) => typeof v === "string"));
     const problem = await onSubmit(data, form);
     if (problem) { error.textContent = problem; return; }
     closeForm();
@@ -322,6 +323,47 @@ function concernForm(task, person) {
   });
 }
 
+const MAX_PHOTO = 600 * 1024;  // the server's limit (XINLI_FIELD_MAX_PHOTO_BYTES)
+
+function readAsDataURL(file) {
+  return new Promise((ok, ko) => { const r = new FileReader(); r.onload = () => ok(r.result); r.onerror = () => ko(r.error); r.readAsDataURL(file); });
+}
+
+async function shrink(file) {
+  // A photo of a paper form, made small enough for the phone's store and the server: at most 1600 px on its longer
+  // side, JPEG, the quality lowered until it fits in 600 KB. Read as a data: URL (the page's policy allows no blob:).
+  const image = new Image();
+  image.src = await readAsDataURL(file);
+  await image.decode();
+  let scale = Math.min(1, 1600 / Math.max(image.naturalWidth, image.naturalHeight));
+  const canvas = document.createElement("canvas");
+  for (let quality = 0.8; ; quality -= 0.15) {
+    canvas.width = Math.max(1, Math.round(image.naturalWidth * scale));
+    canvas.height = Math.max(1, Math.round(image.naturalHeight * scale));
+    canvas.getContext("2d").drawImage(image, 0, 0, canvas.width, canvas.height);
+    const data = canvas.toDataURL("image/jpeg", Math.max(quality, 0.3)).split(",")[1];
+    if (data.length * 3 / 4 <= MAX_PHOTO) return data;
+    if (quality <= 0.3) scale *= 0.7;
+  }
+}
+
+function photoForm(task, person) {
+  const about = task.record.type === "smd.task" && person.smd_patient ? {type: "smd.patient", id: person.smd_patient} : null;
+  openForm(`${t("photo")} · ${person.name}`, [
+    ...field("photo", t("photo_file"), el("input", {id: "f-photo", name: "photo", type: "file", accept: "image/jpeg,image/png", capture: "environment", required: true})),
+    ...field("text", t("photo_text"), el("input", {id: "f-text", name: "text", type: "text", maxlength: 200})),
+  ], async (data, form) => {
+    const file = form.querySelector("#f-photo").files[0];
+    if (!file) return t("required", {field: t("photo_file")});
+    let encoded;
+    try { encoded = await shrink(file); } catch (_e) { return t("photo_unreadable"); }
+    const payload = {person: person.id, content_type: "image/jpeg", data: encoded, text: data.text || ""};
+    if (about) payload.about = about;
+    await enqueue("attachment_photo", payload, `${t("photo")} · ${person.name}`, task);
+    return null;
+  });
+}
+
 async function removeQueued(key) { await store.delete(key); await render(); }
 
 // ---------------------------------------------------------------------------------------------- download, sync
@@ -389,6 +431,7 @@ function outcomeText(outcome) {
   }
   if (r.total !== undefined) return t("stored_assessment", {total: r.total, band: r.band_label || r.band || ""});
   if (r.alert !== undefined) return t("stored_concern");
+  if (r.note !== undefined) return t("stored_note");
   return t("stored");
 }
 

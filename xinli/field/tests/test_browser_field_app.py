@@ -15,7 +15,7 @@ from django.utils import timezone
 from xinli.archives.services import register_person
 from xinli.core.models import AuditEntry
 from xinli.core.policy import Role
-from xinli.field.models import SyncItem
+from xinli.field.models import FieldNote, SyncItem
 from xinli.screening.models import Assessment
 from xinli.smd import rules
 from xinli.smd import services as smd
@@ -42,6 +42,16 @@ def caseload(doctor, patients, tree):
     mine = [*mine, smd.register_patient(doctor, fourth, ENROL)]
     Task.objects.filter(patient__in=mine).update(due=timezone.localdate() - datetime.timedelta(days=1))
     return mine
+
+
+def _photo() -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (250, 250, 245)).save(out, "JPEG", quality=95)
+    return out.getvalue()
 
 
 def _card(page, name):
@@ -99,15 +109,21 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     assert "得分 0" in page.inner_text("#score")
     page.locator("form.field-form button[type=submit]").click()
     page.locator("#today").wait_for(state="visible")
-    assert page.locator("#queue li").count() == 5
-    assert "待同步 5 条" in page.inner_text("#sync-state")
+    # A photo of the signed paper record of the second patient (a 3000 × 2000 picture: made small on the phone).
+    _card(page, names[1]).get_by_role("button", name="纸质表单照片").click()
+    page.set_input_files("#f-photo", files=[{"name": "form.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
+    page.fill("#f-text", "随访服务记录表（签字）")
+    page.locator("form.field-form button[type=submit]").click()
+    page.locator("#today").wait_for(state="visible")
+    assert page.locator("#queue li").count() == 6
+    assert "待同步 6 条" in page.inner_text("#sync-state")
     assert FollowUp.objects.filter(patient__in=caseload, doctor=doctor).count() == 0  # nothing left the phone
     assert_accessible(page, "field app, offline queue")
 
     page.context.set_offline(False)
     page.locator("#sync").click()
     page.locator("#done li[data-outcome=conflict]").wait_for()
-    page.locator("#done li").nth(4).wait_for()
+    page.locator("#done li").nth(5).wait_for()
     assert "待同步 0 条" in page.inner_text("#sync-state")
     stored = FollowUp.objects.filter(patient__in=caseload[:3], doctor=doctor).order_by("patient_id")
     assert stored.count() == 3
@@ -120,7 +136,9 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     conflict = page.locator("#done li[data-outcome=conflict]").inner_text()
     assert "已由" in conflict and "备注" in conflict and "/" not in conflict  # the Chinese half of the server's message
     items = SyncItem.objects.filter(device__user=doctor)
-    assert sorted(items.values_list("outcome", flat=True)) == ["conflict", "stored", "stored", "stored", "stored"]
+    assert sorted(items.values_list("outcome", flat=True)) == ["conflict", "stored", "stored", "stored", "stored", "stored"]
+    photo = FieldNote.objects.get(kind=FieldNote.Kind.PHOTO)
+    assert photo.person_id == caseload[1].person_id and photo.text == "随访服务记录表（签字）"
     (assessment,) = Assessment.objects.all()
     assert (assessment.person_id, assessment.total) == (caseload[0].person_id, 0)
     entry = AuditEntry.objects.filter(purpose="field_sync", actor_id=doctor.pk).first()
