@@ -51,8 +51,15 @@ class ItemSerializer(StrictSerializerMixin, serializers.Serializer):
     payload = serializers.DictField(label=_("form"))
 
 
+class ReadSerializer(StrictSerializerMixin, serializers.Serializer):
+    person = serializers.IntegerField(label=_("person"), min_value=1)
+    device_time = serializers.DateTimeField(label=_("device time"))
+    view = serializers.ChoiceField(label=_("screen"), choices=["today", "form"], required=False)
+
+
 class SyncSerializer(StrictSerializerMixin, serializers.Serializer):
-    items = serializers.ListField(label=_("queued forms"), child=ItemSerializer(), min_length=1, max_length=services.MAX_ITEMS)
+    items = serializers.ListField(label=_("queued forms"), child=ItemSerializer(), min_length=0, max_length=services.MAX_ITEMS)
+    reads = serializers.ListField(label=_("persons shown offline"), child=ReadSerializer(), required=False, max_length=2000)
 
     def validate_items(self, items):
         seen = set()
@@ -62,6 +69,12 @@ class SyncSerializer(StrictSerializerMixin, serializers.Serializer):
                                                             id=item["client_id"]), code="duplicate")
             seen.add(item["client_id"])
         return items
+
+    def validate(self, attrs):
+        if not attrs["items"] and not attrs.get("reads"):
+            raise serializers.ValidationError({"items": [bilingual(_("Queued forms: send at least one form (or the persons shown offline)."))]},
+                                              code="min_length")
+        return attrs
 
 
 def device_revoked_response() -> Response:
@@ -143,7 +156,7 @@ class SyncView(DeviceCallView):
         device = self.device(request)
         serializer = SyncSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        results = services.sync(request.user, device, serializer.validated_data["items"])
+        results = services.sync(request.user, device, serializer.validated_data["items"], serializer.validated_data.get("reads", []))
         return Response({"server_time": services.timezone.now().isoformat(), "items": results})
 
 

@@ -526,8 +526,27 @@ def _replay(stored: SyncItem) -> dict:
     return body
 
 
-def sync(actor, device: Device, items: list[dict]) -> list[dict]:
-    """Apply ``items`` in the order given; each in its own transaction. Returns one outcome per item."""
+def record_offline_reads(actor, device: Device, reads: list[dict]) -> int:
+    """The persons the worker's phone showed while it held them (``{"person", "device_time", "view"}`` each, as the
+    app records them in its encrypted store and sends at the next sync): one ``read`` entry per person and time,
+    purpose ``field_offline``, with the device's time and the server's. Ids that name no person are skipped (the phone
+    reports its own reads; nothing is disclosed by the answer). Returns the entries written."""
+    if not reads:
+        return 0
+    persons = {p.pk: p for p in Person.objects.filter(pk__in={r["person"] for r in reads})}
+    server_time = timezone.now().isoformat()
+    entries = [{"obj": persons[r["person"]], "person": persons[r["person"]], "purpose": "field_offline",
+                "detail": {"device": str(device.public_id), "device_time": r["device_time"].isoformat(), "server_time": server_time,
+                           "view": r.get("view", "")}}
+               for r in reads if r["person"] in persons]
+    audit.record_many(actor, audit.Action.READ, entries)
+    return len(entries)
+
+
+def sync(actor, device: Device, items: list[dict], reads: list[dict] = ()) -> list[dict]:
+    """Apply ``items`` in the order given; each in its own transaction. Returns one outcome per item. ``reads``: the
+    phone's record of what it showed offline (``record_offline_reads``)."""
+    record_offline_reads(actor, device, list(reads))
     results = [sync_item(actor, device, item) for item in items]
     Device.objects.filter(pk=device.pk).update(last_sync_at=timezone.now())
     return results

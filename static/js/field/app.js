@@ -139,15 +139,24 @@ async function render() {
   await showState();
 }
 
+async function noteRead(view, personIds) {
+  // What the phone showed, from its store: sent with the next sync so the server audits each person read offline
+  // with the device's time and its own.
+  if (!store || !personIds.length) return;
+  const time = new Date().toISOString();
+  await store.put(`reads:${time}:${Math.random().toString(36).slice(2, 8)}`, personIds.map((person) => ({person, view, device_time: time})));
+}
+
 function taskKey(task) { return `${task.record.type}:${task.record.id}`; }
 
 function formButtons(task, person, filled) {
   const buttons = [];
-  if (task.kind === "smd_follow_up" && person.smd_patient && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: () => followUpForm(task, person)}, t("record_follow_up")));
-  if (config.may_assess) buttons.push(el("button", {type: "button", onclick: () => assessmentForm(task, person)}, t("assessment")));
-  buttons.push(el("button", {type: "button", onclick: () => noteForm(task, person)}, t("home_visit_note")));
-  buttons.push(el("button", {type: "button", onclick: () => concernForm(task, person)}, t("concern")));
-  buttons.push(el("button", {type: "button", onclick: () => photoForm(task, person)}, t("photo")));
+  const open = (fn) => () => { formPerson = person.id; return fn(task, person); };
+  if (task.kind === "smd_follow_up" && person.smd_patient && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(followUpForm)}, t("record_follow_up")));
+  if (config.may_assess) buttons.push(el("button", {type: "button", onclick: open(assessmentForm)}, t("assessment")));
+  buttons.push(el("button", {type: "button", onclick: open(noteForm)}, t("home_visit_note")));
+  buttons.push(el("button", {type: "button", onclick: open(concernForm)}, t("concern")));
+  buttons.push(el("button", {type: "button", onclick: open(photoForm)}, t("photo")));
   return buttons;
 }
 
@@ -161,7 +170,10 @@ function select(name, table, {required = false, blank = true} = {}) {
 
 function field(name, text, control) { return [el("label", {for: `f-${name}`}, text), control]; }
 
+let formPerson = null;  // the person whose form is open (set by the button that opened it)
+
 function openForm(title, controls, onSubmit) {
+  if (formPerson) noteRead("form", [formPerson]);
   const section = $("#form");
   const error = el("p", {class: "error", role: "alert", id: "form-error"});
   const form = el("form", {class: "field-form", novalidate: true}, el("h2", {}, title), ...controls, error,
@@ -397,6 +409,12 @@ async function syncNow() {
   try {
     await ensureDevice();
     const queued = await store.list("queue:");
+    const reads = await store.list("reads:");
+    if (reads.length) {  // the persons shown offline, audited by the server; then forgotten here
+      const rows = reads.flatMap((r) => r.value).slice(0, 2000);
+      await api("/api/v1/field/sync/", {method: "POST", json: {items: [], reads: rows}});
+      for (const r of reads) await store.delete(r.key);
+    }
     for (let i = 0; i < queued.length; i += 100) {
       const batch = queued.slice(i, i + 100);
       const answer = await api("/api/v1/field/sync/", {method: "POST", json: {items: batch.map(({value}) => ({
@@ -456,6 +474,8 @@ async function unlock(password) {
   $("#unlock").hidden = true;
   $("#today").hidden = false;
   await render();
+  const pack = await store.get("pack:current");
+  if (pack) await noteRead("today", pack.persons.map((p) => p.id));
   if (navigator.onLine && !(await store.get("pack:current"))) await download();
 }
 

@@ -2,7 +2,7 @@
 unlock the phone's store, download the task pack, lose the connection, reload the app offline (the service worker's
 shell), record three SMD follow-ups and one PHQ-9 assessment, get the connection back and sync. The server holds
 exactly those records with the classification and next due day of ``smd.rules``, the tasks are closed and the sync is
-audited with the device's and the server's time; the same form sent again stores nothing; a follow-up a colleague
+audited with the device's and the server's time, and so is every person the phone showed offline; the same form sent again stores nothing; a follow-up a colleague
 recorded meanwhile comes back as a conflict shown on the phone; logging out erases the phone's store."""
 
 from __future__ import annotations
@@ -143,6 +143,11 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     assert (assessment.person_id, assessment.total) == (caseload[0].person_id, 0)
     entry = AuditEntry.objects.filter(purpose="field_sync", actor_id=doctor.pk).first()
     assert entry.detail["device_time"] and entry.detail["server_time"]
+    # What the phone showed offline (Today after the offline unlock, each form's person) audited at the sync.
+    offline = AuditEntry.objects.filter(purpose="field_offline", actor_id=doctor.pk)
+    assert {e.person_id for e in offline.filter(detail__view="today")} >= {p.person_id for p in caseload}
+    assert {e.person_id for e in offline.filter(detail__view="form")} == {p.person_id for p in caseload}
+    assert all(e.detail["device_time"] and e.detail["server_time"] for e in offline)
     assert_accessible(page, "field app, synced")
 
     # The same form sent again (its answer lost on the way): stored once.
