@@ -107,6 +107,7 @@ def _texts() -> dict:
         "photo": _("Photo of a signed form"), "photo_file": _("Photo"), "photo_text": _("What the form is (optional)"),
         "photo_unreadable": _("This file is not a photo the phone can read; take the picture again."),
         "stored_note": _("Stored as a note on the record."),
+        "area_concern": _("Report a concern in my area"), "area": _("Area"),
         "unknown_code": _("(unknown)"), "this_phone": _("phone"),
         "no_field_role": _("Your role does not include field work: tasks cannot be downloaded with this account."),
     }.items()}
@@ -115,9 +116,12 @@ def _texts() -> dict:
 @login_required
 def field_app(request):
     """The field app's shell. Who may sync is decided by the API (``field.sync``); others see why."""
-    from xinli.core.policy import FIELD_SYNC, SCREENING_ADMINISTER
+    from xinli.core.policy import FIELD_SYNC, SCREENING_ADMINISTER, role_grants
 
+    units = sorted({(a.org_unit.path, a.org_unit.pk, a.org_unit.name) for a in request.user.active_assignments()
+                    if role_grants(a.role, FIELD_SYNC)})
     config = {"user": request.user.username, "may_sync": has_capability(request.user, FIELD_SYNC),
+              "units": [{"id": pk, "name": name} for _path, pk, name in units],
               "may_assess": has_capability(request.user, SCREENING_ADMINISTER),
               "labels": _labels(), "text": _texts(), "ttl_hours": 72, "logout": reverse("accounts:logout")}
     return render(request, "field/app.html", {"config": config})

@@ -323,6 +323,23 @@ function noteForm(task, person) {
   });
 }
 
+function areaConcernForm() {
+  // A concern about someone not in the task pack (or not in the archive): reported for one of the worker's areas.
+  formPerson = null;
+  openForm(t("area_concern"), [
+    ...field("unit", t("area"), el("select", {id: "f-unit", name: "unit", required: true},
+      ...config.units.map((u) => el("option", {value: String(u.id)}, u.name)))),
+    ...field("level", t("level"), select("level", "level", {required: true})),
+    ...field("summary", t("summary"), el("textarea", {id: "f-summary", name: "summary", rows: 4, required: true})),
+  ], async (data) => {
+    const problem = missing(data, [["unit", t("area")], ["level", t("level")], ["summary", t("summary")]]);
+    if (problem) return problem;
+    const unit = config.units.find((u) => String(u.id) === data.unit);
+    await enqueue("concern", {org_unit: Number(data.unit), level: data.level, summary: data.summary}, `${t("concern")} · ${unit ? unit.name : ""}`, null);
+    return null;
+  });
+}
+
 function concernForm(task, person) {
   openForm(`${t("concern")} · ${person.name}`, [
     ...field("level", t("level"), select("level", "level", {required: true})),
@@ -484,6 +501,8 @@ document.addEventListener("DOMContentLoaded", () => {
   $("#unlock-form").addEventListener("submit", (event) => { event.preventDefault(); unlock($("#unlock-password").value); $("#unlock-password").value = ""; });
   $("#download").addEventListener("click", download);
   $("#sync").addEventListener("click", syncNow);
+  $("#area-concern").addEventListener("click", areaConcernForm);
+  $("#area-concern").hidden = !config.units.length;
   $("#logout-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     await wipe();

@@ -24,11 +24,12 @@ def test_the_shell_carries_labels_and_rights_but_no_person(personas, people):
     assert (config["user"], config["may_sync"], config["may_assess"]) == (personas.smd_doctor.username, True, False)
     assert config["labels"]["kind"]["smd_follow_up"] == "严重精神障碍患者随访" and config["labels"]["mode"]["home"] == "家庭访视"
     assert config["text"]["waiting"] == "待同步 %(n)s 条"
+    assert config["units"] == [{"id": a.org_unit_id, "name": a.org_unit.name} for a in personas.smd_doctor.active_assignments()]
     assert all(p.name not in page for p in people.all())
     c = Client()
     login_verified(c, personas.counsellor)  # no field work: told so, and may not assess through the app's sync either
     config = _config(c.get("/field/").content.decode())
-    assert (config["may_sync"], config["may_assess"]) == (False, True)
+    assert (config["may_sync"], config["may_assess"], config["units"]) == (False, True, [])
     assert Client().get("/field/").status_code == 302  # the shell needs a login; offline it comes from the cache
 
 
