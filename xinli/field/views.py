@@ -55,7 +55,7 @@ FIELD_SHELL = ("js/field/app.js", "js/field/score.js", "js/field/store.js", "ven
 def _labels() -> dict:
     """Chinese (or the reader's language) labels of every code the app shows, from the models' own choices."""
     from xinli.alerts.models import Level
-    from xinli.smd.models import LEVEL3, LOST_REASONS, Adherence, Classification, Mode
+    from xinli.smd.models import LEVEL3, LOST_REASONS, SOCIAL, SYMPTOMS, Adherence, Classification, Mode
 
     def choices(cls):
         return {value: str(label) for value, label in cls.choices}
@@ -68,6 +68,8 @@ def _labels() -> dict:
         "level3": {k: str(v) for k, v in LEVEL3.items()}, "lost": {k: str(v) for k, v in LOST_REASONS.items()},
         "insight": {"complete": str(_("complete insight")), "partial": str(_("partial insight")), "absent": str(_("no insight"))},
         "level": choices(Level),
+        "symptoms": {k: str(v) for k, v in SYMPTOMS.items()}, "social": {k: str(v) for k, v in SOCIAL.items()},
+        "hospitalised": {"none": str(_("none")), "past": str(_("since the last visit")), "current": str(_("in hospital now"))},
         "fields": {"date": str(_("date")), "mode": str(_("mode")), "risk": str(_("risk level")), "insight": str(_("insight")),
                    "adherence": str(_("medication adherence")), "sleep": str(_("sleep")), "diet": str(_("diet")),
                    "lost_reason": str(_("lost to follow-up")), "text": str(_("note")), "person": str(_("resident")),
@@ -104,6 +106,12 @@ def _texts() -> dict:
         "kept_as_note": _("Not applied; your entry is kept as a note on the record."),
         "stored": _("Stored."), "stored_follow_up": _("Stored: %(classification)s, next follow-up %(next_due)s."),
         "stored_assessment": _("Stored: score %(total)s, %(band)s."), "stored_concern": _("Stored: an alert was raised."),
+        "symptoms": _("Symptoms"), "obvious": _("Obvious psychotic symptoms"), "social": _("Social function"),
+        "hospitalised": _("Hospitalisation"), "acute_reaction": _("Acute adverse drug reaction"),
+        "physical_illness": _("Serious physical illness"), "medications": _("Medications (one per line: name, dose, usage)"),
+        "referral_institution": _("Referred to (required for an unstable patient)"), "referral_reason": _("Referral reason"),
+        "death_date": _("Date of death (only if the patient died)"), "death_cause": _("Cause of death"),
+        "more": _("More of the national record"),
         "photo": _("Photo of a signed form"), "photo_file": _("Photo"), "photo_text": _("What the form is (optional)"),
         "photo_unreadable": _("This file is not a photo the phone can read; take the picture again."),
         "stored_note": _("Stored as a note on the record."),

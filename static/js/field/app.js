@@ -221,18 +221,44 @@ function followUpForm(task, person) {
     ...field("sleep", t("sleep"), select("sleep", "level3")),
     ...field("diet", t("diet"), select("diet", "level3")),
     ...field("lost_reason", t("lost_reason"), select("lost_reason", "lost")),
+    el("details", {}, el("summary", {}, t("more")),
+      el("fieldset", {}, el("legend", {}, t("symptoms")), ...Object.entries(L.symptoms).map(([code, text]) =>
+        el("label", {for: `f-sym-${code}`}, el("input", {type: "checkbox", id: `f-sym-${code}`, name: "symptom", value: code}), text))),
+      el("fieldset", {}, el("legend", {}, t("obvious")),
+        el("label", {for: "f-obvious"}, el("input", {type: "checkbox", id: "f-obvious", name: "psychotic_symptoms_obvious", value: "1"}), t("obvious"))),
+      ...Object.entries(L.social).map(([code, text]) => field(`social_${code}`, `${t("social")} · ${text}`, select(`social_${code}`, "level3"))).flat(),
+      ...field("hospitalised", t("hospitalised"), select("hospitalised", "hospitalised")),
+      el("fieldset", {}, el("legend", {}, t("acute_reaction")),
+        el("label", {for: "f-acute"}, el("input", {type: "checkbox", id: "f-acute", name: "acute_adverse_reaction", value: "1"}), t("acute_reaction")),
+        el("label", {for: "f-illness"}, el("input", {type: "checkbox", id: "f-illness", name: "serious_physical_illness", value: "1"}), t("physical_illness"))),
+      ...field("medications", t("medications"), el("textarea", {id: "f-medications", name: "medications", rows: 3})),
+      ...field("referral_institution", t("referral_institution"), el("input", {id: "f-referral_institution", name: "referral_institution", type: "text", maxlength: 100})),
+      ...field("referral_reason", t("referral_reason"), el("input", {id: "f-referral_reason", name: "referral_reason", type: "text", maxlength: 2000})),
+      ...field("death_date", t("death_date"), el("input", {id: "f-death_date", name: "death_date", type: "date", max: today()})),
+      ...field("death_cause", t("death_cause"), el("input", {id: "f-death_cause", name: "death_cause", type: "text", maxlength: 100}))),
     el("p", {class: "meta"}, t("computed_at_sync")),
-  ], async (data) => {
+  ], async (data, form) => {
     const lost = data.lost_reason;
+    const died = data.death_date;
     const need = [["date", t("date")], ["mode", t("mode")]];
-    if (!lost) need.push(["risk", t("risk")], ["insight", t("insight")], ["adherence", t("adherence")]);
+    if (died) need.push(["death_cause", t("death_cause")]);
+    else if (!lost) need.push(["risk", t("risk")], ["insight", t("insight")], ["adherence", t("adherence")]);
     const problem = missing(data, need);
     if (problem) return problem;
     if (data.date > today()) return t("not_future", {field: t("date")});
     const followUp = {date: data.date, mode: data.mode};
-    if (lost) followUp.lost_reason = lost;
+    if (died) Object.assign(followUp, {death_date: died, death_cause: data.death_cause});
+    else if (lost) followUp.lost_reason = lost;
     else Object.assign(followUp, {risk: Number(data.risk), insight: data.insight, adherence: data.adherence});
-    for (const name of ["sleep", "diet"]) if (data[name]) followUp[name] = data[name];
+    for (const name of ["sleep", "diet", "hospitalised", "referral_institution", "referral_reason"]) if (data[name]) followUp[name] = data[name].trim();
+    const symptoms = [...form.querySelectorAll("input[name=symptom]:checked")].map((box) => box.value);
+    if (symptoms.length) followUp.symptoms = symptoms;
+    const social = Object.fromEntries(Object.keys(L.social).filter((code) => data[`social_${code}`]).map((code) => [code, data[`social_${code}`]]));
+    if (Object.keys(social).length) followUp.social_function = social;
+    for (const name of ["psychotic_symptoms_obvious", "acute_adverse_reaction", "serious_physical_illness"]) if (data[name]) followUp[name] = true;
+    const medications = (data.medications || "").split("\n").map((line) => line.trim()).filter(Boolean)
+      .map((line) => { const [name = "", dose = "", usage = ""] = line.replace(/，/g, ",").split(",").map((x) => x.trim()); return {name, dose, usage}; });
+    if (medications.length) followUp.medications = medications;
     await enqueue("smd_follow_up", {patient: person.smd_patient, task: task.record.type === "smd.task" ? task.record.id : null, follow_up: followUp},
                   `${t("record_follow_up")} · ${person.name} · ${zhDate(data.date)}`, task);
     return null;

@@ -8,6 +8,7 @@ recorded meanwhile comes back as a conflict shown on the phone; logging out eras
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 from django.utils import timezone
@@ -58,12 +59,18 @@ def _card(page, name):
     return page.locator("#tasks li", has_text=name)
 
 
-def _follow_up(page, name, risk="0"):
+def _follow_up(page, name, risk="0", more=False):
     _card(page, name).locator("button.primary").click()
     page.select_option("#f-mode", "home")
     page.select_option("#f-risk", risk)
     page.select_option("#f-insight", "complete")
     page.select_option("#f-adherence", "regular")
+    if more:  # the rest of the national record, folded away until needed
+        page.locator("details summary").click()
+        page.locator("#f-sym-moody").check()
+        page.select_option("#f-social_self_care", "fair")
+        page.select_option("#f-hospitalised", "none")
+        page.fill("#f-medications", "利培酮，2mg，每日两次")
     page.locator("form.field-form button[type=submit]").click()
     page.locator("#today").wait_for(state="visible")
 
@@ -97,7 +104,7 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     names = [p.person.name for p in caseload]
     _follow_up(page, names[0])
     _follow_up(page, names[1], risk="1")
-    _follow_up(page, names[2])
+    _follow_up(page, names[2], more=True)
     _follow_up(page, names[3])  # the one the colleague already did
     assert page.locator("#tasks li[data-filled]").count() == 4  # marked 已填写, the follow-up button gone
     assert _card(page, names[0]).locator("button.primary").count() == 0
@@ -128,8 +135,12 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     stored = FollowUp.objects.filter(patient__in=caseload[:3], doctor=doctor).order_by("patient_id")
     assert stored.count() == 3
     for fu in stored:
-        expected = rules.classify(date=today, risk=fu.risk, insight="complete")
+        expected = rules.classify(date=today, risk=fu.risk, insight="complete", symptoms=fu.symptoms, social_function=fu.social_function,
+                                  hospitalised=fu.hospitalised)
         assert (fu.date, fu.mode, fu.classification, fu.next_due) == (today, "home", expected.classification, expected.next_due)
+    detailed = stored.get(patient=caseload[2])
+    assert (detailed.symptoms, detailed.social_function, detailed.hospitalised) == (["moody"], {"self_care": "fair"}, "none")
+    assert json.loads(detailed.medications) == [{"name": "利培酮", "dose": "2mg", "usage": "每日两次"}]
     assert {fu.risk for fu in stored} == {0, 1}
     assert not Task.objects.filter(patient__in=caseload, due__lt=today, state=Task.State.DUE).exists()  # every overdue task closed
     assert FollowUp.objects.filter(patient=caseload[3]).count() == 1  # the colleague's only
