@@ -284,6 +284,8 @@ XINLI_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("XINLI_MAX_XLSX_UNPACKED_BYTE
 # The field app (docs/field.md): the largest photo of a signed paper form one sync item may carry (base64 in the JSON
 # body, so also below XINLI_MAX_BODY_BYTES).
 XINLI_FIELD_MAX_PHOTO_BYTES = int(os.environ.get("XINLI_FIELD_MAX_PHOTO_BYTES", str(600 * 1024)))
+# The field app's device store is erased after this many hours without a sync (issue 18; default 72).
+XINLI_FIELD_STORE_HOURS = int(os.environ.get("XINLI_FIELD_STORE_HOURS", "72"))
 
 # --- Internationalisation (Chinese by default, English switch) ------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

@@ -3,6 +3,7 @@ one. No person data here."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -131,7 +132,7 @@ def field_app(request):
     config = {"user": request.user.username, "may_sync": has_capability(request.user, FIELD_SYNC),
               "units": [{"id": pk, "name": name} for _path, pk, name in units],
               "may_assess": has_capability(request.user, SCREENING_ADMINISTER),
-              "labels": _labels(), "text": _texts(), "ttl_hours": 72, "logout": reverse("accounts:logout")}
+              "labels": _labels(), "text": _texts(), "ttl_hours": settings.XINLI_FIELD_STORE_HOURS, "logout": reverse("accounts:logout")}
     return render(request, "field/app.html", {"config": config})
 
 

@@ -16,7 +16,8 @@ def _config(page: str) -> dict:
     return json.loads(re.search(r'<script id="field-config" type="application/json">(.*?)</script>', page, re.S).group(1))
 
 
-def test_the_shell_carries_labels_and_rights_but_no_person(personas, people):
+def test_the_shell_carries_labels_and_rights_but_no_person(personas, people, settings):
+    settings.XINLI_FIELD_STORE_HOURS = 48
     c = Client()
     login_verified(c, personas.smd_doctor)
     page = c.get("/field/").content.decode()
@@ -24,6 +25,7 @@ def test_the_shell_carries_labels_and_rights_but_no_person(personas, people):
     assert (config["user"], config["may_sync"], config["may_assess"]) == (personas.smd_doctor.username, True, False)
     assert config["labels"]["kind"]["smd_follow_up"] == "严重精神障碍患者随访" and config["labels"]["mode"]["home"] == "家庭访视"
     assert config["text"]["waiting"] == "待同步 %(n)s 条"
+    assert config["ttl_hours"] == 48  # the store's life without a sync: configurable
     assert config["units"] == [{"id": a.org_unit_id, "name": a.org_unit.name} for a in personas.smd_doctor.active_assignments()]
     assert all(p.name not in page for p in people.all())
     c = Client()
