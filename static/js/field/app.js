@@ -231,6 +231,13 @@ function followUpForm(task, person) {
       el("fieldset", {}, el("legend", {}, t("acute_reaction")),
         el("label", {for: "f-acute"}, el("input", {type: "checkbox", id: "f-acute", name: "acute_adverse_reaction", value: "1"}), t("acute_reaction")),
         el("label", {for: "f-illness"}, el("input", {type: "checkbox", id: "f-illness", name: "serious_physical_illness", value: "1"}), t("physical_illness"))),
+      el("fieldset", {}, el("legend", {}, t("incidents")), ...Object.entries(L.incidents).map(([code, text]) =>
+        el("label", {for: `f-inc-${code}`}, el("input", {type: "number", id: `f-inc-${code}`, name: `incident_${code}`, min: 0, max: 999, inputmode: "numeric"}), text))),
+      ...field("locked", t("locked_up"), select("locked", "locked")),
+      ...field("labs", t("labs"), el("input", {id: "f-labs", name: "labs", type: "text", maxlength: 2000})),
+      ...field("effect", t("effect"), select("effect", "effect")),
+      el("fieldset", {}, el("legend", {}, t("rehab")), ...Object.entries(L.rehab).map(([code, text]) =>
+        el("label", {for: `f-rehab-${code}`}, el("input", {type: "checkbox", id: `f-rehab-${code}`, name: "rehab", value: code}), text))),
       ...field("medications", t("medications"), el("textarea", {id: "f-medications", name: "medications", rows: 3})),
       ...field("referral_institution", t("referral_institution"), el("input", {id: "f-referral_institution", name: "referral_institution", type: "text", maxlength: 100})),
       ...field("referral_reason", t("referral_reason"), el("input", {id: "f-referral_reason", name: "referral_reason", type: "text", maxlength: 2000})),
@@ -250,7 +257,19 @@ function followUpForm(task, person) {
     if (died) Object.assign(followUp, {death_date: died, death_cause: data.death_cause});
     else if (lost) followUp.lost_reason = lost;
     else Object.assign(followUp, {risk: Number(data.risk), insight: data.insight, adherence: data.adherence});
-    for (const name of ["sleep", "diet", "hospitalised", "referral_institution", "referral_reason"]) if (data[name]) followUp[name] = data[name].trim();
+    for (const name of ["sleep", "diet", "hospitalised", "referral_institution", "referral_reason", "locked", "labs", "effect"]) {
+      if (data[name]) followUp[name] = data[name].trim();
+    }
+    const incidents = {};
+    for (const code of Object.keys(L.incidents)) {
+      const value = (data[`incident_${code}`] || "").trim();
+      if (!value) continue;
+      if (!/^\d{1,3}$/.test(value)) return t("whole_number", {field: `${t("incidents")} · ${L.incidents[code]}`});
+      if (Number(value) > 0) incidents[code] = Number(value);
+    }
+    if (Object.keys(incidents).length) followUp.incidents = incidents;
+    const rehab = [...form.querySelectorAll("input[name=rehab]:checked")].map((box) => box.value);
+    if (rehab.length) followUp.rehabilitation = rehab;
     const symptoms = [...form.querySelectorAll("input[name=symptom]:checked")].map((box) => box.value);
     if (symptoms.length) followUp.symptoms = symptoms;
     const social = Object.fromEntries(Object.keys(L.social).filter((code) => data[`social_${code}`]).map((code) => [code, data[`social_${code}`]]));

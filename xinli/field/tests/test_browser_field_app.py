@@ -71,6 +71,9 @@ def _follow_up(page, name, risk="0", more=False):
         page.select_option("#f-social_self_care", "fair")
         page.select_option("#f-hospitalised", "none")
         page.fill("#f-medications", "利培酮，2mg，每日两次")
+        page.fill("#f-inc-minor_trouble", "1")
+        page.select_option("#f-effect", "improved")
+        page.locator("#f-rehab-living").check()
     page.locator("form.field-form button[type=submit]").click()
     page.locator("#today").wait_for(state="visible")
 
@@ -141,6 +144,7 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     detailed = stored.get(patient=caseload[2])
     assert (detailed.symptoms, detailed.social_function, detailed.hospitalised) == (["moody"], {"self_care": "fair"}, "none")
     assert json.loads(detailed.medications) == [{"name": "利培酮", "dose": "2mg", "usage": "每日两次"}]
+    assert (detailed.incidents, detailed.effect, detailed.rehabilitation) == ({"minor_trouble": 1}, "improved", ["living"])
     assert {fu.risk for fu in stored} == {0, 1}
     assert not Task.objects.filter(patient__in=caseload, due__lt=today, state=Task.State.DUE).exists()  # every overdue task closed
     assert FollowUp.objects.filter(patient=caseload[3]).count() == 1  # the colleague's only
