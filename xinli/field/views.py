@@ -116,7 +116,7 @@ def _texts() -> dict:
         "stored": _("Stored."), "stored_follow_up": _("Stored: %(classification)s, next follow-up %(next_due)s."),
         "stored_assessment": _("Stored: score %(total)s, %(band)s."), "stored_concern": _("Stored: an alert was raised."),
         "symptoms": _("Symptoms"), "obvious": _("Obvious psychotic symptoms"), "social": _("Social function"),
-        "hospitalised": _("Hospitalisation"), "acute_reaction": _("Acute adverse drug reaction"),
+        "hospitalised": _("Hospitalisation"), "acute_reaction": _("Acute adverse drug reaction"), "reactions_illness": _("Drug reactions and physical illness"),
         "physical_illness": _("Serious physical illness"), "medications": _("Medications (one per line: name, dose, usage)"),
         "referral_institution": _("Referred to (required for an unstable patient)"), "referral_reason": _("Referral reason"),
         "death_date": _("Date of death (only if the patient died)"), "death_cause": _("Cause of death"),

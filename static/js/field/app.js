@@ -228,7 +228,7 @@ function followUpForm(task, person) {
         el("label", {for: "f-obvious"}, el("input", {type: "checkbox", id: "f-obvious", name: "psychotic_symptoms_obvious", value: "1"}), t("obvious"))),
       ...Object.entries(L.social).map(([code, text]) => field(`social_${code}`, `${t("social")} · ${text}`, select(`social_${code}`, "level3"))).flat(),
       ...field("hospitalised", t("hospitalised"), select("hospitalised", "hospitalised")),
-      el("fieldset", {}, el("legend", {}, t("acute_reaction")),
+      el("fieldset", {}, el("legend", {}, t("reactions_illness")),
         el("label", {for: "f-acute"}, el("input", {type: "checkbox", id: "f-acute", name: "acute_adverse_reaction", value: "1"}), t("acute_reaction")),
         el("label", {for: "f-illness"}, el("input", {type: "checkbox", id: "f-illness", name: "serious_physical_illness", value: "1"}), t("physical_illness"))),
       el("fieldset", {}, el("legend", {}, t("incidents")), ...Object.entries(L.incidents).map(([code, text]) =>
