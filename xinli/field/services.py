@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from xinli.archives.models import Person, PersonStatus, Transfer
 from xinli.core import audit
 from xinli.core.i18n import bilingual, field_error, generic_message
-from xinli.core.policy import FIELD_SYNC, SCREENING_ADMINISTER, SECURITY_MANAGE, SMD_FOLLOWUP
+from xinli.core.policy import ALERTS_WORK, FIELD_SYNC, SCREENING_ADMINISTER, SECURITY_MANAGE, SMD_FOLLOWUP
 from xinli.core.scoping import has_capability, path_in_scope, scope_paths
 from xinli.core.uploads import size_problem
 from xinli.smd.models import FollowUp, Patient, Status, Task
@@ -32,7 +32,8 @@ from xinli.smd.models import FollowUp, Patient, Status, Task
 from . import selectors
 from .models import Device, FieldNote, ScheduledVisit, SyncItem
 
-KINDS = ("smd_follow_up", "assessment", "home_visit_note", "concern", "attachment_photo", "schedule_visit")
+KINDS = ("smd_follow_up", "assessment", "home_visit_note", "concern", "attachment_photo", "schedule_visit",
+         "smd_emergency_complete", "crisis_follow_up_done")
 MAX_ITEMS = 100
 MAX_VISIT_AHEAD_DAYS = 366  # a visit is scheduled at most a year ahead
 PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
@@ -455,7 +456,73 @@ def _attachment_photo(actor, item):
     return person, note, {"note": note.pk}
 
 
-HANDLERS = {"smd_follow_up": _smd_follow_up, "assessment": _assessment, "home_visit_note": _home_visit_note,
+def _text(payload: dict, name: str, limit: int = 2000) -> str:
+    value = payload.get(name)
+    if value is not None and not isinstance(value, str):
+        raise field_error(name, _("{name}: text."), name=name)
+    if value and len(value) > limit:
+        raise field_error(name, _("{name}: at most {n} characters."), name=name, n=limit)
+    return (value or "").strip()
+
+
+def _smd_emergency_complete(actor, item):
+    """The emergency record completed on the phone (within 24 h of the emergency): ``smd.services.complete_emergency``."""
+    from xinli.smd import selectors as smd_selectors
+    from xinli.smd.models import Emergency
+    from xinli.smd.services import complete_emergency
+
+    payload = _require_dict(item["payload"])
+    em_id = payload.get("emergency")
+    em = Emergency.objects.filter(pk=em_id).select_related("patient__person").first() if _is_id(em_id) else None
+    if em is None or not smd_selectors.may_follow_up(actor, em.patient):
+        raise field_error("emergency", _("Emergency: not an emergency record of a patient you follow up; check the id."))
+    about = ("smd.emergency", em.pk)
+    if em.completed_at is not None:
+        raise Conflict(em.patient.person, "task_done", bilingual(_("This emergency record was already completed on {day}; your "
+                                                                   "entry is kept as a note on the record."),
+                                                                 day=timezone.localtime(em.completed_at).date().isoformat()), *about)
+    base = item.get("base_version") or ""
+    if base and base != selectors.emergency_version(em):
+        raise Conflict(em.patient.person, "changed", bilingual(_("The record changed since your task pack was downloaded; your "
+                                                                 "entry is kept as a note on the record. Download a new pack.")), *about)
+    flags = {k: payload[k] for k in ("police", "ambulance") if isinstance(payload.get(k), bool)}
+    em = complete_emergency(actor, em, actions=_text(payload, "actions"), outcome=_text(payload, "outcome"), **flags)
+    return em.patient.person, em, {"emergency": em.pk, "completed_at": em.completed_at.isoformat()}
+
+
+def _crisis_follow_up_done(actor, item):
+    """A post-crisis follow-up contact made (7/30/90 days after a high-risk case, or with a person affected by a group
+    crisis): ``alerts.crisis.complete_follow_up`` with the worker's note."""
+    from xinli.alerts import crisis
+    from xinli.alerts.models import FollowUp as CrisisFollowUp
+
+    payload = _require_dict(item["payload"])
+    fu_id = payload.get("follow_up")
+    fu = CrisisFollowUp.objects.filter(pk=fu_id).select_related("case__person", "affected__person").first() if _is_id(fu_id) else None
+    if fu is None or not path_in_scope(actor, ALERTS_WORK, fu.org_path):
+        raise field_error("follow_up", _("Follow-up: not a crisis follow-up of your area; check the id."))
+    person = fu.case.person if fu.case_id else (fu.affected.person if fu.affected_id else None)
+    if person is None:  # someone affected by a group crisis who is not in the archive: recorded on the staff pages
+        raise field_error("follow_up", _("Follow-up: of someone not in the archive; record it on the crisis event's page."))
+    about = ("alerts.followup", fu.pk)
+    if fu.done_at is not None:
+        by = fu.done_by.display_name or fu.done_by.username if fu.done_by else "-"
+        raise Conflict(person, "task_done", bilingual(_("This follow-up was already recorded on {day} by {by}; your entry is "
+                                                        "kept as a note on the record."),
+                                                      day=timezone.localtime(fu.done_at).date().isoformat(), by=by), *about)
+    base = item.get("base_version") or ""
+    if base and base != selectors.crisis_follow_up_version(fu):
+        raise Conflict(person, "changed", bilingual(_("The record changed since your task pack was downloaded; your entry "
+                                                      "is kept as a note on the record. Download a new pack.")), *about)
+    note = _text(payload, "note")
+    if not note:
+        raise field_error("note", _("Note: say how the person is and what was done."))
+    fu = crisis.complete_follow_up(actor, fu, note=note)
+    return person, fu, {"follow_up": fu.pk}
+
+
+HANDLERS = {"smd_emergency_complete": _smd_emergency_complete, "crisis_follow_up_done": _crisis_follow_up_done,
+            "smd_follow_up": _smd_follow_up, "assessment": _assessment, "home_visit_note": _home_visit_note,
             "concern": _concern, "attachment_photo": _attachment_photo, "schedule_visit": _schedule_visit}
 
 

@@ -127,6 +127,10 @@ def _texts() -> dict:
         "photo_unreadable": _("This file is not a photo the phone can read; take the picture again."),
         "stored_note": _("Stored as a note on the record."),
         "area_concern": _("Report a concern in my area"), "area": _("Area"),
+        "complete_emergency": _("Complete the emergency record"), "complete_by": _("to complete by %(time)s"),
+        "actions": _("Measures taken"), "outcome": _("Outcome"), "who_helped": _("Who took part"), "police": _("police"),
+        "ambulance": _("ambulance (120)"), "crisis_follow_up": _("Record the follow-up contact"),
+        "crisis_note": _("How the person is and what was done"),
         "unknown_code": _("(unknown)"), "this_phone": _("phone"),
         "no_field_role": _("Your role does not include field work: tasks cannot be downloaded with this account."),
     }.items()}

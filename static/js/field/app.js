@@ -153,6 +153,8 @@ function formButtons(task, person, filled) {
   const buttons = [];
   const open = (fn) => () => { formPerson = person.id; return fn(task, person); };
   if (task.kind === "smd_follow_up" && person.smd_patient && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(followUpForm)}, t("record_follow_up")));
+  if (task.kind === "smd_emergency" && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(emergencyForm)}, t("complete_emergency")));
+  if (task.kind === "crisis_follow_up" && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(crisisFollowUpForm)}, t("crisis_follow_up")));
   if (config.may_assess) buttons.push(el("button", {type: "button", onclick: open(assessmentForm)}, t("assessment")));
   buttons.push(el("button", {type: "button", onclick: open(noteForm)}, t("home_visit_note")));
   buttons.push(el("button", {type: "button", onclick: open(concernForm)}, t("concern")));
@@ -364,6 +366,36 @@ function noteForm(task, person) {
     if (data.next) payload.next_visit = {date: data.next, purpose: ""};
     await enqueue("home_visit_note", payload, `${t("home_visit_note")} · ${person.name} · ${zhDate(data.date)}`, task,
                   {closes: task.kind === "home_visit"});
+    return null;
+  });
+}
+
+function emergencyForm(task, person) {
+  openForm(`${t("complete_emergency")} · ${person.name}`, [
+    el("p", {class: "meta"}, t("complete_by", {time: new Date(task.complete_by).toLocaleString()})),
+    ...field("actions", t("actions"), el("textarea", {id: "f-actions", name: "actions", rows: 4, required: true})),
+    ...field("outcome", t("outcome"), el("textarea", {id: "f-outcome", name: "outcome", rows: 3, required: true})),
+    el("fieldset", {}, el("legend", {}, t("who_helped")),
+      el("label", {for: "f-police"}, el("input", {type: "checkbox", id: "f-police", name: "police", value: "1"}), t("police")),
+      el("label", {for: "f-ambulance"}, el("input", {type: "checkbox", id: "f-ambulance", name: "ambulance", value: "1"}), t("ambulance"))),
+  ], async (data) => {
+    const problem = missing(data, [["actions", t("actions")], ["outcome", t("outcome")]]);
+    if (problem) return problem;
+    await enqueue("smd_emergency_complete", {emergency: task.record.id, actions: data.actions, outcome: data.outcome,
+                                             police: Boolean(data.police), ambulance: Boolean(data.ambulance)},
+                  `${t("complete_emergency")} · ${person.name}`, task, {closes: true});
+    return null;
+  });
+}
+
+function crisisFollowUpForm(task, person) {
+  openForm(`${t("crisis_follow_up")} · ${person.name}`, [
+    ...field("note", t("crisis_note"), el("textarea", {id: "f-note", name: "note", rows: 5, required: true})),
+  ], async (data) => {
+    const problem = missing(data, [["note", t("crisis_note")]]);
+    if (problem) return problem;
+    await enqueue("crisis_follow_up_done", {follow_up: task.record.id, note: data.note}, `${t("crisis_follow_up")} · ${person.name}`,
+                  task, {closes: true});
     return null;
   });
 }

@@ -56,7 +56,7 @@ def _photo() -> bytes:
 
 
 def _card(page, name):
-    return page.locator("#tasks li", has_text=name)
+    return page.locator("#tasks li[data-kind=smd_follow_up]", has_text=name)
 
 
 def _follow_up(page, name, risk="0", more=False):
@@ -83,12 +83,14 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     today = timezone.localdate()
     # A village doctor who is also the community's worker: follows up SMD patients and administers instruments.
     doctor = make_user("village_doctor", [(tree.a1, Role.SMD_DOCTOR), (tree.a1, Role.COMMUNITY_WORKER)])
+    emergency = smd.record_emergency(doctor, caseload[2], trigger="relapse", occurred_at=timezone.now() - datetime.timedelta(hours=3))
     sign_in(page, live_server, doctor)
     page.goto(f"{live_server.url}/field/")
     page.fill("#unlock-password", PASSWORD)
     page.locator("#unlock-form button").click()
     page.locator("#tasks li[data-kind=smd_follow_up]").first.wait_for()
     assert page.locator("#tasks li[data-kind=smd_follow_up]").count() == 4
+    assert page.locator("#tasks li[data-kind=smd_emergency]").count() == 1
     assert "逾期" in page.inner_text("#tasks") and "smd_follow_up" not in page.inner_text("body")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -109,7 +111,7 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     _follow_up(page, names[1], risk="1")
     _follow_up(page, names[2], more=True)
     _follow_up(page, names[3])  # the one the colleague already did
-    assert page.locator("#tasks li[data-filled]").count() == 4  # marked 已填写, the follow-up button gone
+    assert page.locator("#tasks li[data-kind=smd_follow_up][data-filled]").count() == 4  # marked 已填写, the follow-up button gone
     assert _card(page, names[0]).locator("button.primary").count() == 0
     # A PHQ-9 with the first patient, scored on the phone as the server scores it.
     _card(page, names[0]).get_by_role("button", name="量表评估").click()
@@ -119,21 +121,28 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     assert "得分 0" in page.inner_text("#score")
     page.locator("form.field-form button[type=submit]").click()
     page.locator("#today").wait_for(state="visible")
+    # The emergency of the third patient, completed within its 24 hours.
+    page.locator("#tasks li[data-kind=smd_emergency]").get_by_role("button", name="补录应急处置记录").click()
+    page.fill("#f-actions", "联系家属陪同送市精神卫生中心")
+    page.fill("#f-outcome", "已住院治疗")
+    page.locator("#f-ambulance").check()
+    page.locator("form.field-form button[type=submit]").click()
+    page.locator("#today").wait_for(state="visible")
     # A photo of the signed paper record of the second patient (a 3000 × 2000 picture: made small on the phone).
     _card(page, names[1]).get_by_role("button", name="纸质表单照片").click()
     page.set_input_files("#f-photo", files=[{"name": "form.jpg", "mimeType": "image/jpeg", "buffer": _photo()}])
     page.fill("#f-text", "随访服务记录表（签字）")
     page.locator("form.field-form button[type=submit]").click()
     page.locator("#today").wait_for(state="visible")
-    assert page.locator("#queue li").count() == 6
-    assert "待同步 6 条" in page.inner_text("#sync-state")
+    assert page.locator("#queue li").count() == 7
+    assert "待同步 7 条" in page.inner_text("#sync-state")
     assert FollowUp.objects.filter(patient__in=caseload, doctor=doctor).count() == 0  # nothing left the phone
     assert_accessible(page, "field app, offline queue")
 
     page.context.set_offline(False)
     page.locator("#sync").click()
     page.locator("#done li[data-outcome=conflict]").wait_for()
-    page.locator("#done li").nth(5).wait_for()
+    page.locator("#done li").nth(6).wait_for()
     assert "待同步 0 条" in page.inner_text("#sync-state")
     stored = FollowUp.objects.filter(patient__in=caseload[:3], doctor=doctor).order_by("patient_id")
     assert stored.count() == 3
@@ -151,7 +160,10 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     conflict = page.locator("#done li[data-outcome=conflict]").inner_text()
     assert "已由" in conflict and "备注" in conflict and "/" not in conflict  # the Chinese half of the server's message
     items = SyncItem.objects.filter(device__user=doctor)
-    assert sorted(items.values_list("outcome", flat=True)) == ["conflict", "stored", "stored", "stored", "stored", "stored"]
+    assert sorted(items.values_list("outcome", flat=True)) == ["conflict"] + ["stored"] * 6
+    emergency.refresh_from_db()
+    assert (emergency.actions, emergency.outcome, emergency.ambulance) == ("联系家属陪同送市精神卫生中心", "已住院治疗", True)
+    assert emergency.completed_at is not None
     photo = FieldNote.objects.get(kind=FieldNote.Kind.PHOTO)
     assert photo.person_id == caseload[1].person_id and photo.text == "随访服务记录表（签字）"
     (assessment,) = Assessment.objects.all()
