@@ -33,7 +33,7 @@ from . import selectors
 from .models import Device, FieldNote, ScheduledVisit, SyncItem
 
 KINDS = ("smd_follow_up", "assessment", "home_visit_note", "concern", "attachment_photo", "schedule_visit",
-         "smd_emergency_complete", "crisis_follow_up_done")
+         "smd_emergency_complete", "crisis_follow_up_done", "transfer_decision", "plan_review")
 MAX_ITEMS = 100
 MAX_VISIT_AHEAD_DAYS = 366  # a visit is scheduled at most a year ahead
 PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
@@ -521,7 +521,66 @@ def _crisis_follow_up_done(actor, item):
     return person, fu, {"follow_up": fu.pk}
 
 
-HANDLERS = {"smd_emergency_complete": _smd_emergency_complete, "crisis_follow_up_done": _crisis_follow_up_done,
+def _transfer_decision(actor, item):
+    """A resident who moved here: accepted, or returned with a reason (e.g. not found at the address) —
+    ``archives.transfers.accept`` / ``return_transfer`` on the items the worker may decide."""
+    from xinli.archives import transfers
+
+    payload = _require_dict(item["payload"])
+    t_id = payload.get("transfer")
+    transfer = Transfer.objects.filter(pk=t_id).select_related("person").first() if _is_id(t_id) else None
+    if transfer is None or not any(transfers.may_decide(actor, i) for i in transfer.items.all()):
+        raise field_error("transfer", _("Transfer: not one waiting for your acceptance; check the id."))
+    decision = payload.get("decision")
+    if decision not in ("accept", "return"):
+        raise field_error("decision", _("Decision: accept or return."))
+    about = ("archives.transfer", transfer.pk)
+    if transfer.status != Transfer.Status.PENDING:
+        raise Conflict(transfer.person, "task_done", bilingual(_("This transfer was already decided ({status}); your entry is "
+                                                                 "kept as a note on the record."), status=transfer.get_status_display()),
+                       *about)
+    base = item.get("base_version") or ""
+    if base and base != selectors.transfer_version(transfer):
+        raise Conflict(transfer.person, "changed", bilingual(_("The record changed since your task pack was downloaded; your "
+                                                               "entry is kept as a note on the record. Download a new pack.")), *about)
+    if decision == "accept":
+        transfer = transfers.accept(actor, transfer)
+    else:
+        transfer = transfers.return_transfer(actor, transfer, reason=_text(payload, "reason"))
+    return transfer.person, transfer, {"transfer": transfer.pk, "status": transfer.status}
+
+
+def _plan_review(actor, item):
+    """A personalised plan reviewed on a visit: the next review day, or the plan closed (``counselling.services.review_plan``)."""
+    from xinli.counselling.models import Plan
+    from xinli.counselling.services import review_plan
+
+    payload = _require_dict(item["payload"])
+    plan_id = payload.get("plan")
+    plan = Plan.objects.filter(pk=plan_id).select_related("person").first() if _is_id(plan_id) else None
+    if plan is None or plan.worker_id != actor.pk:
+        raise field_error("plan", _("Plan: not a plan you are responsible for; check the id."))
+    about = ("counselling.plan", plan.pk)
+    if plan.state != Plan.State.ACTIVE:
+        raise Conflict(plan.person, "task_done", bilingual(_("This plan is already closed; your entry is kept as a note on the "
+                                                             "record.")), *about)
+    base = item.get("base_version") or ""
+    if base and base != selectors.plan_version(plan):
+        raise Conflict(plan.person, "changed", bilingual(_("The record changed since your task pack was downloaded; your entry "
+                                                           "is kept as a note on the record. Download a new pack.")), *about)
+    close = payload.get("close") is True
+    next_review = None
+    if not close:
+        day = payload.get("next_review")
+        try:
+            next_review = datetime.date.fromisoformat(day) if isinstance(day, str) else None
+        except ValueError:
+            next_review = None
+    plan = review_plan(actor, plan, next_review=next_review, close=close, note=_text(payload, "note"))
+    return plan.person, plan, {"plan": plan.pk, "state": plan.state, "review_on": plan.review_on.isoformat() if plan.review_on else None}
+
+
+HANDLERS = {"transfer_decision": _transfer_decision, "plan_review": _plan_review, "smd_emergency_complete": _smd_emergency_complete, "crisis_follow_up_done": _crisis_follow_up_done,
             "smd_follow_up": _smd_follow_up, "assessment": _assessment, "home_visit_note": _home_visit_note,
             "concern": _concern, "attachment_photo": _attachment_photo, "schedule_visit": _schedule_visit}
 

@@ -155,6 +155,8 @@ function formButtons(task, person, filled) {
   if (task.kind === "smd_follow_up" && person.smd_patient && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(followUpForm)}, t("record_follow_up")));
   if (task.kind === "smd_emergency" && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(emergencyForm)}, t("complete_emergency")));
   if (task.kind === "crisis_follow_up" && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(crisisFollowUpForm)}, t("crisis_follow_up")));
+  if (task.kind === "transfer" && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(transferForm)}, t("decide_transfer")));
+  if (task.kind === "plan_review" && !filled) buttons.push(el("button", {type: "button", class: "primary", onclick: open(planReviewForm)}, t("review_plan")));
   if (config.may_assess) buttons.push(el("button", {type: "button", onclick: open(assessmentForm)}, t("assessment")));
   buttons.push(el("button", {type: "button", onclick: open(noteForm)}, t("home_visit_note")));
   buttons.push(el("button", {type: "button", onclick: open(concernForm)}, t("concern")));
@@ -400,6 +402,39 @@ function crisisFollowUpForm(task, person) {
   });
 }
 
+function transferForm(task, person) {
+  openForm(`${t("decide_transfer")} · ${person.name}`, [
+    el("p", {class: "meta"}, t("transfer_from_to", {from: task.from_unit || "", to: task.to_unit || ""})),
+    ...field("decision", t("decision"), el("select", {id: "f-decision", name: "decision", required: true},
+      el("option", {value: ""}, t("choose")), el("option", {value: "accept"}, t("accept")), el("option", {value: "return"}, t("return")))),
+    ...field("reason", t("return_reason"), el("textarea", {id: "f-reason", name: "reason", rows: 3})),
+  ], async (data) => {
+    const problem = missing(data, data.decision === "return" ? [["decision", t("decision")], ["reason", t("return_reason")]] : [["decision", t("decision")]]);
+    if (problem) return problem;
+    const payload = {transfer: task.record.id, decision: data.decision};
+    if (data.decision === "return") payload.reason = data.reason;
+    await enqueue("transfer_decision", payload, `${t("decide_transfer")} · ${person.name} · ${data.decision === "accept" ? t("accept") : t("return")}`,
+                  task, {closes: true});
+    return null;
+  });
+}
+
+function planReviewForm(task, person) {
+  openForm(`${t("review_plan")} · ${person.name}`, [
+    ...field("next_review", t("next_review"), el("input", {id: "f-next_review", name: "next_review", type: "date", min: today()})),
+    el("fieldset", {}, el("legend", {}, t("close_plan")),
+      el("label", {for: "f-close"}, el("input", {type: "checkbox", id: "f-close", name: "close", value: "1"}), t("close_plan_box"))),
+    ...field("note", t("review_note"), el("textarea", {id: "f-note", name: "note", rows: 3})),
+  ], async (data) => {
+    if (!data.close && !data.next_review) return t("required", {field: t("next_review")});
+    if (!data.close && data.next_review <= today()) return t("after_today", {field: t("next_review")});
+    const payload = {plan: task.record.id, note: data.note || ""};
+    if (data.close) payload.close = true; else payload.next_review = data.next_review;
+    await enqueue("plan_review", payload, `${t("review_plan")} · ${person.name}`, task, {closes: true});
+    return null;
+  });
+}
+
 function areaConcernForm() {
   // A concern about someone not in the task pack (or not in the archive): reported for one of the worker's areas.
   formPerson = null;
@@ -544,6 +579,8 @@ function outcomeText(outcome) {
   if (r.total !== undefined) return t("stored_assessment", {total: r.total, band: r.band_label || r.band || ""});
   if (r.alert !== undefined) return t("stored_concern");
   if (r.note !== undefined) return t("stored_note");
+  if (r.transfer !== undefined) return r.status === "accepted" ? t("stored_accepted") : t("stored_returned");
+  if (r.plan !== undefined) return r.state === "closed" ? t("stored_plan_closed") : t("stored_plan", {date: zhDate(r.review_on)});
   return t("stored");
 }
 

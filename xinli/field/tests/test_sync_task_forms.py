@@ -65,3 +65,56 @@ def test_a_post_crisis_follow_up_is_recorded_with_the_note_and_needs_one(persona
     assert stored["outcome"] == "stored" and first.done_by == team and first.note == "电话联系，情绪平稳"
     [again] = _sync(team, device, [item("crisis_follow_up_done", {"follow_up": first.pk, "note": "又联系一次"})])
     assert again["outcome"] == "conflict" and again["reason"] == "task_done"
+
+
+def test_a_resident_who_moved_here_is_accepted_or_returned_from_the_phone(doctor, patients, personas, tree):
+    from xinli.archives.models import Transfer
+    from xinli.archives.services import update_person
+    from xinli.smd.models import Patient
+
+    mine, _outside = patients
+    update_person(personas.county_officer, mine[0].person, {"org_unit": tree.a2v1})  # moves to the a2 doctor's area
+    update_person(personas.county_officer, mine[1].person, {"org_unit": tree.a2v1})
+    receiver = type(doctor).objects.get(username="a2_doctor")
+    device = register(receiver)
+    pack = api(receiver).get("/api/v1/field/pack/", **headers(device)).json()
+    tasks = {t["person"]: t for t in pack["tasks"] if t["kind"] == "transfer"}
+    first, second = tasks[mine[0].person_id], tasks[mine[1].person_id]
+    [refused] = _sync(receiver, device, [item("transfer_decision", {"transfer": second["record"]["id"], "decision": "return"})])
+    assert refused["outcome"] == "refused" and "reason" in refused["errors"]  # a return needs its reason; nothing written
+    results = _sync(receiver, device, [
+        item("transfer_decision", {"transfer": first["record"]["id"], "decision": "accept"}, base_version=first["version"]),
+        item("transfer_decision", {"transfer": second["record"]["id"], "decision": "return", "reason": "查无此人"},
+             base_version=second["version"])])
+    assert [r["outcome"] for r in results] == ["stored", "stored"]
+    assert Transfer.objects.get(pk=first["record"]["id"]).status == "accepted"
+    assert Patient.objects.get(pk=mine[0].pk).org_path == tree.a2v1.path  # the same row, now the receiver's
+    returned = Transfer.objects.get(pk=second["record"]["id"])
+    assert (returned.status, returned.reason) == ("returned", "查无此人")
+    [late] = _sync(receiver, device, [item("transfer_decision", {"transfer": first["record"]["id"], "decision": "return",
+                                                                 "reason": "x"})])
+    assert late["outcome"] == "conflict" and late["reason"] == "task_done"
+
+
+def test_a_plan_is_reviewed_from_the_phone(personas, people):
+    from xinli.archives.services import set_tags
+    from xinli.counselling.models import Plan
+    from xinli.counselling.services import create_plan
+
+    worker = personas.village_worker_1
+    set_tags(personas.county_officer, people.in_a1v1, ["elderly_empty_nest"])
+    today = timezone.localdate()
+    plan = create_plan(worker, people.in_a1v1, goals="减少孤独", interventions="每周电话", review_on=today + datetime.timedelta(days=2))
+    device = register(worker)
+    version = selectors.plan_version(plan)
+    [refused] = _sync(worker, device, [item("plan_review", {"plan": plan.pk, "next_review": today.isoformat()})])
+    assert refused["outcome"] == "refused" and "review_on" in refused["errors"]  # the next review after today
+    nxt = today + datetime.timedelta(days=90)
+    [stored] = _sync(worker, device, [item("plan_review", {"plan": plan.pk, "next_review": nxt.isoformat(), "note": "情况好转"},
+                                           base_version=version)])
+    plan.refresh_from_db()
+    assert stored["outcome"] == "stored" and plan.review_on == nxt and plan.state == "active"
+    [changed] = _sync(worker, device, [item("plan_review", {"plan": plan.pk, "close": True}, base_version=version)])
+    assert changed["outcome"] == "conflict" and changed["reason"] == "changed"  # reviewed since that pack
+    [closed] = _sync(worker, device, [item("plan_review", {"plan": plan.pk, "close": True})])
+    assert closed["outcome"] == "stored" and Plan.objects.get(pk=plan.pk).state == "closed"
