@@ -100,11 +100,13 @@ def kinds():
 
 
 def text(value) -> str:
+    """A cell as text, trimmed. NUL characters (which no text column can hold, and no spreadsheet shows) are dropped,
+    so a cell carrying one is read as the text around it and checked like any other."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return str(value).replace("\x00", "").strip()
 
 
 def parse_date(value, column: str) -> datetime.date | None:
