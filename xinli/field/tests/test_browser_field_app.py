@@ -193,3 +193,24 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     assert_accessible(page, "login after logout")
     names_left = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name).filter(n => n.startsWith('xinli-field-')))")
     assert names_left == []
+
+
+def test_a_revoked_device_erases_the_phone_at_its_next_call(phone, live_server, caseload, tree, personas):
+    from xinli.field.models import Device
+    from xinli.field.services import revoke_device
+
+    page = phone
+    doctor = make_user("village_doctor2", [(tree.a1, Role.SMD_DOCTOR)])
+    sign_in(page, live_server, doctor)
+    page.goto(f"{live_server.url}/field/")
+    page.fill("#unlock-password", PASSWORD)
+    page.locator("#unlock-form button").click()
+    page.locator("#tasks li[data-kind=smd_follow_up]").first.wait_for()
+    assert_accessible(page, "field app, today")
+    revoke_device(personas.security_admin, Device.objects.get(user=doctor))
+    page.locator("#download").click()
+    page.locator("#unlock").wait_for(state="visible")
+    assert "已清除" in page.inner_text("#unlock-error")
+    names = page.evaluate("indexedDB.databases().then(list => list.map(d => d.name).filter(n => n.startsWith('xinli-field-')))")
+    assert names == []
+    assert_accessible(page, "field app, erased")
