@@ -33,7 +33,7 @@ from . import selectors
 from .models import Device, FieldNote, ScheduledVisit, SyncItem
 
 KINDS = ("smd_follow_up", "assessment", "home_visit_note", "concern", "attachment_photo", "schedule_visit",
-         "smd_emergency_complete", "crisis_follow_up_done", "transfer_decision", "plan_review")
+         "emergency_complete", "crisis_contact", "transfer_decision", "plan_review")
 MAX_ITEMS = 100
 MAX_VISIT_AHEAD_DAYS = 366  # a visit is scheduled at most a year ahead
 PHOTO_TYPES = {"image/jpeg": b"\xff\xd8\xff", "image/png": b"\x89PNG\r\n\x1a\n"}
@@ -465,7 +465,7 @@ def _text(payload: dict, name: str, limit: int = 2000) -> str:
     return (value or "").strip()
 
 
-def _smd_emergency_complete(actor, item):
+def _emergency_complete(actor, item):
     """The emergency record completed on the phone (within 24 h of the emergency): ``smd.services.complete_emergency``."""
     from xinli.smd import selectors as smd_selectors
     from xinli.smd.models import Emergency
@@ -490,7 +490,7 @@ def _smd_emergency_complete(actor, item):
     return em.patient.person, em, {"emergency": em.pk, "completed_at": em.completed_at.isoformat()}
 
 
-def _crisis_follow_up_done(actor, item):
+def _crisis_contact(actor, item):
     """A post-crisis follow-up contact made (7/30/90 days after a high-risk case, or with a person affected by a group
     crisis): ``alerts.crisis.complete_follow_up`` with the worker's note."""
     from xinli.alerts import crisis
@@ -580,7 +580,7 @@ def _plan_review(actor, item):
     return plan.person, plan, {"plan": plan.pk, "state": plan.state, "review_on": plan.review_on.isoformat() if plan.review_on else None}
 
 
-HANDLERS = {"transfer_decision": _transfer_decision, "plan_review": _plan_review, "smd_emergency_complete": _smd_emergency_complete, "crisis_follow_up_done": _crisis_follow_up_done,
+HANDLERS = {"transfer_decision": _transfer_decision, "plan_review": _plan_review, "emergency_complete": _emergency_complete, "crisis_contact": _crisis_contact,
             "smd_follow_up": _smd_follow_up, "assessment": _assessment, "home_visit_note": _home_visit_note,
             "concern": _concern, "attachment_photo": _attachment_photo, "schedule_visit": _schedule_visit}
 

@@ -383,7 +383,7 @@ function emergencyForm(task, person) {
   ], async (data) => {
     const problem = missing(data, [["actions", t("actions")], ["outcome", t("outcome")]]);
     if (problem) return problem;
-    await enqueue("smd_emergency_complete", {emergency: task.record.id, actions: data.actions, outcome: data.outcome,
+    await enqueue("emergency_complete", {emergency: task.record.id, actions: data.actions, outcome: data.outcome,
                                              police: Boolean(data.police), ambulance: Boolean(data.ambulance)},
                   `${t("complete_emergency")} · ${person.name}`, task, {closes: true});
     return null;
@@ -396,7 +396,7 @@ function crisisFollowUpForm(task, person) {
   ], async (data) => {
     const problem = missing(data, [["note", t("crisis_note")]]);
     if (problem) return problem;
-    await enqueue("crisis_follow_up_done", {follow_up: task.record.id, note: data.note}, `${t("crisis_follow_up")} · ${person.name}`,
+    await enqueue("crisis_contact", {follow_up: task.record.id, note: data.note}, `${t("crisis_follow_up")} · ${person.name}`,
                   task, {closes: true});
     return null;
   });

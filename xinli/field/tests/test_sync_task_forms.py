@@ -30,20 +30,20 @@ def test_an_emergency_record_is_completed_once_and_a_second_completion_is_a_conf
     device = register(doctor)
     pack = api(doctor).get("/api/v1/field/pack/", **headers(device)).json()
     (task,) = [t for t in pack["tasks"] if t["kind"] == "smd_emergency"]
-    form = item("smd_emergency_complete", {"emergency": em.pk, "actions": "陪同送医", "outcome": "已住院", "police": True},
+    form = item("emergency_complete", {"emergency": em.pk, "actions": "陪同送医", "outcome": "已住院", "police": True},
                 base_version=task["version"])
     [result] = _sync(doctor, device, [form])
     em.refresh_from_db()
     assert result["outcome"] == "stored" and (em.actions, em.outcome, em.police) == ("陪同送医", "已住院", True)
     assert em.completed_at is not None
     assert _sync(doctor, device, [form])[0]["replayed"] is True  # the same form again: nothing more
-    late = item("smd_emergency_complete", {"emergency": em.pk, "actions": "电话随访", "outcome": "稳定"})
+    late = item("emergency_complete", {"emergency": em.pk, "actions": "电话随访", "outcome": "稳定"})
     [conflict] = _sync(doctor, device, [late])
     assert conflict["outcome"] == "conflict" and conflict["reason"] == "task_done"
     assert FieldNote.objects.filter(kind=FieldNote.Kind.CONFLICT, person=mine[0].person).count() == 1
     em.refresh_from_db()
     assert em.actions == "陪同送医"
-    [refused] = _sync(doctor, device, [item("smd_emergency_complete", {"emergency": mine[1].pk * 1000, "actions": "x", "outcome": "y"})])
+    [refused] = _sync(doctor, device, [item("emergency_complete", {"emergency": mine[1].pk * 1000, "actions": "x", "outcome": "y"})])
     assert refused["outcome"] == "refused" and "emergency" in refused["errors"]
 
 
@@ -55,15 +55,15 @@ def test_a_post_crisis_follow_up_is_recorded_with_the_note_and_needs_one(persona
     CrisisFollowUp.objects.filter(pk=first.pk).update(due=timezone.localdate())
     first.refresh_from_db()
     device = register(team)
-    [refused] = _sync(team, device, [item("crisis_follow_up_done", {"follow_up": first.pk, "note": ""})])
+    [refused] = _sync(team, device, [item("crisis_contact", {"follow_up": first.pk, "note": ""})])
     assert refused["outcome"] == "refused" and "note" in refused["errors"]
     first.refresh_from_db()
     assert first.done_at is None  # nothing written
-    [stored] = _sync(team, device, [item("crisis_follow_up_done", {"follow_up": first.pk, "note": "电话联系，情绪平稳"},
+    [stored] = _sync(team, device, [item("crisis_contact", {"follow_up": first.pk, "note": "电话联系，情绪平稳"},
                                          base_version=selectors.crisis_follow_up_version(first))])
     first.refresh_from_db()
     assert stored["outcome"] == "stored" and first.done_by == team and first.note == "电话联系，情绪平稳"
-    [again] = _sync(team, device, [item("crisis_follow_up_done", {"follow_up": first.pk, "note": "又联系一次"})])
+    [again] = _sync(team, device, [item("crisis_contact", {"follow_up": first.pk, "note": "又联系一次"})])
     assert again["outcome"] == "conflict" and again["reason"] == "task_done"
 
 
@@ -118,3 +118,10 @@ def test_a_plan_is_reviewed_from_the_phone(personas, people):
     assert changed["outcome"] == "conflict" and changed["reason"] == "changed"  # reviewed since that pack
     [closed] = _sync(worker, device, [item("plan_review", {"plan": plan.pk, "close": True})])
     assert closed["outcome"] == "stored" and Plan.objects.get(pk=plan.pk).state == "closed"
+
+
+def test_every_sync_kind_fits_the_column_that_records_it():
+    from xinli.field import services
+    from xinli.field.models import SyncItem
+
+    assert max(len(k) for k in services.KINDS) <= SyncItem._meta.get_field("kind").max_length
