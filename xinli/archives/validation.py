@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -40,6 +41,13 @@ class IdNumberInfo:
     warnings: list[str] = field(default_factory=list)
 
 
+@functools.lru_cache(maxsize=4096)
+def _historical_code(code: str) -> str:
+    """The warning for an address code missing from the division list (one per code: a bulk import of one county
+    would otherwise render the same message for every row)."""
+    return bilingual(_("Resident ID number: address code {code} is not in the current division list; accepted as a historical code."), code=code)
+
+
 def check_id_number(value: str, field_name: str = "id_number") -> IdNumberInfo:
     """Validate a resident ID number. Wrong length, format, check character or an impossible birth date is
     rejected; an address code missing from the GB/T 2260 list (historical) is accepted with a warning."""
@@ -58,7 +66,7 @@ def check_id_number(value: str, field_name: str = "id_number") -> IdNumberInfo:
         raise field_error(field_name, _("Resident ID number: the birth date is in the future or before 1900; check the number."))
     warnings = []
     if not _known_place(number):
-        warnings.append(bilingual(_("Resident ID number: address code {code} is not in the current division list; accepted as a historical code."), code=number[:6]))
+        warnings.append(_historical_code(number[:6]))
     sex = "M" if int(number[16]) % 2 == 1 else "F"
     return IdNumberInfo(number, birth, sex, warnings)
 

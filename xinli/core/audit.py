@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.utils import timezone
 
+from .db import insert_new
 from .middleware import current
 from .models import GENESIS_HASH, AuditEntry, AuditHead
 
@@ -50,7 +51,7 @@ def record_person_reads(actor, persons: Iterable, *, action: str = Action.READ, 
     if len(entries) == 1:
         entries[0].save()  # a plain INSERT: bulk_create would wrap it in a transaction of its own
     elif entries:
-        AuditEntry.objects.bulk_create(entries)
+        insert_new(AuditEntry, entries)
 
 
 def record_many(actor, action: str, entries: list[dict]) -> None:
@@ -59,7 +60,7 @@ def record_many(actor, action: str, entries: list[dict]) -> None:
     if len(rows) == 1:
         rows[0].save()
     elif rows:
-        AuditEntry.objects.bulk_create(rows)
+        insert_new(AuditEntry, rows)
 
 
 def _entry(actor, action, *, obj=None, object_type="", object_id="", person=None, org_path="", purpose="",

@@ -19,7 +19,7 @@ from xinli.archives.normalize import normalize_id_number
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual
 from xinli.core.policy import ARCHIVES_EDIT
-from xinli.core.scoping import scope_q
+from xinli.core.scoping import scope_paths, scope_q
 from xinli.smd.models import Adherence
 
 from .models import Kind, SourceLink, Strategy
@@ -199,8 +199,11 @@ def handle_resident(ctx: Context, group) -> str:
 def _same_as_archive(ctx: Context, parsed: dict, sources: dict, bidx: dict, groups, out: dict) -> None:
     """Rows whose person (found by ID number in the importer's area, linked to the row's source id if it has one)
     already holds exactly the row's values, tags and consents: "unchanged", with three queries for the batch."""
-    persons = {p.id_number_bidx: p for p in Person.objects.filter(scope_q(ctx.actor, ARCHIVES_EDIT),
-                                                                   id_number_bidx__in=[b for b in bidx.values() if b])}
+    # Found by the unique index alone, the area checked here: with the scope in the query, PostgreSQL's plan
+    # depended on table statistics that lag behind a bulk import (a scan of the whole area per batch).
+    paths = tuple(scope_paths(ctx.actor, ARCHIVES_EDIT))
+    persons = {p.id_number_bidx: p for p in Person.objects.filter(id_number_bidx__in=[b for b in bidx.values() if b])
+               if p.org_path.startswith(paths)}
     if not persons:
         return
     pks = [p.pk for p in persons.values()]
