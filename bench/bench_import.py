@@ -78,7 +78,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("-n", type=int, default=100_000, help="residents in the CSV (the issue's target is 1,000,000)")
     p.add_argument("--no-setup", action="store_true", help="reuse the database (import again: every row unchanged)")
-    p.add_argument("--batch", type=int, default=500)
+    p.add_argument("--batch", type=int, default=2000, help="rows per transaction (the default of imports.services.BATCH)")
     p.add_argument("--kind", choices=["residents", "smd_patients"], default="residents",
                    help="smd_patients: -n follow-up rows, --visits per patient (new patients with their history)")
     p.add_argument("--user", default=None, help="importing account (default: city_officer; smd_patients: smd_doctor)")

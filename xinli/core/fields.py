@@ -22,7 +22,10 @@ class EncryptedTextField(models.TextField):
         super().__init__(*args, **kwargs)
 
     def _aad(self) -> bytes:
-        return f"{self.model._meta.db_table}.{self.column}".encode()
+        aad = self.__dict__.get("_aad_bytes")
+        if aad is None:  # built once per field: every value of a bulk import asks for it
+            aad = self.__dict__["_aad_bytes"] = f"{self.model._meta.db_table}.{self.column}".encode()
+        return aad
 
     def from_db_value(self, value, expression, connection):
         if value is None:

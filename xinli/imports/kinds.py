@@ -19,7 +19,7 @@ from xinli.archives.normalize import normalize_id_number
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual
 from xinli.core.policy import ARCHIVES_EDIT
-from xinli.core.scoping import scope_paths, scope_q
+from xinli.core.scoping import path_in_scope, scope_paths
 from xinli.smd.models import Adherence
 
 from .models import Kind, SourceLink, Strategy
@@ -128,16 +128,19 @@ def _consent(purpose: str, guardian: str) -> dict:
 
 
 def _find_person(ctx: Context, kind: str, source_id: str, id_number: str) -> Person | None:
-    persons = Person.objects.filter(scope_q(ctx.actor, ARCHIVES_EDIT))
-    if source_id:
-        link = SourceLink.objects.filter(kind=kind, source_id=source_id).first()
-        if link is not None:
-            return persons.filter(pk=link.object_id).first()
-    if id_number:
+    """The person of a row in the importer's area: by the row's source id, else by ID number. Found by the unique
+    key alone and the area checked here (see :func:`_same_as_archive`)."""
+    person = None
+    link = SourceLink.objects.filter(kind=kind, source_id=source_id).first() if source_id else None
+    if link is not None:
+        person = Person.objects.filter(pk=link.object_id).first()
+    elif id_number:
         bidx = blind_index("id_number", id_number, normalize_id_number)
         if bidx:
-            return persons.filter(id_number_bidx=bidx).first()
-    return None
+            person = Person.objects.filter(id_number_bidx=bidx).first()
+    if person is None or not path_in_scope(ctx.actor, ARCHIVES_EDIT, person.org_path):
+        return None
+    return person
 
 
 class _Changed(Exception):
@@ -196,14 +199,14 @@ def handle_resident(ctx: Context, group) -> str:
     return outcome
 
 
-def _same_as_archive(ctx: Context, parsed: dict, sources: dict, bidx: dict, groups, out: dict) -> None:
-    """Rows whose person (found by ID number in the importer's area, linked to the row's source id if it has one)
-    already holds exactly the row's values, tags and consents: "unchanged", with three queries for the batch."""
+def _same_as_archive(ctx: Context, parsed: dict, sources: dict, bidx: dict, found: dict, out: dict) -> None:
+    """Rows whose person (``found``: the batch's ID numbers already in the archive; in the importer's area, linked to
+    the row's source id if it has one) already holds exactly the row's values, tags and consents: "unchanged", with
+    three queries for the batch."""
     # Found by the unique index alone, the area checked here: with the scope in the query, PostgreSQL's plan
     # depended on table statistics that lag behind a bulk import (a scan of the whole area per batch).
     paths = tuple(scope_paths(ctx.actor, ARCHIVES_EDIT))
-    persons = {p.id_number_bidx: p for p in Person.objects.filter(id_number_bidx__in=[b for b in bidx.values() if b])
-               if p.org_path.startswith(paths)}
+    persons = {b: p for b, p in found.items() if p.org_path.startswith(paths)}
     if not persons:
         return
     pks = [p.pk for p in persons.values()]
@@ -241,8 +244,9 @@ def bulk_residents(ctx: Context, groups) -> dict:
     linked = set(SourceLink.objects.filter(kind=Kind.RESIDENTS, source_id__in=[v for v in sources.values() if v])
                  .values_list("source_id", flat=True))
     bidx = {gi: blind_index("id_number", normalize_id_number(d.get("id_number", "")), normalize_id_number) for gi, d in parsed.items()}
-    known = set(Person.objects.filter(id_number_bidx__in=[b for b in bidx.values() if b]).values_list("id_number_bidx", flat=True))
-    _same_as_archive(ctx, parsed, sources, bidx, groups, out)
+    found = {p.id_number_bidx: p for p in Person.objects.filter(id_number_bidx__in=[b for b in bidx.values() if b])}
+    known = set(found)
+    _same_as_archive(ctx, parsed, sources, bidx, found, out)
     if ctx.job.strategy == Strategy.UPDATE:
         return out
     take, seen = [], set()

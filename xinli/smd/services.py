@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core import audit, breakglass
+from xinli.core.db import insert_new
 from xinli.core.i18n import choice_list, field_error
 from xinli.core.policy import SMD_BASIC, SMD_FOLLOWUP
 from xinli.core.scoping import path_in_scope
@@ -270,7 +271,7 @@ def record_history(actor, patient: Patient, visits: list[dict]) -> list[FollowUp
         latest = fu.date
         prepared.append((fu, outcome))
     with transaction.atomic():
-        fus = FollowUp.objects.bulk_create([fu for fu, _o in prepared])
+        fus = insert_new(FollowUp, [fu for fu, _o in prepared])
         open_tasks = list(patient.tasks.filter(state=Task.State.DUE).order_by("due"))
         changes: dict = {}
         tasks, supports = [], []
@@ -291,9 +292,9 @@ def record_history(actor, patient: Patient, visits: list[dict]) -> list[FollowUp
             changes.update(_patient_changes(fu, outcome))
             if outcome.refer:
                 supports.append(_referral(actor, patient, fu))
-        Task.objects.bulk_create(tasks)
+        insert_new(Task, tasks)
         Patient.objects.filter(pk=patient.pk).update(**changes)
-        Support.objects.bulk_create(supports)
+        insert_new(Support, supports)
         audit.record_many(actor, audit.Action.CREATE, [
             {"obj": fu, "person": patient.person, "org_path": patient.org_path,
              "detail": {"classification": fu.classification, "risk": fu.risk, "imported": True}} for fu in fus])
