@@ -19,20 +19,25 @@ def read_alias() -> str:
     return REPLICA if REPLICA in connections.settings else DEFAULT_DB_ALIAS
 
 
+COPY_FROM = 100  # rows: below this, one INSERT … RETURNING is fewer round trips than nextval + COPY (measured)
+
+
 def insert_new(model, objs: list, using: str = DEFAULT_DB_ALIAS) -> list:
     """``model.objects.bulk_create(objs)`` for new rows, through ``COPY … FROM STDIN`` on PostgreSQL.
 
     Each object's ``pk`` is drawn from the table's identity sequence first, then every concrete field is sent as
     ``bulk_create`` would send it (``pre_save`` with ``add=True``, then ``get_db_prep_save``: defaults, ``auto_now_add``,
     encryption and blind indexes happen exactly as there). Like ``bulk_create``: no ``save()``, no signals, the
-    objects get their ``pk`` and count as saved. Other databases use ``bulk_create``. Measured in bulk imports
-    (bench/BENCHMARKS.md): building and quoting the arrays of Django's ``INSERT … SELECT * FROM UNNEST(…)`` took
-    more time than the database's own work."""
+    objects get their ``pk`` and count as saved. Other databases, and fewer than ``COPY_FROM`` rows, use
+    ``bulk_create``. Measured in bulk imports (bench/BENCHMARKS.md): building and quoting the arrays of Django's
+    ``INSERT … SELECT * FROM UNNEST(…)`` took more time than the database's own work."""
     if not objs:
         return objs
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or len(objs) < COPY_FROM:
         return model._default_manager.using(using).bulk_create(objs)
+    for obj in objs:  # a related object saved since it was assigned: take its id (as bulk_create does)
+        obj._prepare_related_fields_for_save(operation_name="insert_new")
     meta = model._meta
     fields = meta.concrete_fields
     quote = connection.ops.quote_name

@@ -314,9 +314,8 @@ def handle_smd_patient(ctx: Context, group) -> str:
     """One patient with every follow-up row of theirs (consecutive rows with the same ID number), in one savepoint:
     a bad follow-up refuses the whole patient (never half a patient). Follow-ups already recorded on the same date
     are skipped (idempotent)."""
-    from xinli.smd import importer as smd_importer
     from xinli.smd import services as smd
-    from xinli.smd.models import Diagnosis, FollowUp, Patient
+    from xinli.smd.models import FollowUp, Patient
 
     first = group[0][1]
     idn = smd_group(first)
@@ -333,21 +332,47 @@ def handle_smd_patient(ctx: Context, group) -> str:
     if patient is None:
         if ctx.job.strategy == Strategy.UPDATE:
             raise RowProblems([("id_number", bilingual(_("Patient: not on the register; import with the strategy create or create and update.")))])
-        diagnosis = text(first.get("diagnosis"))
-        diagnosis = smd_importer.DIAGNOSIS_NAMES.get(diagnosis, diagnosis)
-        if diagnosis not in Diagnosis.values:
-            raise RowProblems([("diagnosis", bilingual(_("Diagnosis: '{value}' is not one of the six severe mental disorders; write e.g. 精神分裂症 or F20."), value=diagnosis[:20]))])
-        source = text(first.get("source"))
-        residence = text(first.get("residence"))
-        patient = smd.register_patient(ctx.actor, person, {
-            "diagnosis": diagnosis, "diagnosed_by": text(first.get("diagnosed_by")),
-            "diagnosed_on": parse_date(first.get("diagnosed_on"), "diagnosed_on"),
-            "source": smd_importer.SOURCES.get(source, source),
-            "residence": smd_importer.RESIDENCES.get(residence, residence or "home"),
-            "guardian_name": text(first.get("guardian_name")), "guardian_phone": text(first.get("guardian_phone")),
-            "consent_community": text(first.get("consent")) in ("是", "yes", "1", "true", "True")})
+        patient = smd.register_patient(ctx.actor, person, _smd_registration(first))
         outcome = "created"
     done = set(FollowUp.objects.filter(patient=patient).values_list("date", flat=True))
+    history, lines = _smd_visits(group, done)
+    # The whole history in one go: the same checks, classification and task chain as one record_follow_up each.
+    try:
+        smd.record_history(ctx.actor, patient, history)
+    except ValidationError as exc:
+        exc.line = lines[exc.index]
+        raise
+    if history and outcome == "unchanged":
+        outcome = "updated"
+    return outcome
+
+
+def _smd_registration(first: dict) -> dict:
+    """A new patient's registration from the first row of their group (a diagnosis outside the six: RowProblems)."""
+    from xinli.smd import importer as smd_importer
+    from xinli.smd.models import Diagnosis
+
+    diagnosis = text(first.get("diagnosis"))
+    diagnosis = smd_importer.DIAGNOSIS_NAMES.get(diagnosis, diagnosis)
+    if diagnosis not in Diagnosis.values:
+        raise RowProblems([("diagnosis", bilingual(_("Diagnosis: '{value}' is not one of the six severe mental disorders; write e.g. 精神分裂症 or F20."), value=diagnosis[:20]))])
+    source = text(first.get("source"))
+    residence = text(first.get("residence"))
+    return {
+        "diagnosis": diagnosis, "diagnosed_by": text(first.get("diagnosed_by")),
+        "diagnosed_on": parse_date(first.get("diagnosed_on"), "diagnosed_on"),
+        "source": smd_importer.SOURCES.get(source, source),
+        "residence": smd_importer.RESIDENCES.get(residence, residence or "home"),
+        "guardian_name": text(first.get("guardian_name")), "guardian_phone": text(first.get("guardian_phone")),
+        "consent_community": text(first.get("consent")) in ("是", "yes", "1", "true", "True")}
+
+
+def _smd_visits(group, done: set) -> tuple[list[dict], list[int]]:
+    """The group's follow-ups in date order, without those on a date in ``done`` (already recorded: idempotent), and
+    the line of each; a bad date raises RowProblems with its line."""
+    from xinli.smd import importer as smd_importer
+
+    first = group[0][1]
     visits = []
     for line, row in group:
         try:
@@ -367,18 +392,84 @@ def handle_smd_patient(ctx: Context, group) -> str:
             "adherence": _label_code(row.get("adherence"), _labels(Adherence)), "referral_institution": text(first.get("diagnosed_by"))})
         lines.append(line)
         done.add(date)
-    # The whole history in one go: the same checks, classification and task chain as one record_follow_up each.
-    try:
-        smd.record_history(ctx.actor, patient, history)
-    except ValidationError as exc:
-        exc.line = lines[exc.index]
-        raise
-    if history and outcome == "unchanged":
-        outcome = "updated"
-    return outcome
+    return history, lines
 
 
-KINDS[Kind.SMD_PATIENTS] = ImportKind(SMD_COLUMNS, handle_smd_patient, SMD_FIELDS, group=smd_group)
+class _Redo(Exception):
+    pass
+
+
+def bulk_smd_patients(ctx: Context, groups) -> dict:
+    """The patients of a batch who are new to the archive (ID number unknown anywhere, once in the batch), in one go:
+    their archive records (``archives.services.register_people``), then their registrations with their whole
+    histories (``smd.services.register_patients``) — the same checks and results as :func:`handle_smd_patient`, with
+    one INSERT per table for the batch. Every other group (a person already in the archive, an ID number repeated in
+    the batch) is left to :func:`handle_smd_patient`. When a registration is refused after its person was written,
+    the bulk is rolled back and redone without that patient (never half a patient)."""
+    from xinli.smd import services as smd
+
+    if ctx.job.strategy == Strategy.UPDATE:
+        return {}
+    numbers = {gi: smd_group(group[0][1]) for gi, group in enumerate(groups)}
+    bidx = {gi: blind_index("id_number", n, normalize_id_number) for gi, n in numbers.items()}
+    known = set(Person.objects.filter(id_number_bidx__in=[b for b in bidx.values() if b]).values_list("id_number_bidx", flat=True))
+    counts: dict = {}
+    for b in bidx.values():
+        counts[b] = counts.get(b, 0) + 1
+    out: dict = {}
+    parsed = {}
+    for gi, group in enumerate(groups):
+        if not bidx[gi] or bidx[gi] in known or counts[bidx[gi]] > 1:
+            continue
+        first = group[0][1]
+        try:
+            unit = ctx.unit(text(first.get("org_unit_code")))
+            registration = _smd_registration(first)
+            visits, lines = _smd_visits(group, set())
+        except RowProblems as exc:
+            out[gi] = exc
+            continue
+        person = {"name": text(first.get("name")), "id_number": numbers[gi], "org_unit": unit}
+        parsed[gi] = (person, registration, visits, lines)
+    take = list(parsed)
+    while take:
+        try:
+            with transaction.atomic():
+                created = _smd_bulk_write(ctx, smd, take, parsed, out)
+        except _Redo:
+            take = [gi for gi in take if gi not in out]
+            continue
+        for gi, patient in created:
+            out[gi] = "created"
+            ctx.created_ids.append(patient.person_id)
+        break
+    return out
+
+
+def _smd_bulk_write(ctx: Context, smd, take: list[int], parsed: dict, out: dict) -> list:
+    statutory = [{"purpose": "archive", "legal_basis": "statutory"}]
+    people = archives.register_people(ctx.actor, [(dict(parsed[gi][0]), [], statutory) for gi in take])
+    items, ids = [], []
+    for gi, result in zip(take, people, strict=True):
+        if isinstance(result, Exception):
+            out[gi] = result
+        else:
+            items.append((result.person, dict(parsed[gi][1]), parsed[gi][2]))
+            ids.append(gi)
+    patients = smd.register_patients(ctx.actor, items)
+    refused = False
+    for gi, result in zip(ids, patients, strict=True):
+        if isinstance(result, Exception):
+            if getattr(result, "index", None) is not None:
+                result.line = parsed[gi][3][result.index]
+            out[gi] = result
+            refused = True
+    if refused:
+        raise _Redo  # the refused patients' persons were written: roll the bulk back, redo it without them
+    return list(zip(ids, patients, strict=True))
+
+
+KINDS[Kind.SMD_PATIENTS] = ImportKind(SMD_COLUMNS, handle_smd_patient, SMD_FIELDS, group=smd_group, bulk=bulk_smd_patients)
 
 
 # ---------------------------------------------------------------- helpers of the history kinds (plans, emergencies, cases)

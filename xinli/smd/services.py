@@ -68,6 +68,28 @@ def _check_doctor(doctor, path: str) -> None:
 
 def register_patient(actor, person, data: dict) -> Patient:
     """Register a person of the archive with one of the six diseases."""
+    data, doctor = _registration(actor, person, data)
+    previous = Patient.objects.filter(person=person).first()
+    if previous is not None:
+        return _register_again(actor, previous, person, doctor, data)
+    patient = Patient(person=person, doctor=doctor, **data).place_under(person)
+    try:
+        with transaction.atomic():
+            patient.save()
+            _registration_task(patient).save()
+            audit.record(actor, audit.Action.CREATE, obj=patient, person=person, detail={"diagnosis": patient.diagnosis})
+    except IntegrityError:
+        raise field_error("person", _("Person: already on the register.")) from None
+    return patient
+
+
+def _registration_task(patient: Patient) -> Task:
+    """The first follow-up of a new registration: due within two weeks."""
+    return Task(patient=patient, due=timezone.localdate() + rules.TWO_WEEKS).place_under(patient)
+
+
+def _registration(actor, person, data: dict) -> tuple[dict, object]:
+    """The checks of a registration (the one place for them): the data to store and the responsible doctor."""
     _require(actor, person.org_path)
     data = dict(data)
     if data.get("diagnosis") not in Diagnosis.values:
@@ -85,18 +107,7 @@ def register_patient(actor, person, data: dict) -> Patient:
         data["consent_on"] = timezone.localdate()
     doctor = data.pop("doctor", None) or actor
     _check_doctor(doctor, person.org_path)
-    previous = Patient.objects.filter(person=person).first()
-    if previous is not None:
-        return _register_again(actor, previous, person, doctor, data)
-    patient = Patient(person=person, doctor=doctor, **data).place_under(person)
-    try:
-        with transaction.atomic():
-            patient.save()
-            Task(patient=patient, due=timezone.localdate() + rules.TWO_WEEKS).place_under(patient).save()
-            audit.record(actor, audit.Action.CREATE, obj=patient, person=person, detail={"diagnosis": patient.diagnosis})
-    except IntegrityError:
-        raise field_error("person", _("Person: already on the register.")) from None
-    return patient
+    return data, doctor
 
 
 def _register_again(actor, patient: Patient, person, doctor, data: dict) -> Patient:
@@ -259,6 +270,26 @@ def record_history(actor, patient: Patient, visits: list[dict]) -> list[FollowUp
     if not visits:
         return []
     latest = patient.follow_ups.order_by("-date").values_list("date", flat=True).first()
+    prepared = _prepare_history(actor, patient, visits, latest)
+    with transaction.atomic():
+        fus = insert_new(FollowUp, [fu for fu, _o in prepared])
+        open_tasks = list(patient.tasks.filter(state=Task.State.DUE).order_by("due"))
+        pending = None  # the task the first visit closes
+        if open_tasks:
+            pending = open_tasks[0]
+            Task.objects.filter(pk__in=[t.pk for t in open_tasks[1:]]).update(state=Task.State.CANCELLED)
+        tasks, changes, supports = _history_chain(actor, patient, prepared, pending)
+        insert_new(Task, tasks)
+        Patient.objects.filter(pk=patient.pk).update(**changes)
+        insert_new(Support, supports)
+        audit.record_many(actor, audit.Action.CREATE, _history_audit(patient, fus))
+    patient.refresh_from_db()
+    return fus
+
+
+def _prepare_history(actor, patient: Patient, visits: list[dict], latest) -> list[tuple[FollowUp, rules.Outcome]]:
+    """Each visit checked and classified (``_prepare_follow_up``), in date order after ``latest`` (the patient's last
+    recorded follow-up); a refused visit raises with ``index`` set."""
     prepared = []
     for i, data in enumerate(visits):
         try:
@@ -270,36 +301,84 @@ def record_history(actor, patient: Patient, visits: list[dict]) -> list[FollowUp
             raise
         latest = fu.date
         prepared.append((fu, outcome))
-    with transaction.atomic():
-        fus = insert_new(FollowUp, [fu for fu, _o in prepared])
-        open_tasks = list(patient.tasks.filter(state=Task.State.DUE).order_by("due"))
+    return prepared
+
+
+def _history_chain(actor, patient: Patient, prepared, pending: Task | None) -> tuple[list[Task], dict, list[Support]]:
+    """The task chain of saved history visits: ``pending`` (a saved open task, or a new one) done by the first
+    visit, each visit's next-due task done by the next, the last one left due. Returns the new tasks to write, the
+    patient's changes and the referrals."""
+    changes: dict = {}
+    tasks, supports = [], []
+    for fu, outcome in prepared:
+        if pending is not None:
+            if pending.pk is not None:
+                Task.objects.filter(pk=pending.pk).update(state=Task.State.DONE, done_by=fu, done_on=fu.date)
+            else:
+                pending.state, pending.done_by, pending.done_on = Task.State.DONE, fu, fu.date
+        pending = None
+        if outcome.next_due is not None:
+            pending = Task(patient=patient, due=outcome.next_due).place_under(patient)
+            tasks.append(pending)
+        changes.update(_patient_changes(fu, outcome))
+        if outcome.refer:
+            supports.append(_referral(actor, patient, fu))
+    return tasks, changes, supports
+
+
+def _history_audit(patient: Patient, fus: list[FollowUp]) -> list[dict]:
+    return [{"obj": fu, "person": patient.person, "org_path": patient.org_path,
+             "detail": {"classification": fu.classification, "risk": fu.risk, "imported": True}} for fu in fus]
+
+
+def register_patients(actor, items: list) -> list:
+    """:func:`register_patient` followed by :func:`record_history`, for many persons new to the register at once
+    (bulk import). ``items`` are (person, data, visits) for saved persons without a patient row (the caller has just
+    created them). Each item is checked exactly as those two calls check it (``_registration``, ``_require_treating``,
+    ``_prepare_history``); the valid ones are written with one INSERT per table: patients (with what their last
+    visit changes), follow-ups, tasks (each registration's task done by its first visit, the chain as
+    :func:`_history_chain`), referrals, and the audit entries (the registration's and one per follow-up). Returns,
+    per item, the saved Patient or the ``ValidationError``/``PermissionDenied`` that refused it (a refused visit's
+    error has ``index`` set); nothing of a refused item is written."""
+    results: list = [None] * len(items)
+    valid = []
+    for i, (person, data, visits) in enumerate(items):
+        try:
+            data, doctor = _registration(actor, person, data)
+            patient = Patient(person=person, doctor=doctor, **data).place_under(person)
+            _require_treating(actor, patient)
+            prepared = _prepare_history(actor, patient, visits, None)
+        except (ValidationError, PermissionDenied) as exc:
+            results[i] = exc
+            continue
         changes: dict = {}
-        tasks, supports = [], []
-        pending = None  # the task the next visit closes: an existing one (pk) or one made by the previous visit
-        if open_tasks:
-            pending = open_tasks[0]
-            Task.objects.filter(pk__in=[t.pk for t in open_tasks[1:]]).update(state=Task.State.CANCELLED)
-        for fu, outcome in zip(fus, (o for _f, o in prepared), strict=True):
-            if pending is not None:
-                if pending.pk is not None:
-                    Task.objects.filter(pk=pending.pk).update(state=Task.State.DONE, done_by=fu, done_on=fu.date)
-                else:
-                    pending.state, pending.done_by, pending.done_on = Task.State.DONE, fu, fu.date
-            pending = None
-            if outcome.next_due is not None:
-                pending = Task(patient=patient, due=outcome.next_due).place_under(patient)
-                tasks.append(pending)
+        for fu, outcome in prepared:
             changes.update(_patient_changes(fu, outcome))
-            if outcome.refer:
-                supports.append(_referral(actor, patient, fu))
+        for key, value in changes.items():
+            setattr(patient, key, value)
+        valid.append((i, patient, prepared))
+    if not valid:
+        return results
+    with transaction.atomic():
+        try:
+            insert_new(Patient, [patient for _i, patient, _p in valid])
+        except IntegrityError:
+            raise field_error("person", _("Person: already on the register.")) from None
+        insert_new(FollowUp, [fu for _i, _patient, prepared in valid for fu, _o in prepared])
+        tasks, supports, entries = [], [], []
+        for _i, patient, prepared in valid:
+            first = _registration_task(patient)
+            more, _changes, referrals = _history_chain(actor, patient, prepared, first)
+            tasks += [first, *more]
+            supports += referrals
+            entries.append({"obj": patient, "person": patient.person, "detail": {"diagnosis": patient.diagnosis}})
+            entries += _history_audit(patient, [fu for fu, _o in prepared])
         insert_new(Task, tasks)
-        Patient.objects.filter(pk=patient.pk).update(**changes)
         insert_new(Support, supports)
-        audit.record_many(actor, audit.Action.CREATE, [
-            {"obj": fu, "person": patient.person, "org_path": patient.org_path,
-             "detail": {"classification": fu.classification, "risk": fu.risk, "imported": True}} for fu in fus])
-    patient.refresh_from_db()
-    return fus
+        audit.record_many(actor, audit.Action.CREATE, entries)
+    for i, patient, _p in valid:
+        results[i] = patient
+    return results
 
 
 def convene_team(actor, patient: Patient) -> list[TeamMember]:

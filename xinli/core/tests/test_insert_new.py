@@ -17,6 +17,13 @@ from xinli.testing.fixtures import make_tree
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True, params=["copy", "bulk_create"])
+def path(request, monkeypatch):
+    """Each test twice: through COPY (on PostgreSQL) and through the small-set path (``bulk_create``)."""
+    monkeypatch.setattr("xinli.core.db.COPY_FROM", 1 if request.param == "copy" else 10_000)
+    return request.param
+
+
 def _unit():
     return make_tree().a1v1
 
@@ -29,10 +36,14 @@ def _person(unit, number, name="张三"):
     return p.place_under(unit)
 
 
-def test_rows_read_back_as_bulk_create_would_store_them():
+def test_rows_read_back_as_bulk_create_would_store_them(path):
     unit = _unit()
     people = [_person(unit, "37020219800501123X"), _person(unit, "370202198005011248", name="李四")]
-    insert_new(Person, people)
+    statements = []
+    with connection.execute_wrapper(lambda execute, sql, *a: statements.append(sql) or execute(sql, *a)):
+        insert_new(Person, people)
+    # The ids come from the sequence exactly when the COPY path is taken (PostgreSQL only).
+    assert any("nextval" in s for s in statements) == (path == "copy" and connection.vendor == "postgresql")
     assert all(p.pk and not p._state.adding for p in people)
     assert people[0].pk != people[1].pk
     back = Person.objects.get(pk=people[1].pk)
