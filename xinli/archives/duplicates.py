@@ -112,13 +112,13 @@ def flag_possible_duplicates(person_ids) -> int:
     for start in range(0, len(ids), SCAN_BATCH):
         chunk = ids[start:start + SCAN_BATCH]
         cols = ("pk", "name_birth_bidx", "phone_bidx", "id_number_bidx", "org_path")
-        mine = list(Person.objects.filter(pk__in=chunk).exclude(status=PersonStatus.MERGED).values_list(*cols))
+        mine = list(Person.objects.filter(pk__any_of=chunk).exclude(status=PersonStatus.MERGED).values_list(*cols))
         births = {r[1] for r in mine if r[1]}
         phones = {r[2] for r in mine if r[2]}
         if not births and not phones:
             continue
         others = (Person.objects.exclude(status=PersonStatus.MERGED)
-                  .filter(Q(name_birth_bidx__in=births) | Q(phone_bidx__in=phones)).values_list(*cols))
+                  .filter(Q(name_birth_bidx__any_of=births) | Q(phone_bidx__any_of=phones)).values_list(*cols))
         by_birth: dict[str, list] = {}
         by_phone: dict[str, list] = {}
         for row in others:

@@ -28,17 +28,20 @@ def normalize_name(value: str) -> str:
 
 
 @lru_cache(maxsize=65536)  # names repeat; pypinyin is the slowest step of a bulk import
+def _syllables(value: str) -> tuple[str, ...]:
+    """The name's syllables in pypinyin's NORMAL style (characters without a reading kept one by one): one
+    conversion serves both tokens below (pypinyin's FIRST_LETTER style is the first letter of the NORMAL one)."""
+    return tuple(lazy_pinyin(normalize_name(value), style=Style.NORMAL, errors=lambda s: list(s)))
+
+
 def pinyin_initials(value: str) -> str:
     """张三丰 → zsf (first letter of each syllable; Latin letters kept)."""
-    name = normalize_name(value)
-    return "".join(p[0] for p in lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda s: list(s)) if p).lower()
+    return "".join(p[0] for p in _syllables(value) if p).lower()
 
 
-@lru_cache(maxsize=65536)
 def pinyin_full(value: str) -> str:
     """张三丰 → zhangsanfeng."""
-    name = normalize_name(value)
-    return "".join(lazy_pinyin(name, style=Style.NORMAL, errors=lambda s: list(s))).lower()
+    return "".join(_syllables(value)).lower()
 
 
 def search_token(value: str) -> str:

@@ -48,7 +48,7 @@ def _historical_code(code: str) -> str:
     return bilingual(_("Resident ID number: address code {code} is not in the current division list; accepted as a historical code."), code=code)
 
 
-def check_id_number(value: str, field_name: str = "id_number") -> IdNumberInfo:
+def check_id_number(value: str, field_name: str = "id_number", *, today: datetime.date | None = None) -> IdNumberInfo:
     """Validate a resident ID number. Wrong length, format, check character or an impossible birth date is
     rejected; an address code missing from the GB/T 2260 list (historical) is accepted with a warning."""
     number = normalize_id_number(value)
@@ -62,7 +62,7 @@ def check_id_number(value: str, field_name: str = "id_number") -> IdNumberInfo:
         birth = ric.get_birth_date(number)
     except stdnum_exc.InvalidComponent:
         raise field_error(field_name, _("Resident ID number: characters 7–14 are not a real date; check the birth date part.")) from None
-    if birth > timezone.localdate() or birth.year < 1900:
+    if birth > (today or timezone.localdate()) or birth.year < 1900:
         raise field_error(field_name, _("Resident ID number: the birth date is in the future or before 1900; check the number."))
     warnings = []
     if not _known_place(number):

@@ -8,4 +8,7 @@ class CoreConfig(AppConfig):
     verbose_name = _("Core")
 
     def ready(self):
-        from . import checks  # noqa: F401 — registers the deployment checks (manage.py prod_check)
+        from . import (
+            checks,  # noqa: F401 — registers the deployment checks (manage.py prod_check)
+            db,  # noqa: F401 — registers the ``any_of`` lookup
+        )

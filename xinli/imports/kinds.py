@@ -16,6 +16,7 @@ from django.utils.translation import override
 from xinli.archives import services as archives
 from xinli.archives.models import Consent, ConsentPurpose, Person, PopulationTag, Tag
 from xinli.archives.normalize import normalize_id_number
+from xinli.core.db import insert_new
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual
 from xinli.core.policy import ARCHIVES_EDIT
@@ -215,7 +216,7 @@ def _same_as_archive(ctx: Context, parsed: dict, sources: dict, bidx: dict, foun
         tags.setdefault(person_id, set()).add(tag)
     for person_id, purpose in Consent.objects.filter(person_id__in=pks, withdrawn_at__isnull=True).values_list("person_id", "purpose"):
         consents.setdefault(person_id, set()).add(purpose)
-    links = dict(SourceLink.objects.filter(kind=Kind.RESIDENTS, source_id__in=[v for v in sources.values() if v])
+    links = dict(SourceLink.objects.filter(kind=Kind.RESIDENTS, source_id__any_of=[v for v in sources.values() if v])
                  .values_list("source_id", "object_id"))
     for gi, data in parsed.items():
         person = persons.get(bidx[gi])
@@ -241,10 +242,10 @@ def bulk_residents(ctx: Context, groups) -> dict:
         except RowProblems as exc:
             out[gi] = exc
     sources = {gi: text(groups[gi][0][1].get("source_id"))[:64] for gi in parsed}
-    linked = set(SourceLink.objects.filter(kind=Kind.RESIDENTS, source_id__in=[v for v in sources.values() if v])
+    linked = set(SourceLink.objects.filter(kind=Kind.RESIDENTS, source_id__any_of=[v for v in sources.values() if v])
                  .values_list("source_id", flat=True))
     bidx = {gi: blind_index("id_number", normalize_id_number(d.get("id_number", "")), normalize_id_number) for gi, d in parsed.items()}
-    found = {p.id_number_bidx: p for p in Person.objects.filter(id_number_bidx__in=[b for b in bidx.values() if b])}
+    found = {p.id_number_bidx: p for p in Person.objects.filter(id_number_bidx__any_of=[b for b in bidx.values() if b])}
     known = set(found)
     _same_as_archive(ctx, parsed, sources, bidx, found, out)
     if ctx.job.strategy == Strategy.UPDATE:
@@ -274,7 +275,7 @@ def bulk_residents(ctx: Context, groups) -> dict:
         if sources[gi]:
             links.append(SourceLink(kind=Kind.RESIDENTS, source_id=sources[gi], object_id=result.person.pk,
                                     org_path=result.person.org_path))
-    SourceLink.objects.bulk_create(links)
+    insert_new(SourceLink, links)
     return out
 
 
@@ -412,7 +413,7 @@ def bulk_smd_patients(ctx: Context, groups) -> dict:
         return {}
     numbers = {gi: smd_group(group[0][1]) for gi, group in enumerate(groups)}
     bidx = {gi: blind_index("id_number", n, normalize_id_number) for gi, n in numbers.items()}
-    known = set(Person.objects.filter(id_number_bidx__in=[b for b in bidx.values() if b]).values_list("id_number_bidx", flat=True))
+    known = set(Person.objects.filter(id_number_bidx__any_of=[b for b in bidx.values() if b]).values_list("id_number_bidx", flat=True))
     counts: dict = {}
     for b in bidx.values():
         counts[b] = counts.get(b, 0) + 1
