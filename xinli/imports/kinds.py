@@ -4,6 +4,7 @@ written through the domain services. A handler returns "created", "updated" or "
 
 from __future__ import annotations
 
+import collections
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from xinli.core.db import insert_new
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual
 from xinli.core.policy import ARCHIVES_EDIT
-from xinli.core.scoping import path_in_scope, scope_paths
+from xinli.core.scoping import path_in_scope
 from xinli.smd.models import Adherence
 
 from .models import Kind, SourceLink, Strategy
@@ -206,8 +207,7 @@ def _same_as_archive(ctx: Context, parsed: dict, sources: dict, bidx: dict, foun
     three queries for the batch."""
     # Found by the unique index alone, the area checked here: with the scope in the query, PostgreSQL's plan
     # depended on table statistics that lag behind a bulk import (a scan of the whole area per batch).
-    paths = tuple(scope_paths(ctx.actor, ARCHIVES_EDIT))
-    persons = {b: p for b, p in found.items() if p.org_path.startswith(paths)}
+    persons = {b: p for b, p in found.items() if path_in_scope(ctx.actor, ARCHIVES_EDIT, p.org_path)}
     if not persons:
         return
     pks = [p.pk for p in persons.values()]
@@ -414,9 +414,7 @@ def bulk_smd_patients(ctx: Context, groups) -> dict:
     numbers = {gi: smd_group(group[0][1]) for gi, group in enumerate(groups)}
     bidx = {gi: blind_index("id_number", n, normalize_id_number) for gi, n in numbers.items()}
     known = set(Person.objects.filter(id_number_bidx__any_of=[b for b in bidx.values() if b]).values_list("id_number_bidx", flat=True))
-    counts: dict = {}
-    for b in bidx.values():
-        counts[b] = counts.get(b, 0) + 1
+    counts = collections.Counter(bidx.values())
     out: dict = {}
     parsed = {}
     for gi, group in enumerate(groups):
