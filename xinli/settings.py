@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "xinli.portal",
     "xinli.outreach",
     "xinli.counselling",
+    "xinli.governance",
     "xinli.indicators",
     "xinli.reports",
     "xinli.imports",

@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("xinli.indicators.urls")),
     path("", include("xinli.reports.urls")),
     path("", include("xinli.imports.urls")),
+    path("", include("xinli.governance.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="jsi18n"),
     path("healthz", healthz, name="healthz"),

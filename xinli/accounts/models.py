@@ -50,6 +50,9 @@ class Assignment(models.Model):
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments")
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="assignments")
     role = models.CharField(_("role"), max_length=30, choices=Role.choices)
+    # The department office a department role works for (issue 19): required for department staff, else empty.
+    department = models.ForeignKey("regions.Department", verbose_name=_("department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
     active = models.BooleanField(_("active"), default=True)
     granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
     granted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -118,9 +118,9 @@ def create_user(*, username: str, password: str, display_name: str = "", assignm
     with transaction.atomic():
         user.set_password(password)
         user.save()
-        for unit, role in assignments:
-            grant_role(user, unit, role, actor=actor)
-        audit.record(actor, audit.Action.CREATE, obj=user, detail={"roles": [r for _, r in assignments]})
+        for unit, role, *department in assignments:  # (unit, role) or (unit, role, department)
+            grant_role(user, unit, role, actor=actor, department=department[0] if department else None)
+        audit.record(actor, audit.Action.CREATE, obj=user, detail={"roles": [a[1] for a in assignments]})
     return user
 
 
@@ -181,12 +181,18 @@ def _check_not_overseer(actor, user: User) -> None:
         _deny(_("The security and audit administrators' accounts and roles are managed by the security administrator."))
 
 
-def grant_role(user: User, unit, role: str, *, actor=None) -> Assignment:
+def grant_role(user: User, unit, role: str, *, actor=None, department=None) -> Assignment:
     """Give ``user`` ``role`` over ``unit``. With an actor (a system administrator) a role that reads person data or
     an overseeing administrator role becomes a pending request for the security administrator; other roles take
-    effect at once. Seeding passes no actor and skips the checks."""
+    effect at once. Seeding passes no actor and skips the checks. ``department``: the department a department-staff
+    role works for (required for that role, refused for the others)."""
     if role not in Role.values:
         raise field_error("role", _("Role: unknown role; pick one of the listed roles."))
+    if role == Role.DEPARTMENT_STAFF and department is None:
+        raise field_error("department", _("Department: required for department staff; pick the department the person works for."),
+                          code="required")
+    if role != Role.DEPARTMENT_STAFF:
+        department = None
     pending = False
     if actor is not None:
         if not path_in_scope(actor, ACCOUNTS_MANAGE, unit.path):
@@ -200,7 +206,8 @@ def grant_role(user: User, unit, role: str, *, actor=None) -> Assignment:
         return existing
     assignment, _created = Assignment.objects.update_or_create(
         user=user, org_unit=unit, role=role,
-        defaults={"active": not pending, "pending": pending, "granted_by": actor, "approved_by": None, "granted_at": timezone.now()},
+        defaults={"active": not pending, "pending": pending, "granted_by": actor, "approved_by": None, "granted_at": timezone.now(),
+                  "department": department},
     )
     user.__dict__.pop("_xinli_assignments", None)
     user.__dict__.pop("_xinli_scope_cache", None)

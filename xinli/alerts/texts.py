@@ -38,6 +38,14 @@ TEXTS = {
         "Transfer #{transfer} was returned by {unit}; the records stay with you. See the reason on the transfer page."),
     "transfer_escalated": gettext_lazy(
         "Transfer #{transfer} to {unit} was not accepted by {day} and is escalated to you: see that it is accepted."),
+    # Work orders between departments (issue 19): the office, the sender, the 综治 office above an overdue order.
+    "order_dispatched": gettext_lazy("Work order #{order} for {office}: {title}. Accept it or return it by {due}."),
+    "order_accepted": gettext_lazy("Work order #{order} was accepted by {office}."),
+    "order_returned": gettext_lazy("Work order #{order} was returned by {office}: see the reason and pass it on or withdraw it."),
+    "order_completed": gettext_lazy("Work order #{order} was completed by {office}: read the result and close it."),
+    "order_cancelled": gettext_lazy("Work order #{order} for {office} was withdrawn by the sender."),
+    "order_supervised": gettext_lazy("Work order #{order} for {office} is being supervised by the comprehensive governance office: see the note."),
+    "order_overdue": gettext_lazy("Work order #{order} at {office} is past its deadline and is escalated to {unit}: supervise it."),
 }
 
 

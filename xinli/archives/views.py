@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from xinli.core.i18n import bilingual
 from xinli.core.ids import parse_id
 from xinli.core.listing import list_rows
-from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
+from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW, ORDERS_CREATE
 from xinli.core.scoping import has_capability, path_in_scope
 from xinli.regions import selectors as unit_selectors
 from xinli.regions.models import OrgUnit
@@ -87,6 +87,8 @@ def person_detail(request, pk):
         "ancestors": unit_selectors.ancestors(person.org_unit),
         "can_edit": path_in_scope(request.user, ARCHIVES_EDIT, person.org_path),
         "can_send_city": person.status == PersonStatus.ACTIVE and citytransfer.may_send(request.user, person),
+        # a work order to another department about this person (issue 19): senders in whose area the person lives
+        "can_send_order": person.status == PersonStatus.ACTIVE and path_in_scope(request.user, ORDERS_CREATE, person.org_path),
     })
 
 

@@ -36,10 +36,16 @@ INDICATORS_VIEW = "indicators.view"
 INDICATORS_MANAGE = "indicators.manage"  # set targets
 FIELD_SYNC = "field.sync"  # the offline field app (issue 18): register a device, download a task pack, sync forms
 IMPORTS_RUN = "imports.run"  # bulk import of existing records (issue 17); each row still goes through the domain services
+# Work orders between departments (issue 19): send one (with the person it is about, where the sender may see them),
+# work the orders of one's own department office (the person fields the order's kind declares), supervise every
+# department's orders in an area (综治: deadlines and progress, no person data).
+ORDERS_CREATE = "orders.create"
+ORDERS_WORK = "orders.work"
+ORDERS_SUPERVISE = "orders.supervise"
 
 PERSON_CAPABILITIES = frozenset({
     ARCHIVES_VIEW, ARCHIVES_EDIT, ARCHIVES_MERGE, SCREENING_ADMINISTER, SCREENING_CAMPAIGN, ALERTS_WORK, ALERTS_REPORT,
-    HOTLINE_OPERATE, HOTLINE_SUPERVISE, SMD_VIEW, SMD_FOLLOWUP, SMD_BASIC, COUNSELLING_WORK,
+    HOTLINE_OPERATE, HOTLINE_SUPERVISE, SMD_VIEW, SMD_FOLLOWUP, SMD_BASIC, COUNSELLING_WORK, ORDERS_WORK,
 })
 
 # Capabilities of those who treat or follow up a person: only they read assessment answers, totals, bands and the
@@ -61,6 +67,9 @@ class Role(models.TextChoices):
     POLICE_LIAISON = "police_liaison", _("police liaison")
     HEALTH_OFFICER = "health_officer", _("health commission officer")
     PUBLICITY_OFFICER = "publicity_officer", _("publicity officer")
+    # Issue 19: a department's staff (the department is on the assignment) and the 综治 office that leads them.
+    DEPARTMENT_STAFF = "department_staff", _("department staff (civil affairs, justice, …)")
+    GOVERNANCE_OFFICER = "governance_officer", _("comprehensive governance (综治) office")
     SYSTEM_ADMIN = "system_admin", _("system administrator")
     SECURITY_ADMIN = "security_admin", _("security administrator")
     AUDIT_ADMIN = "audit_admin", _("audit administrator")
@@ -74,20 +83,24 @@ class Grant:
 
 GRANTS: dict[str, Grant] = {
     Role.COMMUNITY_WORKER: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ARCHIVES_EDIT, ALERTS_REPORT, SCREENING_ADMINISTER, SMD_BASIC,
-                                             FIELD_SYNC})),
-    Role.COUNSELLOR: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ARCHIVES_EDIT, SCREENING_ADMINISTER, COUNSELLING_WORK, ALERTS_REPORT})),
-    Role.SCHOOL_PSYCHOLOGIST: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, SCREENING_ADMINISTER, SCREENING_CAMPAIGN, ALERTS_REPORT})),
+                                             FIELD_SYNC, ORDERS_CREATE})),
+    Role.COUNSELLOR: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ARCHIVES_EDIT, SCREENING_ADMINISTER, COUNSELLING_WORK, ALERTS_REPORT,
+                                       ORDERS_CREATE})),
+    Role.SCHOOL_PSYCHOLOGIST: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, SCREENING_ADMINISTER, SCREENING_CAMPAIGN, ALERTS_REPORT,
+                                                ORDERS_CREATE})),
     Role.EAP_OFFICER: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, SCREENING_ADMINISTER, SCREENING_CAMPAIGN, ALERTS_REPORT})),
-    Role.HOTLINE_OPERATOR: Grant(frozenset({REGIONS_VIEW, HOTLINE_OPERATE, ALERTS_REPORT})),
+    Role.HOTLINE_OPERATOR: Grant(frozenset({REGIONS_VIEW, HOTLINE_OPERATE, ALERTS_REPORT, ORDERS_CREATE})),
     Role.HOTLINE_SUPERVISOR: Grant(frozenset({REGIONS_VIEW, HOTLINE_OPERATE, HOTLINE_SUPERVISE, ALERTS_REPORT})),
     Role.CRISIS_TEAM: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ALERTS_WORK, ALERTS_REPORT, FIELD_SYNC})),
     Role.PSYCHIATRIST: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, SMD_VIEW, SMD_FOLLOWUP, ALERTS_REPORT})),
     Role.SMD_DOCTOR: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ARCHIVES_EDIT, SMD_VIEW, SMD_FOLLOWUP, ALERTS_REPORT, IMPORTS_RUN,
-                                       FIELD_SYNC})),
+                                       FIELD_SYNC, ORDERS_CREATE})),
     Role.POLICE_LIAISON: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ALERTS_REPORT, SMD_BASIC})),
     Role.HEALTH_OFFICER: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ARCHIVES_EDIT, ARCHIVES_MERGE, INDICATORS_VIEW, INDICATORS_MANAGE,
                                           NETWORK_MANAGE, IMPORTS_RUN})),
     Role.PUBLICITY_OFFICER: Grant(frozenset({REGIONS_VIEW, OUTREACH_PUBLISH, INDICATORS_VIEW})),
+    Role.DEPARTMENT_STAFF: Grant(frozenset({REGIONS_VIEW, ORDERS_WORK})),
+    Role.GOVERNANCE_OFFICER: Grant(frozenset({REGIONS_VIEW, ORDERS_SUPERVISE, ORDERS_CREATE, INDICATORS_VIEW})),
     Role.SYSTEM_ADMIN: Grant(frozenset({REGIONS_VIEW, REGIONS_MANAGE, ACCOUNTS_MANAGE, IMPORTS_RUN}), administrator=True),
     Role.SECURITY_ADMIN: Grant(frozenset({REGIONS_VIEW, SECURITY_MANAGE}), administrator=True),
     Role.AUDIT_ADMIN: Grant(frozenset({REGIONS_VIEW, AUDIT_VIEW}), administrator=True),

@@ -15,6 +15,9 @@ from xinli.core.policy import (
     INDICATORS_MANAGE,
     INDICATORS_VIEW,
     NETWORK_MANAGE,
+    ORDERS_CREATE,
+    ORDERS_SUPERVISE,
+    ORDERS_WORK,
     OUTREACH_PUBLISH,
     SCREENING_CAMPAIGN,
     SECURITY_MANAGE,
@@ -47,6 +50,8 @@ def nav_flags(user):
         "smd_indicators": has_capability(user, INDICATORS_VIEW),
         "indicators": has_capability(user, INDICATORS_VIEW),
         "hotline": has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE),
+        # work orders between departments (issue 19): the office's staff, the senders, the 综治 office
+        "orders": any(has_capability(user, c) for c in (ORDERS_WORK, ORDERS_CREATE, ORDERS_SUPERVISE)),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }
 

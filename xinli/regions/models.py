@@ -128,3 +128,57 @@ class RegionParameter(models.Model):
         ordering = ["-set_at", "-id"]
         verbose_name = _("region parameter")
         verbose_name_plural = _("region parameters")
+
+
+class Department(models.Model):
+    """A department of the social psychological service system (issue 19): the 政法委/综治 office that leads it
+    (``lead``) and the departments the pilot plan gives a part — health, education, civil affairs, public security,
+    justice, petitions, human resources, medical insurance, the disability and women's federations, the youth league,
+    the unions. Data: a region adds its own. ``name`` is the department's Chinese name as used on orders (民政);
+    ``name_en`` the English one."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True, default="")
+    lead = models.BooleanField(_("leading department (综治)"), default=False)
+    sort = models.PositiveSmallIntegerField(_("order"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department")
+        verbose_name_plural = _("departments")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language."""
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+
+
+class DepartmentUnit(models.Model):
+    """A department's office at one level of the tree (市民政局 at the city, 区民政局 at a district, 街道民政办 at a
+    street): where its work orders go and where its staff's role is assigned. ``org_path`` is the unit's path."""
+
+    department = models.ForeignKey(Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="units")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name=_("org unit"), on_delete=models.PROTECT, related_name="department_units")
+    name = models.CharField(_("name"), max_length=100)
+    org_path = models.CharField(_("org path"), max_length=255, editable=False, db_index=True)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("department office")
+        verbose_name_plural = _("department offices")
+        ordering = ["org_path", "department__sort"]
+        constraints = [models.UniqueConstraint(fields=["department", "org_unit"], name="department_unit_unique")]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.org_path = self.org_unit.path
+        super().save(*args, **kwargs)

@@ -38,6 +38,9 @@ def notification_link(note) -> str:
     transfer = note.params.get("transfer")
     if isinstance(transfer, int) and note.kind.startswith("transfer_"):  # residents who move: the transfer page
         return reverse("transfer_detail", args=[transfer])
+    order = note.params.get("order")
+    if isinstance(order, int) and note.kind.startswith("order_"):  # work orders between departments
+        return reverse("governance:order_detail", args=[order])
     if note.kind == "id_request_transferred":  # the record is now in the requester's area: the archive search
         return reverse("archives:person_list")
     return ""

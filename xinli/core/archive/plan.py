@@ -61,7 +61,7 @@ UNIT_CONFIG = {"regions.unitpopulation", "regions.regionparameter", "alerts.dead
 STUB = "accounts.user"
 ORG_UNIT = "regions.orgunit"
 # Reached only as a dependency of a selected row (or, for imported scales, by the assessments' scale codes).
-REFERENCE = {"network.checklist", "outreach.awarenesssurvey", "scales.importedscale"}
+REFERENCE = {"network.checklist", "outreach.awarenesssurvey", "scales.importedscale", "regions.department", "governance.orderkind"}
 
 
 def label(model) -> str:

@@ -57,6 +57,9 @@ EXEMPT = {
                          "to_path), is read by either side and holds no personal field but the encrypted return reason",
     "archives.PossibleDuplicate": "a pair of two records (possibly of two counties) at their common ancestor unit: two "
                                   "record ids and the reasons, no personal field; the records carry their counties",
+    "regions.DepartmentUnit": "a department's office at a unit (市民政局): no person",
+    "governance.WorkOrder": "a work order between two units (possibly of two counties): it carries both paths (from_path, "
+                            "to_path), is read by either side; its free text is encrypted",
     "archives.PersonMerge": "a merge of two records (possibly of two counties) at their common ancestor unit: record ids "
                             "and the moved rows' ids; the records and rows carry their counties",
 }

@@ -1,0 +1,148 @@
+"""Work orders between departments (工单流转, issue 19 part 3).
+
+Anything that needs another department becomes a :class:`WorkOrder`: dispatched by a worker to a department office
+(``regions.DepartmentUnit``) with deadlines from its :class:`OrderKind` (data), accepted or returned with a reason,
+worked with progress notes, completed with a result fed back to the sender, and closed by the sender with their
+satisfaction. Every step is an :class:`OrderEvent`. An order not accepted or not completed in time escalates once per
+deadline to the 综治 office of the level above (``services.escalate_overdue``). Free text is encrypted; the person
+an order is about is shown to the receiving office only through the fields its kind declares."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from xinli.archives.models import Person
+from xinli.core.fields import EncryptedTextField
+
+# The person fields an order's kind may share with the receiving office (nothing else of the archive ever is).
+PERSON_FIELDS = {
+    "name": _("name"),
+    "sex": _("sex"),
+    "birth_date": _("date of birth"),
+    "phone": _("phone"),
+    "address": _("address"),
+    "id_number": _("ID number"),
+}
+
+
+class OrderKind(models.Model):
+    """What an order is for, as data: the department it goes to by default, its two deadlines, and which of the
+    person's fields the receiving office sees."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=60)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True, default="")
+    department = models.ForeignKey("regions.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+")
+    accept_hours = models.PositiveSmallIntegerField(_("hours to accept"), default=48)
+    complete_days = models.PositiveSmallIntegerField(_("days to complete"), default=15)
+    person_fields = models.JSONField(_("person fields shared"), default=list, blank=True)
+    sort = models.PositiveSmallIntegerField(_("order"), default=100)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("work order kind")
+        verbose_name_plural = _("work order kinds")
+        ordering = ["sort", "code"]
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+
+
+class WorkOrder(models.Model):
+    class State(models.TextChoices):
+        DISPATCHED = "dispatched", _("waiting to be accepted")
+        ACCEPTED = "accepted", _("in progress")
+        RETURNED = "returned", _("returned to the sender")
+        DONE = "done", _("completed, result sent back")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    kind = models.ForeignKey(OrderKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("subject"), max_length=100)  # what is needed, without the person's identity
+    description = EncryptedTextField(_("details"))
+    person = models.ForeignKey(Person, verbose_name=_("person"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    from_unit = models.ForeignKey("regions.OrgUnit", verbose_name=pgettext_lazy("work order", "sending unit"), on_delete=models.PROTECT, related_name="+")
+    from_path = models.CharField(max_length=255, editable=False, db_index=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("sent by"), null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(pgettext_lazy("work order", "sent"), default=timezone.now)
+    office = models.ForeignKey("regions.DepartmentUnit", verbose_name=_("department office"), on_delete=models.PROTECT,
+                               related_name="+")
+    department = models.ForeignKey("regions.Department", verbose_name=_("department"), on_delete=models.PROTECT,
+                                   related_name="+", editable=False)
+    to_path = models.CharField(max_length=255, editable=False, db_index=True)
+    state = models.CharField(_("state"), max_length=12, choices=State.choices, default=State.DISPATCHED, db_index=True)
+    dispatched_at = models.DateTimeField(_("dispatched"), default=timezone.now)
+    accept_due = models.DateTimeField(pgettext_lazy("work order", "accept by"), db_index=True)
+    complete_due = models.DateTimeField(_("complete by"), db_index=True)
+    accept_escalated = models.BooleanField(default=False, editable=False)
+    complete_escalated = models.BooleanField(default=False, editable=False)
+    escalated_to = models.ForeignKey("regions.OrgUnit", verbose_name=_("escalated to"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    done_at = models.DateTimeField(_("completed"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    result = EncryptedTextField(_("result"))
+    satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)  # 1 (very poor) – 5
+    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)  # 12345 and others
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"WorkOrder {self.pk}"
+
+    OPEN = (State.DISPATCHED, State.ACCEPTED)
+
+    @property
+    def due(self):
+        """The deadline that runs now: acceptance while dispatched, completion while in progress."""
+        if self.state == self.State.DISPATCHED:
+            return self.accept_due
+        if self.state == self.State.ACCEPTED:
+            return self.complete_due
+        return None
+
+    @property
+    def overdue(self) -> bool:
+        due = self.due
+        return due is not None and due < timezone.now()
+
+
+class OrderEvent(models.Model):
+    class Kind(models.TextChoices):
+        DISPATCHED = "dispatched", _("dispatched")
+        ACCEPTED = "accepted", _("accepted")
+        RETURNED = "returned", _("returned")
+        PROGRESS = "progress", _("progress note")
+        TRANSFERRED = "transferred", _("passed to another office")
+        COMPLETED = "completed", _("completed")
+        CLOSED = "closed", _("closed")
+        CANCELLED = "cancelled", _("cancelled")
+        ESCALATED = "escalated", _("escalated")
+        SUPERVISED = "supervised", _("supervision (督办)")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("what"), max_length=12, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    office = models.ForeignKey("regions.DepartmentUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey("regions.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = EncryptedTextField(_("note"))
+
+    class Meta:
+        ordering = ["at", "id"]

@@ -1,0 +1,220 @@
+"""Work-order pages (``/orders/``): the office's inbox, the orders one sent, the 综治 office's supervision list; one
+order with its history and the actions the reader may take; a new order (from a person's page or on its own)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from xinli.core.forms import BilingualForm
+from xinli.core.i18n import bilingual
+from xinli.core.listing import list_rows
+from xinli.core.policy import ORDERS_CREATE
+from xinli.core.scoping import scope_paths
+from xinli.regions.models import DepartmentUnit, OrgUnit
+
+from . import selectors, services
+from .models import OrderKind, WorkOrder
+
+SATISFACTION = [("", _("not asked")), ("5", _("5 — very satisfied")), ("4", _("4 — satisfied")), ("3", _("3 — neutral")),
+                ("2", _("2 — dissatisfied")), ("1", _("1 — very dissatisfied"))]
+
+
+class OrderForm(BilingualForm):
+    kind = forms.ModelChoiceField(label=_("kind"), queryset=OrderKind.objects.filter(active=True), empty_label=None)
+    office = forms.ModelChoiceField(label=_("department office"), queryset=DepartmentUnit.objects.none(), required=False,
+                                    empty_label=_("the kind's department, nearest office"),
+                                    help_text=_("Leave it to send to the nearest office of the department the kind belongs to."))
+    title = forms.CharField(label=_("subject"), max_length=services.TITLE_MAX,
+                            help_text=_("What is needed, in a few words, without the person's name (it is shown in lists)."))
+    description = forms.CharField(label=_("details"), required=False, max_length=services.TEXT_MAX,
+                                  widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, offices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].label_from_instance = lambda k: f"{k.label}（{k.department.label}）"
+        self.fields["office"].queryset = DepartmentUnit.objects.filter(pk__in=[o.pk for o in offices])
+
+
+class TextForm(BilingualForm):
+    text = forms.CharField(label=_("note"), max_length=services.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class PassForm(BilingualForm):
+    office = forms.ModelChoiceField(label=_("department office"), queryset=DepartmentUnit.objects.none())
+    text = forms.CharField(label=_("note"), required=False, max_length=services.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, offices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["office"].queryset = DepartmentUnit.objects.filter(pk__in=[o.pk for o in offices])
+
+
+class CloseForm(BilingualForm):
+    satisfaction = forms.TypedChoiceField(label=_("requester's satisfaction"), choices=SATISFACTION, coerce=int,
+                                          empty_value=None, required=False)
+    text = forms.CharField(label=_("note"), required=False, max_length=services.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _require_orders(user) -> None:
+    if not selectors.may_see_orders(user):
+        raise Http404
+
+
+@login_required
+def order_list(request):
+    user = request.user
+    _require_orders(user)
+    tabs = []
+    if selectors.department_scopes(user):
+        tabs.append(("inbox", _("To do for my department")))
+    if scope_paths(user, ORDERS_CREATE):
+        tabs.append(("sent", _("Sent from my area")))
+    if selectors.supervised_orders(user).exists() or scope_paths(user, "orders.supervise"):
+        tabs.append(("supervise", _("Supervision (督办)")))
+    shown = request.GET.get("show") or tabs[0][0]
+    if shown not in {t for t, _l in tabs}:
+        raise Http404
+    qs = {"inbox": selectors.office_orders, "sent": selectors.sent_orders, "supervise": selectors.supervised_orders}[shown](user)
+    status = request.GET.get("status", "open")
+    if status == "open":
+        qs = qs.filter(state__in=WorkOrder.OPEN + (WorkOrder.State.RETURNED, WorkOrder.State.DONE))
+    elif status == "overdue":
+        now = timezone.now()
+        qs = qs.filter(state=WorkOrder.State.DISPATCHED, accept_due__lt=now) | qs.filter(state=WorkOrder.State.ACCEPTED, complete_due__lt=now)
+    qs = qs.select_related("kind", "office", "from_unit").order_by("accept_due", "pk") if status != "all" else qs.select_related("kind", "office", "from_unit")
+    page = list_rows(request, qs, per_page=30)
+    return render(request, "governance/order_list.html", {"page": page, "tabs": tabs, "shown": shown, "status": status,
+                                                          "may_send": bool(scope_paths(user, ORDERS_CREATE))})
+
+
+def _sender_units(user) -> list[OrgUnit]:
+    paths = scope_paths(user, ORDERS_CREATE)
+    return list(OrgUnit.objects.filter(path__in=paths).order_by("path"))
+
+
+@login_required
+def order_new(request):
+    from xinli.archives.selectors import visible_persons
+
+    user = request.user
+    units = _sender_units(user)
+    if not units:
+        raise Http404
+    person = None
+    if request.GET.get("person"):
+        try:
+            person = visible_persons(user).select_related("org_unit").get(pk=int(request.GET["person"]))
+        except (ValueError, visible_persons(user).model.DoesNotExist):
+            raise Http404 from None
+    # The order is sent from the person's unit (in the sender's area), else from the sender's own unit.
+    from_unit = person.org_unit if person is not None else units[0]
+    offices = selectors.covering_offices(from_unit)
+    form = OrderForm(request.POST or None, offices=offices)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            order = services.dispatch(user, kind=data["kind"], office=data["office"], title=data["title"],
+                                      description=data["description"], from_unit=from_unit, person=person)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, bilingual(_("Work order #{pk} sent to {office}."), pk=order.pk, office=order.office.name))
+            return redirect("governance:order_detail", pk=order.pk)
+    return render(request, "governance/order_form.html", {"form": form, "person": person, "from_unit": from_unit,
+                                                          "offices": offices}, status=400 if form.errors else 200)
+
+
+ACTIONS = {"accept", "return", "progress", "complete", "close", "cancel", "pass", "supervise"}
+
+
+@login_required
+def order_detail(request, pk):
+    user = request.user
+    _require_orders(user)
+    try:
+        order = selectors.get_order(user, pk)
+    except WorkOrder.DoesNotExist:
+        raise Http404 from None
+    works, sends, supervises = selectors.may_work(user, order), selectors.may_send(user, order), selectors.may_supervise(user, order)
+    offices = [o for o in selectors.covering_offices(order.from_unit) if o.pk != order.office_id or order.state == WorkOrder.State.RETURNED]
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action is not None and action not in ACTIONS:
+        raise Http404
+    forms_ = {
+        "return": TextForm(request.POST if action == "return" else None, prefix="return"),
+        "progress": TextForm(request.POST if action == "progress" else None, prefix="progress"),
+        "complete": TextForm(request.POST if action == "complete" else None, prefix="complete"),
+        "cancel": TextForm(request.POST if action == "cancel" else None, prefix="cancel"),
+        "supervise": TextForm(request.POST if action == "supervise" else None, prefix="supervise"),
+        "pass": PassForm(request.POST if action == "pass" else None, prefix="pass", offices=offices),
+        "close": CloseForm(request.POST if action == "close" else None, prefix="close"),
+    }
+    for key, label in (("return", _("reason for returning")), ("progress", _("progress note")), ("complete", _("result")),
+                       ("cancel", _("reason for withdrawing")), ("supervise", _("supervision note"))):
+        forms_[key].fields["text"].label = label
+    if action is not None:
+        form = forms_.get(action)
+        try:
+            if action == "accept":
+                services.accept(user, order)
+                done = _("Work order accepted: it is now in progress with your office.")
+            elif form.is_valid():
+                text = form.cleaned_data.get("text", "")
+                if action == "return":
+                    services.return_order(user, order, reason=text)
+                    done = _("Work order returned to the sender with your reason.")
+                elif action == "progress":
+                    services.add_progress(user, order, note=text)
+                    done = _("Progress note added.")
+                elif action == "complete":
+                    services.complete(user, order, result=text)
+                    done = _("Work order completed: the result has gone back to the sender.")
+                elif action == "cancel":
+                    services.cancel(user, order, reason=text)
+                    done = _("Work order withdrawn.")
+                elif action == "supervise":
+                    services.supervise(user, order, note=text)
+                    done = _("Supervision note sent to the office.")
+                elif action == "pass":
+                    services.pass_to(user, order, office=form.cleaned_data["office"], note=text)
+                    done = _("Work order passed to the other office; its deadlines start again.")
+                else:
+                    services.close(user, order, satisfaction=form.cleaned_data["satisfaction"], note=text)
+                    done = _("Work order closed.")
+            else:
+                done = None
+            if done is not None:
+                messages.success(request, bilingual(done))
+                return redirect("governance:order_detail", pk=order.pk)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            if form is None:
+                messages.error(request, " ".join(exc.messages))
+                return redirect("governance:order_detail", pk=order.pk)
+            form.add_service_error(exc)
+    state = order.state
+    S = WorkOrder.State
+    may = {
+        "accept": works and state == S.DISPATCHED,
+        "return": works and state == S.DISPATCHED,
+        "progress": works and state == S.ACCEPTED,
+        "complete": works and state == S.ACCEPTED,
+        "close": sends and state == S.DONE,
+        "cancel": sends and state in (S.DISPATCHED, S.RETURNED),
+        "pass": bool(offices) and ((sends and state == S.RETURNED) or ((works or supervises) and state in WorkOrder.OPEN)),
+        "supervise": supervises and state in WorkOrder.OPEN,
+    }
+    events = list(order.events.select_related("actor", "office", "unit"))
+    return render(request, "governance/order_detail.html", {
+        "order": order, "facts": selectors.person_facts(user, order), "events": events, "may": may, "forms": forms_,
+        "shows_text": selectors.may_read_text(user, order), "bad": action,
+    }, status=400 if action and any(f.errors for f in forms_.values()) else 200)
