@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from xinli.core.forms import BilingualForm
 from xinli.core.i18n import bilingual
 from xinli.core.policy import Role
+from xinli.regions.models import Department
 
 
 class LoginForm(forms.Form):
@@ -25,20 +26,26 @@ class UserCreateForm(BilingualForm):
     password = forms.CharField(label=_("Initial password"), widget=forms.PasswordInput)
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
     org_unit = forms.TypedChoiceField(label=_("org unit"), coerce=int)
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.filter(active=True), required=False,
+                                        help_text=_("For department staff only: the department they work for."))
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].choices = [(u.pk, f"{'　' * u.depth}{u.name}（{u.code}）") for u in units]
+        self.fields["department"].label_from_instance = lambda d: d.label
 
 
 class AssignmentForm(BilingualForm):
     role = forms.ChoiceField(label=_("role"), choices=Role.choices)
     org_unit = forms.TypedChoiceField(label=_("org unit"), coerce=int)
+    department = forms.ModelChoiceField(label=_("department"), queryset=Department.objects.filter(active=True), required=False,
+                                        help_text=_("For department staff only: the department they work for."))
 
     def __init__(self, *args, units=(), **kwargs):
         kwargs.setdefault("auto_id", "id_assign_%s")  # shares the page with UserCreateForm: ids must differ
         super().__init__(*args, **kwargs)
         self.fields["org_unit"].choices = [(u.pk, f"{'　' * u.depth}{u.name}（{u.code}）") for u in units]
+        self.fields["department"].label_from_instance = lambda d: d.label
 
 
 class PasswordChangeForm(BilingualForm):

@@ -17,7 +17,7 @@ def users_in_scope(user, capability: str) -> QuerySet[User]:
         User.objects.filter(scope_q(user, capability, field="assignments__org_unit__path"))
         .distinct()
         .order_by("username")
-        .prefetch_related("assignments__org_unit")
+        .prefetch_related("assignments__org_unit", "assignments__department")
     )
 
 

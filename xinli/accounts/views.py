@@ -248,7 +248,7 @@ def users_view(request):
                 unit = next((u for u in units if u.pk == d["org_unit"]), None)
                 try:
                     services.create_user(username=d["username"], password=d["password"], display_name=d["display_name"],
-                                         assignments=[(unit, d["role"])], actor=actor)
+                                         assignments=[(unit, d["role"], d["department"])], actor=actor)
                 except ValidationError as exc:
                     form.add_service_error(exc)
                 else:
@@ -260,12 +260,17 @@ def users_view(request):
                 unit = next((u for u in units if u.pk == assign_form.cleaned_data["org_unit"]), None)
                 if target is None or unit is None:
                     raise Http404
-                assignment = services.grant_role(target, unit, assign_form.cleaned_data["role"], actor=actor)
-                if assignment.pending:
-                    _say_pending(request, assignment.role)
+                try:
+                    assignment = services.grant_role(target, unit, assign_form.cleaned_data["role"], actor=actor,
+                                                     department=assign_form.cleaned_data["department"])
+                except ValidationError as exc:
+                    assign_form.add_service_error(exc)
                 else:
-                    messages.success(request, bilingual(_("Role granted.")))
-                return redirect("accounts:users")
+                    if assignment.pending:
+                        _say_pending(request, assignment.role)
+                    else:
+                        messages.success(request, bilingual(_("Role granted.")))
+                    return redirect("accounts:users")
             elif action == "revoke":
                 assignment = selectors.assignments_in_scope(actor).filter(pk=form_pk(request.POST.get("assignment"))).first()
                 if assignment is None:

@@ -111,7 +111,10 @@ def seed_activity(rng: random.Random, size_name: str, city) -> dict:
     extra = seed_outreach(rng)
     crisis_teams = seed_crisis_teams()  # its own generator: the main one draws as before
     possible_duplicates = _seed_possible_duplicate(worker)
-    return {**smd, **network, **extra, **crisis_teams, "hotline_calls": calls, "call_detail_records": cdrs,
+    from .governance import seed_governance
+
+    governance = seed_governance(city)
+    return {**smd, **network, **extra, **crisis_teams, **governance, "hotline_calls": calls, "call_detail_records": cdrs,
             "duplicate_requests": duplicate_requests, "possible_duplicates": possible_duplicates,
             "open_alerts": sum(1 for c in Call.objects.filter(alert__isnull=False, alert__state="new"))}
 

@@ -34,7 +34,7 @@ from xinli.archives.models import (
 from xinli.core import audit
 from xinli.core.policy import Role
 from xinli.regions.codes import Kind
-from xinli.regions.models import OrgUnit
+from xinli.regions.models import Department, OrgUnit
 from xinli.regions.services import create_unit
 
 PROVINCE_CODE, CITY_CODE = "37", "3702"  # 山东省青岛市 in python-stdnum's GB/T 2260 list
@@ -273,6 +273,11 @@ DEMO_ACCOUNTS = [
     ("police_liaison", Role.POLICE_LIAISON, "township"),
     ("publicity_officer", Role.PUBLICITY_OFFICER, "city"),
     ("publicity_editor", Role.PUBLICITY_OFFICER, "city"),  # reviews the publicity officer's articles
+    # Departments around the 综治 office (issue 19): (username, role, level, department code)
+    ("civil_affairs_staff", Role.DEPARTMENT_STAFF, "township", "civil_affairs"),
+    ("justice_staff", Role.DEPARTMENT_STAFF, "township", "justice"),
+    ("zongzhi_county", Role.GOVERNANCE_OFFICER, "county"),
+    ("zongzhi_city", Role.GOVERNANCE_OFFICER, "city"),
 ]
 
 
@@ -285,13 +290,14 @@ def seed_accounts(rng: random.Random, villages: list[OrgUnit]) -> list[dict]:
     where = {"city": city, "county": county, "township": township, "village": village, "village2": village2}
     accounts = []
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    for username, role, level in DEMO_ACCOUNTS:
+    for username, role, level, *department in DEMO_ACCOUNTS:
         password = "Xl-" + "".join(rng.choice(alphabet) for _ in range(10)) + "9!"
         unit = where[level]
+        dept = Department.objects.get(code=department[0]) if department else None
         with translation.override("zh-hans"):
-            display_name = f"{Role(role).label}（{unit.name}）"
+            display_name = f"{Role(role).label}（{unit.name}{dept.name if dept else ''}）"
         create_user(username=username, password=password, display_name=display_name,
-                    assignments=[(unit, role)], is_demo=True)
+                    assignments=[(unit, role, dept)], is_demo=True)
         accounts.append({"username": username, "password": password, "role": str(role), "org_unit_code": unit.code,
                          "org_unit_name": unit.name})
     return accounts

@@ -65,8 +65,8 @@ class WorkOrder(models.Model):
         ACCEPTED = "accepted", _("in progress")
         RETURNED = "returned", _("returned to the sender")
         DONE = "done", _("completed, result sent back")
-        CLOSED = "closed", _("closed")
-        CANCELLED = "cancelled", _("cancelled")
+        CLOSED = "closed", pgettext_lazy("work order", "closed")
+        CANCELLED = "cancelled", pgettext_lazy("work order", "cancelled")
 
     kind = models.ForeignKey(OrderKind, verbose_name=_("kind"), on_delete=models.PROTECT, related_name="+")
     title = models.CharField(_("subject"), max_length=100)  # what is needed, without the person's identity
@@ -125,15 +125,15 @@ class WorkOrder(models.Model):
 
 class OrderEvent(models.Model):
     class Kind(models.TextChoices):
-        DISPATCHED = "dispatched", _("dispatched")
-        ACCEPTED = "accepted", _("accepted")
-        RETURNED = "returned", _("returned")
+        DISPATCHED = "dispatched", pgettext_lazy("work order", "dispatched")
+        ACCEPTED = "accepted", pgettext_lazy("work order", "accepted")
+        RETURNED = "returned", pgettext_lazy("work order", "returned")
         PROGRESS = "progress", _("progress note")
         TRANSFERRED = "transferred", _("passed to another office")
-        COMPLETED = "completed", _("completed")
-        CLOSED = "closed", _("closed")
-        CANCELLED = "cancelled", _("cancelled")
-        ESCALATED = "escalated", _("escalated")
+        COMPLETED = "completed", pgettext_lazy("work order", "completed")
+        CLOSED = "closed", pgettext_lazy("work order", "closed")
+        CANCELLED = "cancelled", pgettext_lazy("work order", "cancelled")
+        ESCALATED = "escalated", pgettext_lazy("work order", "escalated")
         SUPERVISED = "supervised", _("supervision (督办)")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="events")

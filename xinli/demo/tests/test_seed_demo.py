@@ -35,7 +35,7 @@ def test_seed_is_deterministic_valid_and_writes_the_accounts_file(tmp_path):
     minors = [c for c in Consent.objects.select_related("person") if c.person.age_on(c.given_at) < 14]
     assert minors and all(c.given_by == "guardian" and c.guardian_name for c in minors)
     data = json.loads(accounts.read_text())
-    assert {a["username"] for a in data} == {u for u, _, _ in DEMO_ACCOUNTS}
+    assert {a["username"] for a in data} == {row[0] for row in DEMO_ACCOUNTS}
     assert all(User.objects.get(username=a["username"]).check_password(a["password"]) for a in data[:3])
     # Same seed, fresh database: the same people in the same places.
     Consent.objects.all().delete()
@@ -92,6 +92,17 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     assert pair.person_a.name == pair.person_b.name and pair.person_a.birth_date == pair.person_b.birth_date
     assert {bool(pair.person_a.id_number), bool(pair.person_b.id_number)} == {True, False}
     assert list(possible_duplicates(User.objects.get(username="county_officer"))) == [pair]
+    # Departments and work orders (issue 19): each state the pages show, one overdue order escalated to the county's
+    # 综治 office, and each department account sees its own.
+    from xinli.governance.models import WorkOrder
+    from xinli.governance.selectors import office_orders, supervised_orders
+
+    assert sorted(WorkOrder.objects.values_list("state", flat=True)) == ["accepted", "closed", "dispatched", "dispatched"]
+    late = WorkOrder.objects.get(accept_escalated=True)
+    assert late.escalated_to == User.objects.get(username="zongzhi_county").active_assignments()[0].org_unit
+    assert office_orders(User.objects.get(username="civil_affairs_staff")).count() == 1
+    assert office_orders(User.objects.get(username="justice_staff")).count() == 3
+    assert supervised_orders(User.objects.get(username="zongzhi_county")).count() == 4
     # The service network: rooms in most villages, inspections, some rectifications still open.
     from xinli.network import coverage
     from xinli.network.models import Inspection, Rectification, Staff

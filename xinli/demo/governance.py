@@ -1,0 +1,59 @@
+"""Demo departments and work orders (issue 19): each department's office at the city and at the demo county, the
+civil-affairs office and the justice office (司法所) at the demo township; four orders sent by the village worker —
+one waiting for acceptance, one in progress, one overdue and escalated to the county's 综治 office, one closed with
+the requester's satisfaction."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from xinli.accounts.models import User
+from xinli.archives.models import Person
+from xinli.governance import services
+from xinli.governance.models import OrderKind, WorkOrder
+from xinli.regions.models import Department, DepartmentUnit
+
+SUFFIX = {"zongzhi": "政法委（综治中心）", "health": "卫生健康委员会", "education": "教育局", "civil_affairs": "民政局",
+          "public_security": "公安局", "justice": "司法局", "petitions": "信访局", "hrss": "人力资源和社会保障局",
+          "medical_insurance": "医疗保障局", "disability": "残疾人联合会", "women": "妇女联合会", "youth": "团委",
+          "union": "总工会"}
+
+
+def seed_governance(city) -> dict:
+    worker = User.objects.get(username="village_worker")
+    village = worker.active_assignments()[0].org_unit
+    township = village.parent
+    county = township.parent
+    offices = 0
+    for dept in Department.objects.filter(active=True):
+        for unit in (city, county):
+            DepartmentUnit.objects.create(department=dept, org_unit=unit, name=f"{unit.name}{SUFFIX.get(dept.code, dept.name)}")
+            offices += 1
+    for code, name in (("civil_affairs", "民政办"), ("justice", "司法所")):
+        DepartmentUnit.objects.create(department=Department.objects.get(code=code), org_unit=township, name=f"{township.name}{name}")
+        offices += 1
+    residents = list(Person.objects.filter(org_unit=village).order_by("pk")[:4])
+    civil, justice = User.objects.get(username="civil_affairs_staff"), User.objects.get(username="justice_staff")
+    kinds = {k.code: k for k in OrderKind.objects.all()}
+
+    def send(kind, title, description, person):
+        return services.dispatch(worker, kind=kinds[kind], title=title, description=description, from_unit=village, person=person)
+
+    send("dispute_mediation", "邻里装修噪音纠纷，需调解", "两户因装修噪音多次争吵，一方情绪激动，摸排时发现。", residents[0])
+    busy = send("hardship_aid", "独居老人生活困难，申请临时救助", "老人独居，子女在外地，近期医药费支出大。", residents[1])
+    services.accept(civil, busy)
+    services.add_progress(civil, busy, note="已入户核实，材料已收齐，待审批。")
+    late = send("dispute_mediation", "宅基地边界纠纷", "两户对宅基地边界有争议，已持续数月。", residents[2])
+    # Sent three days ago and not accepted: the sweeper escalates it to the county's 综治 office.
+    back = timezone.now() - datetime.timedelta(days=3)
+    WorkOrder.objects.filter(pk=late.pk).update(created_at=back, dispatched_at=back, accept_due=back + datetime.timedelta(hours=24),
+                                                complete_due=back + datetime.timedelta(hours=24, days=15))
+    late.events.update(at=back)
+    escalated = services.escalate_overdue()
+    done = send("dispute_mediation", "家庭矛盾调解", "夫妻矛盾，一方有轻生言语，已同时报告心理援助。", residents[3])
+    services.accept(justice, done)
+    services.complete(justice, done, result="人民调解员已上门调解，双方达成和解；已转介社区心理服务。")
+    services.close(worker, done, satisfaction=5, note="回访居民，表示满意。")
+    return {"department_offices": offices, "work_orders": WorkOrder.objects.count(), "work_orders_escalated": escalated}
