@@ -39,12 +39,13 @@ from xinli.core.policy import (
     SMD_VIEW,
 )
 from xinli.counselling import indicators as counselling_indicators
+from xinli.governance import indicators as wo
 from xinli.hotline.models import HIGH_RISKS, Call, CallDetailRecord
 from xinli.network import coverage
 from xinli.network.coverage import active_sites
 from xinli.network.models import Attendance, SatisfactionResponse, SiteKind, Staff
 from xinli.outreach import indicators as awareness
-from xinli.regions.models import OrgUnit, common_path, valid_on
+from xinli.regions.models import Department, OrgUnit, common_path, valid_on
 from xinli.screening.models import Assessment, Campaign, Participant
 from xinli.smd import indicators
 from xinli.smd.indicators import populations
@@ -173,7 +174,11 @@ def breakdown_label(key: str) -> str:
     """A breakdown key as people read it: ``level=red`` → 预警级别：红色, ``sex=F`` → 性别：女 (the page's language)."""
 
     dimension, _sep, value = key.partition("=")
-    names = {"sex": (_("sex"), dict(Sex.choices)), "level": (_("alert level"), dict(Level.choices)),
+    if dimension == "dept":  # work orders by department (the departments are data)
+        names = {"dept": (_("department"), {d.code: d.label for d in Department.objects.all()})}
+    else:
+        names = {}
+    names = names or {"sex": (_("sex"), dict(Sex.choices)), "level": (_("alert level"), dict(Level.choices)),
              "kind": (_("campaign kind"), dict(Campaign.Kind.choices)),
              "age": (_("age band"), {"U": Sex.UNKNOWN.label}), "sample": (_("sample"), awareness.SAMPLE_KINDS)}
     if dimension not in names:
@@ -312,6 +317,7 @@ SOURCES = {
     "crisis": ("alerts.", "hotline.", "indicators.extremeincident"),
     "workforce": ("network.", "regions."),
     "screening": ("screening.", "archives."),
+    "governance": ("governance.",),
 }
 
 D = Decimal
@@ -411,4 +417,13 @@ REGISTRY: dict[str, Indicator] = {i.code: i for i in [
     I("HL2", "高危来电回访完成率", "high-risk callers followed up", _("high- and imminent-risk calls from 1 January to the period end with the follow-up done ÷ those calls"),
       _("followed up"), _("high-risk calls"), "flow", ALL, D("1"), True, many=_scan(_followup_rows), group="crisis", source="platform",
       readers=frozenset({HOTLINE_OPERATE, HOTLINE_SUPERVISE})),
+    # Work orders between departments (issue 19; rules and their choices in xinli.governance.indicators).
+    I("WO1", "工单按时受理率", "work orders accepted in time", _("work orders dispatched to the unit's department offices from 1 January to the period end and accepted by their acceptance deadline ÷ those orders (returned and withdrawn ones left out)"),
+      _("accepted in time"), _("orders dispatched"), "flow", ALL, D("0.95"), True, many=_scan(wo.accepted_rows), breakdowns=("dept",), group="governance", source="platform"),
+    I("WO2", "工单按时办结率", "work orders completed in time", _("work orders due for completion or completed from 1 January to the period end and completed by their deadline ÷ those orders (returned and withdrawn ones left out)"),
+      _("completed in time"), _("orders due"), "flow", ALL, D("0.9"), True, many=_scan(wo.completed_rows), breakdowns=("dept",), group="governance", source="platform"),
+    I("WO3", "超期未办结工单数", "overdue open work orders", _("work orders open on the period end (waiting to be accepted or in progress) past their running deadline"),
+      _("overdue open orders"), "", "stock", ALL, D("0"), False, kind="count", many=_scan(wo.overdue_rows, counts=True), breakdowns=("dept",), group="governance", source="platform"),
+    I("WO4", "工单群众满意率", "work-order requesters satisfied", _("work orders closed from 1 January to the period end whose requester answered 4 or 5 (satisfied) ÷ those closed with an answer"),
+      _("satisfied"), _("answers"), "flow", ALL, D("0.9"), True, many=_scan(wo.satisfaction_rows), breakdowns=("dept",), group="governance", source="platform"),
 ]}

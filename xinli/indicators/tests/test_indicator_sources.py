@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from xinli.indicators import doctable
 from xinli.indicators.registry import REGISTRY
 
-PLATFORM = {"T11", "T15", "T20", "T21", "T22", "WF1", "AL1", "SC1", "SC2", "HL1", "HL2", "CA1"}
+PLATFORM = {"T11", "T15", "T20", "T21", "T22", "WF1", "AL1", "SC1", "SC2", "HL1", "HL2", "CA1", "WO1", "WO2", "WO3", "WO4"}
 SEED = Path(__file__).resolve().parents[4] / "shared" / "seeds" / "001_6922e5fd70382ec5.txt"
 
 
