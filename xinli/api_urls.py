@@ -9,6 +9,7 @@ from xinli.archives import api as archives_api
 from xinli.core.api import Router
 from xinli.counselling import api as counselling_api
 from xinli.field import api as field_api
+from xinli.governance import api as governance_api
 from xinli.hotline import api as hotline_api
 from xinli.indicators import api as indicators_api
 from xinli.network import api as network_api
@@ -63,5 +64,7 @@ urlpatterns = [
     path("field/pack/", field_api.PackView.as_view(), name="api-field-pack"),
     path("field/sync/", field_api.SyncView.as_view(), name="api-field-sync"),
     path("field/instruments/", field_api.InstrumentsView.as_view(), name="api-field-instruments"),
+    path("exchange/orders/", governance_api.ExchangeOrdersView.as_view(), name="api-exchange-orders"),
+    path("exchange/orders/<str:sender_id>/", governance_api.ExchangeOrderView.as_view(), name="api-exchange-order"),
     *router.urls,
 ]

@@ -42,6 +42,14 @@ def sm3_hex(data: bytes) -> str:
     return digest.finalize().hex()
 
 
+@sensitive_variables()
+def hmac_sm3_hex(key: bytes, data: bytes) -> str:
+    """HMAC-SM3 of ``data`` under ``key`` (hex): the signature of the exchange API with an external platform."""
+    mac = hmac.HMAC(key, hashes.SM3())
+    mac.update(data)
+    return mac.finalize().hex()
+
+
 @dataclass(frozen=True)
 class KeyRing:
     # repr=False: a key ring printed in a log line or shown as a local in an error report shows no key.

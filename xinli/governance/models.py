@@ -96,7 +96,10 @@ class WorkOrder(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     result = EncryptedTextField(_("result"))
     satisfaction = models.PositiveSmallIntegerField(_("satisfaction"), null=True, blank=True)  # 1 (very poor) – 5
-    external_id = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)  # 12345 and others
+    # The sender's id of an order received from an exchange partner ("<partner key id>:<their id>"): receiving it
+    # twice gives the same order.
+    external_id = models.CharField(max_length=110, null=True, blank=True, unique=True, editable=False)
+    partner = models.ForeignKey("ExchangePartner", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False)
 
     class Meta:
         verbose_name = _("work order")
@@ -146,3 +149,58 @@ class OrderEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class ExchangePartner(models.Model):
+    """An external 综治/网格化 platform Xinli exchanges with (issue 19 part 5): it sends work orders (12345 citizen-hotline
+    and grid orders) signed with a shared HMAC-SM3 secret, and receives the results of those orders at ``push_url``.
+    ``org_unit``: the area it may send orders for; ``account``: the platform's user in Xinli, in whose name its orders
+    are sent (a 综治 office account with ``orders.create`` over that area). Registered with
+    ``manage.py exchange_partner``; the secret is shown once there and stored encrypted."""
+
+    key_id = models.SlugField(_("partner key id"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    secret = EncryptedTextField(_("shared secret"))
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.PROTECT, related_name="+")
+    push_url = models.URLField(_("push address"), blank=True, default="")
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("exchange partner")
+        verbose_name_plural = _("exchange partners")
+
+    def __str__(self):
+        return self.name
+
+
+class ExchangeNonce(models.Model):
+    """A request nonce already seen from a partner (replay protection); kept for twice the allowed clock skew."""
+
+    partner = models.ForeignKey(ExchangePartner, on_delete=models.CASCADE, related_name="+")
+    nonce = models.CharField(max_length=64)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["partner", "nonce"], name="exchange_nonce_unique")]
+
+
+class ExchangeMessage(models.Model):
+    """An outgoing message to a partner (the outbox): written in the transaction of the change it reports, sent by
+    the queue with retries. ``payload`` is JSON text, encrypted (a result may describe the person)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    partner = models.ForeignKey(ExchangePartner, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=30)
+    order = models.ForeignKey(WorkOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    payload = EncryptedTextField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True, default="")

@@ -92,6 +92,14 @@ def _notice(users, kind: str, order: WorkOrder, **params) -> None:
     notices.send(users, kind, {"order": order.pk, "title": order.title, "office": order.office.name, **params})
 
 
+def _push(order: WorkOrder) -> None:
+    """An order an exchange partner sent: its new state goes to the partner's outbox (same transaction)."""
+    if order.partner_id is not None:
+        from .exchange import queue_result
+
+        queue_result(order)
+
+
 def dispatch(actor, *, kind: OrderKind, title: str, description: str = "", from_unit: OrgUnit, office: DepartmentUnit | None = None,
              person=None, external_id: str | None = None) -> WorkOrder:
     """Send a work order from ``from_unit`` (in the actor's ``orders.create`` area) to a department office — by
@@ -157,6 +165,7 @@ def accept(actor, order: WorkOrder) -> WorkOrder:
         _event(order, OrderEvent.Kind.ACCEPTED, actor, office=order.office)
         audit.record(actor, audit.Action.UPDATE, obj=order, org_path=order.to_path, detail={"state": State.ACCEPTED})
         _notice([order.created_by], "order_accepted", order)
+        _push(order)
     return order
 
 
@@ -170,6 +179,7 @@ def return_order(actor, order: WorkOrder, *, reason: str) -> WorkOrder:
         _event(order, OrderEvent.Kind.RETURNED, actor, note=reason, office=order.office)
         audit.record(actor, audit.Action.UPDATE, obj=order, org_path=order.to_path, detail={"state": State.RETURNED})
         _notice([order.created_by], "order_returned", order)
+        _push(order)
     return order
 
 
@@ -193,6 +203,7 @@ def complete(actor, order: WorkOrder, *, result: str) -> WorkOrder:
         _event(order, OrderEvent.Kind.COMPLETED, actor, office=order.office)
         audit.record(actor, audit.Action.UPDATE, obj=order, org_path=order.to_path, detail={"state": State.DONE})
         _notice([order.created_by], "order_completed", order)
+        _push(order)
     return order
 
 
@@ -208,6 +219,7 @@ def close(actor, order: WorkOrder, *, satisfaction: int | None = None, note: str
         _event(order, OrderEvent.Kind.CLOSED, actor, note=note)
         audit.record(actor, audit.Action.UPDATE, obj=order, org_path=order.from_path,
                      detail={"state": State.CLOSED, "satisfaction": satisfaction})
+        _push(order)
     return order
 
 

@@ -26,7 +26,10 @@ pytestmark = pytest.mark.django_db
 UNSCOPED = {"api-token", "api-me", "api-logout", "api-tokens", "api-token-revoke", "api-password",  # the caller's own session, tokens, password
             # The field app (issue 18): the caller's own task pack and sync from their own device (each task read through
             # its app's scoped selector; xinli/field/tests), and the instrument definitions (no person data).
-            "api-field-pack", "api-field-sync", "api-field-instruments"}
+            "api-field-pack", "api-field-sync", "api-field-instruments",
+            # The exchange API (issue 19): no user; each request is signed by a partner platform and confined to its
+            # area (xinli/governance/tests/test_exchange_api.py).
+            "api-exchange-orders", "api-exchange-order"}
 
 
 def api_routes():
