@@ -1,5 +1,5 @@
 """The work-order kinds loaded by migration ``governance.0002`` (data: a region edits deadlines and shared fields in
-the admin, or adds kinds). Deadlines where no national norm fixes one: acceptance within 24 hours for disputes and
+the database, or adds kinds; no page yet). Deadlines where no national norm fixes one: acceptance within 24 hours for disputes and
 safety, 48 hours otherwise (the common practice of the 12345 citizen hotlines); completion 7–20 days by kind, the
 15 working-day answer period of the 信访工作条例 (2022) taken as the default. Person fields: the least the
 receiving department needs to act (docs/governance.md)."""

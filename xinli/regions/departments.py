@@ -1,6 +1,6 @@
 """The departments the pilot plan names (试点方案 一、三(三) "各部门职责"), loaded as data by migration
 ``regions.0005``: the 政法委 through the 综治 centres leads; each other department has its part. A region adds more in
-the admin; a department is never deleted (``active`` off instead) because orders keep pointing at it."""
+``manage.py import_departments``; a department is never deleted (``active`` off instead) because orders keep pointing at it."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -190,3 +191,66 @@ def set_parameter(actor, *, unit: OrgUnit, key: str, value, source: str):
         audit.record(actor, audit.Action.UPDATE, object_type="regions.regionparameter", object_id=f"{key}:{unit.code}",
                      org_path=unit.path, detail={"key": key, "value": parsed, "source": source})
     return row
+
+
+DEPARTMENT_COLUMNS = ("department_code", "org_unit_code", "name")
+
+
+def import_department_units(text: str, *, actor=None) -> ImportReport:
+    """Register departments' offices from CSV text (issue 19): columns ``department_code``, ``org_unit_code``,
+    ``name`` (the office's name, e.g. 市南区民政局), optional ``department_name`` to add a department the list does not
+    have yet (its code must then be new). Every row is checked first; any bad row → every problem reported with its
+    line and nothing written. An office already registered for the department at that unit is renamed (re-runnable)."""
+    from .models import Department, DepartmentUnit
+
+    report = ImportReport()
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff"), newline=""))
+    missing = [c for c in DEPARTMENT_COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        report.errors.append((1, f"缺少列 / missing columns: {', '.join(missing)}"))
+        return report
+    departments = {d.code: d for d in Department.objects.all()}
+    units = {}
+    rows = []
+    seen = set()
+    for line, row in enumerate(reader, start=2):
+        code = (row.get("department_code") or "").strip()
+        unit_code = (row.get("org_unit_code") or "").strip()
+        name = (row.get("name") or "").strip()
+        new_name = (row.get("department_name") or "").strip()
+        problems = []
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,29}", code):
+            problems.append("department_code：用小写字母、数字和下划线，如 civil_affairs / use lower-case letters, digits and _, e.g. civil_affairs")
+        elif code not in departments and not new_name:
+            problems.append(f"department_code：未知部门 {code}，新部门请填写 department_name / unknown department {code}; "
+                            "give department_name to add it")
+        if unit_code not in units:
+            units[unit_code] = OrgUnit.objects.filter(code=unit_code, valid_to__isnull=True).first()
+        if units[unit_code] is None:
+            problems.append(f"org_unit_code：没有现行单位 {unit_code} / no current org unit {unit_code}")
+        if not name or len(name) > 100:
+            problems.append("name：必填，不超过 100 个字 / required, at most 100 characters")
+        if (code, unit_code) in seen:
+            problems.append("同一部门在同一单位重复 / the same department twice at one unit")
+        seen.add((code, unit_code))
+        report.errors += [(line, p) for p in problems]
+        rows.append((code, new_name, unit_code, name))
+    if not report.ok:
+        return report
+    with transaction.atomic():
+        for code, new_name, unit_code, name in rows:
+            department = departments.get(code)
+            if department is None:
+                department = departments[code] = Department.objects.create(code=code, name=new_name, sort=500)
+            office, made = DepartmentUnit.objects.get_or_create(department=department, org_unit=units[unit_code],
+                                                                defaults={"name": name})
+            if made:
+                report.created += 1
+            elif office.name != name:
+                DepartmentUnit.objects.filter(pk=office.pk).update(name=name)
+                report.updated += 1
+            else:
+                report.unchanged += 1
+        audit.record(actor, audit.Action.UPDATE, object_type="regions.departmentunit",
+                     detail={"created": report.created, "updated": report.updated})
+    return report
