@@ -88,6 +88,8 @@ def person_detail(request, pk):
         "can_edit": path_in_scope(request.user, ARCHIVES_EDIT, person.org_path),
         "can_send_city": person.status == PersonStatus.ACTIVE and citytransfer.may_send(request.user, person),
         # a work order to another department about this person (issue 19): senders in whose area the person lives
+        # a household visit (入户摸排, issue 19) by whoever edits the archive here
+        "can_visit": person.status == PersonStatus.ACTIVE and path_in_scope(request.user, ARCHIVES_EDIT, person.org_path),
         "can_send_order": person.status == PersonStatus.ACTIVE and path_in_scope(request.user, ORDERS_CREATE, person.org_path),
     })
 

@@ -50,7 +50,9 @@ DETAIL_KEYS = {
     "awareness_link": _("awareness survey link of village"), "awareness_sample": _("awareness survey sample of unit"),
     "invited": _("residents invited"), "questions": _("questions"),
     "merged": _("merged signal"), "upgraded": _("level raised"), "cause": _("cause"), "escalated_to": _("escalated to"),
-    "deadline": _("acknowledgement deadline"), "roles": _("roles"), "role": _("role"), "tags": _("population tags"),
+    "deadline": pgettext_lazy("audit", "deadline"), "office": _("department office"), "progress": _("progress note"),
+    "supervised": _("supervision (督办)"), "satisfaction": _("satisfaction"), "signs": _("risk signs"), "needs": _("needs"),
+    "dispute": _("dispute"), "actions": _("actions"), "roles": _("roles"), "role": _("role"), "tags": _("population tags"),
     "tags_added": _("tags added"), "tags_ended": _("tags ended"), "consents": _("consents"),
     "bulk_created": _("records created"), "created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"),
     "closed": _("closed"), "scale": _("instrument"), "band": _("band"), "by": _("searched by"), "persons": _("persons found"),
@@ -88,6 +90,8 @@ DETAIL_VALUES = {
     "by": {"name": _("whole name"), "id_number": _("resident ID number")},
     "merged": ("alerts.alert", "source"), "source": ("alerts.alert", "source"), "level": ("alerts.alert", "level"),
     "role": ("accounts.assignment", "role"), "roles": ("accounts.assignment", "role"),
+    "tags": ("archives.populationtag", "tag"), "tags_added": ("archives.populationtag", "tag"),
+    "tags_ended": ("archives.populationtag", "tag"),
     "follow_up": {"done": _("done")},  # a hotline call's follow-up recorded
     # The SMD national forms printed (xinli.smd.forms_pdf) and the upward register (xinli.smd.export).
     "form": {"supplement": _("Supplementary personal information form"), "follow_up": _("Follow-up service record"),

@@ -6,6 +6,7 @@ from xinli.core.policy import (
     ACCOUNTS_MANAGE,
     ALERTS_REPORT,
     ALERTS_WORK,
+    ARCHIVES_EDIT,
     ARCHIVES_VIEW,
     AUDIT_VIEW,
     COUNSELLING_WORK,
@@ -50,6 +51,8 @@ def nav_flags(user):
         "smd_indicators": has_capability(user, INDICATORS_VIEW),
         "indicators": has_capability(user, INDICATORS_VIEW),
         "hotline": has_capability(user, HOTLINE_OPERATE) or has_capability(user, HOTLINE_SUPERVISE),
+        # grids and household visits (issue 19): whoever edits the archive in an area
+        "grids": has_capability(user, ARCHIVES_EDIT),
         # work orders between departments (issue 19): the office's staff, the senders, the 综治 office
         "orders": any(has_capability(user, c) for c in (ORDERS_WORK, ORDERS_CREATE, ORDERS_SUPERVISE)),
         "unread": user.notifications.filter(read_at__isnull=True).count(),

@@ -56,4 +56,27 @@ def seed_governance(city) -> dict:
     services.accept(justice, done)
     services.complete(justice, done, result="人民调解员已上门调解，双方达成和解；已转介社区心理服务。")
     services.close(worker, done, satisfaction=5, note="回访居民，表示满意。")
-    return {"department_offices": offices, "work_orders": WorkOrder.objects.count(), "work_orders_escalated": escalated}
+    grid_cells = _seed_grids(township, village, residents)
+    return {"department_offices": offices, "work_orders": WorkOrder.objects.count(), "work_orders_escalated": escalated,
+            "grid_cells": grid_cells}
+
+
+def _seed_grids(township, village, residents) -> int:
+    """Two grid cells in each of the township's first three villages (the demo village's first one kept by
+    ``grid_worker``), and one household visit there that found setbacks in life (生活失意): the resident is tagged."""
+    from xinli.governance.grids import record_visit
+    from xinli.governance.models import GridCell
+    from xinli.regions.models import OrgUnit
+
+    grid_worker = User.objects.get(username="grid_worker")
+    villages = [village] + [v for v in OrgUnit.objects.filter(parent=township).order_by("code") if v.pk != village.pk][:2]
+    made = 0
+    for v in villages:
+        for n in (1, 2):
+            GridCell.objects.create(code=f"{v.code}-{n:02d}", name=f"{v.name}第{n}网格", org_unit=v, households=150 + 37 * n,
+                                    worker=grid_worker if (v.pk == village.pk and n == 1) else None)
+            made += 1
+    first = GridCell.objects.get(code=f"{village.code}-01")
+    record_visit(grid_worker, residents[0], grid=first, visited_on=timezone.localdate() - datetime.timedelta(days=2),
+                 situation="家中老人近期住院，子女下岗，情绪低落。", risk_signs=["frustration"])
+    return made

@@ -273,12 +273,16 @@ DEMO_ACCOUNTS = [
     ("police_liaison", Role.POLICE_LIAISON, "township"),
     ("publicity_officer", Role.PUBLICITY_OFFICER, "city"),
     ("publicity_editor", Role.PUBLICITY_OFFICER, "city"),  # reviews the publicity officer's articles
-    # Departments around the 综治 office (issue 19): (username, role, level, department code)
+    # Departments around the 综治 office and grids (issue 19): (username, role, level[, department code])
+    ("grid_worker", Role.COMMUNITY_WORKER, "village"),  # the demo village's grid worker (网格员)
     ("civil_affairs_staff", Role.DEPARTMENT_STAFF, "township", "civil_affairs"),
     ("justice_staff", Role.DEPARTMENT_STAFF, "township", "justice"),
     ("zongzhi_county", Role.GOVERNANCE_OFFICER, "county"),
     ("zongzhi_city", Role.GOVERNANCE_OFFICER, "city"),
 ]
+
+
+FIRST_RELEASE_ACCOUNTS = 21  # the accounts up to publicity_editor, whose passwords the main generator draws
 
 
 def seed_accounts(rng: random.Random, villages: list[OrgUnit]) -> list[dict]:
@@ -288,10 +292,17 @@ def seed_accounts(rng: random.Random, villages: list[OrgUnit]) -> list[dict]:
     city = county.parent
     village2 = next(v for v in villages if v.parent_id != township.pk)
     where = {"city": city, "county": county, "township": township, "village": village, "village2": village2}
+    from xinli.governance.kinds import ensure_defaults
+
+    ensure_defaults()  # the departments and work-order kinds (loaded by migration; again after a test database flush)
     accounts = []
     alphabet = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    for username, role, level, *department in DEMO_ACCOUNTS:
-        password = "Xl-" + "".join(rng.choice(alphabet) for _ in range(10)) + "9!"
+    # Accounts added after the first release draw their passwords from a generator of their own (derived from the
+    # main one's state without advancing it), so that everything seeded after the accounts stays as it was.
+    derived = repr(rng.getstate()[1][:8])
+    for n, (username, role, level, *department) in enumerate(DEMO_ACCOUNTS):
+        draw = rng if n < FIRST_RELEASE_ACCOUNTS else random.Random(f"{derived}-{username}")
+        password = "Xl-" + "".join(draw.choice(alphabet) for _ in range(10)) + "9!"
         unit = where[level]
         dept = Department.objects.get(code=department[0]) if department else None
         with translation.override("zh-hans"):

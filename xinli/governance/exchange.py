@@ -139,8 +139,6 @@ def receive_order(partner: ExchangePartner, data) -> tuple[WorkOrder, bool]:
             order = services.dispatch(partner.account, kind=kind, title=_text(data, "title", services.TITLE_MAX, required=True),
                                       description=_text(data, "description", services.TEXT_MAX), from_unit=unit,
                                       office=office, external_id=external_id)
-            WorkOrder.objects.filter(pk=order.pk).update(partner=partner)
-            order.partner = partner
     except PermissionDenied:
         raise field_error("org_unit_code", _("org_unit_code: the platform's account may not send orders for {unit}; ask "
                                              "the administrator to extend its role."), unit=unit.name) from None
@@ -165,9 +163,9 @@ def order_status(order: WorkOrder) -> dict:
 def queue_result(order: WorkOrder) -> ExchangeMessage | None:
     """Put an order's new state into the partner's outbox (in the caller's transaction); nothing for an order that
     no partner sent, or a partner without a push address."""
-    if order.partner_id is None:
+    if not order.external_id:
         return None
-    partner = ExchangePartner.objects.filter(pk=order.partner_id, active=True).first()
+    partner = ExchangePartner.objects.filter(key_id=order.external_id.split(":", 1)[0], active=True).first()
     if partner is None or not partner.push_url:
         return None
     order = WorkOrder.objects.select_related("office", "department").get(pk=order.pk)

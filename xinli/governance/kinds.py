@@ -21,3 +21,20 @@ DEFAULTS = [
     ("citizen_hotline", "12345 热线工单", "12345 citizen-hotline order", "zongzhi", 24, 15, ["name", "phone"], 90),
     ("other", "其他协办事项", "Other request", "zongzhi", 48, 15, ["name", "phone"], 100),
 ]
+
+
+def ensure_defaults(OrderKind=None, Department=None) -> None:
+    """Create the default work-order kinds that are missing (and their departments): migration ``governance.0002``,
+    the demo seed and test fixtures after a flush."""
+    from xinli.regions.departments import ensure_defaults as departments
+
+    if OrderKind is None:
+        from xinli.regions.models import Department
+
+        from .models import OrderKind
+    departments(Department)
+    by_code = {d.code: d for d in Department.objects.all()}
+    for code, name, name_en, dept, hours, days, fields, sort in DEFAULTS:
+        OrderKind.objects.get_or_create(code=code, defaults={
+            "name": name, "name_en": name_en, "department": by_code[dept], "accept_hours": hours, "complete_days": days,
+            "person_fields": fields, "sort": sort})

@@ -15,8 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from xinli.archives.models import Person
+from xinli.archives.models import Person, ScopedModel
 from xinli.core.fields import EncryptedTextField
+from xinli.core.listing import ListedPersons
 
 # The person fields an order's kind may share with the receiving office (nothing else of the archive ever is).
 PERSON_FIELDS = {
@@ -99,7 +100,6 @@ class WorkOrder(models.Model):
     # The sender's id of an order received from an exchange partner ("<partner key id>:<their id>"): receiving it
     # twice gives the same order.
     external_id = models.CharField(max_length=110, null=True, blank=True, unique=True, editable=False)
-    partner = models.ForeignKey("ExchangePartner", null=True, blank=True, on_delete=models.PROTECT, related_name="+", editable=False)
 
     class Meta:
         verbose_name = _("work order")
@@ -148,6 +148,8 @@ class OrderEvent(models.Model):
     note = EncryptedTextField(_("note"))
 
     class Meta:
+        verbose_name = _("work-order step")
+        verbose_name_plural = _("work-order steps")
         ordering = ["at", "id"]
 
 
@@ -183,6 +185,8 @@ class ExchangeNonce(models.Model):
     seen_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:
+        verbose_name = _("exchange request nonce")
+        verbose_name_plural = _("exchange request nonces")
         constraints = [models.UniqueConstraint(fields=["partner", "nonce"], name="exchange_nonce_unique")]
 
 
@@ -204,3 +208,122 @@ class ExchangeMessage(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=200, blank=True, default="")
+
+    class Meta:
+        verbose_name = _("exchange message")
+        verbose_name_plural = _("exchange messages")
+
+
+# --- grids and household visits (网格与摸排, issue 19 part 2) ----------------------------------------------------------
+
+class GridCell(models.Model):
+    """A grid cell (网格) below a village or community: its code (the village's 12 digits, a dash, the cell number),
+    name, households and grid worker. Imported with ``manage.py import_grids``."""
+
+    code = models.CharField(_("grid code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("village or community"), on_delete=models.PROTECT,
+                                 related_name="+")
+    org_path = models.CharField(_("org path"), max_length=255, editable=False, db_index=True)
+    households = models.PositiveIntegerField(_("households"), null=True, blank=True)
+    worker = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("grid worker"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="+")
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("grid cell")
+        verbose_name_plural = _("grid cells")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.org_path = self.org_unit.path
+        super().save(*args, **kwargs)
+
+
+class GridResident(ScopedModel):
+    """A resident placed in a grid cell (one cell per resident — placing again moves them; after a merge of two
+    records the latest placement counts, ``grids.grid_of``)."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="+")
+    listed_persons = ListedPersons("person", purpose="grid")  # the grid page lists its residents by name: audited
+    grid = models.ForeignKey(GridCell, verbose_name=_("grid cell"), on_delete=models.PROTECT, related_name="residents")
+    since = models.DateField(_("since"), default=timezone.localdate)
+
+    class Meta:
+        verbose_name = _("grid placement")
+        verbose_name_plural = _("grid placements")
+
+
+class RiskSign(models.TextChoices):
+    """The signs the pilot plan asks grid workers and mediators to find (三(三): 矛盾突出、生活失意、心态失衡、行为失常、性格偏执)."""
+
+    CONFLICT = "conflict", _("acute conflicts (矛盾突出)")
+    FRUSTRATION = "frustration", _("setbacks in life (生活失意)")
+    IMBALANCE = "imbalance", _("mental imbalance (心态失衡)")
+    ABNORMAL = "abnormal_behaviour", _("abnormal behaviour (行为失常)")
+    PARANOID = "paranoid", _("paranoid personality (性格偏执)")
+
+
+class Need(models.TextChoices):
+    POVERTY = "poverty", _("hardship, poverty")
+    EMPLOYMENT = "employment", _("employment")
+    CAREGIVING = "caregiving", _("care of a sick, old or disabled family member")
+
+
+class DisputeType(models.TextChoices):
+    """Kinds of dispute as the people's mediation statistics count them (人民调解案件分类, as far as known; docs)."""
+
+    FAMILY = "family", _("marriage and family")
+    NEIGHBOUR = "neighbour", _("neighbours")
+    HOUSING = "housing", _("housing and homestead land")
+    CONTRACT = "contract", _("contracts and debts")
+    DAMAGES = "damages", _("damages")
+    LABOUR = "labour", _("labour and wages")
+    VILLAGE = "village", _("village affairs")
+    LAND = "land", _("land requisition and demolition")
+    ENVIRONMENT = "environment", _("environment")
+    OTHER = "other", _("other")
+
+
+class Mediation(models.TextChoices):
+    RESOLVED = "resolved", _("resolved on the spot")
+    MEDIATING = "mediating", _("being mediated by the people's mediator")
+    REFER = "refer", _("to be referred for mediation (work order to justice)")
+
+
+class HouseholdVisit(ScopedModel):
+    """A grid worker's household visit (入户摸排): who, the situation, the plan's risk signs, a dispute and needs.
+    ``actions``: what the declared rules did (codes and ids: the tag set, the plan opened, the alert raised, the work
+    orders sent)."""
+
+    grid = models.ForeignKey(GridCell, verbose_name=_("grid cell"), on_delete=models.PROTECT, related_name="visits")
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
+    listed_persons = ListedPersons("person", purpose="grid")
+    visited_on = models.DateField(_("visited on"))
+    visited_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("visited by"), null=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    situation = EncryptedTextField(_("situation"))
+    risk_signs = models.JSONField(_("risk signs"), default=list, blank=True)
+    needs = models.JSONField(_("needs"), default=list, blank=True)
+    dispute_type = models.CharField(_("dispute"), max_length=12, choices=DisputeType.choices, blank=True, default="")
+    dispute_parties = EncryptedTextField(_("parties to the dispute"))
+    mediation = models.CharField(_("mediation"), max_length=10, choices=Mediation.choices, blank=True, default="")
+    mediator = models.CharField(_("people's mediator"), max_length=50, blank=True, default="")
+    actions = models.JSONField(default=dict, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    @property
+    def sign_labels(self) -> list:
+        return [RiskSign(s).label for s in self.risk_signs if s in RiskSign.values]
+
+    @property
+    def need_labels(self) -> list:
+        return [Need(n).label for n in self.needs if n in Need.values]
+
+    class Meta:
+        verbose_name = _("household visit")
+        verbose_name_plural = _("household visits")
+        ordering = ["-visited_on", "-id"]

@@ -94,7 +94,7 @@ def _notice(users, kind: str, order: WorkOrder, **params) -> None:
 
 def _push(order: WorkOrder) -> None:
     """An order an exchange partner sent: its new state goes to the partner's outbox (same transaction)."""
-    if order.partner_id is not None:
+    if order.external_id:
         from .exchange import queue_result
 
         queue_result(order)
@@ -137,7 +137,7 @@ def dispatch(actor, *, kind: OrderKind, title: str, description: str = "", from_
             complete_due=complete_due, external_id=external_id)
         _event(order, OrderEvent.Kind.DISPATCHED, actor, office=office)
         audit.record(actor, audit.Action.CREATE, obj=order, person=person, org_path=from_unit.path,
-                     detail={"kind": kind.code, "office": office.pk})
+                     detail={"office": office.name})
         _notice(office_staff(office), "order_dispatched", order, due=accept_due.isoformat())
     return order
 
@@ -256,7 +256,7 @@ def pass_to(actor, order: WorkOrder, *, office: DepartmentUnit, note: str = "") 
                complete_due=complete_due, accept_escalated=False, complete_escalated=False, accepted_at=None)
         order.office = office
         _event(order, OrderEvent.Kind.TRANSFERRED, actor, note=note, office=office)
-        audit.record(actor, audit.Action.UPDATE, obj=order, org_path=order.from_path, detail={"office": office.pk})
+        audit.record(actor, audit.Action.UPDATE, obj=order, org_path=order.from_path, detail={"office": office.name})
         _notice(office_staff(office), "order_dispatched", order, due=accept_due.isoformat())
     return order
 
@@ -294,7 +294,7 @@ def escalate_overdue(now: datetime.datetime | None = None, *, limit: int = 1000)
                     continue
                 _event(order, OrderEvent.Kind.ESCALATED, None, unit=target, note=None)
                 audit.record(None, audit.Action.UPDATE, obj=order, org_path=order.to_path,
-                             detail={"escalated_to": target.code, "deadline": due_field, "due": due.isoformat()})
+                             detail={"escalated_to": target.code, "deadline": due.isoformat()})
                 _notice(people, "order_overdue", order, unit=target.name,
                         what="accept" if state == State.DISPATCHED else "complete")
             done += 1

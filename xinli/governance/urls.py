@@ -8,4 +8,7 @@ urlpatterns = [
     path("orders/", views.order_list, name="order_list"),
     path("orders/new/", views.order_new, name="order_new"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("grids/", views.grid_list, name="grid_list"),
+    path("grids/<int:pk>/", views.grid_detail, name="grid_detail"),
+    path("grids/visit/", views.visit_new, name="visit_new"),
 ]

@@ -6,7 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,12 +16,23 @@ from django.utils.translation import gettext_lazy as _
 from xinli.core.forms import BilingualForm
 from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
-from xinli.core.policy import ORDERS_CREATE
-from xinli.core.scoping import scope_paths
+from xinli.core.policy import ARCHIVES_EDIT, ORDERS_CREATE
+from xinli.core.scoping import has_capability, scope_paths
+from xinli.core.widgets import DateInput
 from xinli.regions.models import DepartmentUnit, OrgUnit
 
-from . import selectors, services
-from .models import OrderKind, WorkOrder
+from . import grids, selectors, services
+from .models import (
+    DisputeType,
+    GridCell,
+    GridResident,
+    HouseholdVisit,
+    Mediation,
+    Need,
+    OrderKind,
+    RiskSign,
+    WorkOrder,
+)
 
 SATISFACTION = [("", _("not asked")), ("5", _("5 — very satisfied")), ("4", _("4 — satisfied")), ("3", _("3 — neutral")),
                 ("2", _("2 — dissatisfied")), ("1", _("1 — very dissatisfied"))]
@@ -218,3 +230,82 @@ def order_detail(request, pk):
         "order": order, "facts": selectors.person_facts(user, order), "events": events, "may": may, "forms": forms_,
         "shows_text": selectors.may_read_text(user, order), "bad": action,
     }, status=400 if action and any(f.errors for f in forms_.values()) else 200)
+
+
+# --- grids and household visits (网格与摸排) ---------------------------------------------------------------------
+
+class VisitForm(BilingualForm):
+    grid = forms.ModelChoiceField(label=_("grid cell"), queryset=GridCell.objects.none(), empty_label=None)
+    visited_on = forms.DateField(label=_("visited on"), widget=DateInput())
+    situation = forms.CharField(label=_("situation"), required=False, max_length=grids.TEXT_MAX,
+                                widget=forms.Textarea(attrs={"rows": 3}), help_text=_("What you saw and heard: the household, how they live, what worries them."))
+    risk_signs = forms.MultipleChoiceField(label=_("risk signs"), choices=RiskSign.choices, required=False,
+                                           widget=forms.CheckboxSelectMultiple,
+                                           help_text=_("Each sign adds the person to the special populations; imbalance, abnormal behaviour and paranoia also open a personalised plan; abnormal behaviour raises an orange alert."))
+    dispute_type = forms.ChoiceField(label=_("dispute"), choices=[("", _("none"))] + list(DisputeType.choices), required=False)
+    dispute_parties = forms.CharField(label=_("parties to the dispute"), required=False, max_length=grids.TEXT_MAX,
+                                      widget=forms.Textarea(attrs={"rows": 2}))
+    mediation = forms.ChoiceField(label=_("mediation"), choices=[("", "—")] + list(Mediation.choices), required=False)
+    mediator = forms.CharField(label=_("people's mediator"), required=False, max_length=50)
+    needs = forms.MultipleChoiceField(label=_("needs"), choices=Need.choices, required=False, widget=forms.CheckboxSelectMultiple)
+    refer_needs = forms.BooleanField(label=_("send the needs to the departments as work orders"), required=False)
+
+    def __init__(self, *args, grid_choices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["grid"].queryset = GridCell.objects.filter(pk__in=[g.pk for g in grid_choices])
+
+
+@login_required
+def grid_list(request):
+    user = request.user
+    if not has_capability(user, ARCHIVES_EDIT):
+        raise Http404
+    rows = grids.visible_grids(user).select_related("org_unit", "worker").annotate(
+        placed=Count("residents", distinct=True), visit_count=Count("visits", distinct=True)).order_by("code")
+    return render(request, "governance/grid_list.html", {"page": list_rows(request, rows, per_page=50)})
+
+
+@login_required
+def grid_detail(request, pk):
+    user = request.user
+    try:
+        grid = grids.visible_grids(user).select_related("org_unit", "worker").get(pk=pk)
+    except GridCell.DoesNotExist:
+        raise Http404 from None
+    residents = list_rows(request, GridResident.objects.filter(grid=grid).select_related("person").order_by("person_id"),
+                          limit=200, purpose="grid")
+    visits = list_rows(request, HouseholdVisit.objects.filter(grid=grid).select_related("person", "visited_by"), limit=50,
+                       purpose="grid")
+    return render(request, "governance/grid_detail.html", {"grid": grid, "residents": residents, "visits": visits})
+
+
+@login_required
+def visit_new(request):
+    from xinli.archives.selectors import get_person_for_edit
+
+    user = request.user
+    try:
+        person = get_person_for_edit(user, int(request.GET.get("person", "")))
+    except (ValueError, PermissionDenied, ObjectDoesNotExist):
+        raise Http404 from None
+    choices = grids.grids_for(person)
+    current = grids.grid_of(person)
+    form = VisitForm(request.POST or None, grid_choices=choices,
+                     initial={"grid": current.pk if current else (choices[0].pk if choices else None),
+                              "visited_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            visit = grids.record_visit(user, person, grid=d["grid"], visited_on=d["visited_on"], situation=d["situation"],
+                                       risk_signs=d["risk_signs"], needs=d["needs"], dispute_type=d["dispute_type"],
+                                       dispute_parties=d["dispute_parties"], mediation=d["mediation"], mediator=d["mediator"],
+                                       refer_needs=d["refer_needs"])
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, grids.outcome_message(visit))
+            return redirect("governance:grid_detail", pk=visit.grid_id)
+    return render(request, "governance/visit_form.html", {"form": form, "person": person, "grids": choices},
+                  status=400 if form.errors else 200)

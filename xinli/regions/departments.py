@@ -21,3 +21,12 @@ DEFAULTS = [
     ("union", "工会", "Trade unions", 130),
 ]
 LEAD = "zongzhi"
+
+
+def ensure_defaults(Department=None) -> None:
+    """Create the default departments that are missing (migration ``regions.0005``; a test database flushed by a
+    transactional test, or the demo seed, calls it again)."""
+    if Department is None:
+        from .models import Department
+    for code, name, name_en, sort in DEFAULTS:
+        Department.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "sort": sort, "lead": code == LEAD})

@@ -42,7 +42,7 @@ def test_compare_merge_and_undo_through_the_pages(two, personas):  # noqa: F811
     pair.refresh_from_db()
     assert pair.state == "merged" and Person.objects.get(pk=merged.pk).status == "merged"
     page = c.get(r["Location"]).content.decode()
-    assert "已转移的关联记录：19 条" in page and "撤销这次合并" in page
+    assert "已转移的关联记录：22 条" in page and "撤销这次合并" in page
     page = c.get(f"/persons/{merged.pk}/").content.decode()
     assert "此档案已合并到同一人的另一份档案" in page
     r = c.post(f"/persons/merges/{record.pk}/")

@@ -98,14 +98,26 @@ def two(tree, people, personas, assessments):  # noqa: F811
     built["field.scheduledvisit.person"] = ScheduledVisit.objects.create(  # a home visit scheduled in the field app
         person=merged, visit_on=datetime.date(2026, 12, 20), purpose="复访", org_path=merged.org_path,
         county_code=merged.county_code).pk
+    from xinli.governance.kinds import ensure_defaults
     from xinli.governance.models import OrderKind, WorkOrder
     from xinli.regions.models import Department, DepartmentUnit
+
+    ensure_defaults()
 
     office = DepartmentUnit.objects.create(department=Department.objects.get(code="justice"), org_unit=tree.a1, name="司法所")
     built["governance.workorder.person"] = WorkOrder.objects.create(  # a work order about the person (issue 19)
         kind=OrderKind.objects.get(code="dispute_mediation"), title="纠纷", person=merged, from_unit=tree.a1v2,
         from_path=tree.a1v2.path, office=office, department=office.department, to_path=office.org_path, accept_due=now,
         complete_due=now).pk
+    from xinli.governance.models import GridCell, GridResident, HouseholdVisit
+
+    grid = GridCell.objects.create(code=f"{tree.a1v2.code}-01", name="汇泉一网格", org_unit=tree.a1v2)
+    built["governance.gridresident.person"] = GridResident(person=merged, grid=grid).place_under(merged)
+    built["governance.gridresident.person"].save()
+    built["governance.gridresident.person"] = built["governance.gridresident.person"].pk
+    visit = HouseholdVisit(grid=grid, person=merged, visited_on=now.date(), situation="入户").place_under(merged)
+    visit.save()
+    built["governance.householdvisit.person"] = visit.pk
     return survivor, merged, built
 
 
@@ -157,10 +169,10 @@ def test_merge_moves_every_linked_row_and_keeps_the_other_record(two, tree, pers
 
     assert Consent.objects.get(pk=built["archives.consent.person"]).org_path == tree.a1v1.path
     assert Assessment.objects.get(pk=built["screening.assessment.person"]).org_path == tree.a2v1.path
-    # The audit entry lists every moved row: 20 = one of each of the 19 moved kinds, and the two tags.
+    # The audit entry lists every moved row: 22 = one of each of the 21 moved kinds, and the two tags.
     entry = AuditEntry.objects.get(pk=record.audit_entry_id)
     moved = {(m["table"], m["pk"]) for m in entry.detail["moved"]}
-    assert len(entry.detail["moved"]) == 20 and len(moved) == 20
+    assert len(entry.detail["moved"]) == 22 and len(moved) == 22
     assert ("archives_populationtag", built["archives.populationtag.person"]) in moved
     assert entry.person_id == survivor.pk and entry.detail["merged_person"] == merged.pk
     assert AuditEntry.objects.filter(person_id=merged.pk, object_type="archives.person", purpose="merge").exists()
@@ -256,7 +268,7 @@ def test_api_compare_merge_and_undo(two, personas):
     r = c.post("/api/v1/person-merges/", {"survivor": survivor.pk, "merged": merged.pk}, format="json")
     assert r.status_code == 201, r.content
     merge_id = r.json()["id"]
-    assert r.json()["moved"] == 20
+    assert r.json()["moved"] == 22
     r = c.post(f"/api/v1/person-merges/{merge_id}/undo/", {}, format="json")
     assert r.status_code == 200 and r.json()["undone_at"], r.content
     r = c.post(f"/api/v1/person-merges/{merge_id}/undo/", {}, format="json")

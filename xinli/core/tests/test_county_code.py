@@ -58,6 +58,7 @@ EXEMPT = {
     "archives.PossibleDuplicate": "a pair of two records (possibly of two counties) at their common ancestor unit: two "
                                   "record ids and the reasons, no personal field; the records carry their counties",
     "regions.DepartmentUnit": "a department's office at a unit (市民政局): no person",
+    "governance.GridCell": "a grid cell below a village (code, name, households, grid worker): no person",
     "governance.WorkOrder": "a work order between two units (possibly of two counties): it carries both paths (from_path, "
                             "to_path), is read by either side; its free text is encrypted",
     "archives.PersonMerge": "a merge of two records (possibly of two counties) at their common ancestor unit: record ids "
@@ -230,6 +231,11 @@ def test_rows_made_by_the_services_sit_under_their_units_path_and_county(tree, p
     worker = make_user("place_worker", [(tree.a1v2, Role.COMMUNITY_WORKER)])
     field.add_home_visit_note(worker, people.in_a1v2, text="入户走访", visited_on=timezone.localdate())
     field.schedule_visit(worker, people.in_a1v2, visit_on=timezone.localdate() + datetime.timedelta(days=7), purpose="复访")
+    from xinli.governance import grids
+    from xinli.governance.models import GridCell
+
+    grid = GridCell.objects.create(code=f"{tree.a1v2.code}-01", name="汇泉一网格", org_unit=tree.a1v2)
+    grids.record_visit(worker, people.in_a1v2, grid=grid, visited_on=timezone.localdate(), situation="入户摸排")
     officer = make_user("place_officer", [(tree.county_a, Role.HEALTH_OFFICER)])
     site = network.create_site(officer, org_unit=tree.a2v1, name="燕儿岛心理咨询室", kind="village_room", opened_on=datetime.date(2024, 1, 1))
     starts = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1), datetime.time(10)))

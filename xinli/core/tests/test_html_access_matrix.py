@@ -159,6 +159,9 @@ ROUTES = {
     "orders/": ({"orders.work", "orders.create", "orders.supervise"}, None, "get"),
     "orders/new/": ({"orders.create"}, None, "get"),
     "orders/<int:pk>/": ({"orders.work", "orders.create", "orders.supervise"}, "work_order", "get"),
+    "grids/": ({"archives.edit"}, None, "get"),
+    "grids/<int:pk>/": ({"archives.edit"}, "grid_cell", "get"),
+    "grids/visit/": ({"archives.edit"}, None, "get"),
 }
 
 
@@ -261,8 +264,11 @@ def outside(tree, people, assessments):  # noqa: F811
     other = register_person(city_officer, {"name": person.name, "org_unit": tree.b1v1}).person
     objs["person_merge"] = merge_persons(city_officer, twin, other)
     # A work order sent from and to county B (issue 19).
+    from xinli.governance.kinds import ensure_defaults
     from xinli.governance.models import OrderKind, WorkOrder
     from xinli.regions.models import Department, DepartmentUnit
+
+    ensure_defaults()
 
     office = DepartmentUnit.objects.create(department=Department.objects.get(code="civil_affairs"), org_unit=tree.county_b,
                                            name="市北区民政局")
@@ -270,6 +276,9 @@ def outside(tree, people, assessments):  # noqa: F811
         kind=OrderKind.objects.get(code="hardship_aid"), title="困难救助", person=person, from_unit=tree.b1v1,
         from_path=tree.b1v1.path, office=office, department=office.department, to_path=office.org_path,
         accept_due=now, complete_due=now)
+    from xinli.governance.models import GridCell
+
+    objs["grid_cell"] = GridCell.objects.create(code=f"{tree.b1v1.code}-01", name="海云村一网格", org_unit=tree.b1v1)
     missing = [k for k, v in objs.items() if v is None]
     assert not missing, f"fixture objects not built: {missing}"
     for k, v in objs.items():
@@ -285,8 +294,10 @@ def _personas(personas, tree):
     out["hotline_supervisor"] = make_user("sup_a", [(tree.county_a, Role.HOTLINE_SUPERVISOR)])
     out["publicity_officer"] = make_user("pub_a", [(tree.county_a, Role.PUBLICITY_OFFICER)])
     out["psychiatrist"] = make_user("psychiatrist_a", [(tree.a1, Role.PSYCHIATRIST)])
+    from xinli.governance.kinds import ensure_defaults
     from xinli.regions.models import Department
 
+    ensure_defaults()
     out["department_staff"] = make_user("civil_a", [(tree.county_a, Role.DEPARTMENT_STAFF, Department.objects.get(code="civil_affairs"))])
     out["governance_officer"] = make_user("zongzhi_a", [(tree.county_a, Role.GOVERNANCE_OFFICER)])
     return out

@@ -103,6 +103,12 @@ def test_demo_activity_gives_the_hotline_history_open_alerts_and_crisis_work(tmp
     assert office_orders(User.objects.get(username="civil_affairs_staff")).count() == 1
     assert office_orders(User.objects.get(username="justice_staff")).count() == 3
     assert supervised_orders(User.objects.get(username="zongzhi_county")).count() == 4
+    # Grids: two cells in each of three villages, the grid worker's visit tagged the resident it found 生活失意.
+    from xinli.governance.models import GridCell, HouseholdVisit
+
+    assert GridCell.objects.count() == 6 and GridCell.objects.filter(worker__username="grid_worker").count() == 1
+    visit = HouseholdVisit.objects.get()
+    assert visit.risk_signs == ["frustration"] and visit.actions == {"tags": ["conflict_distress"]}
     # The service network: rooms in most villages, inspections, some rectifications still open.
     from xinli.network import coverage
     from xinli.network.models import Inspection, Rectification, Staff

@@ -2,15 +2,9 @@ from django.db import migrations
 
 
 def load_kinds(apps, schema_editor):
-    from xinli.governance.kinds import DEFAULTS
+    from xinli.governance.kinds import ensure_defaults
 
-    Department = apps.get_model("regions", "Department")
-    OrderKind = apps.get_model("governance", "OrderKind")
-    departments = {d.code: d for d in Department.objects.all()}
-    for code, name, name_en, dept, hours, days, fields, sort in DEFAULTS:
-        OrderKind.objects.get_or_create(code=code, defaults={
-            "name": name, "name_en": name_en, "department": departments[dept], "accept_hours": hours,
-            "complete_days": days, "person_fields": fields, "sort": sort})
+    ensure_defaults(apps.get_model("governance", "OrderKind"), apps.get_model("regions", "Department"))
 
 
 class Migration(migrations.Migration):

@@ -54,11 +54,6 @@ class Migration(migrations.Migration):
                 ('partner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='governance.exchangepartner')),
             ],
         ),
-        migrations.AddField(
-            model_name='workorder',
-            name='partner',
-            field=models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='governance.exchangepartner'),
-        ),
         migrations.CreateModel(
             name='ExchangeNonce',
             fields=[

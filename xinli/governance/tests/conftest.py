@@ -28,6 +28,9 @@ class Offices:
 
 @pytest.fixture
 def offices(tree, personas) -> Offices:
+    from xinli.governance.kinds import ensure_defaults
+
+    ensure_defaults()  # after a transactional test's flush the migrations' data is gone
     dept = {d.code: d for d in Department.objects.all()}
     justice_a1 = DepartmentUnit.objects.create(department=dept["justice"], org_unit=tree.a1, name="八大关司法所")
     civil_a1 = DepartmentUnit.objects.create(department=dept["civil_affairs"], org_unit=tree.a1, name="八大关街道民政办")

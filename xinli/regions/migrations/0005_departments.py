@@ -49,12 +49,9 @@ class Migration(migrations.Migration):
 
 
 def load_departments(apps, schema_editor):
-    from xinli.regions.departments import DEFAULTS, LEAD
+    from xinli.regions.departments import ensure_defaults
 
-    Department = apps.get_model("regions", "Department")
-    for code, name, name_en, sort in DEFAULTS:
-        Department.objects.get_or_create(code=code, defaults={"name": name, "name_en": name_en, "sort": sort,
-                                                              "lead": code == LEAD})
+    ensure_defaults(apps.get_model("regions", "Department"))
 
 
 Migration.operations.append(migrations.RunPython(load_departments, migrations.RunPython.noop))

@@ -241,9 +241,9 @@ def test_chapters_hold_the_area_figures(area, settings):
     ch1 = _chapter(text, 1)
     assert f"截至{Y}年12月31日，平台共建立居民心理服务档案 3 份" in ch1
     assert "完成心理测评 3 人次，心理援助热线登记来电 4 个" in ch1
-    # Ten indicators have a value and a target: HL2 met; T08 (no registered crisis team: a role holder is not a team,
+    # Eleven indicators have a value and a target: HL2 and WO3 (no overdue work order, issue 19) met; T08 (no registered crisis team: a role holder is not a team,
     # issue 16), T01, T07, T19, T11, AL1, HL1, T21, T22 not.
-    assert "纳入评估的 10 项指标中，达标 1 项、接近 0 项、未达标 9 项" in ch1
+    assert "纳入评估的 11 项指标中，达标 2 项、接近 0 项、未达标 9 项" in ch1
 
     ch2 = _chapter(text, 2)
     # Three inspections of two institutions; the institutions' yearly scores 90.9 ((81.8 + 100.0) / 2) and 90.9.
