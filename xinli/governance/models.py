@@ -18,6 +18,7 @@ from django.utils.translation import pgettext_lazy
 from xinli.archives.models import Person, ScopedModel
 from xinli.core.fields import EncryptedTextField
 from xinli.core.listing import ListedPersons
+from xinli.regions.models import NamedInTwoLanguages
 
 # The person fields an order's kind may share with the receiving office (nothing else of the archive ever is).
 PERSON_FIELDS = {
@@ -30,7 +31,7 @@ PERSON_FIELDS = {
 }
 
 
-class OrderKind(models.Model):
+class OrderKind(NamedInTwoLanguages, models.Model):
     """What an order is for, as data: the department it goes to by default, its two deadlines, and which of the
     person's fields the receiving office sees."""
 
@@ -49,15 +50,6 @@ class OrderKind(models.Model):
         verbose_name = _("work order kind")
         verbose_name_plural = _("work order kinds")
         ordering = ["sort", "code"]
-
-    def __str__(self):
-        return self.label
-
-    @property
-    def label(self) -> str:
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
 
 
 class WorkOrder(models.Model):

@@ -130,7 +130,20 @@ class RegionParameter(models.Model):
         verbose_name_plural = _("region parameters")
 
 
-class Department(models.Model):
+class NamedInTwoLanguages:
+    """A row named as data in Chinese (``name``) and English (``name_en``): ``label`` is the reader's."""
+
+    def __str__(self):
+        return self.label
+
+    @property
+    def label(self) -> str:
+        from django.utils.translation import get_language
+
+        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
+
+
+class Department(NamedInTwoLanguages, models.Model):
     """A department of the social psychological service system (issue 19): the 政法委/综治 office that leads it
     (``lead``) and the departments the pilot plan gives a part — health, education, civil affairs, public security,
     justice, petitions, human resources, medical insurance, the disability and women's federations, the youth league,
@@ -149,15 +162,6 @@ class Department(models.Model):
         verbose_name_plural = _("departments")
         ordering = ["sort", "code"]
 
-    def __str__(self):
-        return self.label
-
-    @property
-    def label(self) -> str:
-        """The name in the reader's language."""
-        from django.utils.translation import get_language
-
-        return self.name_en if (get_language() or "").startswith("en") and self.name_en else self.name
 
 
 class DepartmentUnit(models.Model):
