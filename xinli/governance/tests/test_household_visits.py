@@ -104,3 +104,17 @@ def test_the_grid_worker_records_a_visit_on_the_page(grid, offices, people):
     listing = client.get(f"/grids/{grid.pk}/").content.decode()
     assert person.name in listing and "生活失意" in listing
     assert client.get("/grids/").status_code == 200
+
+
+def test_the_grid_import_command_writes_all_or_nothing(tree, offices, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"code,name,org_unit_code\n{tree.a1v1.code}-01,,{tree.a1v1.code}\n", encoding="utf-8")
+    with pytest.raises(CommandError):
+        call_command("import_grids", str(bad))
+    good = tmp_path / "grids.csv"
+    good.write_text(f"code,name,org_unit_code\n{tree.a1v1.code}-01,一网格,{tree.a1v1.code}\n", encoding="utf-8")
+    call_command("import_grids", str(good))
+    assert list(GridCell.objects.values_list("name", flat=True)) == ["一网格"]
