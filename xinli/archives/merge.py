@@ -11,7 +11,8 @@ so a new app's foreign key is moved without touching this module. Rules:
 - every other relation is moved (``MOVE``). Where a one-to-one field or a unique constraint (with its condition)
   allows one row per person — the SMD register record, the active personalised plan — and both records have one,
   the merge is refused, naming both rows, and nothing is written: close or correct one of them first;
-- consents and population tags are placed under the survivor's unit, as moving a person does; records kept by
+- consents and population tags are placed under the survivor's unit, as moving a person does, and tags take the
+  survivor's sex (they mirror it for the indicator counts); records kept by
   area in other apps (SMD record, cases, plans …) keep their unit: moving a responsibility is a transfer.
 - Non-foreign-key references (``NON_FK_REFERENCES``): audit entries keep the person id they were written with (the
   log is append-only); the audit viewer's person search adds the records merged into the one found.
@@ -243,6 +244,8 @@ def merge_persons(actor, survivor: Person, merged: Person, *, pair: PossibleDupl
                 if label in REPLACED and row.org_path != survivor.org_path:
                     old.update(org_path=row.org_path, county_code=row.county_code)
                     new.update(org_path=survivor.org_path, county_code=survivor.county_code)
+                if label == "archives.populationtag" and row.sex != survivor.sex:
+                    old["sex"], new["sex"] = row.sex, survivor.sex  # a tag mirrors its person's sex (T09/CA1 counts)
                 if link.rule == END_DUPLICATE and row.until is None and row.tag in survivor_tags:
                     old["until"], new["until"] = None, today
                 manager.filter(pk=row.pk).update(**{link.field.attname: survivor.pk}, **new)

@@ -85,10 +85,6 @@ class Person(ScopedModel):
         ]
         indexes = [
             models.Index(fields=["org_path"], name="person_org_path_like", opclasses=["varchar_pattern_ops"]),
-            # Covers the indicator counts of tagged persons by (org_path, sex) (T09, CA1: ``counselling.indicators``):
-            # an index-only scan of about 100 MB instead of the person table, whose encrypted columns make it 1.4 GB
-            # for 2,000,000 residents. Plain key columns, so SQLite builds the same index.
-            models.Index(fields=["id", "org_path", "sex"], name="person_id_path_sex"),
             # Blind indexes are compared for equality only: plain B-trees, declared here rather than with db_index
             # (which on PostgreSQL adds a second, varchar_pattern_ops index per column for LIKE, never used on a hash
             # and a fifth of a bulk import's index upkeep).
@@ -210,6 +206,11 @@ class PopulationTag(ScopedModel):
     since = models.DateField(_("since"), default=timezone.localdate)
     until = models.DateField(_("until"), null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The person's sex, kept beside the person's unit (``org_path``) so that the indicator counts of tagged persons by
+    # (unit, sex) — T09 and CA1, ``counselling.indicators`` — read this table alone (issue 16 item 6). Both are set by
+    # ``place_under(person)`` and kept in step by the archive's services (a move or a sex correction in
+    # ``update_person``, a merge); never set by hand.
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices, default=Sex.UNKNOWN, editable=False)
 
     class Meta:
         verbose_name = _("population tag")
@@ -217,6 +218,17 @@ class PopulationTag(ScopedModel):
         constraints = [
             models.UniqueConstraint(fields=["person", "tag"], condition=Q(until__isnull=True), name="tag_active_unique"),
         ]
+        indexes = [
+            # The T09/CA1 count: distinct persons per (unit, sex) read in index order, no sort (PostgreSQL covers the
+            # filter columns too; SQLite ignores ``include``).
+            models.Index(fields=["org_path", "sex", "person"], include=["tag", "since", "until"], name="tag_path_sex_person"),
+        ]
+
+    def place_under(self, where):
+        super().place_under(where)
+        if isinstance(where, Person):
+            self.sex = where.sex
+        return self
 
 
 class DuplicateRequest(models.Model):

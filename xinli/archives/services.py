@@ -269,7 +269,10 @@ def update_person(actor, person: Person, data: dict, *, expected_version: int | 
             raise field_error("id_number", ID_REFUSED, code="unique") from None
         if "org_unit" in changed:
             Consent.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)
-            PopulationTag.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code)
+        if "org_unit" in changed or "sex" in changed:
+            # Tags mirror the person's unit and sex (the T09/CA1 counts read them alone: archives.models.PopulationTag).
+            PopulationTag.objects.filter(person=person).update(org_path=person.org_path, county_code=person.county_code,
+                                                               sex=person.sex)
         audit.record(actor, audit.Action.UPDATE, obj=person, person=person, detail={"fields": sorted(changed)})
         if "org_unit" in changed:
             # What other services manage for the person by area follows through a transfer the new unit accepts.

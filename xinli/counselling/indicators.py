@@ -57,24 +57,29 @@ def _planned(as_of: datetime.date, root: str):
 
 
 def _tagged(tags, as_of: datetime.date):
-    return (PopulationTag.objects.filter(tag__in=tags, since__lte=as_of).filter(Q(until__isnull=True) | Q(until__gt=as_of))
-            .values("person_id"))
+    return PopulationTag.objects.filter(tag__in=tags, since__lte=as_of).filter(Q(until__isnull=True) | Q(until__gt=as_of))
 
 
 def coverage(unit, as_of: datetime.date, tags=None) -> tuple[int, int]:
     """(covered, tagged) for one unit: the hand-checkable per-unit form of :func:`rows`."""
     tags = t09_tag_sets([unit.path])[unit.path] if tags is None else tags
-    tagged = Person.objects.filter(org_path__startswith=unit.path, pk__in=_tagged(tags, as_of))
+    tagged = Person.objects.filter(org_path__startswith=unit.path, pk__in=_tagged(tags, as_of).values("person_id"))
     return tagged.filter(pk__in=_planned(as_of, unit.path)).count(), tagged.count()
 
 
 def _group_rows(root: str, as_of: datetime.date, tags, paths=None):
-    """(org_path, covered, tagged, (sex breakdown,)) counted in SQL per (org_path, sex)."""
-    persons = Person.objects.filter(org_path__startswith=root, pk__in=_tagged(tags, as_of))
+    """(org_path, covered, tagged, (sex breakdown,)) counted in SQL per (org_path, sex) of the tagged persons.
+
+    Read from the tags alone: a tag mirrors its person's unit and sex (``PopulationTag.sex``, kept in step by the
+    archive's services), so the count is one index-only scan of the tags' ``(org_path, sex, person)`` index instead
+    of a join with the 2,000,000 persons (issue 16 item 6, bench/BENCHMARKS.md). A person with several tags of the
+    set counts once (distinct person per unit and sex)."""
+    tagged = _tagged(tags, as_of).filter(org_path__startswith=root)
     if paths is not None:
-        persons = persons.filter(org_path__in=paths)
-    groups = persons.order_by().values_list("org_path", "sex").annotate(
-        n=Count("id"), covered=Count("id", filter=Q(pk__in=_planned(as_of, root))))
+        tagged = tagged.filter(org_path__in=paths)
+    groups = tagged.order_by().values_list("org_path", "sex").annotate(
+        n=Count("person_id", distinct=True),
+        covered=Count("person_id", distinct=True, filter=Q(person_id__in=_planned(as_of, root))))
     for path, sex, n, covered in _serial(groups):
         yield path, covered, n, (f"sex={sex}",)
 

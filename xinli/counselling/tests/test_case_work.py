@@ -77,12 +77,12 @@ def test_signs_of_disorder_prompt_a_referral_and_the_hospital_replies(case, pers
 def test_plans_and_t09_coverage(people, personas, tree):
     from xinli.archives.models import PopulationTag
 
-    PopulationTag.objects.create(person=people.in_a1v1, tag="community_correction", since=TODAY)
+    PopulationTag(person=people.in_a1v1, tag="community_correction", since=TODAY).place_under(people.in_a1v1).save()
     with pytest.raises(ValidationError, match="person"):  # no special-population tag
         services.create_plan(personas.counsellor, people.in_a1v2, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
     with pytest.raises(PermissionDenied):  # outside the counsellor's area
         services.create_plan(personas.counsellor, people.in_a2v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
-    PopulationTag.objects.create(person=people.in_a1v2, tag="community_correction", since=TODAY)
+    PopulationTag(person=people.in_a1v2, tag="community_correction", since=TODAY).place_under(people.in_a1v2).save()
     services.create_plan(personas.counsellor, people.in_a1v1, goals="减少孤独感", interventions="每周电话、社区活动",
                          review_on=TODAY + datetime.timedelta(days=90), partners=["government", "family"])
     with pytest.raises(ValidationError, match="person"):
@@ -124,7 +124,7 @@ def test_desk_counts_the_plans_overdue_for_review(people, personas, tree):
     from xinli.counselling.models import Plan
     from xinli.testing.fixtures import login_verified
 
-    PopulationTag.objects.create(person=people.in_a1v1, tag="community_correction", since=TODAY)
+    PopulationTag(person=people.in_a1v1, tag="community_correction", since=TODAY).place_under(people.in_a1v1).save()
     plan = services.create_plan(personas.counsellor, people.in_a1v1, goals="g", interventions="i", review_on=TODAY + datetime.timedelta(days=30))
     client = Client()
     login_verified(client, personas.counsellor)
@@ -145,7 +145,7 @@ def test_desk_forms_plan_review_booking_for_a_person_and_outcome_measure(people,
 
     client = Client()
     login_verified(client, personas.counsellor)
-    PopulationTag.objects.create(person=people.in_a1v1, tag="empty_nest_elderly", since=TODAY)
+    PopulationTag(person=people.in_a1v1, tag="empty_nest_elderly", since=TODAY).place_under(people.in_a1v1).save()
     client.post("/counselling/", {"do": "plan", "id_number": people.in_a1v1.id_number, "goals": "减少孤独", "interventions": "每周电话",
                                   "review_on": (TODAY + datetime.timedelta(days=30)).isoformat(), "partners": ["family", "government"]})
     plan = Plan.objects.get()

@@ -38,7 +38,7 @@ def test_plan_and_referral_through_the_api(people, personas, tree):
     from xinli.archives.models import PopulationTag
     from xinli.network import services as network
 
-    PopulationTag.objects.create(person=people.in_a1v1, tag="left_behind_child", since=timezone.localdate())
+    PopulationTag(person=people.in_a1v1, tag="left_behind_child", since=timezone.localdate()).place_under(people.in_a1v1).save()
     me = api(personas.counsellor)
     r = me.post("/api/v1/counselling/plans/", {"person": people.in_a1v1.pk, "goals": "改善亲子沟通", "interventions": "每月家访",
                                                "partners": ["family", "social"], "review_on": (timezone.localdate() + datetime.timedelta(days=60)).isoformat()},

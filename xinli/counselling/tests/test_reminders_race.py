@@ -35,7 +35,7 @@ def test_two_workers_racing_remind_each_appointment_once(personas, tree):
 def test_two_workers_racing_remind_each_worker_of_plan_reviews_once_a_day(personas, people):
     today = timezone.localdate()
     for person in (people.in_a1v1, people.in_a1v2):
-        PopulationTag.objects.create(person=person, tag="empty_nest_elderly", since=today)
+        PopulationTag(person=person, tag="empty_nest_elderly", since=today).place_under(person).save()
         services.create_plan(personas.counsellor, person, goals="改善睡眠", interventions="每周一次",
                              review_on=today + datetime.timedelta(days=2))
     counts = race(lambda: services.plan_review_reminders(today), after_reading="counselling_plan")

@@ -37,7 +37,7 @@ def register(tree):
         p = register_person(registrar, {"name": f"居民{n}", "id_number": id_number("19800101", 700 + n, unit.code[:6]), "org_unit": unit},
                             consents=[{"purpose": "archive"}]).person
         for tag in tags:
-            PopulationTag.objects.create(person=p, tag=tag, since=TODAY - datetime.timedelta(days=200), org_path=p.org_path)
+            PopulationTag(person=p, tag=tag, since=TODAY - datetime.timedelta(days=200)).place_under(p).save()
         if plan:
             create_plan(worker, p, goals="目标", interventions="措施", review_on=later)
             if plan == "overdue":
