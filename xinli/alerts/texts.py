@@ -46,6 +46,8 @@ TEXTS = {
     "order_cancelled": gettext_lazy("Work order #{order} for {office} was withdrawn by the sender."),
     "order_supervised": gettext_lazy("Work order #{order} for {office} is being supervised by the comprehensive governance office: see the note."),
     "order_overdue": gettext_lazy("Work order #{order} at {office} is past its deadline and is escalated to {unit}: supervise it."),
+    # The leading group (issue 19 part 4): a department's staff are given a task.
+    "task_assigned": gettext_lazy("The leading group of {unit} gave your department a task, due {day}: {title}. Report its progress."),
 }
 
 

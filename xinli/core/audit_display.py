@@ -57,6 +57,8 @@ DETAIL_KEYS = {
     "bulk_created": _("records created"), "created": _("created"), "updated": _("updated"), "unchanged": _("unchanged"),
     "closed": _("closed"), "scale": _("instrument"), "band": _("band"), "by": _("searched by"), "persons": _("persons found"),
     "matches": _("matches"), "rows": _("rows"), "count": _("count"), "year": _("year"), "period": _("period"),
+    "done": _("the task is done"), "cancelled": pgettext_lazy("task", "cancelled"), "parts": _("appraisal parts"),
+    "departments": _("departments present"),
     "expires_at": _("expires at"), "state": _("state"), "level": _("level"), "source": _("source"), "kind": _("kind"),
     "outcome": _("outcome"), "risk": _("risk level"), "action": _("action"), "category": _("category"),
     "transfer_to": _("transferred to"), "note": _("note"), "date": _("date"), "score": _("score"),

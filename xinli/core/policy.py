@@ -42,6 +42,10 @@ IMPORTS_RUN = "imports.run"  # bulk import of existing records (issue 17); each 
 ORDERS_CREATE = "orders.create"
 ORDERS_WORK = "orders.work"
 ORDERS_SUPERVISE = "orders.supervise"
+# The leading group (领导小组, issue 19 part 4): see its meetings, tasks and appraisals in an area (no person data);
+# the 综治 office records meetings, assigns tasks to departments and sets the appraisal schemes.
+LEADING_VIEW = "leading.view"
+LEADING_MANAGE = "leading.manage"
 
 PERSON_CAPABILITIES = frozenset({
     ARCHIVES_VIEW, ARCHIVES_EDIT, ARCHIVES_MERGE, SCREENING_ADMINISTER, SCREENING_CAMPAIGN, ALERTS_WORK, ALERTS_REPORT,
@@ -97,10 +101,13 @@ GRANTS: dict[str, Grant] = {
                                        FIELD_SYNC, ORDERS_CREATE})),
     Role.POLICE_LIAISON: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ALERTS_REPORT, SMD_BASIC})),
     Role.HEALTH_OFFICER: Grant(frozenset({REGIONS_VIEW, ARCHIVES_VIEW, ARCHIVES_EDIT, ARCHIVES_MERGE, INDICATORS_VIEW, INDICATORS_MANAGE,
-                                          NETWORK_MANAGE, IMPORTS_RUN})),
+                                          NETWORK_MANAGE, IMPORTS_RUN, LEADING_VIEW})),
     Role.PUBLICITY_OFFICER: Grant(frozenset({REGIONS_VIEW, OUTREACH_PUBLISH, INDICATORS_VIEW})),
-    Role.DEPARTMENT_STAFF: Grant(frozenset({REGIONS_VIEW, ORDERS_WORK})),
-    Role.GOVERNANCE_OFFICER: Grant(frozenset({REGIONS_VIEW, ORDERS_SUPERVISE, ORDERS_CREATE, INDICATORS_VIEW})),
+    # Department staff also read the indicators (aggregates, small cells withheld as for any reader without person
+    # rights): their department's work-order figures and the indicators of their field.
+    Role.DEPARTMENT_STAFF: Grant(frozenset({REGIONS_VIEW, ORDERS_WORK, INDICATORS_VIEW, LEADING_VIEW})),
+    Role.GOVERNANCE_OFFICER: Grant(frozenset({REGIONS_VIEW, ORDERS_SUPERVISE, ORDERS_CREATE, INDICATORS_VIEW, LEADING_VIEW,
+                                              LEADING_MANAGE})),
     Role.SYSTEM_ADMIN: Grant(frozenset({REGIONS_VIEW, REGIONS_MANAGE, ACCOUNTS_MANAGE, IMPORTS_RUN}), administrator=True),
     Role.SECURITY_ADMIN: Grant(frozenset({REGIONS_VIEW, SECURITY_MANAGE}), administrator=True),
     Role.AUDIT_ADMIN: Grant(frozenset({REGIONS_VIEW, AUDIT_VIEW}), administrator=True),

@@ -15,6 +15,7 @@ from xinli.core.policy import (
     IMPORTS_RUN,
     INDICATORS_MANAGE,
     INDICATORS_VIEW,
+    LEADING_VIEW,
     NETWORK_MANAGE,
     ORDERS_CREATE,
     ORDERS_SUPERVISE,
@@ -55,6 +56,8 @@ def nav_flags(user):
         "grids": has_capability(user, ARCHIVES_EDIT),
         # work orders between departments (issue 19): the office's staff, the senders, the 综治 office
         "orders": any(has_capability(user, c) for c in (ORDERS_WORK, ORDERS_CREATE, ORDERS_SUPERVISE)),
+        # the leading group (issue 19 part 4): its meetings, tasks and appraisals
+        "leading": has_capability(user, LEADING_VIEW),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }
 

@@ -1,7 +1,7 @@
 """Demo departments and work orders (issue 19): each department's office at the city and at the demo county, the
 civil-affairs office and the justice office (司法所) at the demo township; four orders sent by the village worker —
 one waiting for acceptance, one in progress, one overdue and escalated to the county's 综治 office, one closed with
-the requester's satisfaction."""
+the requester's satisfaction; the county's leading group with a meeting, four tasks and two appraisal schemes."""
 
 from __future__ import annotations
 
@@ -57,8 +57,53 @@ def seed_governance(city) -> dict:
     services.complete(justice, done, result="人民调解员已上门调解，双方达成和解；已转介社区心理服务。")
     services.close(worker, done, satisfaction=5, note="回访居民，表示满意。")
     grid_cells = _seed_grids(township, village, residents)
+    meetings, tasks = _seed_leading(county)
     return {"department_offices": offices, "work_orders": WorkOrder.objects.count(), "work_orders_escalated": escalated,
-            "grid_cells": grid_cells}
+            "grid_cells": grid_cells, "leading_group_meetings": meetings, "leading_group_tasks": tasks}
+
+
+def _seed_leading(county) -> tuple[int, int]:
+    """The county's leading group (issue 19 part 4): a meeting three weeks ago with five departments present, four
+    tasks — one done on time, one in progress, one overdue, one due next month — and two appraisal schemes (the
+    county, and its civil affairs)."""
+    from decimal import Decimal
+
+    from xinli.governance import leading
+    from xinli.governance.models import GroupTask
+    from xinli.indicators import appraisal
+
+    office = User.objects.get(username="zongzhi_county")
+    dept = {d.code: d for d in Department.objects.all()}
+    today = timezone.localdate()
+    held = today - datetime.timedelta(days=21)
+    meeting = leading.record_meeting(
+        office, unit=county, held_on=held, title="社会心理服务体系建设领导小组第一次全体会议",
+        departments=[dept[c] for c in ("zongzhi", "health", "education", "civil_affairs", "justice")],
+        attendees="区委政法委副书记（组长）；区卫生健康局、区教育局、区民政局、区司法局分管负责同志",
+        minutes="通报试点工作进展；听取卫生健康、教育、民政、司法部门汇报；研究下一阶段重点任务。",
+        decisions="一、教育部门年底前实现中小学心理辅导室全覆盖；二、民政部门建立困难群众心理关爱名单；"
+                  "三、司法部门组织人民调解员心理疏导培训；四、卫生健康部门完善心理援助热线值守。")
+
+    def task(code, title, due_in):
+        return leading.assign_task(office, unit=county, department=dept[code], title=title,
+                                   due_on=today + datetime.timedelta(days=due_in), meeting=meeting)
+
+    trained = task("justice", "组织人民调解员心理疏导培训", 10)
+    leading.report_progress(office, trained, progress=100, note="已完成两期培训，覆盖人民调解员 86 人。")
+    # Given three weeks ago with a deadline a week ago, done before it (moved back: the demo's history).
+    GroupTask.objects.filter(pk=trained.pk).update(due_on=today - datetime.timedelta(days=7), done_on=today - datetime.timedelta(days=9),
+                                                   created_at=timezone.now() - datetime.timedelta(days=21))
+    listed = task("civil_affairs", "建立困难群众心理关爱名单", 20)
+    leading.report_progress(office, listed, progress=40, note="各街道已上报名单初稿，正在核实。")
+    rooms = task("education", "中小学心理辅导室全覆盖", -5)  # past its deadline, still open: shown as overdue
+    GroupTask.objects.filter(pk=rooms.pk).update(created_at=timezone.now() - datetime.timedelta(days=21))
+    task("health", "完善 12356 心理援助热线 24 小时值守", 40)
+    appraisal.save_scheme(office, unit=county, year=today.year, name="社会心理服务体系建设年度考核", items=[
+        ("T04", Decimal(20)), ("T09", Decimal(20)), ("T12", Decimal(20)), ("WO1", Decimal(10)), ("WO2", Decimal(10)),
+        ("tasks", Decimal(20))])
+    appraisal.save_scheme(office, unit=county, year=today.year, name="民政部门年度考核", department=dept["civil_affairs"],
+                          items=[("WO1", Decimal(40)), ("WO2", Decimal(40)), ("tasks", Decimal(20))])
+    return 1, GroupTask.objects.count()
 
 
 def _seed_grids(township, village, residents) -> int:

@@ -319,3 +319,82 @@ class HouseholdVisit(ScopedModel):
         verbose_name = _("household visit")
         verbose_name_plural = _("household visits")
         ordering = ["-visited_on", "-id"]
+
+
+# --- the leading group (领导小组, issue 19 part 4) ------------------------------------------------------------------
+
+class Meeting(models.Model):
+    """A meeting of a region's leading group for the social psychological service system (led by the 综治 office):
+    when, the departments that attended (and who), the minutes and the decisions. Tasks decided there are
+    :class:`GroupTask` rows. No person data: minutes name departments and work, not residents."""
+
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    held_on = models.DateField(_("held on"))
+    title = models.CharField(_("title"), max_length=100)
+    departments = models.ManyToManyField("regions.Department", verbose_name=_("departments present"), related_name="+", blank=True)
+    attendees = models.TextField(_("attendees"), blank=True, default="")
+    minutes = models.TextField(_("minutes"), blank=True, default="")
+    decisions = models.TextField(_("decisions"), blank=True, default="")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("leading-group meeting")
+        verbose_name_plural = _("leading-group meetings")
+        ordering = ["-held_on", "-id"]
+
+    def __str__(self):
+        return f"{self.held_on} {self.title}"
+
+
+class GroupTask(models.Model):
+    """A task the leading group gave a department (at a meeting or on its own), with a deadline; the department
+    reports progress (:class:`TaskReport`) until it is done. On time = done no later than the deadline day."""
+
+    class State(models.TextChoices):
+        OPEN = "open", pgettext_lazy("task", "in progress")
+        DONE = "done", pgettext_lazy("task", "done")
+        CANCELLED = "cancelled", pgettext_lazy("task", "cancelled")
+
+    meeting = models.ForeignKey(Meeting, verbose_name=_("meeting"), null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="tasks")
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    department = models.ForeignKey("regions.Department", verbose_name=pgettext_lazy("leading group", "department"),
+                                   on_delete=models.PROTECT, related_name="+")
+    title = models.CharField(_("task"), max_length=150)
+    due_on = models.DateField(_("due on"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.OPEN, db_index=True)
+    progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        verbose_name = _("leading-group task")
+        verbose_name_plural = _("leading-group tasks")
+        ordering = ["due_on", "id"]
+
+    @property
+    def on_time(self) -> bool:
+        return self.state == self.State.DONE and self.done_on is not None and self.done_on <= self.due_on
+
+    def overdue_on(self, day) -> bool:
+        return self.state == self.State.OPEN and self.due_on < day
+
+
+class TaskReport(models.Model):
+    """A progress report on a task by its department (or the 综治 office)."""
+
+    task = models.ForeignKey(GroupTask, on_delete=models.CASCADE, related_name="reports")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    progress = models.PositiveSmallIntegerField(_("progress (%)"))
+    note = models.TextField(_("note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("task progress report")
+        verbose_name_plural = _("task progress reports")
+        ordering = ["at", "id"]

@@ -11,4 +11,8 @@ urlpatterns = [
     path("grids/", views.grid_list, name="grid_list"),
     path("grids/<int:pk>/", views.grid_detail, name="grid_detail"),
     path("grids/visit/", views.visit_new, name="visit_new"),
+    path("leading/", views.leading_home, name="leading"),
+    path("leading/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("leading/meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    path("leading/tasks/<int:pk>/", views.task_detail, name="task_detail"),
 ]

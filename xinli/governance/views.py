@@ -12,22 +12,25 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xinli.core.forms import BilingualForm
 from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
-from xinli.core.policy import ARCHIVES_EDIT, ORDERS_CREATE
+from xinli.core.policy import ARCHIVES_EDIT, LEADING_VIEW, ORDERS_CREATE
 from xinli.core.scoping import has_capability, scope_paths
 from xinli.core.widgets import DateInput
-from xinli.regions.models import DepartmentUnit, OrgUnit
+from xinli.regions.models import Department, DepartmentUnit, OrgUnit
 
-from . import grids, selectors, services
+from . import grids, leading, selectors, services
 from .models import (
     DisputeType,
     GridCell,
     GridResident,
+    GroupTask,
     HouseholdVisit,
     Mediation,
+    Meeting,
     Need,
     OrderKind,
     RiskSign,
@@ -309,3 +312,156 @@ def visit_new(request):
             return redirect("governance:grid_detail", pk=visit.grid_id)
     return render(request, "governance/visit_form.html", {"form": form, "person": person, "grids": choices},
                   status=400 if form.errors else 200)
+
+
+# --- the leading group (领导小组) ----------------------------------------------------------------------------------
+
+class MeetingForm(BilingualForm):
+    org_unit = forms.ModelChoiceField(label=_("region"), queryset=OrgUnit.objects.none(), empty_label=None)
+    held_on = forms.DateField(label=_("held on"), widget=DateInput())
+    title = forms.CharField(label=_("title"), max_length=leading.TITLE_MAX)
+    departments = forms.ModelMultipleChoiceField(label=_("departments present"), queryset=Department.objects.filter(active=True),
+                                                 required=False, widget=forms.CheckboxSelectMultiple)
+    attendees = forms.CharField(label=_("attendees"), required=False, max_length=leading.TEXT_MAX,
+                                widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Who came, by department and post."))
+    minutes = forms.CharField(label=_("minutes"), required=False, max_length=leading.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+                              help_text=_("About work, not residents: never write a resident's name or details here."))
+    decisions = forms.CharField(label=_("decisions"), required=False, max_length=leading.TEXT_MAX,
+                                widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["org_unit"].queryset = OrgUnit.objects.filter(pk__in=[u.pk for u in units])
+        self.fields["departments"].label_from_instance = lambda d: d.label
+
+
+class TaskForm(BilingualForm):
+    department = forms.ModelChoiceField(label=pgettext_lazy("leading group", "department"), queryset=Department.objects.filter(active=True))
+    title = forms.CharField(label=_("task"), max_length=150)
+    due_on = forms.DateField(label=_("due on"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].label_from_instance = lambda d: d.label
+
+
+class ReportForm(BilingualForm):
+    progress = forms.IntegerField(label=_("progress (%)"), min_value=0, max_value=100)
+    note = forms.CharField(label=_("note"), required=False, max_length=leading.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 3}))
+    done = forms.BooleanField(label=_("the task is done"), required=False)
+
+
+def _require_leading(user) -> None:
+    if not has_capability(user, LEADING_VIEW):
+        raise Http404
+
+
+@login_required
+def leading_home(request):
+    """Meetings and tasks of the user's area (and the decisions of the regions above)."""
+    user = request.user
+    _require_leading(user)
+    status = request.GET.get("status", "open")
+    tasks = leading.visible_tasks(user).select_related("org_unit", "department", "meeting")
+    if status == "open":
+        tasks = tasks.filter(state=GroupTask.State.OPEN)
+    elif status == "overdue":
+        tasks = tasks.filter(state=GroupTask.State.OPEN, due_on__lt=timezone.localdate())
+    meetings = leading.visible_meetings(user).select_related("org_unit").prefetch_related("departments")[:50]
+    return render(request, "governance/leading.html", {
+        "meetings": meetings, "tasks": list_rows(request, tasks.order_by("due_on", "pk"), per_page=50), "status": status,
+        "today": timezone.localdate(), "may_manage": bool(leading.managed_units(user))})
+
+
+@login_required
+def meeting_new(request):
+    user = request.user
+    units = leading.managed_units(user)
+    if not units:
+        raise Http404
+    form = MeetingForm(request.POST or None, units=units, initial={"org_unit": units[0].pk, "held_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            meeting = leading.record_meeting(user, unit=d["org_unit"], held_on=d["held_on"], title=d["title"],
+                                             departments=list(d["departments"]), attendees=d["attendees"],
+                                             minutes=d["minutes"], decisions=d["decisions"])
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, bilingual(_("Meeting recorded: now give the departments their tasks.")))
+            return redirect("governance:meeting_detail", pk=meeting.pk)
+    return render(request, "governance/meeting_form.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def meeting_detail(request, pk):
+    user = request.user
+    _require_leading(user)
+    try:
+        meeting = leading.visible_meetings(user).select_related("org_unit").get(pk=pk)
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+    manages = leading.may_manage(user, meeting.org_unit)
+    form = TaskForm(request.POST or None, initial={"due_on": timezone.localdate() + timezone.timedelta(days=30)})
+    if request.method == "POST":
+        if not manages:
+            raise Http404
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                leading.assign_task(user, unit=meeting.org_unit, department=d["department"], title=d["title"],
+                                    due_on=d["due_on"], meeting=meeting)
+            except ValidationError as exc:
+                form.add_service_error(exc)
+            else:
+                messages.success(request, bilingual(_("Task given to {department}; its staff are told in their inbox."),
+                                                    department=d["department"].label))
+                return redirect("governance:meeting_detail", pk=meeting.pk)
+    tasks = leading.visible_tasks(user).filter(meeting=meeting).select_related("department")
+    return render(request, "governance/meeting_detail.html", {
+        "meeting": meeting, "departments": [d.label for d in meeting.departments.all()], "tasks": tasks,
+        "manages": manages, "form": form, "today": timezone.localdate()}, status=400 if form.errors else 200)
+
+
+@login_required
+def task_detail(request, pk):
+    user = request.user
+    _require_leading(user)
+    try:
+        task = leading.visible_tasks(user).select_related("org_unit", "department", "meeting").get(pk=pk)
+    except GroupTask.DoesNotExist:
+        raise Http404 from None
+    reports_ = leading.may_report(user, task) and task.state == GroupTask.State.OPEN
+    manages = leading.may_manage(user, task.org_unit) and task.state == GroupTask.State.OPEN
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = ReportForm(request.POST if action == "report" else None, initial={"progress": task.progress})
+    cancel = TextForm(request.POST if action == "cancel" else None, prefix="cancel")
+    cancel.fields["text"].label = _("reason for withdrawing")
+    if action is not None:
+        if (action == "report" and not reports_) or (action == "cancel" and not manages) or action not in ("report", "cancel"):
+            raise Http404
+        bound = form if action == "report" else cancel
+        if bound.is_valid():
+            try:
+                if action == "report":
+                    d = form.cleaned_data
+                    leading.report_progress(user, task, progress=d["progress"], note=d["note"], done=d["done"],
+                                            expected_version=int(request.POST.get("version") or task.version))
+                    done = _("Progress reported.")
+                else:
+                    leading.cancel_task(user, task, reason=cancel.cleaned_data["text"])
+                    done = _("Task withdrawn.")
+            except (PermissionDenied, ValueError):
+                raise Http404 from None
+            except ValidationError as exc:
+                bound.add_service_error(exc)
+            else:
+                messages.success(request, bilingual(done))
+                return redirect("governance:task_detail", pk=task.pk)
+    return render(request, "governance/task_detail.html", {
+        "task": task, "reports": task.reports.select_related("by"), "may_report": reports_, "manages": manages,
+        "form": form, "cancel": cancel, "today": timezone.localdate()},
+        status=400 if (form.errors or cancel.errors) else 200)

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Target(models.Model):
@@ -128,3 +129,40 @@ class ExtremeIncident(models.Model):
 
     class Meta:
         ordering = ["-date", "-id"]
+
+
+class AppraisalScheme(models.Model):
+    """An appraisal (考核) of a region — or of one department in it — for a year (issue 19 part 4): a weighted score
+    built from chosen indicators and the completion of the leading group's tasks. The weights are data
+    (:class:`AppraisalItem`); the score is worked out by ``xinli.indicators.appraisal`` for the scheme's region and
+    each region directly below it."""
+
+    org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("region"), on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, editable=False, db_index=True)
+    year = models.PositiveSmallIntegerField(_("year"))
+    department = models.ForeignKey("regions.Department", verbose_name=pgettext_lazy("leading group", "department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=100)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("appraisal scheme")
+        verbose_name_plural = _("appraisal schemes")
+        ordering = ["-year", "org_path", "id"]
+
+
+class AppraisalItem(models.Model):
+    """One part of a scheme: an indicator (scored against its target) or the leading group's tasks (done on time ÷
+    due), with its weight."""
+
+    TASKS = "tasks"
+    scheme = models.ForeignKey(AppraisalScheme, on_delete=models.CASCADE, related_name="items")
+    indicator = models.CharField(_("indicator"), max_length=10)  # a registry code, or "tasks"
+    weight = models.DecimalField(_("weight"), max_digits=6, decimal_places=2)
+
+    class Meta:
+        verbose_name = _("appraisal item")
+        verbose_name_plural = _("appraisal items")
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "indicator"], name="appraisal_item_unique")]

@@ -8,7 +8,7 @@ from xinli.core.db import read_alias
 from xinli.core.policy import INDICATORS_VIEW
 from xinli.core.scoping import scope_q
 
-from .models import ExtremeIncident, RiskAssessment, Rollup, Signal
+from .models import AppraisalScheme, ExtremeIncident, RiskAssessment, Rollup, Signal
 
 
 def visible_rollups(user) -> QuerySet[Rollup]:
@@ -38,3 +38,9 @@ def visible_assessments(user) -> QuerySet[RiskAssessment]:
 def visible_incidents(user) -> QuerySet[ExtremeIncident]:
     """Registered extreme incidents (aggregate rows, no person data) under the user's ``indicators.view`` assignments."""
     return ExtremeIncident.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit", "recorded_by")
+
+
+def visible_schemes(user) -> QuerySet[AppraisalScheme]:
+    """Appraisal schemes of regions inside the user's ``indicators.view`` scope (their scores are read from the rollups
+    of the region and the regions below it, so never a scheme of a region above)."""
+    return AppraisalScheme.objects.filter(scope_q(user, INDICATORS_VIEW)).select_related("org_unit", "department")

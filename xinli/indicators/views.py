@@ -21,7 +21,7 @@ from xinli.regions import parameters
 from xinli.regions.models import OrgUnit
 from xinli.regions.parameters import small_cell_threshold
 
-from . import disclosure, display, selectors, services
+from . import appraisal, disclosure, display, selectors, services
 from .registry import REGISTRY, breakdown_label, period_end
 
 
@@ -331,3 +331,86 @@ def warning(request):
         "incidents": selectors.visible_incidents(user).filter(org_path__startswith=unit.path, date__year=year),
         "incident_count": incidents.incident_count(unit, year)[0], "incident_count_before": incidents.incident_count(unit, year - 1)[0],
         "kinds": ExtremeIncident.Kind.choices, "note_help": incidents.NOTE_HELP, "posted": posted})
+
+
+# --- the appraisal (考核, issue 19 part 4) -------------------------------------------------------------------------
+
+def _scheme_form_data(request, managed):
+    """(unit, year, name, department, items) from the scheme form; a ValidationError names the field."""
+    from decimal import Decimal, InvalidOperation
+
+    from xinli.core.i18n import field_error
+    from xinli.regions.models import Department
+
+    unit = next((u for u in managed if str(u.pk) == request.POST.get("org_unit")), None)
+    if unit is None:
+        raise field_error("org_unit", _("Region: pick one of the regions whose appraisal you set."))
+    year = parse_year(request.POST.get("year"))
+    if year is None or not 2000 <= year <= timezone.localdate().year + 1:
+        raise field_error("year", _("Year: a year from 2000 to next year."))
+    department = None
+    if request.POST.get("department"):
+        department = Department.objects.filter(pk=request.POST["department"], active=True).first()
+        if department is None:
+            raise field_error("department", _("Department: pick one from the list, or leave it empty for the whole region."))
+    items = []
+    for code in [appraisal.TASKS, *REGISTRY]:
+        raw = (request.POST.get(f"w_{code}") or "").strip()
+        if not raw:
+            continue
+        try:
+            weight = Decimal(raw)
+        except InvalidOperation:
+            raise field_error("items", _("Parts: the weight of {part} must be a number above 0 (up to 1000)."),
+                              part=appraisal.label(code)) from None
+        items.append((code, weight))
+    return unit, year, request.POST.get("name", ""), department, items
+
+
+@login_required
+def appraisals(request):
+    """The appraisal schemes of the user's area, and a form for a new one (the 综治 office)."""
+    from xinli.core.policy import LEADING_MANAGE
+    from xinli.core.scoping import scope_paths
+    from xinli.regions.models import Department
+
+    user = request.user
+    if not has_capability(user, INDICATORS_VIEW):
+        raise Http404
+    managed = list(OrgUnit.objects.filter(path__in=scope_paths(user, LEADING_MANAGE), valid_to__isnull=True).order_by("path"))
+    managed = [u for u in managed if path_in_scope(user, INDICATORS_VIEW, u.path)]
+    errors = []
+    if request.method == "POST":
+        if not managed:
+            raise Http404
+        try:
+            unit, year, name, department, items = _scheme_form_data(request, managed)
+            scheme = appraisal.save_scheme(user, unit=unit, year=year, name=name, items=items, department=department)
+        except PermissionDenied:
+            raise Http404 from None
+        except ValidationError as exc:
+            errors = exc.messages
+        else:
+            messages.success(request, _("Appraisal scheme saved."))
+            return redirect("indicators:appraisal", pk=scheme.pk)
+    schemes = selectors.visible_schemes(user).prefetch_related("items")
+    return render(request, "indicators/appraisals.html", {
+        "schemes": schemes, "managed": managed, "errors": errors, "post": request.POST, "year": timezone.localdate().year,
+        "departments": Department.objects.filter(active=True), "codes": [(appraisal.TASKS, appraisal.label(appraisal.TASKS))]
+        + [(code, appraisal.label(code)) for code in REGISTRY]}, status=400 if errors else 200)
+
+
+@login_required
+def appraisal_detail(request, pk):
+    """A scheme's scores for its region and each region below it, with every part; Excel with ``?format=xlsx``."""
+    user = request.user
+    if not has_capability(user, INDICATORS_VIEW):
+        raise Http404
+    try:
+        scheme = selectors.visible_schemes(user).get(pk=pk)
+    except appraisal.AppraisalScheme.DoesNotExist:
+        raise Http404 from None
+    if request.GET.get("format") == "xlsx":
+        return xlsx.response(appraisal.workbook(scheme), f"appraisal-{scheme.org_unit.code}-{scheme.year}-{scheme.pk}.xlsx")
+    return render(request, "indicators/appraisal.html", {"scheme": scheme, "items": list(scheme.items.all()),
+                                                         "scores": appraisal.scores(scheme)})

@@ -289,7 +289,39 @@ def _chapter_support(doc, s: Summary) -> None:
     v = network_stats.volunteers(s.unit, s.year, s.as_of)
     doc.add_paragraph(f"志愿者队伍：截至{now}，在册志愿者 {v.active} 人（已培训 {v.trained} 人）；{s.period}，新招募 {v.recruited} 人，提供志愿服务 "
                       f"{v.services} 次、共 {_one(v.hours)} 小时，获表彰 {v.commendations} 人次。")
+    _leading_group(doc, s)
     doc.add_paragraph("【请填写：经费投入、政策保障与激励机制】")
+
+
+def _leading_group(doc, s: Summary) -> None:
+    """组织领导: the leading group's meetings and tasks of the period, and the region's appraisal scores (issue 19)."""
+    from xinli.governance.leading import task_counts
+    from xinli.governance.models import GroupTask, Meeting
+    from xinli.indicators import appraisal
+    from xinli.indicators.models import AppraisalScheme
+
+    lo = datetime.date(s.year, 1, 1)
+    meetings = Meeting.objects.filter(org_path__startswith=s.unit.path, held_on__gte=lo, held_on__lte=s.as_of)
+    own = meetings.filter(org_unit=s.unit).count()
+    decided = GroupTask.objects.filter(org_path__startswith=s.unit.path, created_at__date__gte=lo, created_at__date__lte=s.as_of).count()
+    on_time, due = task_counts(s.unit.path, s.year, s.as_of)
+    overdue = GroupTask.objects.filter(org_path__startswith=s.unit.path, state=GroupTask.State.OPEN, due_on__lt=s.as_of).count()
+    doc.add_paragraph(f"组织领导：{s.period}，辖区社会心理服务体系建设领导小组召开会议 {meetings.count()} 次（本级 {own} 次），"
+                      f"部署部门任务 {decided} 项；到期任务 {due} 项中按时完成 {on_time} 项（按时完成率 {_rate(on_time, due)}），"
+                      f"截至{_date(s.as_of)}逾期未完成 {overdue} 项。")
+    schemes = list(AppraisalScheme.objects.filter(org_unit=s.unit, year=s.year).select_related("department").prefetch_related("items"))
+    if not schemes:
+        doc.add_paragraph(f"考核：{s.year}年未在平台设置考核方案。")
+        return
+    doc.add_paragraph("考核：按平台设置的考核方案计分（指标按目标计 0–100 分，任务按按时完成率计分，加权平均；无数值、无目标或无到期任务的项目不计分）。")
+    rows = []
+    for scheme in schemes:
+        result = appraisal.score(scheme, s.unit)
+        parts = "；".join(f"{p.label} {p.score if p.score is not None else '不计分'}（权重 {p.item.weight.normalize():f}）"
+                         for p in result.parts)
+        rows.append([scheme.name, scheme.department.label if scheme.department else "全地区",
+                     f"{result.total} 分" if result.total is not None else "—", parts])
+    _grid(doc, ["考核方案", "考核对象", "总分", "各项得分"], rows)
 
 
 def _chapter_information(doc, s: Summary, held) -> None:

@@ -41,6 +41,9 @@ def notification_link(note) -> str:
     order = note.params.get("order")
     if isinstance(order, int) and note.kind.startswith("order_"):  # work orders between departments
         return reverse("governance:order_detail", args=[order])
+    task = note.params.get("task")
+    if isinstance(task, int) and note.kind.startswith("task_"):  # the leading group's tasks
+        return reverse("governance:task_detail", args=[task])
     if note.kind == "id_request_transferred":  # the record is now in the requester's area: the archive search
         return reverse("archives:person_list")
     return ""

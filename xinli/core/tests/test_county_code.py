@@ -59,6 +59,9 @@ EXEMPT = {
                                   "record ids and the reasons, no personal field; the records carry their counties",
     "regions.DepartmentUnit": "a department's office at a unit (市民政局): no person",
     "governance.GridCell": "a grid cell below a village (code, name, households, grid worker): no person",
+    "governance.Meeting": "a region's leading-group meeting (departments, minutes, decisions): no person",
+    "governance.GroupTask": "a task the leading group gave a department: no person",
+    "indicators.AppraisalScheme": "a region's appraisal scheme (weights of indicators and tasks): no person",
     "governance.WorkOrder": "a work order between two units (possibly of two counties): it carries both paths (from_path, "
                             "to_path), is read by either side; its free text is encrypted",
     "archives.PersonMerge": "a merge of two records (possibly of two counties) at their common ancestor unit: record ids "

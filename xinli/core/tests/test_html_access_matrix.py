@@ -162,6 +162,12 @@ ROUTES = {
     "grids/": ({"archives.edit"}, None, "get"),
     "grids/<int:pk>/": ({"archives.edit"}, "grid_cell", "get"),
     "grids/visit/": ({"archives.edit"}, None, "get"),
+    "leading/": ({"leading.view"}, None, "get"),
+    "leading/meetings/new/": ({"leading.manage"}, None, "get"),
+    "leading/meetings/<int:pk>/": ({"leading.view"}, "meeting", "get"),
+    "leading/tasks/<int:pk>/": ({"leading.view"}, "group_task", "get"),
+    "indicators/appraisal/": ({"indicators.view"}, None, "get"),
+    "indicators/appraisal/<int:pk>/": ({"indicators.view"}, "appraisal_scheme", "get"),
 }
 
 
@@ -279,6 +285,15 @@ def outside(tree, people, assessments):  # noqa: F811
     from xinli.governance.models import GridCell
 
     objs["grid_cell"] = GridCell.objects.create(code=f"{tree.b1v1.code}-01", name="海云村一网格", org_unit=tree.b1v1)
+    # The leading group of county B: a meeting, a task for its civil affairs, an appraisal scheme (issue 19).
+    from xinli.governance.models import GroupTask, Meeting
+    from xinli.indicators.models import AppraisalItem, AppraisalScheme
+
+    objs["meeting"] = Meeting.objects.create(org_unit=tree.county_b, org_path=b, held_on=now.date(), title="市北区领导小组会议")
+    objs["group_task"] = GroupTask.objects.create(org_unit=tree.county_b, org_path=b, department=office.department,
+                                                  title="市北区任务", due_on=now.date())
+    objs["appraisal_scheme"] = AppraisalScheme.objects.create(org_unit=tree.county_b, org_path=b, year=now.year, name="市北区考核")
+    AppraisalItem.objects.create(scheme=objs["appraisal_scheme"], indicator="tasks", weight=1)
     missing = [k for k, v in objs.items() if v is None]
     assert not missing, f"fixture objects not built: {missing}"
     for k, v in objs.items():
