@@ -18,3 +18,8 @@ class GovernanceConfig(AppConfig):
 
         for key in ("department", "departments"):
             audit_display.VALUE_FORMATTERS[key] = department
+
+        # The person fields pushed to an exchange partner, by their labels.
+        from .models import PERSON_FIELDS
+
+        audit_display.VALUE_FORMATTERS["person_fields"] = lambda value, data: str(PERSON_FIELDS.get(value, value))

@@ -9,7 +9,13 @@ same way with Xinli's side of the same secret (the partner verifies with it).
 
 **Inbound**: a work order (``receive_order``), idempotent by the sender's id: sent twice, the same order comes back.
 **Outbound**: the outbox (``ExchangeMessage``) — the result of an order the partner sent when it is completed,
-returned or closed — written in the transaction of the change and delivered by the queue (``deliver``) with retries."""
+returned or closed; and, to every partner whose area holds the household, the persons-at-risk events (a household
+visit that found one of the plan's risk signs: ``risk_event``) and the disputes (``dispute``) the grid workers record
+(``queue_visit``) — written in the transaction of the change and delivered by the queue (``deliver``) with retries.
+An event names the person by a reference of its own for that partner (HMAC-SM3 of the record's id under the shared
+secret: stable, so repeated events link up, and meaningless elsewhere) and adds only the person fields the partner is
+declared to receive (``ExchangePartner.person_fields``; none by default), each such push audited as an export of the
+person. Free text (the situation, the parties to a dispute) never leaves."""
 
 from __future__ import annotations
 
@@ -26,12 +32,21 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from xinli.core import audit
 from xinli.core.crypto import hmac_sm3_hex, sm3_hex
 from xinli.core.i18n import field_error
 from xinli.regions.models import Department, OrgUnit
 
 from . import services
-from .models import ExchangeMessage, ExchangeNonce, ExchangePartner, OrderKind, WorkOrder
+from .models import (
+    PERSON_FIELDS,
+    ExchangeMessage,
+    ExchangeNonce,
+    ExchangePartner,
+    HouseholdVisit,
+    OrderKind,
+    WorkOrder,
+)
 
 SKEW = 300  # seconds a request's timestamp may differ from the server's clock
 NONCE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -175,6 +190,58 @@ def queue_result(order: WorkOrder) -> ExchangeMessage | None:
     return message
 
 
+def person_ref(partner: ExchangePartner, person_id: int) -> str:
+    """The person's reference for ``partner``: stable for that partner, meaningless to anyone without its secret."""
+    return hmac_sm3_hex(partner.secret.encode("utf-8"), f"xinli-person:{person_id}".encode())[:32]
+
+
+def _person(partner: ExchangePartner, person) -> dict:
+    out = {"ref": person_ref(partner, person.pk)}
+    for key in partner.person_fields:
+        if key not in PERSON_FIELDS:
+            continue
+        value = getattr(person, key)
+        out[key] = value.isoformat() if hasattr(value, "isoformat") else (value or None)
+    return out
+
+
+def visit_events(visit: HouseholdVisit, partner: ExchangePartner) -> list[tuple[str, dict]]:
+    """(kind, payload) of what a household visit reports to ``partner``: a persons-at-risk event when it found risk
+    signs, a dispute when it recorded one (codes as in docs/governance.md; no free text)."""
+    base = {"visit": visit.pk, "org_unit_code": visit.grid.org_unit.code, "grid_code": visit.grid.code,
+            "visited_on": visit.visited_on.isoformat(), "person": _person(partner, visit.person)}
+    out = []
+    if visit.risk_signs:
+        actions = visit.actions or {}
+        out.append(("risk_event", {**base, "id": f"visit-{visit.pk}-risk", "risk_signs": list(visit.risk_signs),
+                                   "tags": actions.get("tags", []), "plan_opened": bool((actions.get("plan") or {}).get("opened")),
+                                   "alert": bool(actions.get("alert"))}))
+    if visit.dispute_type:
+        out.append(("dispute", {**base, "id": f"visit-{visit.pk}-dispute", "dispute_type": visit.dispute_type,
+                                "mediation": visit.mediation or None, "mediator": visit.mediator or None,
+                                "referred": bool((visit.actions or {}).get("orders")) and visit.mediation == "refer"}))
+    return out
+
+
+def queue_visit(actor, visit: HouseholdVisit) -> list[ExchangeMessage]:
+    """Put a household visit's events into the outbox of every active partner with a push address whose area holds
+    the visit (in the caller's transaction); audited as an export of the person where person fields go out."""
+    messages = []
+    partners = [p for p in ExchangePartner.objects.filter(active=True).exclude(push_url="").select_related("org_unit")
+                if visit.org_path.startswith(p.org_unit.path)]
+    for partner in partners:
+        events = visit_events(visit, partner)
+        for kind, payload in events:
+            message = ExchangeMessage.objects.create(partner=partner, kind=kind, payload=json.dumps(payload, ensure_ascii=False))
+            transaction.on_commit(lambda pk=message.pk: _enqueue(pk))
+            messages.append(message)
+        shared = [f for f in partner.person_fields if f in PERSON_FIELDS]
+        if events and shared:
+            audit.record(actor, audit.Action.EXPORT, obj=visit, person=visit.person, purpose="exchange",
+                         detail={"partner": partner.key_id, "person_fields": shared, "messages": len(events)})
+    return messages
+
+
 def _enqueue(pk: int) -> None:
     from .tasks import push_exchange_message
 
@@ -217,11 +284,12 @@ def pending_messages(limit: int = 200) -> list[int]:
     return list(ExchangeMessage.objects.filter(status=ExchangeMessage.Status.PENDING).order_by("pk").values_list("pk", flat=True)[:limit])
 
 
-def register_partner(*, key_id: str, name: str, org_unit: OrgUnit, account, push_url: str = "") -> tuple[ExchangePartner, str]:
+def register_partner(*, key_id: str, name: str, org_unit: OrgUnit, account, push_url: str = "",
+                     person_fields=()) -> tuple[ExchangePartner, str]:
     """A new partner and its secret (shown once to the operator, who gives it to the partner)."""
     if ExchangePartner.objects.filter(key_id=key_id).exists():
         raise ValidationError({"key_id": ValidationError(f"partner {key_id} exists")})
     secret = new_secret()
     partner = ExchangePartner.objects.create(key_id=key_id, name=name, secret=secret, org_unit=org_unit, account=account,
-                                             push_url=push_url)
+                                             push_url=push_url, person_fields=list(person_fields))
     return partner, secret

@@ -23,6 +23,7 @@ from xinli.core.i18n import field_error
 from xinli.core.policy import ARCHIVES_EDIT
 from xinli.core.scoping import path_in_scope
 
+from .exchange import queue_visit
 from .models import DisputeType, GridCell, GridResident, HouseholdVisit, Mediation, Need, OrderKind, RiskSign
 
 
@@ -155,6 +156,7 @@ def record_visit(actor, person, *, grid: GridCell, visited_on: datetime.date, si
         visit.actions = actions
         audit.record(actor, audit.Action.CREATE, obj=visit, person=person, org_path=person.org_path,
                      detail={"signs": len(signs), "needs": len(needs), "dispute": bool(dispute_type)})
+        queue_visit(actor, visit)  # risk signs and disputes to the 综治 platforms of the area (issue 19 part 5)
     return visit
 
 

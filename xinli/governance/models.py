@@ -158,6 +158,9 @@ class ExchangePartner(models.Model):
     org_unit = models.ForeignKey("regions.OrgUnit", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+")
     account = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.PROTECT, related_name="+")
     push_url = models.URLField(_("push address"), blank=True, default="")
+    # The person fields pushed with a persons-at-risk event or a dispute (keys of PERSON_FIELDS; default none: the
+    # partner gets a pseudonymous reference only). Set by the operator with ``exchange_partner --person-fields``.
+    person_fields = models.JSONField(_("person fields shared"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
