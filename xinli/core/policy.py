@@ -106,8 +106,10 @@ GRANTS: dict[str, Grant] = {
     # Department staff also read the indicators (aggregates, small cells withheld as for any reader without person
     # rights): their department's work-order figures and the indicators of their field.
     Role.DEPARTMENT_STAFF: Grant(frozenset({REGIONS_VIEW, ORDERS_WORK, INDICATORS_VIEW, LEADING_VIEW})),
+    # The 综治 office also imports the orders a 12345 citizen hotline exports (imports.run; each row still goes through
+    # the work-order service, which needs orders.create over the unit).
     Role.GOVERNANCE_OFFICER: Grant(frozenset({REGIONS_VIEW, ORDERS_SUPERVISE, ORDERS_CREATE, INDICATORS_VIEW, LEADING_VIEW,
-                                              LEADING_MANAGE})),
+                                              LEADING_MANAGE, IMPORTS_RUN})),
     Role.SYSTEM_ADMIN: Grant(frozenset({REGIONS_VIEW, REGIONS_MANAGE, ACCOUNTS_MANAGE, IMPORTS_RUN}), administrator=True),
     Role.SECURITY_ADMIN: Grant(frozenset({REGIONS_VIEW, SECURITY_MANAGE}), administrator=True),
     Role.AUDIT_ADMIN: Grant(frozenset({REGIONS_VIEW, AUDIT_VIEW}), administrator=True),

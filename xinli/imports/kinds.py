@@ -884,3 +884,64 @@ def handle_case(ctx: Context, group) -> str:
 
 
 KINDS[Kind.CASES] = ImportKind(CASE_COLUMNS, handle_case, CASE_FIELDS)
+
+
+# ---------------------------------------------------------------- 12345 citizen-hotline work orders (工单)
+
+ORDER_COLUMNS = [
+    Column("source_id", "工单编号", "12345-2026-000123", required=True),
+    Column("kind", "工单类型", "困难救助", required=True),
+    Column("title", "事由", "独居老人生活困难，申请临时救助", required=True),
+    Column("description", "详情", "来电人反映邻居独居老人生活困难，近期医药费支出大。"),
+    Column("org_unit_code", "所在村（社区）代码", "370202001001", required=True),
+    Column("department", "承办部门", ""),
+]
+ORDER_FIELDS = {"kind": "kind", "title": "title", "description": "description", "office": "department"}
+
+
+def handle_work_order(ctx: Context, group) -> str:
+    """One order of a 12345 citizen-hotline (or other platform's) export, sent through governance.services.dispatch in
+    the importer's name (``orders.create`` over the unit) from the village or community it concerns to the nearest
+    office of the kind's department — or of the department named. Idempotent by the order number (the order's
+    ``external_id`` is ``import:<number>``): an order already imported is never changed by an import. No person is
+    linked (the details hold what the caller said, encrypted)."""
+    from xinli.governance import services as orders
+    from xinli.governance.models import OrderKind, WorkOrder
+    from xinli.governance.selectors import covering_offices
+    from xinli.regions.models import Department
+
+    (_line, row), = group
+    p = _Problems()
+    number = text(row.get("source_id"))[:64]
+    if not number:
+        p.add("source_id", _("Order number: required; the number the hotline gave the order (it makes a re-import change nothing)."))
+    value = text(row.get("kind"))
+    kind = next((k for k in OrderKind.objects.filter(active=True).select_related("department")
+                 if value in (k.code, k.name, k.name_en)), None) if value else None
+    if kind is None:
+        p.add("kind", _("Kind: '{value}' is not a work-order kind; write one of the kinds' names, e.g. 困难救助 or 12345 热线工单."),
+              value=value[:30])
+    unit = p.take(lambda: ctx.unit(text(row.get("org_unit_code"))))
+    office = None
+    dept_value = text(row.get("department"))
+    if dept_value:
+        department = next((d for d in Department.objects.filter(active=True) if dept_value in (d.code, d.name, d.name_en)), None)
+        if department is None:
+            p.add("department", _("Department: '{value}' is not known; write a department's name (e.g. 民政) or leave it empty for the kind's department."),
+                  value=dept_value[:30])
+        elif unit is not None:
+            office = next(iter(covering_offices(unit, department)), None)
+            if office is None:
+                p.add("department", _("Department: no office of {department} covers {unit}; leave it empty or ask the administrator to register the office."),
+                      department=department.label, unit=unit.name)
+    p.raise_any()
+    external_id = f"import:{number}"
+    if WorkOrder.objects.filter(external_id=external_id).exists():
+        return "unchanged"
+    _refuse_unknown(ctx, _("Work order: not imported before; import with the strategy create or create and update."))
+    orders.dispatch(ctx.actor, kind=kind, title=text(row.get("title")), description=text(row.get("description")),
+                    from_unit=unit, office=office, external_id=external_id)
+    return "created"
+
+
+KINDS[Kind.WORK_ORDERS] = ImportKind(ORDER_COLUMNS, handle_work_order, ORDER_FIELDS)

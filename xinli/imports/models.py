@@ -15,6 +15,7 @@ class Kind(models.TextChoices):
     PLANS = "plans", _("personalised plans")
     EMERGENCIES = "emergencies", _("SMD emergencies with case-team members")
     CASES = "cases", _("closed counselling cases")
+    WORK_ORDERS = "work_orders", _("12345 citizen-hotline work orders")
 
 
 class Strategy(models.TextChoices):
