@@ -21,6 +21,7 @@ from xinli.core.policy import (
     ORDERS_SUPERVISE,
     ORDERS_WORK,
     OUTREACH_PUBLISH,
+    REGIONS_MANAGE,
     SCREENING_CAMPAIGN,
     SECURITY_MANAGE,
     SMD_BASIC,
@@ -58,6 +59,8 @@ def nav_flags(user):
         "orders": any(has_capability(user, c) for c in (ORDERS_WORK, ORDERS_CREATE, ORDERS_SUPERVISE)),
         # the leading group (issue 19 part 4): its meetings, tasks and appraisals
         "leading": has_capability(user, LEADING_VIEW),
+        # the work-order kinds (platform-wide data: deadlines, shared person fields), kept by the system administrator
+        "order_kinds": has_capability(user, REGIONS_MANAGE),
         "unread": user.notifications.filter(read_at__isnull=True).count(),
     }
 

@@ -1,5 +1,5 @@
-"""The work-order kinds loaded by migration ``governance.0002`` (data: a region edits deadlines and shared fields in
-the database, or adds kinds; no page yet). Deadlines where no national norm fixes one: acceptance within 24 hours for disputes and
+"""The work-order kinds loaded by migration ``governance.0002`` (data: the system administrator edits deadlines and
+shared fields, or adds kinds, on ``/orders/kinds/`` through :func:`save_kind`). Deadlines where no national norm fixes one: acceptance within 24 hours for disputes and
 safety, 48 hours otherwise (the common practice of the 12345 citizen hotlines); completion 7–20 days by kind, the
 15 working-day answer period of the 信访工作条例 (2022) taken as the default. Person fields: the least the
 receiving department needs to act (docs/governance.md)."""
@@ -38,3 +38,61 @@ def ensure_defaults(OrderKind=None, Department=None) -> None:
         OrderKind.objects.get_or_create(code=code, defaults={
             "name": name, "name_en": name_en, "department": by_code[dept], "accept_hours": hours, "complete_days": days,
             "person_fields": fields, "sort": sort})
+
+
+def save_kind(actor, *, kind=None, code: str = "", name: str, name_en: str = "", department, accept_hours, complete_days,
+              person_fields=(), active: bool = True, sort: int = 100):
+    """Create a work-order kind (``kind`` None) or change one. Who: holders of ``regions.manage`` (the system
+    administrator, on the 综治 office's instruction; kinds are platform-wide data). New deadlines apply to orders sent
+    from then on; an order keeps the deadlines it was given. Every problem names its field; nothing is written."""
+    import re
+
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.db import transaction
+    from django.utils.translation import gettext_lazy as _
+
+    from xinli.core import audit
+    from xinli.core.i18n import bilingual
+    from xinli.core.policy import REGIONS_MANAGE
+    from xinli.core.scoping import has_capability
+
+    from .models import PERSON_FIELDS, OrderKind
+
+    if not has_capability(actor, REGIONS_MANAGE):
+        raise PermissionDenied
+    errors = {}
+    code = (code or "").strip() if kind is None else kind.code
+    if kind is None:
+        if not re.fullmatch(r"[a-z][a-z0-9_]{1,29}", code):
+            errors["code"] = _("Code: 2–30 lower-case letters, digits or _, starting with a letter (e.g. housing_aid).")
+        elif OrderKind.objects.filter(code=code).exists():
+            errors["code"] = _("Code: {code} is taken; pick another.")
+    name, name_en = (name or "").strip(), (name_en or "").strip()
+    if not name or len(name) > 60:
+        errors["name"] = _("Name: required, at most 60 characters.")
+    if len(name_en) > 80:
+        errors["name_en"] = _("English name: at most 80 characters.")
+    if department is None or not department.active:
+        errors["department"] = _("Department: required; pick the department that handles this kind.")
+    if not isinstance(accept_hours, int) or not 1 <= accept_hours <= 720:
+        errors["accept_hours"] = _("Hours to accept: a whole number from 1 to 720.")
+    if not isinstance(complete_days, int) or not 1 <= complete_days <= 365:
+        errors["complete_days"] = _("Days to complete: a whole number from 1 to 365.")
+    fields = [f for f in PERSON_FIELDS if f in set(person_fields)]
+    if set(person_fields) - set(PERSON_FIELDS):
+        errors["person_fields"] = _("Person fields shared: pick from the listed fields.")
+    if errors:
+        raise ValidationError({k: [bilingual(v, code=code)] for k, v in errors.items()})
+    values = {"name": name, "name_en": name_en, "department": department, "accept_hours": accept_hours,
+              "complete_days": complete_days, "person_fields": fields, "active": bool(active), "sort": sort}
+    with transaction.atomic():
+        if kind is None:
+            kind = OrderKind.objects.create(code=code, **values)
+            changed = sorted(values)
+        else:
+            changed = sorted(k for k, v in values.items() if getattr(kind, k) != v)
+            for k, v in values.items():
+                setattr(kind, k, v)
+            kind.save()
+        audit.record(actor, audit.Action.UPDATE, obj=kind, detail={"fields": changed})
+    return kind

@@ -17,13 +17,14 @@ from django.utils.translation import pgettext_lazy
 from xinli.core.forms import BilingualForm
 from xinli.core.i18n import bilingual
 from xinli.core.listing import list_rows
-from xinli.core.policy import ARCHIVES_EDIT, LEADING_VIEW, ORDERS_CREATE
+from xinli.core.policy import ARCHIVES_EDIT, LEADING_VIEW, ORDERS_CREATE, REGIONS_MANAGE
 from xinli.core.scoping import has_capability, scope_paths
 from xinli.core.widgets import DateInput
 from xinli.regions.models import Department, DepartmentUnit, OrgUnit
 
-from . import grids, leading, selectors, services
+from . import grids, kinds, leading, selectors, services
 from .models import (
+    PERSON_FIELDS,
     DisputeType,
     GridCell,
     GridResident,
@@ -465,3 +466,71 @@ def task_detail(request, pk):
         "task": task, "reports": task.reports.select_related("by"), "may_report": reports_, "manages": manages,
         "form": form, "cancel": cancel, "today": timezone.localdate()},
         status=400 if (form.errors or cancel.errors) else 200)
+
+
+# --- work-order kinds (data; the system administrator) ------------------------------------------------------------
+
+class KindForm(BilingualForm):
+    code = forms.CharField(label=_("code"), max_length=30, required=False,
+                           help_text=_("Lower-case letters, digits and _; fixed once the kind exists."))
+    name = forms.CharField(label=_("name"), max_length=60)
+    name_en = forms.CharField(label=_("English name"), max_length=80, required=False)
+    department = forms.ModelChoiceField(label=pgettext_lazy("leading group", "department"), queryset=Department.objects.filter(active=True))
+    accept_hours = forms.IntegerField(label=_("hours to accept"), min_value=1, max_value=720)
+    complete_days = forms.IntegerField(label=_("days to complete"), min_value=1, max_value=365)
+    person_fields = forms.MultipleChoiceField(label=_("person fields shared"), required=False, widget=forms.CheckboxSelectMultiple,
+                                              choices=[(k, v) for k, v in PERSON_FIELDS.items()],
+                                              help_text=_("Only what the receiving department needs to act; nothing else of the archive is ever shared."))
+    sort = forms.IntegerField(label=_("order"), min_value=0, max_value=1000, initial=100)
+    active = forms.BooleanField(label=_("active"), required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["department"].label_from_instance = lambda d: d.label
+
+
+def _require_kinds(user) -> None:
+    if not has_capability(user, REGIONS_MANAGE):
+        raise Http404
+
+
+@login_required
+def kind_list(request):
+    """The work-order kinds with their department, deadlines and shared fields; a form for a new kind."""
+    user = request.user
+    _require_kinds(user)
+    form = KindForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            saved = kinds.save_kind(user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, bilingual(_("Work-order kind {name} saved."), name=saved.name))
+            return redirect("governance:kind_list")
+    rows = OrderKind.objects.select_related("department").order_by("sort", "code")
+    return render(request, "governance/kind_list.html", {"kinds": rows, "form": form, "fields": PERSON_FIELDS},
+                  status=400 if form.errors else 200)
+
+
+@login_required
+def kind_edit(request, pk):
+    user = request.user
+    _require_kinds(user)
+    try:
+        kind = OrderKind.objects.select_related("department").get(pk=pk)
+    except OrderKind.DoesNotExist:
+        raise Http404 from None
+    initial = {f: getattr(kind, f) for f in ("code", "name", "name_en", "accept_hours", "complete_days", "person_fields", "sort", "active")}
+    form = KindForm(request.POST or None, initial={**initial, "department": kind.department_id})
+    form.fields["code"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "code"}
+        try:
+            kinds.save_kind(user, kind=kind, **data)
+        except ValidationError as exc:
+            form.add_service_error(exc)
+        else:
+            messages.success(request, bilingual(_("Work-order kind {name} saved."), name=kind.name))
+            return redirect("governance:kind_list")
+    return render(request, "governance/kind_form.html", {"kind": kind, "form": form}, status=400 if form.errors else 200)

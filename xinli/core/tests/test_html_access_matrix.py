@@ -159,6 +159,8 @@ ROUTES = {
     "orders/": ({"orders.work", "orders.create", "orders.supervise"}, None, "get"),
     "orders/new/": ({"orders.create"}, None, "get"),
     "orders/<int:pk>/": ({"orders.work", "orders.create", "orders.supervise"}, "work_order", "get"),
+    "orders/kinds/": ({"regions.manage"}, None, "get"),  # platform-wide data: no object of an area
+    "orders/kinds/<int:pk>/": ({"regions.manage"}, None, "get"),
     "grids/": ({"archives.edit"}, None, "get"),
     "grids/<int:pk>/": ({"archives.edit"}, "grid_cell", "get"),
     "grids/visit/": ({"archives.edit"}, None, "get"),
