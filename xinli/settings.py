@@ -275,6 +275,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The messages Xinli pushes to a 综治 platform, as ``x-webhooks`` (xinli/governance/api.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "xinli.governance.api.add_push_messages"],
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("XINLI_MAX_BODY_BYTES", str(1024 * 1024)))
 # Imports (xinli/core/uploads.py): the largest uploaded or imported file, the most data rows read from one sheet, and

@@ -118,3 +118,50 @@ class ExchangeOrderView(_Signed):
 
 _BODY = _("Request body: not valid JSON; send a JSON object.")
 _NOT_FOUND = _("Not found, or outside your area.")
+
+
+# --- what Xinli pushes to a partner (documented as ``x-webhooks``: the schema is OpenAPI 3.0) -----------------------
+
+_PERSON = {"type": "object", "required": ["ref"], "properties": {
+    "ref": {"type": "string", "description": "HMAC-SM3 of the record's id under the shared secret (32 hex): stable for this partner"},
+    **{k: {"type": "string", "nullable": True, "description": "only when declared for the partner (exchange_partner --person-fields)"}
+       for k in ("name", "sex", "birth_date", "phone", "address", "id_number")}}}
+_VISIT = {"visit": {"type": "integer"}, "org_unit_code": {"type": "string"}, "grid_code": {"type": "string"},
+          "visited_on": {"type": "string", "format": "date"}, "person": _PERSON}
+PUSH_MESSAGES = {
+    "order_status": ("The state of an order the partner sent (accepted, returned, completed, closed)",
+                     {"type": "object", "description": "as GET /api/v1/exchange/orders/{id}/ returns it"},
+                     STATUS_EXAMPLE.value),
+    "risk_event": ("A household visit found one of the pilot plan's risk signs (persons at risk)",
+                   {"type": "object", "properties": {"id": {"type": "string"}, **_VISIT,
+                                                     "risk_signs": {"type": "array", "items": {"type": "string", "enum": [
+                                                         "conflict", "frustration", "imbalance", "abnormal_behaviour", "paranoid"]}},
+                                                     "tags": {"type": "array", "items": {"type": "string"}},
+                                                     "plan_opened": {"type": "boolean"}, "alert": {"type": "boolean"}}},
+                   {"id": "visit-17-risk", "visit": 17, "org_unit_code": "370202001001", "grid_code": "370202001001-01",
+                    "visited_on": "2026-12-05", "person": {"ref": "5f0c6e3b9a1d47c28e4b7a60d2c9f813"},
+                    "risk_signs": ["conflict", "imbalance"], "tags": ["conflict_distress"], "plan_opened": True, "alert": False}),
+    "dispute": ("A household visit recorded a dispute (矛盾纠纷) and its mediation",
+                {"type": "object", "properties": {"id": {"type": "string"}, **_VISIT,
+                                                  "dispute_type": {"type": "string"}, "mediation": {"type": "string", "nullable": True},
+                                                  "mediator": {"type": "string", "nullable": True}, "referred": {"type": "boolean"}}},
+                {"id": "visit-17-dispute", "visit": 17, "org_unit_code": "370202001001", "grid_code": "370202001001-01",
+                 "visited_on": "2026-12-05", "person": {"ref": "5f0c6e3b9a1d47c28e4b7a60d2c9f813"}, "dispute_type": "family",
+                 "mediation": "mediating", "mediator": "王调解员", "referred": False}),
+}
+
+
+def add_push_messages(result, generator, request, public):
+    """drf-spectacular post-processing hook: the messages Xinli POSTs, signed, to a partner's push address."""
+    hooks = {}
+    for kind, (summary, data, example) in PUSH_MESSAGES.items():
+        body = {"type": "object", "required": ["kind", "message", "data"], "properties": {
+            "kind": {"type": "string", "enum": [kind]}, "message": {"type": "integer", "description": "outbox id"}, "data": data}}
+        hooks[kind] = {"post": {
+            "summary": summary, "operationId": f"exchange_push_{kind}",
+            "description": "Sent to the partner's push address with the four X-Xinli-* signature headers (Xinli's side of "
+                           "the shared secret); retried until a 2xx answer (docs/governance.md).",
+            "requestBody": {"content": {"application/json": {"schema": body, "example": {"kind": kind, "message": 1, "data": example}}}},
+            "responses": {"200": {"description": "received"}}}}
+    result["x-webhooks"] = hooks
+    return result

@@ -83,3 +83,11 @@ def test_a_visit_without_signs_or_dispute_sends_nothing_and_bad_fields_are_refus
     with pytest.raises(CommandError, match="unknown diagnosis"):
         call_command("exchange_partner", "share", key_id="sn-zongzhi", person_fields="name,diagnosis")
     assert ExchangePartner.objects.get(key_id="sn-zongzhi").person_fields == []
+
+
+def test_the_pushed_messages_are_in_the_openapi_schema(client):
+    r = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    hooks = r.json()["x-webhooks"]
+    assert set(hooks) == {"order_status", "risk_event", "dispute"}
+    example = hooks["risk_event"]["post"]["requestBody"]["content"]["application/json"]["example"]
+    assert example["data"]["risk_signs"] == ["conflict", "imbalance"] and set(example["data"]["person"]) == {"ref"}
