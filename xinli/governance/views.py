@@ -320,12 +320,12 @@ def visit_new(request):
 class MeetingForm(BilingualForm):
     org_unit = forms.ModelChoiceField(label=_("region"), queryset=OrgUnit.objects.none(), empty_label=None)
     held_on = forms.DateField(label=_("held on"), widget=DateInput())
-    title = forms.CharField(label=_("title"), max_length=leading.TITLE_MAX)
+    title = forms.CharField(label=pgettext_lazy("meeting", "title"), max_length=leading.TITLE_MAX)
     departments = forms.ModelMultipleChoiceField(label=_("departments present"), queryset=Department.objects.filter(active=True),
                                                  required=False, widget=forms.CheckboxSelectMultiple)
     attendees = forms.CharField(label=_("attendees"), required=False, max_length=leading.TEXT_MAX,
                                 widget=forms.Textarea(attrs={"rows": 2}), help_text=_("Who came, by department and post."))
-    minutes = forms.CharField(label=_("minutes"), required=False, max_length=leading.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
+    minutes = forms.CharField(label=pgettext_lazy("meeting", "minutes"), required=False, max_length=leading.TEXT_MAX, widget=forms.Textarea(attrs={"rows": 5}),
                               help_text=_("About work, not residents: never write a resident's name or details here."))
     decisions = forms.CharField(label=_("decisions"), required=False, max_length=leading.TEXT_MAX,
                                 widget=forms.Textarea(attrs={"rows": 4}))
