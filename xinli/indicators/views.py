@@ -370,15 +370,13 @@ def _scheme_form_data(request, managed):
 @login_required
 def appraisals(request):
     """The appraisal schemes of the user's area, and a form for a new one (the 综治 office)."""
-    from xinli.core.policy import LEADING_MANAGE
-    from xinli.core.scoping import scope_paths
+    from xinli.governance.leading import managed_units
     from xinli.regions.models import Department
 
     user = request.user
     if not has_capability(user, INDICATORS_VIEW):
         raise Http404
-    managed = list(OrgUnit.objects.filter(path__in=scope_paths(user, LEADING_MANAGE), valid_to__isnull=True).order_by("path"))
-    managed = [u for u in managed if path_in_scope(user, INDICATORS_VIEW, u.path)]
+    managed = [u for u in managed_units(user) if path_in_scope(user, INDICATORS_VIEW, u.path)]
     errors = []
     if request.method == "POST":
         if not managed:
