@@ -283,6 +283,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = int(os.environ.get("XINLI_MAX_BODY_BYTES", str(102
 # the most bytes an .xlsx may unpack to (an .xlsx is a zip: a small file can expand to gigabytes).
 XINLI_MAX_UPLOAD_BYTES = int(os.environ.get("XINLI_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024)))
 XINLI_MAX_IMPORT_ROWS = int(os.environ.get("XINLI_MAX_IMPORT_ROWS", "200000"))
+# A bulk import forks a worker process that prepares the next batch (parsing, checks, encryption, blind indexes) while
+# this one is written (xinli/imports/worker.py, docs/imports.md "Speed"); off: everything in the importing process.
+XINLI_IMPORT_PREPARE_PROCESS = env_bool("XINLI_IMPORT_PREPARE_PROCESS", True)
 XINLI_MAX_XLSX_UNPACKED_BYTES = int(os.environ.get("XINLI_MAX_XLSX_UNPACKED_BYTES", str(500 * 1024 * 1024)))
 # The field app (docs/field.md): the largest photo of a signed paper form one sync item may carry (base64 in the JSON
 # body, so also below XINLI_MAX_BODY_BYTES).

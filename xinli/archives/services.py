@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from xinli.core import audit
-from xinli.core.db import insert_new
+from xinli.core.db import column_values, insert_new
 from xinli.core.fields import blind_index
 from xinli.core.i18n import bilingual, field_error
 from xinli.core.policy import ARCHIVES_EDIT, ARCHIVES_VIEW
@@ -186,6 +186,17 @@ def _request_review(actor, bidx: str, unit: OrgUnit, other_path: str) -> None:
                      detail={"duplicate_id_number": True, "unit": unit.pk})
 
 
+def _new_person(actor, clean: dict) -> Person:
+    """An unsaved person of cleaned fields (not yet placed in a unit)."""
+    person = Person(
+        name=clean["name"], id_number=clean.get("id_number"), sex=clean.get("sex") or Sex.UNKNOWN,
+        birth_date=clean.get("birth_date"), phone=clean.get("phone"), address=clean.get("address"),
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+    person.birth_year = person.birth_date.year if person.birth_date else None
+    return person
+
+
 def _place(person: Person, unit: OrgUnit) -> None:
     person.org_unit = unit
     person.place_under(unit)
@@ -203,12 +214,7 @@ def register_person(actor, data: dict, *, tags=(), consents=()) -> Saved:
     clean, warnings = _clean(data, existing=None)
     if clean.get("id_number"):
         _check_id_free(actor, clean["id_number"], unit)
-    person = Person(
-        name=clean["name"], id_number=clean.get("id_number"), sex=clean.get("sex") or Sex.UNKNOWN,
-        birth_date=clean.get("birth_date"), phone=clean.get("phone"), address=clean.get("address"),
-        created_by=actor if getattr(actor, "pk", None) else None,
-    )
-    person.birth_year = person.birth_date.year if person.birth_date else None
+    person = _new_person(actor, clean)
     _place(person, unit)
     try:
         with transaction.atomic():
@@ -378,43 +384,78 @@ def lookup_unit(pk) -> OrgUnit:
         raise field_error("org_unit", _("Residence org unit: not found in your area; pick a unit you are responsible for.")) from None
 
 
-def register_people(actor, items) -> list:
+# The person's columns that need no database: what a bulk import's worker process computes ahead (SM4 ciphertexts,
+# HMAC-SM3 blind indexes with their normalisers and pinyin).
+PREPARED_COLUMNS = ("name", "id_number", "birth_date", "phone", "address", "id_number_bidx", "phone_bidx", "name_bidx",
+                    "name_initials_bidx", "name_pinyin_bidx", "name_birth_bidx")
+
+
+@dataclass
+class Prepared:
+    """The part of one registration that needs no database (:func:`prepare_people`): the cleaned fields and warnings,
+    or the refusal, and the person's column values; ``today`` is the date they were checked against."""
+    today: datetime.date
+    clean: dict | None = None
+    warnings: list = field(default_factory=list)
+    error: ValidationError | None = None
+    values: dict = field(default_factory=dict)
+
+
+def prepare_people(datas, today: datetime.date | None = None) -> list[Prepared]:
+    """For each person's ``data`` (as :func:`register_people` takes it; the unit is not needed): the field checks of a
+    registration and the person's :data:`PREPARED_COLUMNS`. Makes no query and writes nothing, so a bulk import's
+    worker process runs it for the next batch; :func:`register_people` then does the checks that need the database
+    (scope, ID number free) and the writes."""
+    today = today or timezone.localdate()
+    out = []
+    for data in datas:
+        try:
+            clean, warnings = _clean(data, existing=None, today=today)
+        except ValidationError as exc:
+            out.append(Prepared(today, error=exc))
+            continue
+        person = _new_person(None, clean)
+        out.append(Prepared(today, clean, warnings, values=column_values(person, PREPARED_COLUMNS)))
+    return out
+
+
+def register_people(actor, items, prepared: list[Prepared | None] | None = None) -> list:
     """:func:`register_person` for many residents at once (bulk import): ``items`` is a list of (data, tags, consents).
     Each item is checked like one registration (scope, fields, ID number free, tags, consents); the valid ones are
     written with one INSERT per table inside the caller's transaction, with one audit entry per person (one INSERT).
     Returns, per item, a :class:`Saved` or the ``ValidationError`` that refused it (a number already held or under
-    review raises the same refusal and duplicate request as :func:`register_person`)."""
+    review raises the same refusal and duplicate request as :func:`register_person`).
+
+    ``prepared``: per item, :func:`prepare_people` of the same data, computed ahead (None, or checked against
+    another day: computed here)."""
     results: list = [None] * len(items)
-    numbers = {}
-    for i, (data, _tags, _consents) in enumerate(items):
-        number = normalize_id_number(str(data.get("id_number") or ""))
-        if number:
-            numbers[i] = blind_index("id_number", number, normalize_id_number)
+    today = timezone.localdate()  # once for the batch (a fifth of the per-row checks' time went to asking for it)
+    prepared = list(prepared) if prepared is not None else [None] * len(items)
+    missing = [i for i, pre in enumerate(prepared) if pre is None or pre.today != today]
+    for i, pre in zip(missing, prepare_people([items[i][0] for i in missing], today), strict=True):
+        prepared[i] = pre
+    numbers = {i: pre.values["id_number_bidx"] for i, pre in enumerate(prepared) if pre.values.get("id_number_bidx")}
     held = set(Person.objects.filter(id_number_bidx__any_of=set(numbers.values())).values_list("id_number_bidx", flat=True))
     held |= set(DuplicateRequest.objects.filter(id_number_bidx__any_of=set(numbers.values()), status=DuplicateRequest.Status.OPEN)
                 .values_list("id_number_bidx", flat=True))
     seen: set[str] = set()
     people, extras = [], []
-    today = timezone.localdate()  # once for the batch (a fifth of the per-row checks' time went to asking for it)
     for i, (data, tags, consents) in enumerate(items):
         try:
             unit = data.get("org_unit")
             if unit is None:
                 raise field_error("org_unit", _("Residence org unit: required; pick the village or community where the person lives."))
             _require_edit_scope(actor, unit)
-            clean, warnings = _clean(data, existing=None, today=today)
+            if prepared[i].error is not None:
+                raise prepared[i].error
+            clean, warnings = prepared[i].clean, prepared[i].warnings
             if numbers.get(i) in held or numbers.get(i) in seen:
                 _check_id_free(actor, clean["id_number"], unit)  # raises the refusal (and records the review)
                 raise field_error("id_number", ID_REFUSED, code="unique")  # a number twice in the batch
             for tag in tags:
                 if tag not in _VALUES[Tag]:
                     raise field_error("tags", _("Population tag: unknown tag '{tag}'; pick from the list."), tag=tag)
-            person = Person(
-                name=clean["name"], id_number=clean.get("id_number"), sex=clean.get("sex") or Sex.UNKNOWN,
-                birth_date=clean.get("birth_date"), phone=clean.get("phone"), address=clean.get("address"),
-                created_by=actor if getattr(actor, "pk", None) else None,
-            )
-            person.birth_year = person.birth_date.year if person.birth_date else None
+            person = _new_person(actor, clean)
             _place(person, unit)
             built = [_build_consent(actor, person, c, today) for c in consents]
         except ValidationError as exc:
@@ -428,7 +469,7 @@ def register_people(actor, items) -> list:
         return results
     with transaction.atomic():
         try:
-            insert_new(Person, people)
+            insert_new(Person, people, prepared=[prepared[i].values for i, *_rest in extras])
         except IntegrityError:
             raise field_error("id_number", ID_REFUSED, code="unique") from None
         tag_rows, consent_rows = [], []

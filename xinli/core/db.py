@@ -13,6 +13,8 @@ from django.core.exceptions import EmptyResultSet
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models import Field, lookups
 
+from .fields import BlindIndexField
+
 REPLICA = "replica"
 
 
@@ -24,7 +26,17 @@ def read_alias() -> str:
 COPY_FROM = 100  # rows: below this, one INSERT … RETURNING is fewer round trips than nextval + COPY (measured)
 
 
-def insert_new(model, objs: list, using: str = DEFAULT_DB_ALIAS) -> list:
+def column_values(obj, names, using: str = DEFAULT_DB_ALIAS) -> dict:
+    """The values :func:`insert_new` would send for the fields ``names`` of the new object ``obj`` (``pre_save`` with
+    ``add=True``, then ``get_db_prep_save``), computed apart from the insert: a bulk import's worker process computes
+    the encryption and blind indexes of the next batch while the importing process writes this one. Makes no
+    query (fields whose database preparation needs a connection's state are not for this)."""
+    connection = connections[using]
+    meta = obj._meta
+    return {f.attname: f.get_db_prep_save(f.pre_save(obj, True), connection) for f in map(meta.get_field, names)}
+
+
+def insert_new(model, objs: list, using: str = DEFAULT_DB_ALIAS, prepared: list[dict] | None = None) -> list:
     """``model.objects.bulk_create(objs)`` for new rows, through ``COPY … FROM STDIN`` on PostgreSQL.
 
     Each object's ``pk`` is drawn from the table's identity sequence first, then every concrete field is sent as
@@ -32,7 +44,11 @@ def insert_new(model, objs: list, using: str = DEFAULT_DB_ALIAS) -> list:
     encryption and blind indexes happen exactly as there). Like ``bulk_create``: no ``save()``, no signals, the
     objects get their ``pk`` and count as saved. Other databases, and fewer than ``COPY_FROM`` rows, use
     ``bulk_create``. Measured in bulk imports (bench/BENCHMARKS.md): building and quoting the arrays of Django's
-    ``INSERT … SELECT * FROM UNNEST(…)`` took more time than the database's own work."""
+    ``INSERT … SELECT * FROM UNNEST(…)`` took more time than the database's own work.
+
+    ``prepared``: per object, values of some fields already computed by :func:`column_values` from the object's
+    current attributes (a blind index's value is also set on the object, as its ``pre_save`` would). Used on the
+    ``COPY`` path; ``bulk_create`` computes every field again, with the same result (a fresh ciphertext)."""
     if not objs:
         return objs
     connection = connections[using]
@@ -50,8 +66,16 @@ def insert_new(model, objs: list, using: str = DEFAULT_DB_ALIAS) -> list:
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
-            for obj in objs:
-                copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+            for i, obj in enumerate(objs):
+                given = prepared[i] if prepared is not None else None
+                if given:
+                    for name, value in given.items():
+                        if isinstance(meta.get_field(name), BlindIndexField):
+                            setattr(obj, name, value)
+                    copy.write_row([given[f.attname] if f.attname in given else f.get_db_prep_save(f.pre_save(obj, True), connection)
+                                    for f in fields])
+                else:
+                    copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using

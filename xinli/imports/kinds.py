@@ -35,6 +35,8 @@ class ImportKind:
     field_columns: dict  # service error field -> column key
     group: Callable | None = None
     bulk: Callable | None = None  # (ctx, groups) -> {group index: outcome or exception} for the groups it took
+    # (batch) -> {line: what ``bulk`` would compute for it without the database}: run ahead by ``imports.worker``
+    prepare: Callable | None = None
 
 
 # Insight as the follow-up form offers it (code, its Chinese and English label, and the national form's wording).
@@ -92,8 +94,10 @@ def _codes(value, mapping, column, message) -> list[str]:
     return out
 
 
-def _resident_data(ctx: Context, row: dict):
-    problems = []
+def parse_resident(row: dict) -> tuple[dict, list, list]:
+    """The part of a resident row's reading that needs no database: the values, and the problems of the columns
+    before and after the unit's code (in the columns' order). A bulk import's worker process runs it ahead."""
+    before, after = [], []
     data = {"name": text(row.get("name"))}
     for key in ("id_number", "phone", "address"):
         if text(row.get(key)):
@@ -101,26 +105,65 @@ def _resident_data(ctx: Context, row: dict):
     sex = text(row.get("sex"))
     if sex:
         if sex not in SEXES:
-            problems.append(("sex", bilingual(_("Sex: '{value}' is not known; write 男 or 女 (or leave it empty to take it from the ID number)."), value=sex[:10])))
+            before.append(("sex", bilingual(_("Sex: '{value}' is not known; write 男 or 女 (or leave it empty to take it from the ID number)."), value=sex[:10])))
         else:
             data["sex"] = SEXES[sex]
-    for step in (
-        lambda: data.__setitem__("birth_date", parse_date(row.get("birth_date"), "birth_date")),
-        lambda: data.__setitem__("org_unit", ctx.unit(text(row.get("org_unit_code")))),
-        lambda: data.__setitem__("tags", _codes(row.get("tags"), _labels(Tag), "tags",
-                                                _("Population tag: '{value}' is not known; use the tags of the template's list, separated by 、."))),
-        lambda: data.__setitem__("consents", _codes(row.get("consents"), _labels(ConsentPurpose), "consents",
-                                                    _("Consent purpose: '{value}' is not known; use the purposes of the template's list, separated by 、."))),
+    for problems, step in (
+        (before, lambda: data.__setitem__("birth_date", parse_date(row.get("birth_date"), "birth_date"))),
+        (after, lambda: data.__setitem__("tags", _codes(row.get("tags"), _labels(Tag), "tags",
+                                                        _("Population tag: '{value}' is not known; use the tags of the template's list, separated by 、.")))),
+        (after, lambda: data.__setitem__("consents", _codes(row.get("consents"), _labels(ConsentPurpose), "consents",
+                                                            _("Consent purpose: '{value}' is not known; use the purposes of the template's list, separated by 、.")))),
     ):
         try:
             step()
         except RowProblems as exc:
             problems += exc.problems
+    return data, before, after
+
+
+def _resident_data(ctx: Context, row: dict, parsed: tuple | None = None):
+    data, before, after = parsed or parse_resident(row)
+    data, problems = dict(data), list(before)
+    try:
+        data["org_unit"] = ctx.unit(text(row.get("org_unit_code")))
+    except RowProblems as exc:
+        problems += exc.problems
+    problems += after
     if problems:
         raise RowProblems(problems + _rule_problems(data, problems))
     if data.get("birth_date") is None:
         data.pop("birth_date", None)
     return data
+
+
+def _id_bidx(data: dict) -> str | None:
+    return blind_index("id_number", normalize_id_number(data.get("id_number", "")), normalize_id_number)
+
+
+def _registration(data: dict) -> dict:
+    """A parsed row's fields as ``archives.services.register_people`` takes them (tags and consents apart)."""
+    return {k: v for k, v in data.items() if k not in ("tags", "consents")}
+
+
+def prepare_residents(batch) -> dict:
+    """Per line of a batch: :func:`parse_resident`, the ID number's blind index and, for a row that parsed,
+    ``archives.services.prepare_people`` (the registration's checks and column values that need no database).
+    The worker process (``imports.worker``) runs it for the next batch; :func:`bulk_residents` uses what it finds."""
+    out, lines = {}, []
+    for line, row in batch:
+        if row.get("__blank__"):
+            continue
+        parsed = parse_resident(row)
+        data, before, after = parsed
+        if data.get("birth_date") is None:
+            data.pop("birth_date", None)
+        out[line] = (parsed, _id_bidx(data), None)
+        if not before and not after:
+            lines.append(line)
+    for line, pre in zip(lines, archives.prepare_people([_registration(out[line][0][0]) for line in lines]), strict=True):
+        out[line] = (*out[line][:2], pre)
+    return out
 
 
 def _consent(purpose: str, guardian: str) -> dict:
@@ -234,17 +277,18 @@ def bulk_residents(ctx: Context, groups) -> dict:
     """The new residents of a batch in one go (``archives.services.register_people``): rows whose source id and ID
     number are unknown anywhere. Every other row (known person, no ID number, repeated in the file) is left to
     :func:`handle_resident`."""
-    out, parsed = {}, {}
+    out, parsed, ahead = {}, {}, {}
     for gi, group in enumerate(groups):
-        (_line, row), = group
+        (line, row), = group
+        ahead[gi] = ctx.prepared.get(line) or (None, None, None)
         try:
-            parsed[gi] = _resident_data(ctx, row)
+            parsed[gi] = _resident_data(ctx, row, ahead[gi][0])
         except RowProblems as exc:
             out[gi] = exc
     sources = {gi: text(groups[gi][0][1].get("source_id"))[:64] for gi in parsed}
     linked = set(SourceLink.objects.filter(kind=Kind.RESIDENTS, source_id__any_of=[v for v in sources.values() if v])
                  .values_list("source_id", flat=True))
-    bidx = {gi: blind_index("id_number", normalize_id_number(d.get("id_number", "")), normalize_id_number) for gi, d in parsed.items()}
+    bidx = {gi: ahead[gi][1] if ahead[gi][0] else _id_bidx(d) for gi, d in parsed.items()}
     found = {p.id_number_bidx: p for p in Person.objects.filter(id_number_bidx__any_of=[b for b in bidx.values() if b])}
     known = set(found)
     _same_as_archive(ctx, parsed, sources, bidx, found, out)
@@ -259,12 +303,9 @@ def bulk_residents(ctx: Context, groups) -> dict:
     if not take:
         return out
     guardian = {gi: text(groups[gi][0][1].get("guardian_name")) for gi in take}
-    items = []
-    for gi in take:
-        data = dict(parsed[gi])
-        tags, consents = data.pop("tags"), data.pop("consents")
-        items.append((data, tags, [_consent(p, guardian[gi]) for p in consents]))
-    results = archives.register_people(ctx.actor, items)
+    items = [(_registration(parsed[gi]), parsed[gi]["tags"], [_consent(p, guardian[gi]) for p in parsed[gi]["consents"]])
+             for gi in take]
+    results = archives.register_people(ctx.actor, items, prepared=[ahead[gi][2] for gi in take])
     links = []
     for gi, result in zip(take, results, strict=True):
         if isinstance(result, Exception):
@@ -280,7 +321,8 @@ def bulk_residents(ctx: Context, groups) -> dict:
 
 
 KINDS: dict[str, ImportKind] = {
-    Kind.RESIDENTS: ImportKind(RESIDENT_COLUMNS, handle_resident, RESIDENT_FIELDS, bulk=bulk_residents),
+    Kind.RESIDENTS: ImportKind(RESIDENT_COLUMNS, handle_resident, RESIDENT_FIELDS, bulk=bulk_residents,
+                               prepare=prepare_residents),
 }
 
 
