@@ -80,3 +80,22 @@ def test_a_duplicate_is_an_integrity_error_and_writes_nothing():
 
 def test_nothing_to_insert():
     assert insert_new(Person, []) == []
+
+
+def test_values_computed_ahead_are_the_ones_stored_on_the_copy_path(path):
+    """``column_values`` computes what the insert would send; given to ``insert_new(prepared=…)`` it is stored as
+    given on the COPY path (a blind index also set on the object), and computed again by ``bulk_create``."""
+    from xinli.core.db import column_values
+
+    unit = _unit()
+    person = _person(unit, "37020219800501123X")
+    ahead = column_values(person, ["name", "id_number_bidx", "phone_bidx"])
+    assert ahead["id_number_bidx"] == blind_index("id_number", "37020219800501123X")
+    assert ahead["name"] != "张三" and Person._meta.get_field("name").from_db_value(ahead["name"], None, connection) == "张三"
+    ahead["phone_bidx"] = "f" * 64  # not the phone's: shows which path stored it
+    insert_new(Person, [person], prepared=[ahead])
+    copied = path == "copy" and connection.vendor == "postgresql"
+    stored = Person.objects.get(pk=person.pk)
+    assert (stored.phone_bidx == "f" * 64) == copied and (person.phone_bidx == "f" * 64) == copied
+    assert stored.phone_bidx == person.phone_bidx and stored.name == "张三"
+    assert stored.id_number_bidx == blind_index("id_number", "37020219800501123X")
