@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Kind(models.TextChoices):
@@ -27,7 +28,7 @@ class Strategy(models.TextChoices):
 class ImportJob(models.Model):
     class State(models.TextChoices):
         QUEUED = "queued", _("queued")
-        RUNNING = "running", _("running")
+        RUNNING = "running", pgettext_lazy("import job", "running")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 

@@ -107,6 +107,10 @@ def test_killed_import_resumes_from_its_checkpoint(tree, personas, tmp_path):
     job.refresh_from_db()
     assert (job.state, job.rows_done, job.created) == ("running", 10, 10)
     assert Person.objects.count() == 10
+    client = Client()
+    login_verified(client, officer)
+    page = client.get(f"/imports/{job.pk}/").content.decode()
+    assert "导入中" in page and "生成中" not in page  # an import's state, not a report's
     job = services.run(job.pk, batch_size=5)
     assert (job.state, job.rows_done, job.created, job.unchanged, job.refused) == ("done", 12, 12, 0, 0)
     assert Person.objects.count() == 12 and PopulationTag.objects.count() == 12
