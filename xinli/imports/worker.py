@@ -5,8 +5,8 @@ Measured (bench/BENCHMARKS.md): a residents import spends about a third of its t
 process does that work for batch n + 1 while batch n is written, through the kind's ``prepare`` (``kinds.ImportKind``).
 
 The process reads the same file with the same batching (``services.batches``) and sends, per batch, its start and
-``{line: prepared}`` through a one-way pipe. It never touches the database (it inherits the importing process's
-connection and never uses it, and leaves with ``os._exit``, so it never closes it). The importing process trusts
+``{line: prepared}`` through a one-way pipe. It never touches the database: it inherits the importing process's
+connection, where any query is refused (an execute wrapper), and leaves with ``os._exit``, so it never closes it. The importing process trusts
 nothing it cannot check: a batch whose start differs, a worker that failed, died or stayed silent for ``SILENCE``
 seconds, and the import goes on preparing in-process (the same functions, so the same result); a row missing from
 what arrived is prepared in-process too. The pipe holds at most one batch: the worker stays one batch ahead and its
@@ -17,6 +17,7 @@ memory stays bounded.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -24,6 +25,7 @@ import traceback
 from multiprocessing.connection import Connection
 
 from django.conf import settings
+from django.db import connections
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +38,12 @@ class Prefetch:
 
     def __init__(self, batches, prepare):
         read, write = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            raise
         if self.pid == 0:  # the worker
             os.close(read)
             _serve(Connection(write, readable=False), batches, prepare)
@@ -79,11 +86,18 @@ class Prefetch:
         os.waitpid(pid, 0)
 
 
+def _no_query(execute, sql, params, many, context):
+    raise RuntimeError("the import's worker process may not query the database (its connection is the importer's)")
+
+
 def _serve(conn: Connection, batches, prepare) -> None:
     code = 0
     try:
-        for start, batch in batches:
-            conn.send(("batch", start, prepare(batch)))
+        with contextlib.ExitStack() as stack:
+            for alias in connections:  # a query here would write on the importing process's socket
+                stack.enter_context(connections[alias].execute_wrapper(_no_query))
+            for start, batch in batches:
+                conn.send(("batch", start, prepare(batch)))
         conn.send(("end", "no more batches"))
     except BrokenPipeError:
         pass  # the importing process stopped reading

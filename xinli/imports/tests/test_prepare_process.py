@@ -99,7 +99,12 @@ def _sleeps(batch):
     time.sleep(30)
 
 
-@pytest.mark.parametrize("prepare, why", [(_exits, "it ended"), (_raises, "ZeroDivisionError"), (_sleeps, "no batch")])
+def _queries(batch):
+    return {line: Person.objects.count() for line, _row in batch}
+
+
+@pytest.mark.parametrize("prepare, why", [(_exits, "it ended"), (_raises, "ZeroDivisionError"), (_sleeps, "no batch"),
+                                          (_queries, "may not query the database")])
 def test_a_worker_that_dies_fails_or_falls_silent_is_given_up_and_the_import_finishes(tree, personas, monkeypatch, prepare, why):
     given_up = []
     give_up = worker.Prefetch._give_up
