@@ -134,8 +134,10 @@ def test_offline_follow_ups_and_an_assessment_sync_once_and_a_conflict_is_shown(
     page.fill("#f-text", "随访服务记录表（签字）")
     page.locator("form.field-form button[type=submit]").click()
     page.locator("#today").wait_for(state="visible")
+    # The queue and the bar are redrawn after the store's write completes (the photo's is the slowest): wait for
+    # both, then check.
+    page.wait_for_function("document.querySelectorAll('#queue li').length === 7", timeout=10000)
     assert page.locator("#queue li").count() == 7
-    # The bar is redrawn after the store's write completes (the photo's is the slowest): wait for it, then check.
     page.wait_for_function("document.querySelector('#sync-state').innerText.includes('待同步 7 条')", timeout=10000)
     assert "待同步 7 条" in page.inner_text("#sync-state")
     assert FollowUp.objects.filter(patient__in=caseload, doctor=doctor).count() == 0  # nothing left the phone
