@@ -65,17 +65,14 @@ def insert_new(model, objs: list, using: str = DEFAULT_DB_ALIAS, prepared: list[
                        [meta.db_table, meta.pk.column, len(objs)])
         for obj, (pk,) in zip(objs, cursor.fetchall(), strict=True):
             obj.pk = pk
+        blind = {f.attname for f in fields if isinstance(f, BlindIndexField)}
         with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
             for i, obj in enumerate(objs):
-                given = prepared[i] if prepared is not None else None
-                if given:
-                    for name, value in given.items():
-                        if isinstance(meta.get_field(name), BlindIndexField):
-                            setattr(obj, name, value)
-                    copy.write_row([given[f.attname] if f.attname in given else f.get_db_prep_save(f.pre_save(obj, True), connection)
-                                    for f in fields])
-                else:
-                    copy.write_row([f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields])
+                given = prepared[i] if prepared is not None else {}
+                for name in blind.intersection(given):
+                    setattr(obj, name, given[name])
+                copy.write_row([given[f.attname] if f.attname in given else f.get_db_prep_save(f.pre_save(obj, True), connection)
+                                for f in fields])
     for obj in objs:
         obj._state.adding = False
         obj._state.db = using
